@@ -1,0 +1,37 @@
+"""domain.md R11 — highest single benefit: one person (same personal ID) is paid once, the highest."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def kept_rows(keys: Sequence[str | None], benefit: np.ndarray) -> np.ndarray:
+    """For each row, the position of the row kept for its ID: the highest benefit, the first
+    row on a tie. Rows without an ID keep themselves."""
+    n = len(keys)
+    frame = pd.DataFrame({"key": pd.Series(list(keys), dtype=object), "benefit": np.asarray(benefit),
+                          "pos": np.arange(n)})
+    frame = frame[frame["key"].notna()]
+    kept = np.arange(n)
+    if frame.empty:
+        return kept
+    ordered = frame.sort_values(["key", "benefit", "pos"], ascending=[True, False, True], kind="stable")
+    first = ordered.groupby("key", sort=False)["pos"].transform("first")
+    kept[ordered["pos"].to_numpy()] = first.to_numpy()
+    return kept
+
+
+def same_name_birth(name_keys: Sequence[str | None], births: Sequence, id_keys: Sequence[str | None]) -> np.ndarray:
+    """R11 (a warning, never a silent merge): per row, the position of an earlier row with the
+    same normalised name and birth date where one of the two has no ID; else -1."""
+    out = np.full(len(name_keys), -1)
+    first_seen: dict = {}
+    for i, (name, birth, key) in enumerate(zip(name_keys, births, id_keys)):
+        if not name or birth is None or birth != birth:   # NaT/NaN compare unequal
+            continue
+        j = first_seen.setdefault((name, birth), i)
+        if j != i and (key is None or id_keys[j] is None):
+            out[i] = j
+    return out

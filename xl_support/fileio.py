@@ -1,0 +1,268 @@
+"""Safe writing of output files (design.md: Command line; Reliability and security).
+
+* :func:`check_output_path` — "Never overwrite an existing OUT unless --force; never write
+  OUT = BOOK unless --in-place."
+* :func:`atomic_write`, :func:`atomic_path`, :func:`save_workbook_atomic` — "Files are written
+  to a temporary file and renamed; a crash leaves the old file intact."
+* :func:`csv_safe` — "Output never starts a cell with =, +, -, @ from user text in CSV."
+* :func:`excel_safe`, :func:`set_text`, :func:`com_text` — user text written into workbook
+  cells stays text (openpyxl turns any string starting with "=" into a formula).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator, Union
+
+__all__ = [
+    "UserFacingError",
+    "OutputExistsError",
+    "SameAsInputError",
+    "OutputFolderMissingError",
+    "OutputLockedError",
+    "check_output_path",
+    "atomic_path",
+    "atomic_write",
+    "save_workbook_atomic",
+    "csv_safe",
+    "excel_safe",
+    "set_text",
+    "com_text",
+    "FORMULA_TRIGGERS",
+    "EXCEL_CELL_MAX_CHARS",
+]
+
+
+# ---------------------------------------------------------------- errors shown to the user
+
+class UserFacingError(Exception):
+    """An error whose Vietnamese ``message`` is shown to the user as is (no traceback)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class OutputExistsError(UserFacingError):
+    """OUT exists and --force was not given."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"Tệp kết quả «{path}» đã tồn tại. Hãy chọn tên tệp khác, "
+            "hoặc thêm --force để ghi đè."
+        )
+
+
+class SameAsInputError(UserFacingError):
+    """OUT is the input book and --in-place was not given."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"Tệp kết quả «{path}» trùng với tệp đầu vào. Hãy chọn tên tệp khác, "
+            "hoặc thêm --in-place nếu muốn ghi thẳng vào tệp đầu vào."
+        )
+
+
+class OutputFolderMissingError(UserFacingError):
+    """The folder of OUT does not exist (or OUT is a folder)."""
+
+    def __init__(self, path: Path, *, is_dir: bool = False):
+        self.path = path
+        text = (
+            f"«{path}» là một thư mục, không phải tệp. Hãy ghi rõ tên tệp kết quả."
+            if is_dir
+            else f"Thư mục «{path.parent}» không tồn tại. Hãy tạo thư mục trước hoặc chọn nơi lưu khác."
+        )
+        super().__init__(text)
+
+
+class OutputLockedError(UserFacingError):
+    """The file cannot be replaced (typically: it is open in Excel on Windows)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"Không ghi được tệp «{path}»: tệp đang mở trong Excel hoặc chương trình khác, "
+            "hoặc không có quyền ghi. Hãy đóng tệp rồi thử lại."
+        )
+
+
+# ---------------------------------------------------------------- OUT / BOOK checks
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist: compare normalised absolute paths
+        return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def check_output_path(
+    out: str | os.PathLike,
+    *,
+    source: str | os.PathLike | None = None,
+    force: bool = False,
+    in_place: bool = False,
+) -> Path:
+    """Check OUT before any work is done; return it as a Path.
+
+    design.md: never overwrite an existing OUT unless ``force``; never write OUT = BOOK
+    (``source``) unless ``in_place`` (which alone allows replacing BOOK). Raises a
+    :class:`UserFacingError` subclass.
+    """
+    path = Path(out)
+    if path.is_dir():
+        raise OutputFolderMissingError(path, is_dir=True)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputFolderMissingError(path)
+    if source is not None and _same_file(path, Path(source)):
+        if not in_place:
+            raise SameAsInputError(path)
+        return path
+    if path.exists() and not force:
+        raise OutputExistsError(path)
+    return path
+
+
+# ---------------------------------------------------------------- atomic writing
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (POSIX); Windows cannot open a folder, and needs no fsync."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a folder; the data itself is synced
+        pass
+    finally:
+        os.close(fd)
+
+
+def _target_mode(path: Path) -> int:
+    """Keep the old file's permissions; a new file gets the usual 0o666 minus umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in the folder of ``path``; on normal exit fsync it and
+    ``os.replace`` it onto ``path``; on an exception remove it and leave ``path`` untouched.
+
+    For writers that want a file name (the temp name keeps the extension, e.g. ``.xlsx``).
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _target_mode(path))
+        try:
+            os.replace(tmp, path)
+        except PermissionError:
+            raise OutputLockedError(path) from None
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+Writer = Callable[[BinaryIO], Any]
+
+
+def atomic_write(path: str | os.PathLike, data: Union[bytes, bytearray, memoryview, Writer]) -> Path:
+    """Write ``data`` (bytes, or a callable that writes to a binary file object) to ``path``
+    through a temporary file in the same folder, fsync and ``os.replace``.
+
+    If the callable raises (or the process dies) the previous ``path`` stays intact; on an
+    exception the temporary file is removed.
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            elif callable(data):
+                data(fh)
+            else:
+                raise TypeError("atomic_write expects bytes or a callable(file) -> None")
+    return Path(path)
+
+
+def save_workbook_atomic(wb, path: str | os.PathLike) -> Path:
+    """Save an openpyxl Workbook to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, wb.save)
+
+
+# ---------------------------------------------------------------- formula injection
+
+#: First characters that make Excel/LibreOffice treat typed or imported text as a formula
+#: (OWASP "CSV injection"), plus their full-width forms that some Excel locales accept.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: Excel's limit on the characters of one cell.
+EXCEL_CELL_MAX_CHARS = 32_767
+
+# Characters XML 1.0 forbids (openpyxl raises IllegalCharacterError on them).
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def csv_safe(value: Any) -> Any:
+    """Guard one CSV field: a text starting with = + - @ (or tab/CR/LF, or their full-width
+    forms) gets a leading apostrophe, so no spreadsheet evaluates it. Non-text values
+    (numbers, dates, None) are returned unchanged — only user text is at risk."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def excel_safe(text: Any) -> Any:
+    """Clean user text for a workbook cell: drop characters XML cannot hold and cut it to
+    Excel's 32,767 characters. Non-text values are returned unchanged.
+
+    This cleans the *text*; to keep a text starting with "=" from becoming a formula in
+    openpyxl, write it with :func:`set_text`."""
+    if not isinstance(text, str):
+        return text
+    text = _ILLEGAL_XML.sub("", text)
+    return text[:EXCEL_CELL_MAX_CHARS]
+
+
+def set_text(cell, value: Any):
+    """Write ``value`` into an openpyxl cell; user text is always stored as text.
+
+    openpyxl stores any string starting with "=" as a formula; here such text is written as a
+    string cell (``data_type = 's'``), and every text starting with a formula trigger gets the
+    quote-prefix style, so editing the cell in Excel (F2, Enter) keeps it text. Returns the cell.
+    """
+    value = excel_safe(value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def com_text(value: Any) -> Any:
+    """User text for writing through Excel itself (xlwings/COM ``range.value = ...``): a text
+    starting with a formula trigger gets a leading apostrophe, which Excel consumes as the
+    quote prefix (the cell shows the text, not a formula or a number)."""
+    value = excel_safe(value)
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value

@@ -1,0 +1,66 @@
+"""The book port (design.md "Macros"): what a macro needs from a workbook, and the openpyxl
+adapter used by the command line. The xlwings adapter lives in `macros/`.
+
+A macro is written once over this port; the CLI is the macros run on a file.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Protocol, Sequence
+
+DATE_FORMAT = "dd/mm/yyyy"
+MONEY_FORMAT = "#,##0"
+
+
+class BookPort(Protocol):
+    name: str
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read_grid(self, sheet: str) -> list[list]:
+        """The sheet's values from A1 to the last used cell, rows of equal length."""
+
+    def write_block(self, sheet: str, row: int, col: int, values: Sequence[Sequence],
+                    number_format: str | None = None) -> None:
+        """Write a rectangle of values at (row, col), 1-based; user text stays text."""
+
+    def progress(self, text: str) -> None:
+        """Tell the user what is going on (status bar / stderr)."""
+
+
+class OpenpyxlPort:
+    """A workbook file opened with openpyxl (VBA kept for .xlsm)."""
+
+    def __init__(self, path: str | Path, *, quiet: bool = False):
+        import openpyxl
+        self.path = Path(path)
+        self.name = self.path.name
+        self.quiet = quiet
+        keep_vba = self.path.suffix.lower() in (".xlsm", ".xltm")
+        self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=False)
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def read_grid(self, sheet: str) -> list[list]:
+        ws = self.wb[sheet]
+        return [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+
+    def write_block(self, sheet, row, col, values, number_format=None):
+        from .fileio import set_text
+        ws = self.wb[sheet]
+        for r, line in enumerate(values):
+            for c, value in enumerate(line):
+                cell = ws.cell(row=row + r, column=col + c)
+                set_text(cell, value)
+                if number_format and not isinstance(value, str):
+                    cell.number_format = number_format
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr)
+
+    def save(self, out: str | Path) -> Path:
+        from .fileio import save_workbook_atomic
+        return save_workbook_atomic(self.wb, out)

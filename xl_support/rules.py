@@ -1,0 +1,390 @@
+"""The rules R1–R13 of domain.md, vectorised: one implementation for one row and for a register.
+
+A register is a table of typed columns (see `PEOPLE_COLUMNS`); a single person is a register of
+one (`assess`). The work is split in two:
+- `eligibility` — what does not depend on the month: start month (R2, R3), last month paid and
+  why (R1, R5, R6, R7, R8), status (pending, errors, unconfirmed group), month of the 6th birthday;
+- `month_result` — the month's amounts (R4, R9) and insurance flag (R10).
+`schedule` reuses the first and calls the second for each month.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+from .parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
+from .policy import DEFAULT as DEFAULT_GROUPS, Groups
+
+PEOPLE_COLUMNS = ("group", "area", "birth", "allowance", "recognised", "mother_birth", "decision", "stop")
+DATE_COLUMNS = ("birth", "recognised", "mother_birth", "decision", "stop")
+NAT_M = np.datetime64("NaT", "M")
+FAR_M = np.datetime64("9999-12", "M")
+
+
+class Status(IntEnum):
+    """Why a row is or is not computed. OK rows are payable between start and end month."""
+    OK = 0
+    PENDING = 1             # R2: no decision date yet
+    UNKNOWN_GROUP = 2
+    NO_BIRTH = 3
+    NO_AREA = 4
+    NO_ALLOWANCE = 5        # R4: top-up groups need the allowance received
+    NO_RECOGNITION = 6      # R5: TN groups need the recognition date
+    NO_MOTHER_BIRTH = 7     # R7
+    UNCONFIRMED = 8         # domain.md §3: amount not yet entered from the Resolution
+    NEVER_PAYABLE = 9       # start after the last month (decision after the end event)
+    BAD_CELL = 10           # a cell of the row could not be read (set by the register reader)
+    ALLOWANCE_FORBIDDEN = 11  # R13
+    RECOGNITION_NOT_2025 = 12  # R5 / plan II.2
+
+
+class EndReason(IntEnum):
+    """domain.md R8 — which end event gives the last month paid (ties: this order)."""
+    MAX_AGE = 0
+    RECOGNITION_MONTHS = 1
+    MOTHER_ADULT = 2
+    STOP_DATE = 3
+    WINDOW = 4
+
+
+RULE_CODES = {"topup": 0, "poverty_line": 1, "standard_multiple": 2, "fixed": 3, "unconfirmed": 4}
+INSURANCE_CODES = {"no": 0, "yes": 1, "unconfirmed": 2}
+ALLOWANCE_CODES = {"": 0, "required": 1, "forbidden": 2}
+
+
+# ---------------------------------------------------------------- vectorised date helpers
+
+def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
+    """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
+    first = days.astype("M8[M]")
+    offset = days - first.astype("M8[D]")
+    target = first + months
+    last_day = (target + 1).astype("M8[D]") - np.timedelta64(1, "D")
+    return np.minimum(target.astype("M8[D]") + offset, last_day)
+
+
+def month_end(months: np.ndarray) -> np.ndarray:
+    """Last day of each month (datetime64[M] → datetime64[D])."""
+    return (months + 1).astype("M8[D]") - np.timedelta64(1, "D")
+
+
+def as_month(day: dt.date) -> np.datetime64:
+    return np.datetime64(day.strftime("%Y-%m"), "M")
+
+
+# ---------------------------------------------------------------- group table as arrays
+
+@dataclass(frozen=True)
+class GroupArrays:
+    """The group table as arrays indexed by group position (−1 = unknown code → last slot)."""
+    codes: tuple[str, ...]
+    rule: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    fixed: np.ndarray
+    insurance: np.ndarray
+    min_age: np.ndarray
+    max_age: np.ndarray
+    recognition_months: np.ndarray
+    recognition_year: np.ndarray
+    mother_max_age: np.ndarray
+    allowance: np.ndarray
+    standard: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, groups: Groups) -> "GroupArrays":
+        gs = groups.groups
+
+        def col(values, fill=0):
+            return np.array([fill if v is None else v for v in values] + [fill], dtype=np.int64)
+
+        return cls(
+            codes=groups.codes,
+            rule=col([RULE_CODES[g.amount_rule] for g in gs], RULE_CODES["unconfirmed"]),
+            num=col([g.multiple[0] for g in gs], 1), den=col([g.multiple[1] for g in gs], 1),
+            fixed=col([g.fixed_amount for g in gs]), insurance=col([INSURANCE_CODES[g.insurance] for g in gs]),
+            min_age=col([g.min_age for g in gs]), max_age=col([g.max_age for g in gs]),
+            recognition_months=col([g.months_after_recognition for g in gs]),
+            recognition_year=col([g.recognition_year for g in gs]),
+            mother_max_age=col([g.mother_max_age for g in gs]),
+            allowance=col([ALLOWANCE_CODES[g.allowance] for g in gs]),
+            standard=tuple(g.standard for g in gs) + (None,),
+        )
+
+    def index(self, codes: np.ndarray) -> np.ndarray:
+        """Position of each code in the table; unknown or empty → the last (sentinel) slot."""
+        idx = pd.Index(self.codes).get_indexer(pd.Series(codes, dtype=object).to_numpy())
+        idx[idx < 0] = len(self.codes)
+        return idx
+
+
+_group_arrays_cache: dict[int, tuple[Groups, GroupArrays]] = {}
+
+
+def group_arrays(groups: Groups) -> GroupArrays:
+    hit = _group_arrays_cache.get(id(groups))
+    if hit is None or hit[0] is not groups:
+        hit = _group_arrays_cache[id(groups)] = (groups, GroupArrays.of(groups))
+    return hit[1]
+
+
+# ---------------------------------------------------------------- people as arrays
+
+@dataclass(frozen=True)
+class People:
+    """Typed register columns as numpy arrays (one element per row)."""
+    group: np.ndarray       # int group position (GroupArrays.index)
+    area: np.ndarray        # int8: 0 rural, 1 urban, -1 unknown
+    birth: np.ndarray       # datetime64[D], NaT when empty
+    allowance: np.ndarray   # int64, -1 when empty
+    recognised: np.ndarray
+    mother_birth: np.ndarray
+    decision: np.ndarray
+    stop: np.ndarray
+    bad_cell: np.ndarray    # bool: a cell of the row could not be read
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+
+def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
+    col = frame[name]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return col.to_numpy().astype("M8[D]")
+    return np.array(col.tolist(), dtype="M8[D]")
+
+
+def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None = None) -> People:
+    """Typed frame (columns of PEOPLE_COLUMNS; dates as date or datetime64) → `People`.
+
+    `default_area` applies where the register's area is empty (domain.md §4: the row's area wins).
+    """
+    n = len(frame)
+    garr = group_arrays(groups)
+    area_codes = frame["area"].to_numpy(dtype=object) if "area" in frame else np.full(n, None, dtype=object)
+    area = np.full(n, -1, dtype=np.int8)
+    area[area_codes == "rural"] = 0
+    area[area_codes == "urban"] = 1
+    if default_area in ("rural", "urban"):
+        area[area == -1] = 1 if default_area == "urban" else 0
+    allowance = (pd.to_numeric(frame["allowance"], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+                 if "allowance" in frame else np.full(n, -1, dtype=np.int64))
+    bad = frame["bad_cell"].to_numpy(dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
+    return People(
+        group=garr.index(frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None)),
+        area=area, birth=_dates(frame, "birth"), allowance=allowance,
+        recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
+        decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
+    )
+
+
+# ---------------------------------------------------------------- month-independent part
+
+@dataclass(frozen=True)
+class Eligibility:
+    status: np.ndarray        # Status codes
+    start: np.ndarray         # datetime64[M]: first month payable (R2, R3)
+    end: np.ndarray           # datetime64[M]: last month paid (R6, R8)
+    end_reason: np.ndarray    # EndReason codes
+    end_event: np.ndarray     # datetime64[D]: the day of the end event (birthday, stop date…)
+    insurance_from: np.ndarray  # datetime64[M]: month of the 6th birthday (R10)
+
+
+def _birthday(birth: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The day a person reaches `years` (NaT where years is 0 = no such limit)."""
+    day = add_months(birth, years * 12)
+    return np.where(years > 0, day, np.datetime64("NaT", "D"))
+
+
+def policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
+    """domain.md R3 — the months 2026-01 … 2030-12, from the parameter data."""
+    period = params.periods[[p.key for p in params.periods].index("policy_window")]
+    return as_month(period.start), as_month(period.end)
+
+
+def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
+    """R1–R8 without the amounts: status, start month, last month paid and why."""
+    g = group_arrays(groups)
+    gi = people.group
+    window_start, window_end = policy_window(params)
+
+    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window.
+    max_age_day = _birthday(people.birth, g.max_age[gi])
+    months_after = g.recognition_months[gi]
+    recognition_end = np.where(
+        (months_after > 0) & ~np.isnat(people.recognised),
+        add_months(people.recognised, months_after) - np.timedelta64(1, "D"), np.datetime64("NaT", "D"))
+    mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
+    window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
+    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop.astype("M8[D]"), window_end_day])
+    event_months = np.where(np.isnat(events), FAR_M, events.astype("M8[M]"))
+    end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
+    cols = np.arange(len(people))
+    end = event_months[end_reason, cols]
+    end_event = events[end_reason, cols]
+
+    min_age_month = np.where(g.min_age[gi] > 0, _birthday(people.birth, g.min_age[gi]).astype("M8[M]"), NAT_M)
+    start = np.fmax(np.fmax(people.decision.astype("M8[M]"), window_start), min_age_month)
+    start = np.where(np.isnat(people.decision), NAT_M, start)
+
+    status = _status(people, g, start, end)
+    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
+                       insurance_from=add_months(people.birth, 72).astype("M8[M]"))
+
+
+def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """First failing condition per row (order = what staff should fix first)."""
+    gi = people.group
+    rule = g.rule[gi]
+    needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
+    rec_year = g.recognition_year[gi]
+    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970
+    conditions = [
+        (people.bad_cell, Status.BAD_CELL),
+        (gi == len(g.codes), Status.UNKNOWN_GROUP),
+        (np.isnat(people.birth), Status.NO_BIRTH),
+        (needs_area & (people.area < 0), Status.NO_AREA),
+        ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
+        ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
+        ((rec_year > 0) & np.isnat(people.recognised), Status.NO_RECOGNITION),
+        ((rec_year > 0) & ~np.isnat(people.recognised) & (rec_years != rec_year), Status.RECOGNITION_NOT_2025),
+        ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
+        (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
+        (np.isnat(start), Status.PENDING),
+        (start > end, Status.NEVER_PAYABLE),
+    ]
+    status = np.full(len(people), Status.OK, dtype=np.int8)
+    for mask, code in reversed(conditions):
+        status[mask] = code
+    return status
+
+
+# ---------------------------------------------------------------- the month
+
+@dataclass(frozen=True)
+class MonthResult:
+    month: dt.date
+    payable: np.ndarray
+    benefit: np.ndarray       # int64 whole VND
+    topup: np.ndarray         # int64, ≤ benefit
+    insurance: np.ndarray     # bool
+    poverty_line: dict        # area code → Period used (for the basis text)
+    standard: dict            # parameter key → Period used
+
+
+def month_result(people: People, elig: Eligibility, month: dt.date,
+                 groups: Groups, params: Parameters) -> MonthResult:
+    """R4, R9, R10 for one month. Parameters are looked up only when a row needs them."""
+    g = group_arrays(groups)
+    m = as_month(month)
+    n = len(people)
+    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
+    amount = np.zeros(n, dtype=np.int64)
+    rule = g.rule[people.group]
+    pl_used: dict = {}
+    std_used: dict = {}
+    if payable.any():
+        needs_pl = payable & ((rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"]))
+        if needs_pl.any():
+            pl = np.zeros(n, dtype=np.int64)
+            for code, area in ((0, "rural"), (1, "urban")):
+                rows = needs_pl & (people.area == code)
+                if rows.any():
+                    pl_used[area] = params.period("poverty_line", month, area)
+                    pl[rows] = pl_used[area].value
+            amount = np.where(rule == RULE_CODES["poverty_line"], pl, amount)
+            amount = np.where(rule == RULE_CODES["topup"], np.maximum(pl - people.allowance, 0), amount)
+        for gpos in np.unique(people.group[payable & (rule == RULE_CODES["standard_multiple"])]):
+            key = g.standard[gpos]
+            std_used[key] = params.period(key, month)
+            num, den = g.num[gpos], g.den[gpos]
+            amount[people.group == gpos] = (2 * std_used[key].value * num + den) // (2 * den)  # half up
+        amount = np.where(rule == RULE_CODES["fixed"], g.fixed[people.group], amount)
+    benefit = np.where(payable, amount, 0)
+    topup = np.where(rule == RULE_CODES["topup"], benefit, 0)
+    insurance = payable & (g.insurance[people.group] == INSURANCE_CODES["yes"]) & (elig.insurance_from <= m)
+    return MonthResult(month=month.replace(day=1), payable=payable, benefit=benefit, topup=topup,
+                       insurance=insurance, poverty_line=pl_used, standard=std_used)
+
+
+# ---------------------------------------------------------------- public API
+
+@dataclass(frozen=True)
+class Assessment:
+    """One person, one month: the five computed columns plus status and reason codes."""
+    benefit: int
+    topup: int
+    insurance: bool
+    end_date: dt.date | None
+    status: Status
+    end_reason: EndReason
+    basis: str
+
+
+def assess_frame(frame: pd.DataFrame, month: dt.date, *, groups: Groups = DEFAULT_GROUPS,
+                 params: Parameters = DEFAULT_PARAMETERS, default_area: str | None = None,
+                 with_basis: bool = True) -> pd.DataFrame:
+    """The whole register for one month: benefit, topup, insurance, end_date, status, end_reason
+    (+ basis). The same code serves one row (`assess`)."""
+    people = people_arrays(frame, groups, default_area)
+    elig = eligibility(people, groups, params)
+    res = month_result(people, elig, month, groups, params)
+    out = result_frame(elig, res, index=frame.index)
+    if with_basis:
+        from .basis import basis_texts
+        out["basis"] = basis_texts(people, elig, res, groups, params)
+    return out
+
+
+def result_frame(elig: Eligibility, res: MonthResult, index=None) -> pd.DataFrame:
+    has_end = (elig.status == Status.OK) | (elig.status == Status.PENDING) | (elig.status == Status.NEVER_PAYABLE)
+    end_date = np.where(has_end, month_end(elig.end), np.datetime64("NaT", "D"))
+    return pd.DataFrame({
+        "benefit": res.benefit, "topup": res.topup, "insurance": res.insurance,
+        "end_date": end_date, "status": elig.status, "end_reason": elig.end_reason,
+        "start": elig.start, "payable": res.payable,
+    }, index=index)
+
+
+def assess(person: dict, month: dt.date, **kwargs) -> Assessment:
+    """One person (a dict of PEOPLE_COLUMNS) for one month: a register of one."""
+    row = assess_frame(pd.DataFrame([{k: person.get(k) for k in PEOPLE_COLUMNS}]), month, **kwargs).iloc[0]
+    end = row["end_date"]
+    return Assessment(
+        benefit=int(row["benefit"]), topup=int(row["topup"]), insurance=bool(row["insurance"]),
+        end_date=None if pd.isna(end) else pd.Timestamp(end).date(),
+        status=Status(int(row["status"])), end_reason=EndReason(int(row["end_reason"])), basis=row["basis"],
+    )
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from `first` to `last` inclusive, as first days."""
+    a, b = as_month(first), as_month(last)
+    return [pd.Timestamp(m).date() for m in np.arange(a, b + 1)]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    months: list[dt.date]
+    benefit: np.ndarray     # (months, rows) int64
+    topup: np.ndarray
+    insurance: np.ndarray   # (months, rows) bool
+
+
+def schedule(frame: pd.DataFrame, first: dt.date, last: dt.date, *, groups: Groups = DEFAULT_GROUPS,
+             params: Parameters = DEFAULT_PARAMETERS, default_area: str | None = None) -> Schedule:
+    """Month-by-month amounts over a range (payrolls, budgets): eligibility once, amounts per month."""
+    people = people_arrays(frame, groups, default_area)
+    elig = eligibility(people, groups, params)
+    months = months_between(first, last)
+    results = [month_result(people, elig, m, groups, params) for m in months]
+    return Schedule(months=months,
+                    benefit=np.stack([r.benefit for r in results]) if results else np.zeros((0, len(people)), np.int64),
+                    topup=np.stack([r.topup for r in results]) if results else np.zeros((0, len(people)), np.int64),
+                    insurance=np.stack([r.insurance for r in results]) if results else np.zeros((0, len(people)), bool))
