@@ -2,6 +2,7 @@
 openpyxl, and render it with LibreOffice (PDF text and a picture)."""
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from xl_support.reports.layout import (
     ColumnSpec,
     Section,
     _blocks,
+    new_report_workbook,
     place_date_text,
     setup_print,
     write_document_header,
@@ -27,12 +29,12 @@ from xl_support.vnwords import amount_in_words
 
 COLUMNS = [
     ColumnSpec("STT", 5, "center", number_label="A"),
-    ColumnSpec("Họ và tên", 24, "text", number_label="B"),
+    ColumnSpec("Họ và tên", 26, "text", number_label="B"),
     ColumnSpec("Ngày sinh", 12, "date", number_label="1"),
     ColumnSpec("Số định danh cá nhân", 16, "center", number_label="2"),
-    ColumnSpec("Mã đối tượng", 10, "center", number_label="3"),
+    ColumnSpec("Mã đối tượng", 11, "center", number_label="3"),
     ColumnSpec("Mức hỗ trợ (đồng/tháng)", 14, "money", number_label="4"),
-    ColumnSpec("Số tháng", 8, "int", number_label="5"),
+    ColumnSpec("Số tháng", 9, "int", number_label="5"),
     ColumnSpec("Thành tiền (đồng)", 15, "money", number_label="6"),
     ColumnSpec("Ghi chú", 20, "text", number_label="7"),
 ]
@@ -45,7 +47,7 @@ def _row(stt, name, born, code, amount, months, note=""):
 
 def build_sample(path: Path) -> dict:
     """A payroll-like list with every block; returns the rows the blocks started on."""
-    wb = openpyxl.Workbook()
+    wb = new_report_workbook()
     ws = wb.active
     ws.title = "Danh sách chi trả"
     # widths first: the header and signature blocks measure them
@@ -75,18 +77,18 @@ def build_sample(path: Path) -> dict:
             _row(4, "Phạm Minh Châu", dt.date(2011, 8, 15), "CN-BTXH", 450_000, 2),
         ], subtotal_label="Cộng tổ 2"),
     ]
-    next_row = write_table(ws, row, COLUMNS, rows, totals={1: "4 người"})
+    next_row = write_table(ws, row, COLUMNS, rows, total_label="Tổng cộng (4 người)", totals={6: 5})
     total = 2_000_000 + 750_000 + 2_000_000 + 900_000
     ws.cell(row=next_row, column=1, value=f"Số tiền bằng chữ: {amount_in_words(total)}.").font = (
         openpyxl.styles.Font(name=FONT_NAME, size=12, italic=True))
     starts["words"] = next_row
-    row = next_row + 2
+    row = next_row + 1
     starts["signatures"] = row
     write_place_date_and_signatures(
         ws, row, place="Đồ Sơn", on=dt.date(2026, 11, 23),
         signers=[("Người lập biểu", "Nguyễn Thị Hoa"), ("Kế toán", "Vũ Văn Hải"),
                  ("KT. Chủ tịch\nPhó Chủ tịch", "Trần Văn Nam", "(Ký, đóng dấu)")],
-        width_cols=WIDTH,
+        width_cols=WIDTH, signature_space_rows=3,
     )
     setup_print(ws, landscape=True, repeat_rows=f"{starts['table']}:{starts['table'] + 1}")
     save_workbook_atomic(wb, path)
@@ -120,10 +122,10 @@ def test_header_blocks(sample):
     assert issuer.row == motto.row == upper.row + 1 and national.row == upper.row
     assert national.alignment.horizontal == "center"
     assert f"A1:D1" in merges and f"E1:I1" in merges and "E2:I2" in merges
-    # short rule under the issuing body: a bottom border in the middle of the left block
-    rule_row = issuer.row + 1
-    ruled = [c for c in ws[rule_row] if c.border.bottom is not None and c.border.bottom.style]
-    assert ruled and all(1 < c.column < 4 for c in ruled)
+    # short rule under the issuing body, centred in the left block
+    rule = ws.cell(row=issuer.row + 1, column=1)
+    assert set(rule.value) == {"_"} and 6 <= len(rule.value) <= 20
+    assert rule.alignment.horizontal == "center" and f"A{rule.row}:D{rule.row}" in merges
     assert _cells_with(ws, "Số:    /DS-VHXH")
 
 
@@ -176,9 +178,10 @@ def test_subtotals_and_total_are_computed_ints(sample):
     assert sub1.font.b
     (sub2,) = _cells_with(ws, "Cộng tổ 2")
     assert ws.cell(row=sub2.row, column=8).value == 900_000
-    (total,) = _cells_with(ws, "Tổng cộng")
+    (total,) = _cells_with(ws, "Tổng cộng (4 người)")
     assert ws.cell(row=total.row, column=8).value == starts["total"] == 5_650_000
-    assert ws.cell(row=total.row, column=2).value == "4 người"  # override from totals=
+    assert ws.cell(row=total.row, column=7).value == 5  # an int column added through totals=
+    assert f"A{total.row}:E{total.row}" in {str(m) for m in ws.merged_cells.ranges}
     assert ws.cell(row=total.row, column=8).font.b
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
 
@@ -236,8 +239,8 @@ def test_libreoffice_renders_the_vietnamese_text(sample, tmp_path):
     assert "5,650,000" in text and "2,000,000" in text
     assert "04/03/2015" in text
     pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    assert "Pages:          1" in pages
-    assert "841.89 x 595.28" in pages or "842 x 595" in pages  # A4 landscape
+    assert re.search(r"Pages:\s+1\n", pages)  # fitted to the width, the sample fits one page
+    assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", pages)  # A4 landscape
 
 
 # ---------------------------------------------------------------- small pure parts
@@ -296,3 +299,46 @@ def test_grouped_header_two_levels():
     assert [ws.cell(row=5, column=c).value for c in range(1, 5)] == ["(1)", "(2)", "(3)", "(4)"]
     assert ws["A8"].value == "Tổng cộng" and ws["C8"].value == 400 and ws["D8"].value == 200
     assert "A8:B8" in merges and nxt == 10
+
+
+def test_document_font_is_the_workbook_default(tmp_path):
+    import zipfile
+
+    wb = new_report_workbook()
+    wb.active["A1"] = "x"
+    wb.active["A2"].font = openpyxl.styles.Font(name=FONT_NAME, size=14, bold=True)
+    wb.save(tmp_path / "f.xlsx")
+    styles = zipfile.ZipFile(tmp_path / "f.xlsx").read("xl/styles.xml").decode()
+    fonts = re.search(r"<fonts[^>]*>(.*?)</fonts>", styles).group(1)
+    first_font = re.search(r"<font>(.*?)</font>", fonts).group(1)
+    assert 'val="Times New Roman"' in first_font and '<sz val="12"' in first_font
+    assert "Calibri" not in styles
+    assert re.search(r'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0"', styles)
+
+
+def test_header_without_superior_body_and_with_place_date():
+    ws = new_report_workbook().active
+    for c in "ABCDEF":
+        ws.column_dimensions[c].width = 14
+    nxt = write_document_header(ws, issuer_upper=None, issuer="Ủy ban nhân dân\nphường Đồ Sơn",
+                                doc_number=None, width_cols=6,
+                                place_date=("Đồ Sơn", dt.date(2026, 2, 3)))
+    assert ws["A2"].value == "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐỒ SƠN" and ws["A2"].font.b
+    assert ws["A2"].row == ws["D2"].row and ws["D2"].value == "Độc lập - Tự do - Hạnh phúc"
+    # two lines of issuer: the row is tall enough for both
+    assert ws.row_dimensions[2].height >= 2 * 12
+    assert ws["D4"].value == "Đồ Sơn, ngày 03 tháng 02 năm 2026" and ws["D4"].font.i
+    assert not any(isinstance(c.value, str) and c.value.startswith("Số:") for r in ws.iter_rows() for c in r)
+    assert nxt == 6
+    with pytest.raises(ValueError):
+        write_document_header(ws, issuer_upper=None, issuer="X", doc_number=None, width_cols=1)
+
+
+def test_long_text_rows_are_taller_than_short_ones():
+    ws = new_report_workbook().active
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Ghi chú", 15)]
+    write_table(ws, 1, cols, [[1, "ngắn"], [2, "một ghi chú rất dài cần xuống dòng nhiều lần " * 3]],
+                total_label=None)
+    short, long_ = ws.row_dimensions[3].height, ws.row_dimensions[4].height
+    assert short < 20 and long_ >= 4 * short * 0.9
+    assert ws.max_row == 4  # no total row when total_label is None

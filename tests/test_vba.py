@@ -6,7 +6,6 @@ LibreOffice through tests/uno_probe.py (a real application importing the VBA pro
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import struct
@@ -29,6 +28,7 @@ from xl_support.vba import (
     write_cfb,
 )
 from xl_support.vba.cfb import NOSTREAM, cfb_name_key
+from xl_support.vba.xlsm import CUSTOM_UI_REL, openpyxl_vba_archive
 from xl_support.vba.project import (
     VBA_PROJECT_SOURCE_ONLY,
     parse_dir,
@@ -285,7 +285,7 @@ def test_built_project_modules_and_dir_records(built):
         assert project.module(name).offset == 0
     assert project.vba_project_stream == VBA_PROJECT_SOURCE_ONLY
 
-    ole = olefile.OleFileIO(built)
+    ole = olefile.OleFileIO(built, raise_defects=olefile.DEFECT_INCORRECT)
     d = parse_dir(decompress(ole.openstream("VBA/dir").read()))
     types = {m.name: m.type_id for m in d.modules}
     assert types["Ribbon"] == 0x0021 and types["Sheet2"] == 0x0022
@@ -375,8 +375,44 @@ def test_olevba_reads_a_real_xlsm(tmp_path, built):
                             "Dictionary"])
 
 
+def _openpyxl_book(path: Path, vba_bin: bytes, ribbon: bytes) -> Path:
+    """A workbook written by openpyxl, sheets Sheet1..Sheet7 by code name, VBA attached."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for i in range(1, 8):
+        ws = wb.create_sheet("xlwings.conf" if i == 7 else f"Sổ {i}")
+        ws.sheet_properties.codeName = f"Sheet{i}"
+    wb.code_name = "ThisWorkbook"
+    wb.vba_archive = openpyxl_vba_archive(vba_bin, ribbon)
+    wb.save(path)
+    return path
+
+
+RIBBON_XML = (
+    '<customUI xmlns="http://schemas.microsoft.com/office/2006/01/customui"><ribbon><tabs>'
+    '<tab id="hp" label="Hải Phòng"><group id="g" label="Kiểm tra">'
+    '<button id="v" label="Kiểm tra" onAction="OnValidate"/></group></tab></tabs></ribbon>'
+    "</customUI>"
+).encode("utf-8")
+
+
+def test_openpyxl_saves_the_project_and_ribbon(tmp_path, built):
+    path = _openpyxl_book(tmp_path / "book.xlsm", built, RIBBON_XML)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("xl/vbaProject.bin") == built
+        assert zf.read("customUI/customUI.xml") == RIBBON_XML
+        assert CUSTOM_UI_REL in zf.read("_rels/.rels").decode()
+        types = zf.read("[Content_Types].xml").decode()
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+        assert "vbaProject" in zf.read("xl/_rels/workbook.xml.rels").decode()
+    names = {Path(s).name for _, s, _, _ in VBA_Parser(str(path)).extract_macros()}
+    assert {"Ribbon", "xlwings_udfs", "Sheet7"} <= names
+
+
 def test_libreoffice_imports_the_modules(tmp_path, built):
-    path = write_xlsm_with_vba(tmp_path / "book.xlsm", built)
+    path = _openpyxl_book(tmp_path / "book.xlsm", built, RIBBON_XML)
     run = subprocess.run(["/usr/bin/python3", str(HERE / "uno_probe.py"), str(path)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
@@ -388,4 +424,6 @@ def test_libreoffice_imports_the_modules(tmp_path, built):
     assert "Sub OnValidate(control As IRibbonControl)" in modules["Ribbon"]
     assert 'Py.CallUDF("udfs", "HP_BENEFIT"' in modules["xlwings_udfs"]
     assert "VBAModule" in modules["Ribbon"] and "VBADocumentModule" in modules["Sheet5"]
-    assert seen["code_names"] == {"Sheet1": "Sheet1", "_xlwings.conf": "Sheet2"}
+    assert "' register sheet" in modules["Sheet3"]
+    assert seen["code_names"] == {**{f"Sổ {i}": f"Sheet{i}" for i in range(1, 7)},
+                                  "xlwings.conf": "Sheet7"}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from .sheets import SheetSpec
 
 DATE_FORMAT = "dd/mm/yyyy"
 MONEY_FORMAT = "#,##0"
@@ -27,6 +30,12 @@ class BookPort(Protocol):
 
     def progress(self, text: str) -> None:
         """Tell the user what is going on (status bar / stderr)."""
+
+    def replace_sheet(self, spec: "SheetSpec") -> None:
+        """(Re)build an owned sheet from scratch (xl_support.sheets.SheetSpec); other sheets untouched."""
+
+    def mark_cells(self, sheet: str, cells: Sequence[tuple[int, int]], color: str | None) -> None:
+        """Fill the cells (row, col) with colour 'RRGGBB'; None removes the fill."""
 
 
 class OpenpyxlPort:
@@ -64,3 +73,22 @@ class OpenpyxlPort:
     def save(self, out: str | Path) -> Path:
         from .fileio import save_workbook_atomic
         return save_workbook_atomic(self.wb, out)
+
+    # ------------------------------------------------------------ owned sheets and marks
+
+    def replace_sheet(self, spec: "SheetSpec") -> None:
+        """Remove the sheet if present and build it again at the same position (else last)."""
+        from .sheets import render_openpyxl
+        index = None
+        if spec.name in self.wb.sheetnames:
+            index = self.wb.sheetnames.index(spec.name)
+            self.wb.remove(self.wb[spec.name])
+        ws = self.wb.create_sheet(spec.name, index)
+        render_openpyxl(ws, spec)
+
+    def mark_cells(self, sheet, cells, color):
+        from openpyxl.styles import PatternFill
+        ws = self.wb[sheet]
+        fill = PatternFill() if color is None else PatternFill("solid", fgColor=color)
+        for row, col in cells:
+            ws.cell(row=row, column=col).fill = fill

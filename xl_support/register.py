@@ -159,6 +159,26 @@ def _parse_column(sheet: str, name: str, col: int, rows: list[int], cells: list,
     return out
 
 
+def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
+                columns: dict[str, int] | None = None) -> tuple[pd.DataFrame, list[CellIssue]]:
+    """Raw cell columns (field → values) → the engine's typed frame and the cells that failed.
+
+    The one conversion used by registers read from sheets and by the worksheet functions.
+    """
+    columns = columns or {}
+    issues: list[CellIssue] = []
+    n = len(rows)
+    bad = [False] * n
+    typed = {name: _parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad)
+             for name, cells in raw.items() if name in FIELD_BY_NAME and not FIELD_BY_NAME[name].computed}
+    frame = pd.DataFrame(typed, index=range(n))
+    frame["row"] = rows
+    frame["bad_cell"] = bad
+    frame["id_key"] = [id_key(v) for v in raw["id"]] if "id" in raw else None
+    frame["name_key"] = [name_key(v) if isinstance(v, str) else None for v in typed["name"]] if "name" in typed else None
+    return frame, issues
+
+
 def read_register(sheet: str, grid: list[list]) -> Register | None:
     """A register sheet as typed columns; None when the sheet has no register header."""
     found = find_header(grid)
@@ -174,14 +194,6 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
             kept.append(row)
     raw = {n: [r[c - 1] if c - 1 < len(r) else None for r in kept] for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
-    issues: list[CellIssue] = []
-    bad = [False] * len(kept)
-    typed = {n: _parse_column(sheet, n, columns[n], rows, raw[n], issues, bad)
-             for n in columns if not FIELD_BY_NAME[n].computed}
-    frame = pd.DataFrame(typed)
-    frame["row"] = rows
-    frame["bad_cell"] = bad
-    frame["id_key"] = [id_key(v) for v in raw["id"]] if "id" in raw else None
-    frame["name_key"] = [name_key(v) if isinstance(v, str) else None for v in typed["name"]]
+    frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,
                     issues=issues, width=_last_used(grid[header_row - 1]))

@@ -157,7 +157,7 @@ def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
     col = frame[name]
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return col.to_numpy().astype("M8[D]")
-    return np.array(col.tolist(), dtype="M8[D]")
+    return np.array([v if isinstance(v, dt.date) else None for v in col.tolist()], dtype="M8[D]")
 
 
 def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None = None) -> People:

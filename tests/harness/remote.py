@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 TEXT_FORMAT = "@"
+_MAX_ROWS, _MAX_COLUMNS = 1_048_576, 16_384
 AUTO_DATE_FORMAT = "mm-dd-yy"  # built-in format 14: Excel's short date of the locale
 AUTO_DATETIME_FORMAT = "m/d/yy h:mm"  # built-in format 22
 AUTO_PERCENT_FORMAT = "0%"
@@ -429,8 +430,9 @@ class _Replayer:
         ws = self.sheet(action)
         r0, c0 = action["start_row"] + 1, action["start_column"] + 1
         nrows, ncols = action["row_count"], action["column_count"]
-        if clamp:
+        if clamp and nrows >= _MAX_ROWS:  # whole columns: only the used part
             nrows = max(0, min(nrows, ws.max_row - r0 + 1))
+        if clamp and ncols >= _MAX_COLUMNS:  # whole rows
             ncols = max(0, min(ncols, ws.max_column - c0 + 1))
         for r in range(r0, r0 + nrows):
             for c in range(c0, c0 + ncols):
@@ -516,7 +518,9 @@ class _Replayer:
     def setRowHeight(self, action):
         ws = self.sheet(action)
         r0 = action["start_row"] + 1
-        nrows = min(action["row_count"], max(ws.max_row - r0 + 1, 1))
+        nrows = action["row_count"]
+        if nrows >= _MAX_ROWS:
+            nrows = max(ws.max_row - r0 + 1, 1)
         for r in range(r0, r0 + nrows):
             ws.row_dimensions[r].height = self.arg(action)
 
@@ -529,7 +533,10 @@ class _Replayer:
     def setRowHidden(self, action):
         ws = self.sheet(action)
         r0 = action["start_row"] + 1
-        for r in range(r0, r0 + min(action["row_count"], max(ws.max_row - r0 + 1, 1))):
+        nrows = action["row_count"]
+        if nrows >= _MAX_ROWS:
+            nrows = max(ws.max_row - r0 + 1, 1)
+        for r in range(r0, r0 + nrows):
             ws.row_dimensions[r].hidden = bool(self.arg(action))
 
     def setAutofit(self, action):

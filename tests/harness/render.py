@@ -38,6 +38,8 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
     runs and a user's open LibreOffice do not clash; the profile is removed afterwards.
     """
     src = Path(xlsx_path).resolve()
+    if not src.is_file():
+        raise FileNotFoundError(src)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     profile = Path(tempfile.mkdtemp(prefix=f"lo_profile_{os.getpid()}_"))

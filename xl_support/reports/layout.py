@@ -41,10 +41,11 @@ Decisions:
 from __future__ import annotations
 
 import datetime as _dt
-import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence, Union
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -53,6 +54,8 @@ from xl_support.fileio import set_text
 
 __all__ = [
     "FONT_NAME",
+    "use_document_font",
+    "new_report_workbook",
     "ColumnSpec",
     "Section",
     "write_document_header",
@@ -89,33 +92,58 @@ def _font(size: float = SIZE_BODY, *, bold: bool = False, italic: bool = False,
 
 # ---------------------------------------------------------------- text measuring
 
-def _char_em(ch: str) -> float:
-    """Rough Times New Roman advance width of one character, in em (errs on the wide side)."""
-    if ch == " ":
-        return 0.27
-    if ch.isdigit():
-        return 0.52
-    if ch.isalpha():
-        if ch.isupper():
-            return 0.60 if ch in "IJ" else 0.74
-        return 0.30 if ch in "ijlrtf" else (0.76 if ch in "mw" else 0.50)
-    if ch in ".,:;'!|()[]-/":
-        return 0.35
-    return 0.55
+# Advance widths (1/1000 em) of ASCII 32..126 in Times Roman and Times Bold (the Adobe core
+# font metrics; Times New Roman and Liberation Serif share them closely).
+_TIMES = [int(x) for x in (
+    "250 333 408 500 500 833 778 180 333 333 500 564 250 333 250 278 500 500 500 500 500 500 "
+    "500 500 500 500 278 278 564 564 564 444 921 722 667 667 722 611 556 722 722 333 389 722 "
+    "611 889 722 722 556 722 667 556 611 722 722 944 722 722 611 333 278 333 469 500 333 444 "
+    "500 444 500 444 333 500 500 278 278 500 278 778 500 500 500 500 333 389 278 500 500 722 "
+    "500 500 444 480 200 480 541").split()]
+_TIMES_BOLD = [int(x) for x in (
+    "250 333 555 500 500 1000 833 278 333 333 500 570 250 333 250 278 500 500 500 500 500 500 "
+    "500 500 500 500 333 333 570 570 570 500 930 722 667 722 722 667 611 778 778 389 500 778 "
+    "667 944 722 778 611 778 722 556 667 722 722 1000 722 722 667 333 278 333 581 500 333 500 "
+    "556 444 556 444 333 500 556 278 333 556 278 833 556 500 556 556 444 389 333 556 500 722 "
+    "500 500 444 394 220 394 520").split()]
+
+
+def _char_em(ch: str, bold: bool = False) -> float:
+    """Advance width of one character in em: Vietnamese letters take their base letter's
+    width (the horn of ơ/ư adds a little); other characters count as an average letter."""
+    base = unicodedata.normalize("NFD", ch)[0] if ch else " "
+    base = {"đ": "d", "Đ": "D"}.get(ch, base)
+    code = ord(base)
+    table = _TIMES_BOLD if bold else _TIMES
+    width = table[code - 32] / 1000 if 32 <= code <= 126 else 0.55
+    if "\u031b" in unicodedata.normalize("NFD", ch):  # combining horn
+        width += 0.08
+    return width
 
 
 def _text_pt(text: str, size: float, bold: bool) -> float:
-    return sum(_char_em(c) for c in text) * size * (1.07 if bold else 1.0)
+    """Estimated printed width of a one-line text, in points (5 % margin)."""
+    return sum(_char_em(c, bold) for c in text) * size * 1.05
+
+
+def _max_digit_px(ws: Worksheet) -> int:
+    """Excel's column-width unit: the max digit width, in pixels at 96 dpi, of the workbook's
+    default font (Calibri 11: 7 px; Times New Roman 12: 8 px)."""
+    fonts = getattr(ws.parent, "_fonts", None)
+    font = fonts[0] if fonts else None
+    if font is not None and font.name in (FONT_NAME, "Liberation Serif") and font.sz:
+        return max(1, round(0.5 * float(font.sz) * 96 / 72))
+    return 7
 
 
 def _col_pt(ws: Worksheet, col: int) -> float:
-    """Usable width of one column in points (Excel: ~7 px per width unit + 5 px, at 96 dpi)."""
+    """Width of one column in points (Excel: width × max digit width + 5 px, at 96 dpi)."""
     width = ws.column_dimensions[get_column_letter(col)].width or 8.43
-    return (width * 7 + 5) * 0.75
+    return (width * _max_digit_px(ws) + 5) * 0.75
 
 
 def _span_pt(ws: Worksheet, first: int, last: int) -> float:
-    return sum(_col_pt(ws, c) for c in range(first, last + 1)) - 6  # cell padding
+    return sum(_col_pt(ws, c) for c in range(first, last + 1)) - 4  # cell padding
 
 
 def _line_count(text: str, width_pt: float, size: float, bold: bool) -> int:
@@ -138,7 +166,7 @@ def _line_count(text: str, width_pt: float, size: float, bold: bool) -> int:
 
 
 def _line_height(size: float) -> float:
-    return size * 1.3
+    return size * 1.22
 
 
 def _fit_height(ws: Worksheet, row: int, height: float) -> None:
@@ -148,7 +176,7 @@ def _fit_height(ws: Worksheet, row: int, height: float) -> None:
         dim.height = round(height, 2)
 
 
-def _fit_text_height(ws, row, first, last, text, size, bold, *, extra: float = 3.0) -> None:
+def _fit_text_height(ws, row, first, last, text, size, bold, *, extra: float = 2.0) -> None:
     lines = _line_count(text, _span_pt(ws, first, last), size, bold)
     _fit_height(ws, row, lines * _line_height(size) + extra)
 
@@ -205,6 +233,31 @@ def _blocks(ws: Worksheet, first: int, last: int, n: int, *, min_last_pt: float 
     return bounds + [(cols[start_last], cols[-1])]
 
 
+# ---------------------------------------------------------------- workbook font
+
+def use_document_font(wb: Workbook, *, name: str = FONT_NAME, size: float = SIZE_BODY) -> None:
+    """Make ``name`` ``size`` the workbook's default font (the "Normal" style and font 0).
+
+    Call it on a new report workbook before writing: Excel measures column widths in digits of
+    the default font, so with Times New Roman as default the widths mean the same in Excel and
+    in LibreOffice (which substitutes the metric-compatible Liberation Serif), while openpyxl's
+    default Calibri is replaced by a wider font on machines without it. Do not call it on a
+    ward's register workbook: it would change the look of every sheet.
+    """
+    font = Font(name=name, size=size, family=1)
+    fonts = wb._fonts  # openpyxl keeps the default font at index 0 of this IndexedList
+    list.__setitem__(fonts, 0, font)
+    fonts._rebuild_dict()  # refresh the value → index map
+    wb._named_styles["Normal"].font = font
+
+
+def new_report_workbook() -> Workbook:
+    """A new openpyxl Workbook whose default font is the document font."""
+    wb = Workbook()
+    use_document_font(wb)
+    return wb
+
+
 # ---------------------------------------------------------------- document header
 
 def write_document_header(
@@ -254,7 +307,6 @@ def write_document_header(
         row += 1
     # short rule under the issuing body: a bottom border on the middle third of the left block
     _rule_under(ws, row, *left, issuer.upper())
-    _fit_height(ws, row, 8)
     row += 1
     if doc_number is not None or place_date is not None:
         if doc_number is not None:
@@ -266,23 +318,13 @@ def write_document_header(
 
 
 def _rule_under(ws: Worksheet, row: int, first: int, last: int, above_text: str) -> None:
-    """A short horizontal rule centred under a text: a bottom border on the middle columns,
-    or — when the block is a single column — a centred line of underscores."""
-    ncols = last - first + 1
-    if ncols >= 3:
-        k = max(1, ncols // 3)
-        start = first + (ncols - k) // 2
-        for c in range(start, start + k):
-            ws.cell(row=row, column=c).border = _HAIR_BOTTOM
-        if k > 1:
-            ws.merge_cells(start_row=row, start_column=start, end_row=row, end_column=start + k - 1)
-            ws.cell(row=row, column=start).border = _HAIR_BOTTOM
-    else:
-        cell = ws.cell(row=row, column=first, value="_" * max(6, len(above_text) // 3))
-        cell.font = _font(8)
-        cell.alignment = Alignment(horizontal="center", vertical="top")
-        if last > first:
-            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    """A short rule centred under a text (NĐ 30/2020: 1/3 to 1/2 of the text's length): a
+    centred run of underscores, which renders as one continuous line whatever the widths of
+    the columns below (a cell border could only follow column edges)."""
+    size = 7
+    count = max(6, round(_text_pt(above_text, SIZE_BODY, True) * 0.4 / (0.5 * size)))
+    _put(ws, row, first, last, "_" * count, font=_font(size), vertical="top", fit=False)
+    _fit_height(ws, row, 9)
 
 
 # ---------------------------------------------------------------- title
@@ -407,7 +449,7 @@ def _fit_row(ws: Worksheet, row: int, first_col: int, columns: Sequence[ColumnSp
         if text:
             width = _span_pt(ws, first_col + i, first_col + i)
             lines = max(lines, _line_count(text, width, size, bold))
-    _fit_height(ws, row, lines * _line_height(size) + 4)
+    _fit_height(ws, row, lines * _line_height(size) + 3)
 
 
 def _sum_rows(items: Sequence[Any], columns: Sequence[ColumnSpec]) -> dict[int, int]:
@@ -440,8 +482,10 @@ def _write_total_row(ws, row, first_col, columns, label, values: dict[int, Any],
     else:
         _put(ws, row, first_col, first_col + label_span - 1, label,
              font=_font(size, bold=True), border=_BOX, fit=False)
-    fit_values = [label] + [None] * (label_span - 1) + row_values[label_span:]
+    label_lines = _line_count(label, _span_pt(ws, first_col, first_col + label_span - 1), size, True)
+    fit_values = [None] * label_span + row_values[label_span:]
     _fit_row(ws, row, first_col, columns, fit_values, size, True)
+    _fit_height(ws, row, label_lines * _line_height(size) + 4)
 
 
 def write_table(
@@ -606,7 +650,8 @@ def write_place_date_and_signatures(
     for (first, last), signer in zip(blocks, signers):
         title, name = signer[0], signer[1]
         signer_note = signer[2] if len(signer) > 2 else note
-        _put(ws, title_row, first, last, title.upper(), font=_font(SIZE_BODY, bold=True))
+        _put(ws, title_row, first, last, title.upper(), font=_font(SIZE_BODY, bold=True),
+             vertical="top")
         if signer_note:
             _put(ws, note_row, first, last, signer_note, font=_font(SIZE_BODY, italic=True))
         if name:

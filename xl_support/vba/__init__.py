@@ -3,6 +3,7 @@
 - :mod:`.ovba`: MS-OVBA compression (``compress``/``decompress``).
 - :mod:`.cfb`: a minimal Compound File Binary writer (``write_cfb``).
 - :mod:`.project`: ``build_vba_project`` (the vbaProject.bin) and ``read_vba_project``.
+- :mod:`.xlsm`: ``openpyxl_vba_archive`` (attach the project and the ribbon to an openpyxl save).
 """
 
 from .cfb import write_cfb
@@ -15,6 +16,7 @@ from .project import (
     template_document_modules,
     template_vba_bin,
 )
+from .xlsm import openpyxl_vba_archive
 
 __all__ = [
     "ModuleInfo",
@@ -22,6 +24,7 @@ __all__ = [
     "build_vba_project",
     "compress",
     "decompress",
+    "openpyxl_vba_archive",
     "read_vba_project",
     "template_document_modules",
     "template_vba_bin",

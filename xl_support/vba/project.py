@@ -15,7 +15,6 @@ xlwings is located with ``importlib.util.find_spec`` (no import: xl_support neve
 from __future__ import annotations
 
 import importlib.util
-import io
 import re
 import struct
 import zipfile
