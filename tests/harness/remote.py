@@ -331,11 +331,12 @@ def _iso_to_datetime(m: re.Match) -> dt.datetime | None:
 def _parse_text(text: str, today: dt.date) -> tuple[Any, str, str | None] | None:
     """What Excel stores when ``text`` is written into a General cell.
 
-    Excel's object model (``Range.Value`` via COM or VBA) parses strings with en-US
-    rules whatever the PC's locale: numbers with ``,`` thousands separators and ``.``
-    decimals, ``TRUE``/``FALSE``, ``m/d/yyyy`` dates (so ``05/01/2026`` is May 1st and
-    ``25/12/2026`` stays text), ISO dates, ``=`` formulas. Returns
-    ``(value, kind, number_format_or_None)`` or ``None`` when the text stays text.
+    Modelled on the widely reported behaviour of ``Range.Value`` (VBA and COM): strings
+    are parsed with en-US rules whatever the PC's locale — numbers with ``,``
+    thousands separators and ``.`` decimals, ``TRUE``/``FALSE``, ``m/d/yyyy`` dates
+    (so ``05/01/2026`` is May 1st and ``25/12/2026`` stays text), ISO dates, ``=``
+    formulas. Not verified in Excel here: the Windows acceptance run should confirm.
+    Returns ``(value, kind, number_format_or_None)`` or ``None`` when it stays text.
     """
     s = text.strip()
     if text.startswith("="):

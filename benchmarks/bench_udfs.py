@@ -1,0 +1,64 @@
+"""Worksheet functions through xlwings' COM-server path (design.md "Performance").
+
+Prints the Python-side time of one column call of HP_BENEFIT (and HP_BASIS) over 5,000 register
+rows through `xlwings.udfs.call_udf`, with the values Excel passes (date cells → datetime,
+numbers → float, empty → None), target ≤ 50 ms; and the median of a single-cell call.
+
+Run: .venv/bin/python benchmarks/bench_udfs.py [rows]
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.harness import udf_host  # noqa: E402  (sets the licence key before xlwings)
+from xl_support.sample import sample_people  # noqa: E402
+
+ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+TARGET_MS = 50.0
+
+
+def register_columns(n: int) -> list:
+    """The eight register columns as Excel passes ranges (tuple of 1-tuples, COM values)."""
+    people = sample_people(n, "NQ55", seed=7)
+    return [udf_host.excel_arg([[p.get(name)] for p in people]) for name in ARGS]
+
+
+def call_udf(func: str, args: tuple):
+    from xlwings import udfs
+    return udfs.call_udf("udfs", func, args, None, None)
+
+
+def timed(func: str, args: tuple, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        call_udf(func, args)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main(n: int = 5000) -> int:
+    udf_host.load_udf_module("udfs")
+    cols = register_columns(n)
+    month = udf_host.excel_arg("11/2026")
+    column_args = (*cols, month, udf_host.excel_arg(None))
+    call_udf("HP_BENEFIT", column_args)   # warm-up: imports, parameter caches
+    benefit = timed("HP_BENEFIT", column_args, 7)
+    basis = timed("HP_BASIS", column_args, 5)
+    one = tuple(udf_host.excel_arg(c[0][0]) for c in cols) + (month, udf_host.excel_arg(None))
+    single = timed("HP_BENEFIT", one, 200)
+    best = min(benefit)
+    print(f"HP_BENEFIT column, {n} rows via call_udf: median {statistics.median(benefit):.1f} ms, "
+          f"best {best:.1f} ms (target ≤ {TARGET_MS:.0f} ms)")
+    print(f"HP_BASIS column, {n} rows via call_udf: median {statistics.median(basis):.1f} ms")
+    print(f"HP_BENEFIT single cell via call_udf: median {statistics.median(single):.2f} ms")
+    return 0 if statistics.median(benefit) <= TARGET_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000))
