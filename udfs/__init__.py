@@ -27,7 +27,6 @@ from xl_support import values as V
 from xl_support.basis import basis_texts
 from xl_support.messages import cell_message
 from xl_support.parameters import ParameterError
-from xl_support.register import typed_frame
 from xl_support.rules import Status, eligibility, month_end, month_result, people_arrays
 
 __all__ = ["HP_BENEFIT", "HP_TOPUP", "HP_INSURANCE", "HP_END_DATE", "HP_BASIS", "HP_POVERTY_LINE",
@@ -66,11 +65,20 @@ def _describe(f):
     return f
 
 
+RAW_ARGS = frozenset(a for a, _ in REGISTER_ARGS)
+
+
 def _args(*names: str):
-    """`@xw.arg(name, ndim=2, doc=…)` for each argument: a cell or a range arrives as a 2-D list."""
+    """`@xw.arg(…, doc=…)` for each argument. Register columns are taken `raw` (COM values as
+    Excel passes them: a cell's value or a tuple of row tuples; cleaned once per distinct value
+    in `excel_args.typed_columns`, which keeps a 5,000-row column call fast); the month and the
+    `Tham số` range go through xlwings' usual cleaning as 2-D lists (`ndim=2`)."""
     def decorate(f):
         for name in reversed(names):
-            f = xw.arg(name, ndim=2, doc=ARG_DOCS[name])(f)
+            if name in RAW_ARGS:
+                f = xw.arg(name, "raw", doc=ARG_DOCS[name])(f)
+            else:
+                f = xw.arg(name, ndim=2, doc=ARG_DOCS[name])(f)
         return f
     return decorate
 
@@ -100,60 +108,67 @@ def _guard(columns: tuple, compute, *args):
 # ---------------------------------------------------------------- the five register columns
 
 def _register_column(output: str, values: tuple, thang, tham_so) -> list[list]:
+    """One engine pass over the whole column (or one cell): typed columns → People →
+    eligibility → month result(s) → the output column. Rows are never looped over the engine."""
     settings = A.settings_from_range(tham_so)
     raw = {field: A.column(v, arg) for (arg, field), v in zip(REGISTER_ARGS, values)}
     raw["month"] = A.column(thang, "thang")
     n, raw = A.broadcast(raw)
-    month_cells = raw.pop("month")
-    blank = [V.is_blank(g) and V.is_blank(b) for g, b in zip(raw["group"], raw["birth"])]
-    frame, issues = typed_frame(raw, list(range(n)))
+    month_codes, month_cells = A.distinct(raw.pop("month"))
+    month_values = A.months(month_cells, settings)
+    frame, issues = A.typed_columns(raw, n)
+    blank = (frame["group"].isna().to_numpy() & np.isnat(frame["birth"].to_numpy())
+             & ~frame["bad_cell"].to_numpy())
     groups, params = settings.groups, settings.params
     people = people_arrays(frame, groups, settings.default_area)
     elig = eligibility(people, groups, params)
     bad = A.bad_cell_messages(issues, n, ORDER)
-    codes = frame["group"].tolist()
-    status = elig.status
-    out: list = [""] * n
-    rows_by_month: dict = {}
-    for i, m in enumerate(A.months(month_cells, settings)):
-        if not blank[i]:
-            rows_by_month.setdefault(m, []).append(i)
-    messages: dict = {}
-    for month, rows in rows_by_month.items():
+    out = np.full(n, "", dtype=object)
+    for k, month in enumerate(month_values):
+        rows = (month_codes == k) & ~blank
+        if not rows.any():
+            continue
         if isinstance(month, str):          # the month cell itself is bad
-            for i in rows:
-                out[i] = month
+            out[rows] = month
             continue
         res = month_result(people, elig, month, groups, params)
         if output == "basis":
-            texts = basis_texts(people, elig, res, groups, params, bad)
-            for i in rows:
-                out[i] = texts[i]
-            continue
-        column = _output_values(output, elig, res, rows)
-        for i, value in zip(rows, column):
-            s = int(status[i])
-            if s in PAID_STATUSES:
-                out[i] = value
-            else:
-                key = (s, codes[i])
-                if key not in messages:
-                    messages[key] = cell_message(s, codes[i])
-                out[i] = bad[i] if s == Status.BAD_CELL and bad[i] else messages[key]
-    return [[v] for v in out]
+            out[rows] = np.array(basis_texts(people, elig, res, groups, params, bad), dtype=object)[rows]
+        else:
+            out[rows] = _output_values(output, elig, res)[rows]
+    if output != "basis":
+        _messages(out, ~blank & ~np.isin(elig.status, PAID_STATUSES), elig.status, frame["group"], bad)
+    return out.reshape(-1, 1).tolist()
 
 
-def _output_values(output: str, elig, res, rows: list[int]) -> list:
-    idx = np.asarray(rows, dtype=np.int64)
+def _output_values(output: str, elig, res) -> np.ndarray:
+    """The month's column for every row, as Excel values (int, 'Có'/'Không', datetime)."""
     if output == "benefit":
-        return res.benefit[idx].tolist()
+        return np.array(res.benefit.tolist(), dtype=object)
     if output == "topup":
-        return res.topup[idx].tolist()
+        return np.array(res.topup.tolist(), dtype=object)
     if output == "insurance":
-        return ["Có" if x else "Không" for x in res.insurance[idx].tolist()]
+        return np.where(res.insurance, "Có", "Không").astype(object)
     if output == "end_date":
-        return [A.excel_date(d) for d in month_end(elig.end[idx])]
+        ends = np.empty(len(elig.end), dtype=object)
+        ends[:] = month_end(elig.end).astype("M8[us]").tolist()     # datetime; NaT → None
+        return ends
     raise ValueError(output)
+
+
+def _messages(out: np.ndarray, rows: np.ndarray, status: np.ndarray, codes, bad: list) -> None:
+    """Rows that cannot be computed: the cell's own message (a bad argument) or the status's."""
+    cache: dict = {}
+    codes = codes.tolist()
+    for i in np.flatnonzero(rows).tolist():
+        s = int(status[i])
+        if s == Status.BAD_CELL and bad[i]:
+            out[i] = bad[i]
+            continue
+        key = (s, codes[i])
+        if key not in cache:
+            cache[key] = cell_message(s, codes[i])
+        out[i] = cache[key]
 
 
 def _register(output: str, arguments: dict) -> list[list]:

@@ -10,7 +10,8 @@ import numpy as np
 from .messages import STATUS_MESSAGES
 from .parameters import Parameters, Period
 from .policy import Groups
-from .rules import EndReason, Eligibility, GroupArrays, MonthResult, People, RULE_CODES, Status, group_arrays
+from .rules import (EndReason, Eligibility, GroupArrays, MonthResult, People, RULE_CODES, Status, group_arrays,
+                    month_end)
 
 AREA_WORDS = {"rural": "nông thôn", "urban": "thành thị"}
 
@@ -25,15 +26,21 @@ def period_text(p: Period) -> str:
     return f"{p.legal_ref}, áp dụng từ {p.start:%d/%m/%Y}{until}"
 
 
+def _format_unique(values: np.ndarray, unit: str, fmt) -> list[str]:
+    """Format each distinct date once (registers repeat dates), '' for NaT."""
+    uniq, inverse = np.unique(values.astype(f"M8[{unit}]").view(np.int64), return_inverse=True)
+    iso = np.datetime_as_string(uniq.view(f"M8[{unit}]"), unit=unit)
+    texts = np.array(["" if s == "NaT" else fmt(s) for s in iso], dtype=object)
+    return texts[inverse].tolist()
+
+
 def dmy(days: np.ndarray) -> list[str]:
     """datetime64[D] → `dd/mm/yyyy` strings ('' for NaT)."""
-    iso = np.datetime_as_string(days.astype("M8[D]"), unit="D")
-    return ["" if s == "NaT" else f"{s[8:10]}/{s[5:7]}/{s[:4]}" for s in iso]
+    return _format_unique(days, "D", lambda s: f"{s[8:10]}/{s[5:7]}/{s[:4]}")
 
 
 def my(months: np.ndarray) -> list[str]:
-    iso = np.datetime_as_string(months.astype("M8[M]"), unit="M")
-    return ["" if s == "NaT" else f"{s[5:7]}/{s[:4]}" for s in iso]
+    return _format_unique(months, "M", lambda s: f"{s[5:7]}/{s[:4]}")
 
 
 def _multiple(num: int, den: int) -> str:
@@ -74,53 +81,61 @@ def _end_text(reason: int, event: str, max_age: int, mother_age: int, months: in
 
 def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Groups,
                 params: Parameters, row_messages: list[str | None] | None = None) -> list[str]:
-    """One `Căn cứ` text per row for the month of `res`."""
+    """One `Căn cứ` text per row for the month of `res` (shared parts formatted once)."""
     g = group_arrays(groups)
     table = groups.groups
     month = f"{res.month:%m/%Y}"
-    starts, ends = my(elig.start), dmy(_month_end(elig.end))
-    events = dmy(elig.end_event)
-    decisions = dmy(people.decision)
+    month_m = np.datetime64(res.month, "M")
+    starts, ends, events, decisions = my(elig.start), dmy(month_end(elig.end)), dmy(elig.end_event), dmy(people.decision)
+    group, area, status, reason = (a.tolist() for a in (people.group, people.area, elig.status, elig.end_reason))
+    payable, benefit, allowance, insurance = (a.tolist() for a in (res.payable, res.benefit, people.allowance,
+                                                                   res.insurance))
+    not_started = (elig.start > month_m).tolist()
     heads: dict[int, str] = {}
     rules: dict[tuple[int, int], str] = {}
+    ends_text: dict[tuple[int, int], tuple[str, ...]] = {}
+    amounts: dict[int, str] = {}
+    is_topup = (g.rule == RULE_CODES["topup"]).tolist()
+    ok, pending, never = int(Status.OK), int(Status.PENDING), int(Status.NEVER_PAYABLE)
     out: list[str] = []
-    for i in range(len(people)):
-        gpos = int(people.group[i])
-        status = int(elig.status[i])
-        if gpos not in heads:
-            heads[gpos] = (f"{table[gpos].resolution} – nhóm {table[gpos].code}: {table[gpos].label} "
-                           f"({table[gpos].clause})." if gpos < len(table) else "")
-        head = heads[gpos]
-        if status not in (Status.OK, Status.PENDING, Status.NEVER_PAYABLE):
+    for i in range(len(group)):
+        gpos, st = group[i], status[i]
+        head = heads.get(gpos)
+        if head is None:
+            head = heads[gpos] = (f"{table[gpos].resolution} – nhóm {table[gpos].code}: {table[gpos].label} "
+                                  f"({table[gpos].clause})." if gpos < len(table) else "")
+        if st != ok and st != pending and st != never:
             message = (row_messages[i] if row_messages and row_messages[i] else
-                       STATUS_MESSAGES[Status(status)].format(code=table[gpos].code if gpos < len(table) else ""))
+                       STATUS_MESSAGES[Status(st)].format(code=table[gpos].code if gpos < len(table) else ""))
             out.append(f"{head} {message}".strip())
             continue
-        end = (f"Hưởng đến {ends[i]}: " + _end_text(int(elig.end_reason[i]), events[i], int(g.max_age[gpos]),
-                                                  int(g.mother_max_age[gpos]), int(g.recognition_months[gpos])) + ".")
-        if status == Status.PENDING:
+        key = (gpos, reason[i])
+        parts = ends_text.get(key)
+        if parts is None:
+            marker = "\0"
+            text = _end_text(reason[i], marker, int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
+                             int(g.recognition_months[gpos]))
+            parts = ends_text[key] = tuple(text.split(marker))
+        event = f"{events[i]}{parts[1]}" if len(parts) == 2 else ""
+        end = f"Hưởng đến {ends[i]}: {parts[0]}{event}."
+        if st == pending:
             out.append(f"{head} Chưa có ngày ký quyết định hỗ trợ: chưa chi trả. {end}")
             continue
-        if status == Status.NEVER_PAYABLE:
+        if st == never:
             out.append(f"{head} Không được hưởng: quyết định ký ngày {decisions[i]}, sau tháng cuối cùng "
                        f"được hưởng. {end}")
             continue
-        key = (gpos, int(people.area[i]))
-        if key not in rules:
-            rules[key] = _amount_rule(g, gpos, int(people.area[i]), res)
         start = f"Hưởng từ tháng {starts[i]} (quyết định ký ngày {decisions[i]}). {end}"
-        if res.payable[i]:
-            amount = f" Tháng {month}: {money(res.benefit[i])} đồng"
-            if g.rule[gpos] == RULE_CODES["topup"]:
-                amount += f" (trợ cấp đang hưởng {money(people.allowance[i])} đồng)"
-            ins = " BHYT: ngân sách hỗ trợ 100% mức đóng." if res.insurance[i] else ""
-            out.append(f"{head} Mức: {rules[key]}.{amount}. {start}{ins}")
+        if payable[i]:
+            rkey = (gpos, area[i])
+            rule = rules.get(rkey)
+            if rule is None:
+                rule = rules[rkey] = _amount_rule(g, gpos, area[i], res)
+            amount = amounts.get(benefit[i]) or amounts.setdefault(benefit[i], money(benefit[i]))
+            extra = (f" (trợ cấp đang hưởng {money(allowance[i])} đồng)" if is_topup[gpos] else "")
+            ins = " BHYT: ngân sách hỗ trợ 100% mức đóng." if insurance[i] else ""
+            out.append(f"{head} Mức: {rule}. Tháng {month}: {amount} đồng{extra}. {start}{ins}")
         else:
-            when = "chưa đến tháng bắt đầu hưởng" if elig.start[i] > np.datetime64(res.month, "M") else "đã hết thời gian hưởng"
+            when = "chưa đến tháng bắt đầu hưởng" if not_started[i] else "đã hết thời gian hưởng"
             out.append(f"{head} Tháng {month}: không chi trả ({when}). {start}")
     return out
-
-
-def _month_end(months: np.ndarray) -> np.ndarray:
-    return np.where(np.isnat(months), np.datetime64("NaT", "D"),
-                    (months + 1).astype("M8[D]") - np.timedelta64(1, "D"))

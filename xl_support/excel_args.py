@@ -12,11 +12,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from . import values as V
 from .book import Settings, read_settings
 from .parameters import Parameters
-from .register import FIELD_BY_NAME, CellIssue
+from .register import FIELD_BY_NAME, CellIssue, typed_frame
 
 
 class ArgError(ValueError):
@@ -40,13 +41,15 @@ def column(value: object, name: str = "") -> list:
     """
     if not isinstance(value, (list, tuple)):
         return [value]
-    rows = [r if isinstance(r, (list, tuple)) else [r] for r in value]
-    if not rows:
+    if not value:
         return []
-    if all(len(r) == 1 for r in rows):
-        return [r[0] for r in rows]
-    if len(rows) == 1:
-        return list(rows[0])
+    if not isinstance(value[0], (list, tuple)):
+        return list(value)
+    widths = set(map(len, value))
+    if widths == {1}:
+        return [r[0] for r in value]
+    if len(value) == 1:
+        return list(value[0])
     raise ArgError(f"Lỗi: đối số {name} phải là một cột".replace("  ", " "))
 
 
@@ -57,6 +60,71 @@ def broadcast(columns: dict[str, list]) -> tuple[int, dict[str, list]]:
         raise ArgError("Lỗi: các cột phải có cùng số dòng")
     n = lengths.pop() if lengths else 1
     return n, {k: (v * n if len(v) == 1 else v) for k, v in columns.items()}
+
+
+# ---------------------------------------------------------------- cell values → typed columns
+
+# Excel's COM error codes (#N/A, #VALUE!, …) as a raw argument holds them (xlwings._xlwindows).
+COM_ERRORS = frozenset({-2146826281, -2146826246, -2146826259, -2146826288, -2146826252, -2146826265,
+                        -2146826273})
+
+
+def clean_cell(value: object) -> object:
+    """A raw COM value as xlwings' default conversion would give it to the parsers: error cells
+    and "" → None. pywin32 dates (tz-aware datetime subclasses) are kept: `values.parse_date`
+    reads their calendar date, as xlwings' conversion does (it only drops the tzinfo)."""
+    if (type(value) is int and value in COM_ERRORS) or (type(value) is str and value == ""):
+        return None
+    return value
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def date_array(days: list) -> np.ndarray:
+    """dates (None = empty) → datetime64[D], fast (ordinals, not per-object numpy parsing)."""
+    ords = np.fromiter((0 if d is None else d.toordinal() for d in days), dtype=np.int64, count=len(days))
+    out = (ords - _EPOCH_ORDINAL).astype("M8[D]")
+    out[ords == 0] = np.datetime64("NaT")
+    return out
+
+
+def distinct(cells: list) -> tuple[np.ndarray, list]:
+    """Codes (position of each cell's value in the distinct list) and the distinct values, in
+    order of first appearance; same type and value (1.0 and True stay apart)."""
+    keys = list(zip(map(type, cells), cells))
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    return codes, [v for _, v in index]
+
+
+def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[CellIssue]]:
+    """`register.typed_frame` (the conversion registers use) applied to each column's distinct
+    values, expanded back to the n rows: a register column repeats its codes, areas, amounts
+    and many dates, so each distinct cell is parsed once. Date columns come out as
+    datetime64[D] (what the engine reads fastest). Issues are per row (0-based), as
+    `typed_frame` gives them for a register; `bad_cell` marks their rows.
+    """
+    columns = {}
+    bad = np.zeros(n, dtype=bool)
+    rows: list[CellIssue] = []
+    for name, cells in raw.items():
+        codes, found = distinct(cells)
+        small, issues = typed_frame({name: [clean_cell(v) for v in found]}, list(range(len(found))))
+        if name not in small:
+            continue
+        values = small[name].to_numpy(dtype=object)
+        if FIELD_BY_NAME[name].kind == "date":
+            values = date_array(values.tolist())
+        columns[name] = values[codes]
+        for issue in issues:
+            hit = codes == issue.row
+            bad |= hit
+            rows.extend(CellIssue(issue.sheet, int(r), issue.column, issue.field, issue.code, issue.severity,
+                                  issue.message) for r in np.flatnonzero(hit))
+    frame = pd.DataFrame(columns, index=range(n))
+    frame["bad_cell"] = bad
+    return frame, rows
 
 
 # ---------------------------------------------------------------- Tham số

@@ -58,18 +58,64 @@ ALLOWANCE_CODES = {"": 0, "required": 1, "forbidden": 2}
 
 # ---------------------------------------------------------------- vectorised date helpers
 
+_NAT = np.iinfo(np.int64).min   # datetime64's NaT as an integer
+
+# Calendar tables 1800-01 … 2399-12: a date's month and day are one gather, several times faster
+# than numpy's datetime64 unit conversions. Dates outside are clipped (values.parse_date refuses them).
+_MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
+_MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
+_DAY0 = int(_MONTH_START[0])
+_DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → month index
+_DAY_DOM = (np.arange(_DAY0, _MONTH_START[-1]) - _MONTH_START[:-1][_DAY_MONTH - _MONTHS[0]] + 1).astype(np.int64)
+
+
+def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """datetime64[D] → (row of the calendar tables, validity mask)."""
+    raw = days.astype("M8[D]", copy=False).view(np.int64)
+    valid = raw != _NAT
+    return np.clip(raw - _DAY0, 0, len(_DAY_MONTH) - 1), valid
+
+
+def _month_row(months: np.ndarray) -> np.ndarray:
+    return np.clip(months - _MONTHS[0], 0, len(_MONTHS) - 2)
+
+
 def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
-    first = days.astype("M8[M]")
-    offset = days - first.astype("M8[D]")
-    target = first + months
-    last_day = (target + 1).astype("M8[D]") - np.timedelta64(1, "D")
-    return np.minimum(target.astype("M8[D]") + offset, last_day)
+    idx, valid = _day_index(days)
+    row = _month_row(_DAY_MONTH[idx] + months)
+    first = _MONTH_START[row]
+    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
+    return np.where(valid, out, _NAT).view("M8[D]")
+
+
+def month_of(days: np.ndarray) -> np.ndarray:
+    """datetime64[D] → datetime64[M] (NaT stays NaT)."""
+    idx, valid = _day_index(days)
+    return np.where(valid, _DAY_MONTH[idx], _NAT).view("M8[M]")
 
 
 def month_end(months: np.ndarray) -> np.ndarray:
-    """Last day of each month (datetime64[M] → datetime64[D])."""
-    return (months + 1).astype("M8[D]") - np.timedelta64(1, "D")
+    """Last day of each month (datetime64[M] → datetime64[D]; NaT stays NaT)."""
+    raw = months.astype("M8[M]", copy=False).view(np.int64)
+    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT).view("M8[D]")
+
+
+def year_of(days: np.ndarray) -> np.ndarray:
+    """Calendar year (0 for NaT)."""
+    idx, valid = _day_index(days)
+    return np.where(valid, _DAY_MONTH[idx] // 12 + 1970, 0)
+
+
+_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+            "ns": 86_400_000_000_000}
+
+
+def to_days(values: np.ndarray) -> np.ndarray:
+    """Any datetime64 unit → datetime64[D] by integer division (floor), NaT kept."""
+    unit, count = np.datetime_data(values.dtype)
+    raw = values.view(np.int64)
+    return np.where(raw == _NAT, _NAT, (raw * count) // _PER_DAY[unit]).view("M8[D]")
 
 
 def as_month(day: dt.date) -> np.datetime64:
@@ -156,7 +202,7 @@ def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
     col = frame[name]
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return col.to_numpy().astype("M8[D]")
+        return to_days(col.to_numpy())
     return np.array([v if isinstance(v, dt.date) else None for v in col.tolist()], dtype="M8[D]")
 
 
@@ -222,20 +268,20 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
         add_months(people.recognised, months_after) - np.timedelta64(1, "D"), np.datetime64("NaT", "D"))
     mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
     window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
-    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop.astype("M8[D]"), window_end_day])
-    event_months = np.where(np.isnat(events), FAR_M, events.astype("M8[M]"))
+    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day])
+    event_months = np.where(np.isnat(events), FAR_M, month_of(events.reshape(-1)).reshape(events.shape))
     end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
     cols = np.arange(len(people))
     end = event_months[end_reason, cols]
     end_event = events[end_reason, cols]
 
-    min_age_month = np.where(g.min_age[gi] > 0, _birthday(people.birth, g.min_age[gi]).astype("M8[M]"), NAT_M)
-    start = np.fmax(np.fmax(people.decision.astype("M8[M]"), window_start), min_age_month)
+    min_age_month = np.where(g.min_age[gi] > 0, month_of(_birthday(people.birth, g.min_age[gi])), NAT_M)
+    start = np.fmax(np.fmax(month_of(people.decision), window_start), min_age_month)
     start = np.where(np.isnat(people.decision), NAT_M, start)
 
     status = _status(people, g, start, end)
     return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
-                       insurance_from=add_months(people.birth, 72).astype("M8[M]"))
+                       insurance_from=month_of(add_months(people.birth, 72)))
 
 
 def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -244,7 +290,7 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) 
     rule = g.rule[gi]
     needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
     rec_year = g.recognition_year[gi]
-    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970
+    rec_years = year_of(people.recognised)
     conditions = [
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),

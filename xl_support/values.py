@@ -35,8 +35,10 @@ def parse_date(value: object, *, serials: bool = True) -> dt.date | None:
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
+        if not 1900 <= value.year <= 2100:
+            raise CellError(f"năm không hợp lệ: {value:%d/%m/%Y}")
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if serials and 1 <= value < 2958466 and float(value).is_integer():
@@ -51,6 +53,8 @@ def parse_date(value: object, *, serials: bool = True) -> dt.date | None:
             if not m:
                 raise CellError(f"ngày không hợp lệ: «{value.strip()}» (cần dd/mm/yyyy)")
             y, mo, d = (int(g) for g in m.groups())
+        if not 1900 <= y <= 2100:
+            raise CellError(f"năm không hợp lệ: «{value.strip()}»")
         try:
             return dt.date(y, mo, d)
         except ValueError:

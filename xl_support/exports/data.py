@@ -1,0 +1,177 @@
+"""What every export reads from a book: one table of people across the registers and their
+month-by-month amounts with the highest-single-benefit rule (domain.md R11) applied per month.
+
+`book_schedule` is `compute.compute_book` over a range of months without the basis texts: the
+same engine calls (`people_arrays`, `eligibility`, `month_result`) and the same R11 decision
+(`dedupe.kept_rows` over all registers, per month), so a month of the schedule equals
+`compute_book(book, month)` (tests/test_exports.py checks it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..book import Book
+from ..dedupe import kept_rows
+from ..messages import cell_message
+from ..parameters import Parameters
+from ..rules import EndReason, Status, as_month, eligibility, month_result, months_between, people_arrays
+
+AREA_NAMES = {1: "urban", 0: "rural", -1: None}
+
+#: Row statuses that are data errors (the computed cell says "Lỗi: …"); PENDING, NEVER_PAYABLE,
+#: UNCONFIRMED (amount not yet entered from NQ 04) and RECOGNITION_NOT_2025 are not errors.
+ERROR_STATUSES = frozenset(s for s in Status if cell_message(s, "").startswith("Lỗi"))
+
+#: Why a person stopped being paid (domain.md R8 end events), in Vietnamese.
+END_REASON_TEXT = {
+    EndReason.MAX_AGE: "Hết độ tuổi được hưởng (trẻ em đủ 16 tuổi)",
+    EndReason.RECOGNITION_MONTHS: "Hết 36 tháng kể từ ngày công nhận thoát nghèo, thoát cận nghèo",
+    EndReason.MOTHER_ADULT: "Mẹ đủ 18 tuổi",
+    EndReason.STOP_DATE: "Thôi hưởng theo ngày thôi hưởng (chết, chuyển đi, không còn đủ điều kiện)",
+    EndReason.WINDOW: "Hết thời gian thực hiện chính sách (31/12/2030)",
+}
+#: A stop that is no end event: R11 moved the payment to another row of the same person.
+OTHER_REASON = -1
+OTHER_REASON_TEXT = "Chuyển sang hưởng mức cao hơn ở dòng khác (hưởng một mức cao nhất)"
+
+
+def month_add(month: dt.date, n: int) -> dt.date:
+    """First day of the month `n` months after `month`."""
+    k = month.year * 12 + month.month - 1 + n
+    return dt.date(k // 12, k % 12 + 1, 1)
+
+
+def months_count(first: dt.date, last: dt.date) -> int:
+    """Months from `first` to `last` inclusive (0 when last < first)."""
+    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+
+
+def insurance_cost(params: Parameters, month: dt.date) -> int:
+    """Monthly health-insurance contribution per card: base salary × rate (‰) of the month,
+    whole VND rounded half up (domain.md §1: 4.5 % of the base salary; NĐ 188/2025)."""
+    base = params.value("base_salary", month)
+    permille = params.value("hi_rate_permille", month)
+    return (base * permille + 500) // 1000
+
+
+def _text(value) -> str:
+    """A text cell value as clean text ('' for empty / NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def _date(value) -> dt.date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+@dataclass
+class BookSchedule:
+    """People of every register (one row each) and their amounts per month, R11 applied."""
+    months: list[dt.date]
+    people: pd.DataFrame        # see `people_table`
+    benefit: np.ndarray         # (months, people) int64, after R11
+    insurance: np.ndarray       # (months, people) bool, after R11
+    suppressed: np.ndarray      # (months, people) bool: R11 paid another row instead
+    params: Parameters
+
+    def at(self, month: dt.date) -> int:
+        """Index of `month` in `months`."""
+        return self.months.index(month.replace(day=1))
+
+    def insurance_costs(self) -> np.ndarray:
+        """(months, people) int64: the month's contribution for every card supported."""
+        per_month = np.array([insurance_cost(self.params, m) for m in self.months], dtype=np.int64)
+        return self.insurance.astype(np.int64) * per_month[:, None]
+
+
+def people_table(book: Book) -> tuple[pd.DataFrame, list]:
+    """All register rows as one frame (columns below) and the engine objects per register."""
+    s = book.settings
+    frames, engine = [], []
+    for reg in book.registers:
+        f = reg.frame
+        people = people_arrays(f, s.groups, s.default_area)
+        elig = eligibility(people, s.groups, s.params)
+        engine.append((reg, people, elig))
+        n = len(f)
+
+        def col(name, conv=_text):
+            return [conv(v) for v in f[name]] if name in f else [conv(None)] * n
+
+        frames.append(pd.DataFrame({
+            "sheet": [reg.sheet] * n, "row": f["row"].astype(int).tolist(), "register": [reg.kind] * n,
+            "name": col("name"), "birth": col("birth", _date), "sex": col("sex"),
+            "id_key": [k if isinstance(k, str) else None for k in (f["id_key"] if "id_key" in f else [None] * n)],
+            "residential_group": col("residential_group"), "group": col("group"),
+            "area": [AREA_NAMES[int(a)] for a in people.area], "school": col("school"),
+            "decision": col("decision", _date), "stop": col("stop", _date),
+            "status": elig.status.astype(int), "start": elig.start, "end": elig.end,
+            "end_reason": elig.end_reason.astype(int),
+        }))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
+                 "area", "school", "decision", "stop", "status", "start", "end", "end_reason"])
+    return table, engine
+
+
+def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
+    """Amounts of every row for each month first..last, with R11 across rows and registers per
+    month (the row kept per ID is the one with the highest benefit that month; the others get
+    no benefit and no insurance — as `compute_book`)."""
+    s = book.settings
+    table, engine = people_table(book)
+    months = months_between(first, last)
+    n = len(table)
+    benefit = np.zeros((len(months), n), dtype=np.int64)
+    insurance = np.zeros((len(months), n), dtype=bool)
+    suppressed = np.zeros((len(months), n), dtype=bool)
+    keys = table["id_key"].tolist()
+    for k, month in enumerate(months):
+        parts = [month_result(people, elig, month, s.groups, s.params) for _, people, elig in engine]
+        if not parts:
+            continue
+        b = np.concatenate([r.benefit for r in parts]).astype(np.int64)
+        ins = np.concatenate([r.insurance for r in parts]).astype(bool)
+        kept = kept_rows(keys, b)
+        sup = (kept != np.arange(n)) & ((b > 0) | ins)
+        benefit[k] = np.where(sup, 0, b)
+        insurance[k] = ins & ~sup
+        suppressed[k] = sup
+    return BookSchedule(months=months, people=table, benefit=benefit, insurance=insurance,
+                        suppressed=suppressed, params=s.params)
+
+
+def stop_reasons(sched: BookSchedule, month: dt.date) -> np.ndarray:
+    """Per person: the reason code (EndReason or OTHER_REASON) when paid in the month before
+    `month` and not in `month`; -2 otherwise. The previous month must be in the schedule."""
+    k = sched.at(month)
+    out = np.full(len(sched.people), -2, dtype=np.int64)
+    if k == 0:
+        return out
+    stopped = (sched.benefit[k - 1] > 0) & (sched.benefit[k] == 0)
+    prev = as_month(sched.months[k - 1])
+    ended = sched.people["end"].to_numpy(dtype="M8[M]") == prev
+    reasons = sched.people["end_reason"].to_numpy()
+    out[stopped] = np.where(ended[stopped], reasons[stopped], OTHER_REASON)
+    return out
+
+
+def error_rows(book: Book) -> list[tuple[str, int, str]]:
+    """(sheet, row, message) of the rows whose computed cell would show an error."""
+    table, _ = people_table(book)
+    out = []
+    for sheet, row, status, group in zip(table["sheet"], table["row"], table["status"], table["group"]):
+        if int(status) in ERROR_STATUSES:
+            out.append((sheet, int(row), cell_message(int(status), group)))
+    return out

@@ -1,0 +1,276 @@
+"""The ward summary sheet `Tổng hợp` for leaders (design.md "Who uses it"; issue 5).
+
+For the month: people paid and amounts by group × area and by residential group (Tổ dân phố),
+health-insurance cards and their cost (base salary of the month × contribution rate), then the
+twelve months of the year (payroll per month, R11 applied per month) and the year's budget need,
+with a chart. Everything comes from one `book_schedule` (the engine + R11), rebuilt each run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .basis import money
+from .book import Book, load_book
+from .dedupe import kept_rows
+from .messages import STATUS_MESSAGES
+from .parameters import Parameters
+from .ports import MONEY_FORMAT, BookPort
+from .register import NQ04, NQ55
+from .rules import Status, eligibility, month_result, months_between, people_arrays
+from .sheets import ChartSpec, SheetSpec
+
+SUMMARY_SHEET = "Tổng hợp"
+AREAS = (("urban", "Thành thị"), ("rural", "Nông thôn"))
+RESOLUTIONS = ((NQ55, "NQ 55/2025/NQ-HĐND – trẻ em"), (NQ04, "NQ 04/2026/NQ-HĐND – thành viên hộ nghèo, cận nghèo"))
+HEADER_FILL = "D9D9D9"
+TOTAL_FILL = "F2F2F2"
+
+
+ERROR_STATUSES = frozenset(k for k, v in STATUS_MESSAGES.items() if v.startswith("Lỗi"))
+
+
+def insurance_cost(params: Parameters, month: dt.date) -> int:
+    """One card's monthly contribution: base salary × rate (‰) of that month, whole VND rounded
+    half up (domain.md §1: 4.5 % of the base salary, NĐ 188/2025/NĐ-CP)."""
+    return (params.value("base_salary", month) * params.value("hi_rate_permille", month) + 500) // 1000
+
+
+@dataclass
+class YearSchedule:
+    """Every register row (concatenated in register order) × each month, R11 applied per month
+    exactly as `compute.compute_book` does for one month."""
+    months: list[dt.date]
+    people: pd.DataFrame          # group, area ('urban'/'rural'/None), register, residential_group, status
+    benefit: np.ndarray           # (months, rows) int64
+    insurance: np.ndarray         # (months, rows) bool
+    suppressed: np.ndarray        # (months, rows) bool: R11 paid another row of the same ID
+    costs: np.ndarray             # (months,) one card's contribution that month
+
+    def at(self, month: dt.date) -> int:
+        return self.months.index(month.replace(day=1))
+
+
+def year_schedule(book: Book, first: dt.date, last: dt.date) -> YearSchedule:
+    """Engine (`people_arrays`, `eligibility` once, `month_result` per month) + R11 per month."""
+    s = book.settings
+    engine, frames = [], []
+    for reg in book.registers:
+        f = reg.frame
+        people = people_arrays(f, s.groups, s.default_area)
+        engine.append((people, eligibility(people, s.groups, s.params)))
+        n = len(f)
+        frames.append(pd.DataFrame({
+            "group": f["group"].tolist() if "group" in f else [None] * n,
+            "area": np.where(people.area == 1, "urban", np.where(people.area == 0, "rural", None)),
+            "register": [reg.kind] * n,
+            "residential_group": [str(v).strip() if isinstance(v, str) else "" for v in
+                                  (f["residential_group"] if "residential_group" in f else [None] * n)],
+            "status": engine[-1][1].status.astype(int)}))
+    table = (pd.concat(frames, ignore_index=True) if frames else
+             pd.DataFrame(columns=["group", "area", "register", "residential_group", "status"]))
+    keys = [k for reg in book.registers for k in reg.frame["id_key"].tolist()]
+    months = months_between(first, last)
+    n = len(table)
+    benefit = np.zeros((len(months), n), dtype=np.int64)
+    insurance = np.zeros((len(months), n), dtype=bool)
+    suppressed = np.zeros((len(months), n), dtype=bool)
+    for k, month in enumerate(months):
+        parts = [month_result(p, e, month, s.groups, s.params) for p, e in engine]
+        if not parts:
+            continue
+        b = np.concatenate([r.benefit for r in parts]).astype(np.int64)
+        ins = np.concatenate([r.insurance for r in parts]).astype(bool)
+        sup = (kept_rows(keys, b) != np.arange(n)) & ((b > 0) | ins)
+        benefit[k], insurance[k], suppressed[k] = np.where(sup, 0, b), ins & ~sup, sup
+    costs = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
+    return YearSchedule(months, table, benefit, insurance, suppressed, costs)
+
+
+@dataclass
+class SummaryFigures:
+    """The month's and the year's totals (also returned to callers and tests)."""
+    month: dt.date
+    paid: int                 # people paid in the month
+    amount: int               # monthly support paid in the month
+    insured: int              # insurance cards supported in the month
+    insurance_cost: int       # their cost in the month
+    monthly: list[tuple[dt.date, int, int, int, int]]   # month, payroll, insurance cost, paid, insured
+    year_need: int            # sum of payroll + insurance over the year
+
+
+def _natural(text: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
+
+
+def figures(sched: YearSchedule, month: dt.date) -> SummaryFigures:
+    k = sched.at(month)
+    costs = sched.insurance.astype(np.int64) * sched.costs[:, None]
+    monthly = [(m, int(sched.benefit[i].sum()), int(costs[i].sum()), int((sched.benefit[i] > 0).sum()),
+                int(sched.insurance[i].sum())) for i, m in enumerate(sched.months)]
+    return SummaryFigures(month=month, paid=int((sched.benefit[k] > 0).sum()), amount=int(sched.benefit[k].sum()),
+                          insured=int(sched.insurance[k].sum()), insurance_cost=int(costs[k].sum()),
+                          monthly=monthly, year_need=sum(p + c for _, p, c, _, _ in monthly))
+
+
+def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime | None = None
+                  ) -> tuple[SheetSpec, SummaryFigures]:
+    """The `Tổng hợp` sheet for `month` (default: the book's report month)."""
+    month = book.month(month)
+    run_at = run_at or dt.datetime.now()
+    s = book.settings
+    sched = year_schedule(book, dt.date(month.year, 1, 1), dt.date(month.year, 12, 1))
+    fig = figures(sched, month)
+    k = sched.at(month)
+    people = sched.people
+    benefit, insured = sched.benefit[k], sched.insurance[k]
+    paid = benefit > 0
+    unit = s.unit.full_name if s.unit else (s.unit_name or "(chưa ghi đơn vị tại sheet Tham số)")
+
+    spec = SheetSpec(SUMMARY_SHEET, widths={1: 10, 2: 46, **{c: 14 for c in range(3, 10)}})
+    spec.put(1, 1, [["TỔNG HỢP THỰC HIỆN HỖ TRỢ THEO NQ 55/2025/NQ-HĐND VÀ NQ 04/2026/NQ-HĐND"]], bold=True, size=14)
+    spec.put(2, 1, [[f"Đơn vị: {unit}"]], bold=True, size=12)
+    spec.put(3, 1, [[f"Tháng {month:%m/%Y} – lập lúc {run_at:%H:%M} ngày {run_at:%d/%m/%Y}"]])
+    spec.put(4, 1, [["Số liệu đã áp dụng quy tắc hưởng một mức cao nhất (KH mục IV.1). Đơn vị tiền: đồng."]])
+
+    # I. group × area
+    row = 6
+    spec.put(row, 1, [[f"I. SỐ NGƯỜI ĐƯỢC CHI TRẢ VÀ KINH PHÍ THÁNG {month:%m/%Y} THEO NHÓM ĐỐI TƯỢNG, KHU VỰC"]],
+             bold=True)
+    row += 1
+    header = ["Mã", "Nhóm đối tượng", "Thành thị: số người", "Thành thị: số tiền", "Nông thôn: số người",
+              "Nông thôn: số tiền", "Cộng: số người", "Cộng: số tiền", "Hỗ trợ BHYT: số người"]
+    spec.put(row, 1, [header], bold=True, fill=HEADER_FILL, wrap=True)
+    row += 1
+    codes = people["group"].to_numpy(dtype=object)
+    areas = people["area"].to_numpy(dtype=object)
+    registers = people["register"].to_numpy(dtype=object)
+
+    def line(mask):
+        out = []
+        for area, _ in AREAS:
+            m = mask & paid & (areas == area)
+            out += [int(m.sum()), int(benefit[m].sum())]
+        out += [int((mask & paid).sum()), int(benefit[mask & paid].sum()), int((mask & insured).sum())]
+        return out
+
+    first_table = row
+    for reg, title in RESOLUTIONS:
+        groups = [g for g in s.groups.for_register(reg)]
+        in_reg = registers == reg
+        if not in_reg.any() and reg == NQ04 and not any(r.kind == NQ04 for r in book.registers):
+            continue
+        spec.put(row, 1, [[title]], bold=True)
+        row += 1
+        body = [[g.code, g.label, *line(in_reg & (codes == g.code))] for g in groups]
+        other = in_reg & ~np.isin(codes, [g.code for g in groups])
+        if other.any():
+            body.append(["", "Mã khác / không hợp lệ", *line(other)])
+        spec.put(row, 1, body)
+        spec.style(row, 2, len(body), 1, wrap=True)
+        row += len(body)
+        spec.put(row, 1, [["", f"Cộng {title.split(' – ')[0]}", *line(in_reg)]], bold=True, fill=TOTAL_FILL)
+        row += 1
+    spec.put(row, 1, [["", "TỔNG CỘNG", *line(np.ones(len(codes), dtype=bool))]], bold=True, fill=TOTAL_FILL)
+    spec.style(first_table, 3, row - first_table + 1, 7, number_format=MONEY_FORMAT)
+    row += 1
+    status = people["status"].to_numpy()
+    not_paid = ~paid
+    pending = int((not_paid & (status == Status.PENDING)).sum())
+    errors = int((not_paid & np.isin(status, list(ERROR_STATUSES))).sum())
+    unconfirmed = int((not_paid & (status == Status.UNCONFIRMED)).sum())
+    suppressed = int(sched.suppressed[k].sum())
+    rest = int(not_paid.sum()) - pending - errors - unconfirmed - suppressed
+    spec.put(row, 1, [[f"Chưa chi trả tháng này: {int(not_paid.sum())} dòng (chưa có quyết định: {pending}; "
+                       f"lỗi dữ liệu – xem sheet Kiểm tra: {errors}; nhóm chưa có mức: {unconfirmed}; "
+                       f"hưởng ở dòng khác: {suppressed}; hết thời gian hưởng hoặc khác: {rest})."]])
+    row += 2
+
+    # II. residential groups
+    spec.put(row, 1, [[f"II. THEO TỔ DÂN PHỐ (THÁNG {month:%m/%Y})"]], bold=True)
+    row += 1
+    spec.put(row, 1, [["STT", "Tổ dân phố", "Số người được chi trả", "Số tiền hỗ trợ", "Số người hỗ trợ BHYT",
+                       "Kinh phí BHYT", "Cộng kinh phí"]], bold=True, fill=HEADER_FILL, wrap=True)
+    row += 1
+    card = insurance_cost(s.params, month)
+    tdp = np.array([t or "(chưa ghi tổ dân phố)" for t in people["residential_group"]], dtype=object)
+    names = sorted({t for t, p, i in zip(tdp, paid, insured) if p or i}, key=_natural)
+    body = []
+    for n, name in enumerate(names, start=1):
+        m = tdp == name
+        cost = int((m & insured).sum()) * card
+        body.append([n, name, int((m & paid).sum()), int(benefit[m].sum()), int((m & insured).sum()), cost,
+                     int(benefit[m].sum()) + cost])
+    body.append(["", "Cộng", fig.paid, fig.amount, fig.insured, fig.insurance_cost, fig.amount + fig.insurance_cost])
+    spec.put(row, 1, body)
+    spec.style(row + len(body) - 1, 1, 1, 7, bold=True, fill=TOTAL_FILL)
+    spec.style(row, 3, len(body), 5, number_format=MONEY_FORMAT)
+    row += len(body) + 1
+
+    # III. health insurance
+    base = s.params.period("base_salary", month)
+    rate = s.params.value("hi_rate_permille", month)
+    spec.put(row, 1, [[f"III. HỖ TRỢ ĐÓNG BẢO HIỂM Y TẾ THÁNG {month:%m/%Y}"]], bold=True)
+    row += 1
+    spec.put(row, 2, [["Số người được hỗ trợ BHYT", fig.insured],
+                      [f"Mức đóng/người/tháng ({f'{rate / 10:g}'.replace('.', ',')}% × lương cơ sở "
+                       f"{money(base.value)} đồng)", card],
+                      ["Kinh phí BHYT tháng", fig.insurance_cost]])
+    spec.style(row, 3, 3, 1, number_format=MONEY_FORMAT)
+    spec.put(row + 3, 2, [[f"Lương cơ sở: {base.legal_ref}, áp dụng từ {base.start:%d/%m/%Y}"]])
+    row += 5
+
+    # IV. the twelve months
+    spec.put(row, 1, [[f"IV. KINH PHÍ TỪNG THÁNG NĂM {month.year} VÀ NHU CẦU KINH PHÍ CẢ NĂM"]], bold=True)
+    row += 1
+    header_row = row
+    spec.put(row, 1, [["STT", "Tháng", "Hỗ trợ hằng tháng", "Kinh phí BHYT", "Cộng", "Số người được chi trả",
+                       "Số người hỗ trợ BHYT"]], bold=True, fill=HEADER_FILL, wrap=True)
+    row += 1
+    body = [[i + 1, f"{m:%m/%Y}", p, c, p + c, n, ni] for i, (m, p, c, n, ni) in enumerate(fig.monthly)]
+    spec.put(row, 1, body)
+    first_month_row = row
+    row += len(body)
+    spec.put(row, 1, [["", f"Cả năm {month.year}", sum(b[2] for b in body), sum(b[3] for b in body),
+                       fig.year_need, "", ""]], bold=True, fill=TOTAL_FILL)
+    spec.style(first_month_row, 3, len(body) + 1, 5, number_format=MONEY_FORMAT)
+    row += 1
+    spec.put(row, 1, [[f"Nhu cầu kinh phí năm {month.year}: {money(fig.year_need)} đồng"]], bold=True)
+    spec.put(row + 1, 1, [["Các tháng sau tháng báo cáo tính theo danh sách hiện có (người đang hưởng, "
+                           "quyết định đã ký); chưa gồm đối tượng mới."]])
+    row += 3
+    spec.chart = ChartSpec(title=f"Kinh phí hỗ trợ từng tháng năm {month.year} (đồng)", header_row=header_row,
+                           first_row=first_month_row, last_row=first_month_row + len(body) - 1,
+                           category_col=2, series_cols=[3, 4], anchor=f"B{row}", y_title="đồng")
+    return spec, fig
+
+
+def summary(port: BookPort, month: dt.date | None = None) -> SummaryFigures:
+    """The `summary` operation over a port (CLI and the *Tổng hợp* button)."""
+    from .validation import CHECK_SHEET
+    port.progress("Đang đọc sổ…")
+    grids = {n: port.read_grid(n) for n in port.sheet_names() if n not in (SUMMARY_SHEET, CHECK_SHEET)}
+    book = load_book(grids, source=port.name)
+    port.progress("Đang tổng hợp…")
+    spec, fig = summary_sheet(book, month)
+    port.replace_sheet(spec)
+    port.progress(f"Đã lập sheet {SUMMARY_SHEET} tháng {fig.month:%m/%Y}: {fig.paid} người, "
+                  f"{money(fig.amount)} đồng; nhu cầu năm {fig.month.year}: {money(fig.year_need)} đồng")
+    return fig
+
+
+def run_cli(args) -> int:
+    """`summary BOOK --month YYYY-MM -o OUT`."""
+    from .fileio import check_output_path
+    from .ports import OpenpyxlPort
+    out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
+    port = OpenpyxlPort(args.book)
+    summary(port, args.month)
+    port.save(out)
+    print(f"Đã ghi {out}", file=sys.stderr)
+    return 0
