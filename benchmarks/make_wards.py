@@ -1,7 +1,7 @@
 """Generate ward workbooks for the consolidation benchmark, fast.
 
 A few base workbooks are written with `xl_support.sample.write_sample_book` (one per unit type
-and seed); each unit's file is a copy of a base whose shared strings are edited: the unit name
+and seed); each unit's file is a copy of a base whose strings are edited (openpyxl writes inline strings): the unit name
 of the `Tham số` sheet, and the ID prefix (so IDs differ between units: no false duplicates).
 Files are cached in a folder and reused when their stamp matches.
 """
@@ -35,7 +35,7 @@ def _copy_with(base: Path, out: Path, old_unit: str, new_unit: str, id_prefix: s
     with zipfile.ZipFile(base) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info)
-            if info.filename == "xl/sharedStrings.xml":
+            if info.filename.startswith("xl/worksheets/") or info.filename == "xl/sharedStrings.xml":
                 data = data.replace(f"<t>{old_unit}</t>".encode(), f"<t>{new_unit}</t>".encode())
                 data = data.replace(b"<t>031", f"<t>{id_prefix}".encode())
             zout.writestr(info, data)

@@ -1,0 +1,132 @@
+"""Ribbon actions (RunPython targets of the template's `Ribbon` VBA module): read the calling
+book through the xlwings book port, run the xl_support operation, write back, report in the
+status bar. The same operations run on files from the command line (design.md "Macros")."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+
+__all__ = ["validate", "compute", "summary", "export_city_report", "export_insurance_list",
+           "export_payment_list", "export_public_list", "export_budget", "reload_functions", "show_guide"]
+
+NOT_READY = "Chức năng đang được hoàn thiện"
+GUIDE_SHEET = "Hướng dẫn"
+
+
+def _port(book=None):
+    from .xlwings_port import XlwingsPort
+    return XlwingsPort(book)
+
+
+def _run(action, book=None):
+    """Run `action(port)`; a user-facing error goes to the status bar instead of a traceback."""
+    from xl_support.fileio import UserFacingError
+    port = _port(book)
+    try:
+        return action(port)
+    except UserFacingError as e:
+        port.progress(f"Lỗi: {e.message}")
+        return None
+
+
+def validate(book=None):
+    """*Kiểm tra*: every issue in the `Kiểm tra` sheet, offending cells highlighted."""
+    from xl_support.validation import CHECK_SHEET, validate as validate_op
+
+    def action(port):
+        report = validate_op(port)
+        port.activate(CHECK_SHEET)
+        return report
+    return _run(action, book)
+
+
+def compute(book=None, month: dt.date | None = None):
+    """*Tính lại*: the five computed columns for the report month (R11 applied)."""
+    from xl_support.basis import money
+    from xl_support.compute import compute as compute_op
+
+    def action(port):
+        results = compute_op(port, month)
+        total = sum(int(r.res.benefit.sum()) for r in results)
+        port.progress(f"Đã tính {sum(len(r.register.frame) for r in results)} dòng; "
+                      f"tổng mức hỗ trợ tháng: {money(total)} đồng")
+        return results
+    return _run(action, book)
+
+
+def summary(book=None, month: dt.date | None = None):
+    """*Tổng hợp*: the leaders' summary sheet for the report month."""
+    from xl_support.summary import SUMMARY_SHEET, summary as summary_op
+
+    def action(port):
+        fig = summary_op(port, month)
+        port.activate(SUMMARY_SHEET)
+        return fig
+    return _run(action, book)
+
+
+def _export(kind: str, book=None, month: dt.date | None = None):
+    """An export next to the workbook (`<book> - <kind> - <mm-yyyy>.xlsx`), by
+    `xl_support.exports.export_book(port, kind, month, out_path)` when it exists."""
+    def action(port):
+        try:
+            export_book = importlib.import_module("xl_support.exports").export_book
+        except (ImportError, AttributeError):
+            port.progress(f"{NOT_READY}: xuất «{kind}»")
+            return None
+        folder = Path(getattr(port.book, "fullname", "") or ".").parent
+        stamp = (month or dt.date.today()).strftime("%m-%Y")
+        out = folder / f"{Path(port.name).stem} - {kind} - {stamp}.xlsx"
+        result = export_book(port, kind, month, out)
+        port.progress(f"Đã xuất {out}")
+        return result
+    return _run(action, book)
+
+
+def export_city_report(book=None, month=None):
+    return _export("city-report", book, month)
+
+
+def export_insurance_list(book=None, month=None):
+    return _export("insurance-list", book, month)
+
+
+def export_payment_list(book=None, month=None):
+    return _export("payment-list", book, month)
+
+
+def export_public_list(book=None, month=None):
+    return _export("public-list", book, month)
+
+
+def export_budget(book=None, month=None):
+    return _export("budget", book, month)
+
+
+def reload_functions(book=None):
+    """*Nạp lại hàm*: reload the rule modules and the worksheet functions, then recalculate."""
+    def action(port):
+        import sys
+        for name in sorted(n for n in sys.modules if n.split(".")[0] in ("xl_support", "udfs")):
+            try:
+                importlib.reload(sys.modules[name])
+            except Exception:  # noqa: BLE001 - a module that cannot reload keeps its old code
+                pass
+        try:
+            port.book.app.calculate()
+        except NotImplementedError:
+            pass
+        port.progress("Đã nạp lại các hàm và tính lại sổ")
+    return _run(action, book)
+
+
+def show_guide(book=None):
+    """*Hướng dẫn*: open the guide sheet."""
+    def action(port):
+        if GUIDE_SHEET in port.sheet_names():
+            port.activate(GUIDE_SHEET)
+            port.progress("Xem hướng dẫn tại sheet «Hướng dẫn»")
+        else:
+            port.progress(f"Không có sheet «{GUIDE_SHEET}» trong sổ này")
+    return _run(action, book)

@@ -88,6 +88,8 @@ class XlwingsPort:
                 self._try("wrap", lambda: setattr(rng, "wrap_text", s.wrap))
         for col, width in spec.widths.items():
             self._try("width", lambda: setattr(ws.range((1, col)), "column_width", width))
+        for row, height in spec.heights.items():
+            self._try("height", lambda: setattr(ws.range((row, 1)), "row_height", height))
         if spec.freeze:
             self._try("freeze", lambda: ws.freeze_panes.freeze_at(spec.freeze))
         if self.engine != "remote":
@@ -124,6 +126,8 @@ class XlwingsPort:
             first, last = spec.print_title_rows.split(":")
             ps.PrintTitleRows = f"${first}:${last}"
         ps.CenterHorizontally = True
+        for row in spec.page_breaks:
+            ws.api.HPageBreaks.Add(ws.api.Cells(row, 1))
 
     def _chart(self, ws, spec: SheetSpec) -> None:
         """A clustered column chart (COM; Office.js client of the remote engine). The VBA client

@@ -18,6 +18,8 @@ Workbook setting: `UDF Modules = udfs` (sheet `xlwings.conf`); xlwings pinned at
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 import xlwings as xw
@@ -107,22 +109,64 @@ def _guard(columns: tuple, compute, *args):
 
 # ---------------------------------------------------------------- the five register columns
 
-def _register_column(output: str, values: tuple, thang, tham_so) -> list[list]:
-    """One engine pass over the whole column (or one cell): typed columns → People →
-    eligibility → month result(s) → the output column. Rows are never looped over the engine."""
-    settings = A.settings_from_range(tham_so)
+@dataclass(frozen=True)
+class _Prepared:
+    """What does not depend on the output column: typed rows, eligibility, months."""
+    n: int
+    month_codes: np.ndarray
+    month_values: list
+    frame: object
+    people: object
+    elig: object
+    blank: np.ndarray
+    bad: list
+    settings: object        # kept alive so its id() in the cache key stays unique
+
+
+_PREPARED: OrderedDict = OrderedDict()
+_PREPARED_SIZE = 4
+
+
+def _prepare(values: tuple, thang, settings) -> _Prepared:
+    """Typed columns → People → eligibility, once for the five columns of a register: the
+    template calls HP_BENEFIT, HP_TOPUP, … with the same ranges, so the last few results are
+    kept (keyed by the argument values themselves; unhashable arguments are not cached)."""
+    try:
+        key = (values, thang if not isinstance(thang, list) else A._freeze(thang), id(settings),
+               dt.date.today().month)   # the default month is the current one without Tham số
+        hash(key)
+    except TypeError:
+        key = None
+    hit = _PREPARED.get(key) if key is not None else None
+    if hit is not None and hit.settings is settings:
+        _PREPARED.move_to_end(key)
+        return hit
     raw = {field: A.column(v, arg) for (arg, field), v in zip(REGISTER_ARGS, values)}
     raw["month"] = A.column(thang, "thang")
     n, raw = A.broadcast(raw)
     month_codes, month_cells = A.distinct(raw.pop("month"))
-    month_values = A.months(month_cells, settings)
     frame, issues = A.typed_columns(raw, n)
     blank = (frame["group"].isna().to_numpy() & np.isnat(frame["birth"].to_numpy())
              & ~frame["bad_cell"].to_numpy())
+    people = people_arrays(frame, settings.groups, settings.default_area)
+    elig = eligibility(people, settings.groups, settings.params)
+    hit = _Prepared(n, month_codes, A.months(month_cells, settings), frame, people, elig, blank,
+                    A.bad_cell_messages(issues, n, ORDER), settings)
+    if key is not None:
+        _PREPARED[key] = hit
+        if len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    return hit
+
+
+def _register_column(output: str, values: tuple, thang, tham_so) -> list[list]:
+    """One engine pass over the whole column (or one cell): typed columns → People →
+    eligibility → month result(s) → the output column. Rows are never looped over the engine."""
+    settings = A.settings_from_range(tham_so)
+    prepared = _prepare(values, thang, settings)
+    n, month_codes, month_values = prepared.n, prepared.month_codes, prepared.month_values
+    frame, people, elig, blank, bad = prepared.frame, prepared.people, prepared.elig, prepared.blank, prepared.bad
     groups, params = settings.groups, settings.params
-    people = people_arrays(frame, groups, settings.default_area)
-    elig = eligibility(people, groups, params)
-    bad = A.bad_cell_messages(issues, n, ORDER)
     out = np.full(n, "", dtype=object)
     for k, month in enumerate(month_values):
         rows = (month_codes == k) & ~blank
@@ -191,6 +235,7 @@ _REGISTER_ARG_NAMES = tuple(a for a, _ in REGISTER_ARGS) + ("thang", "tham_so")
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
                ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
@@ -203,6 +248,7 @@ def HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, 
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
              ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
@@ -216,6 +262,7 @@ def HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ng
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
                  ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
@@ -240,6 +287,7 @@ def HP_END_DATE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None,
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_BASIS(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
              ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
@@ -310,6 +358,7 @@ def _params_doc(what: str) -> str:
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args("khu_vuc", "thang", "tham_so")
 def HP_POVERTY_LINE(khu_vuc=None, thang=None, tham_so=None):
     """Chuẩn nghèo (đồng/người/tháng) của khu vực thành thị hoặc nông thôn trong tháng tính.
@@ -321,6 +370,7 @@ def HP_POVERTY_LINE(khu_vuc=None, thang=None, tham_so=None):
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args("thang", "tham_so")
 def HP_STANDARD(thang=None, tham_so=None):
     """Mức chuẩn trợ giúp xã hội do Chính phủ quy định (đồng/tháng) trong tháng tính."""
@@ -329,6 +379,7 @@ def HP_STANDARD(thang=None, tham_so=None):
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args("thang", "tham_so")
 def HP_CITY_STANDARD(thang=None, tham_so=None):
     """Mức chuẩn trợ giúp xã hội của thành phố Hải Phòng (đồng/tháng) trong tháng tính."""
@@ -337,6 +388,7 @@ def HP_CITY_STANDARD(thang=None, tham_so=None):
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args("thang", "tham_so")
 def HP_BASE_SALARY(thang=None, tham_so=None):
     """Mức lương cơ sở (đồng/tháng) trong tháng tính."""
@@ -345,6 +397,7 @@ def HP_BASE_SALARY(thang=None, tham_so=None):
 
 @_describe
 @xw.func(category=CATEGORY)
+@xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args("thang", "tham_so")
 def HP_INSURANCE_COST(thang=None, tham_so=None):
     """Mức đóng BHYT một người một tháng (4,5% lương cơ sở, đồng) trong tháng tính."""

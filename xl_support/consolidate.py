@@ -27,6 +27,7 @@ Decisions (issue 7):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -43,7 +44,7 @@ from .book import Book, Unit, load_book, read_grids, units
 from .fileio import UserFacingError, check_output_path
 from .parameters import DEFAULT as DEFAULT_PARAMETERS
 from .register import FIELD_BY_NAME
-from .rules import Status, eligibility, month_result, months_between, people_arrays, policy_window
+from .rules import People, Status, eligibility, month_result, months_between, people_arrays, policy_window
 from .safe_open import SUPPORTED_SUFFIXES, Rejection, check_workbook
 
 IGNORED_PREFIXES = ("~$", ".")            # Excel lock files, hidden files
@@ -152,15 +153,14 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
             out.rejection = Rejection("OTHER_VERSION", f"Sheet «{reg.sheet}» thiếu cột {', '.join(missing)}: "
                                                        "tệp theo mẫu phiên bản khác, hãy đề nghị đơn vị chuyển sang mẫu hiện hành")
             return out
-    parts, statuses = [], []
-    for reg in book.registers:
-        people = people_arrays(reg.frame, s.groups, s.default_area)
-        elig = eligibility(people, s.groups, s.params)
-        results = [month_result(people, elig, m, s.groups, s.params) for m in months]
-        parts.append((reg, people, results))
-        statuses.append(elig.status)
-        out.registers.append((reg.sheet, reg.kind, len(reg.frame)))
-    out.errors, out.warnings, first = _validation_counts(book, statuses, month)
+    # one People for all registers of the book (same settings): one engine call per month
+    parts = [(reg, people_arrays(reg.frame, s.groups, s.default_area)) for reg in book.registers]
+    people = People(**{f.name: np.concatenate([getattr(p, f.name) for _, p in parts])
+                       for f in dataclasses.fields(People)})
+    elig = eligibility(people, s.groups, s.params)
+    results = [month_result(people, elig, m, s.groups, s.params) for m in months]
+    out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
+    out.errors, out.warnings, first = _validation_counts(book, [elig.status], month)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:
@@ -175,17 +175,17 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         arrays = [np.asarray(v, dtype=dtype) for v in values]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
-    out.sheet = cat([[reg.sheet] * len(reg.frame) for reg, *_ in parts])
-    out.row = cat([reg.frame["row"].to_numpy() for reg, *_ in parts], np.int32)
-    out.id_key = cat([reg.frame["id_key"].to_numpy(dtype=object) for reg, *_ in parts])
-    out.id_text = cat([reg.raw.get("id", [None] * len(reg.frame)) for reg, *_ in parts])
-    out.name = cat([reg.raw.get("name", [None] * len(reg.frame)) for reg, *_ in parts])
+    out.sheet = cat([[reg.sheet] * len(reg.frame) for reg, _ in parts])
+    out.row = cat([reg.frame["row"].to_numpy() for reg, _ in parts], np.int32)
+    out.id_key = cat([reg.frame["id_key"].to_numpy(dtype=object) for reg, _ in parts])
+    out.id_text = cat([reg.raw.get("id", [None] * len(reg.frame)) for reg, _ in parts])
+    out.name = cat([reg.raw.get("name", [None] * len(reg.frame)) for reg, _ in parts])
     out.group = cat([reg.frame["group"].to_numpy(dtype=object) if "group" in reg.frame else [None] * len(reg.frame)
-                     for reg, *_ in parts])
-    out.kind = cat([[reg.kind] * len(reg.frame) for reg, *_ in parts])
-    out.area = cat([people.area for _, people, _ in parts], np.int8)
-    out.benefit = np.concatenate([np.stack([r.benefit for r in res]).astype(np.int32) for *_, res in parts], axis=1)
-    out.insurance = np.concatenate([np.stack([r.insurance for r in res]) for *_, res in parts], axis=1)
+                     for reg, _ in parts])
+    out.kind = cat([[reg.kind] * len(reg.frame) for reg, _ in parts])
+    out.area = people.area
+    out.benefit = np.stack([r.benefit for r in results]).astype(np.int32)
+    out.insurance = np.stack([r.insurance for r in results])
     out.hi_cost = np.array([_hi_cost(s.params, m) for m in months], dtype=np.int64)
     return out
 
@@ -558,12 +558,20 @@ def _finish(ws, table_row: int, header_rows: int, landscape: bool = True) -> Non
                 margins_cm=(1.5, 1.0, 1.5, 1.5))
 
 
+def _note(ws, row: int, text: str) -> None:
+    """An italic line under a table (e.g. "nothing to list")."""
+    from openpyxl.styles import Font
+    from .fileio import set_text
+    from .reports.layout import FONT_NAME
+    set_text(ws.cell(row=row, column=2), text).font = Font(name=FONT_NAME, size=11, italic=True)
+
+
 def _city_sheet(wb, r: ConsolidationResult) -> None:
     from .reports.layout import ColumnSpec, Section, write_table
     month = f"{r.month:%m/%Y}"
     cols = [
         ColumnSpec("STT", 5, "center"),
-        ColumnSpec("Đơn vị", 20, "text"),
+        ColumnSpec("Đơn vị", 25, "text"),
         ColumnSpec("Tình trạng", 12, "center"),
         ColumnSpec("Số dòng trong sổ", 9, "int", summed=True),
         ColumnSpec("Trẻ em NQ 55 (người)", 9, "int", group=f"Được hỗ trợ tháng {month}", summed=True),
@@ -656,16 +664,16 @@ def _missing_sheet(wb, r: ConsolidationResult) -> None:
             for i, (u, note) in enumerate(r.missing, start=1)]
     ws, row = _sheet(wb, SHEET_MISSING, cols, 1, "Danh sách đơn vị chưa có sổ được tổng hợp",
                      [f"Tháng {r.month:%m/%Y} – {len(r.missing)}/{len(units())} đơn vị"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
     if not rows:
-        rows = [["", "Tất cả đơn vị đã gửi sổ", "", "", ""]]
-    write_table(ws, row, cols, rows, total_label=None, font_size=11)
+        _note(ws, end - 1, "Tất cả đơn vị đã có sổ được tổng hợp.")
     _finish(ws, row, 1, landscape=True)
 
 
 def _duplicates_sheet(wb, r: ConsolidationResult) -> None:
     from .reports.layout import ColumnSpec, write_table
-    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Số định danh cá nhân", 15, "center"),
-            ColumnSpec("Họ và tên", 20, "text"), ColumnSpec("Đơn vị", 18, "text"), ColumnSpec("Sheet", 14, "text"),
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Số định danh cá nhân", 17, "center"),
+            ColumnSpec("Họ và tên", 22, "text"), ColumnSpec("Đơn vị", 18, "text"), ColumnSpec("Sheet", 14, "text"),
             ColumnSpec("Dòng", 7, "center"), ColumnSpec("Mã đối tượng", 10, "center"),
             ColumnSpec("Mức đơn vị tính (đồng/tháng)", 13, "money", summed=False),
             ColumnSpec("Kết quả (hưởng một mức cao nhất – KH mục IV.1)", 42, "text")]
@@ -677,9 +685,9 @@ def _duplicates_sheet(wb, r: ConsolidationResult) -> None:
     people = len({d.person for d in r.duplicates})
     ws, row = _sheet(wb, SHEET_DUPLICATES, cols, 1, "Người được chi trả ở hai đơn vị trở lên",
                      [f"Tháng {r.month:%m/%Y} – {people} người; danh sách nội bộ để đơn vị rà soát, không công khai"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
     if not rows:
-        rows = [["", "", "Không có người nào được chi trả ở hai đơn vị", "", "", "", "", None, ""]]
-    write_table(ws, row, cols, rows, total_label=None, font_size=11)
+        _note(ws, end - 1, "Không có người nào được chi trả ở hai đơn vị trở lên trong tháng.")
     _finish(ws, row, 1)
 
 

@@ -105,23 +105,29 @@ def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[Cell
     datetime64[D] (what the engine reads fastest). Issues are per row (0-based), as
     `typed_frame` gives them for a register; `bad_cell` marks their rows.
     """
-    columns = {}
-    bad = np.zeros(n, dtype=bool)
-    rows: list[CellIssue] = []
+    codes: dict[str, np.ndarray] = {}
+    uniques: dict[str, list] = {}
     for name, cells in raw.items():
-        codes, found = distinct(cells)
-        small, issues = typed_frame({name: [clean_cell(v) for v in found]}, list(range(len(found))))
+        codes[name], found = distinct(cells)
+        uniques[name] = [clean_cell(v) for v in found]
+    m = max([len(u) for u in uniques.values()] or [0])
+    # one typed_frame call: the columns padded with empty cells to the longest distinct list
+    small, issues = typed_frame({k: u + [None] * (m - len(u)) for k, u in uniques.items()}, list(range(m)))
+    columns = {}
+    for name, idx in codes.items():
         if name not in small:
             continue
         values = small[name].to_numpy(dtype=object)
         if FIELD_BY_NAME[name].kind == "date":
             values = date_array(values.tolist())
-        columns[name] = values[codes]
-        for issue in issues:
-            hit = codes == issue.row
-            bad |= hit
-            rows.extend(CellIssue(issue.sheet, int(r), issue.column, issue.field, issue.code, issue.severity,
-                                  issue.message) for r in np.flatnonzero(hit))
+        columns[name] = values[idx]
+    bad = np.zeros(n, dtype=bool)
+    rows: list[CellIssue] = []
+    for issue in issues:
+        hit = codes[issue.field] == issue.row
+        bad |= hit
+        rows.extend(CellIssue(issue.sheet, int(r), issue.column, issue.field, issue.code, issue.severity,
+                              issue.message) for r in np.flatnonzero(hit))
     frame = pd.DataFrame(columns, index=range(n))
     frame["bad_cell"] = bad
     return frame, rows

@@ -69,6 +69,8 @@ class SheetSpec:
     fit_width: bool = True
     print_title_rows: str | None = None   # e.g. '7:7'
     freeze: str | None = None             # e.g. 'A8'
+    heights: dict[int, float] = field(default_factory=dict)  # row → height in points
+    page_breaks: list[int] = field(default_factory=list)     # a new printed page starts at these rows
 
     def put(self, row: int, col: int, values: list[list], **style) -> None:
         """Add a block, and a style over it when style attributes are given."""
@@ -79,6 +81,21 @@ class SheetSpec:
 
     def style(self, row: int, col: int, nrows: int = 1, ncols: int = 1, **style) -> None:
         self.styles.append(Style(row, col, nrows, ncols, **style))
+
+    def fit_rows(self, line_pt: float = 15.0) -> None:
+        """Row heights for wrapped cells (Excel and LibreOffice do not grow rows written by
+        code): lines ≈ text length / column width in characters, rounded up."""
+        values = self.cell_values()
+        for st in self.styles:
+            if not st.wrap:
+                continue
+            for r in range(st.row, st.row + st.nrows):
+                for c in range(st.col, st.col + st.ncols):
+                    text = values.get((r, c))
+                    if isinstance(text, str):
+                        lines = -(-len(text) // max(1, int(self.widths.get(c, 8.43) * 1.2)))
+                        height = line_pt * max(1, lines) * (st.size or 11) / 11
+                        self.heights[r] = max(self.heights.get(r, line_pt), height)
 
     def cell_values(self) -> dict[tuple[int, int], object]:
         """Every written cell → value (links show their text): for tests and checks."""
@@ -143,8 +160,14 @@ def render_openpyxl(ws, spec: SheetSpec) -> None:
                     cell.alignment = Alignment(wrap_text=s.wrap, vertical="top")
     for col, width in spec.widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    for row, height in spec.heights.items():
+        ws.row_dimensions[row].height = height
     if spec.freeze:
         ws.freeze_panes = spec.freeze
+    if spec.page_breaks:
+        from openpyxl.worksheet.pagebreak import Break
+        for row in spec.page_breaks:
+            ws.row_breaks.append(Break(id=row - 1))
     ps = ws.page_setup
     ps.paperSize = ws.PAPERSIZE_A4
     ps.orientation = "landscape" if spec.landscape else "portrait"

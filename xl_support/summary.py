@@ -218,35 +218,37 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     spec.put(row, 1, [[f"III. HỖ TRỢ ĐÓNG BẢO HIỂM Y TẾ THÁNG {month:%m/%Y}"]], bold=True)
     row += 1
     spec.put(row, 2, [["Số người được hỗ trợ BHYT", fig.insured],
-                      [f"Mức đóng/người/tháng ({f'{rate / 10:g}'.replace('.', ',')}% × lương cơ sở "
-                       f"{money(base.value)} đồng)", card],
+                      [f"Mức đóng/người/tháng ({f'{rate / 10:g}'.replace('.', ',')}% lương cơ sở "
+                       f"{money(base.value)})", card],
                       ["Kinh phí BHYT tháng", fig.insurance_cost]])
     spec.style(row, 3, 3, 1, number_format=MONEY_FORMAT)
     spec.put(row + 3, 2, [[f"Lương cơ sở: {base.legal_ref}, áp dụng từ {base.start:%d/%m/%Y}"]])
     row += 5
 
     # IV. the twelve months
+    spec.page_breaks.append(row)
     spec.put(row, 1, [[f"IV. KINH PHÍ TỪNG THÁNG NĂM {month.year} VÀ NHU CẦU KINH PHÍ CẢ NĂM"]], bold=True)
     row += 1
     header_row = row
-    spec.put(row, 1, [["STT", "Tháng", "Hỗ trợ hằng tháng", "Kinh phí BHYT", "Cộng", "Số người được chi trả",
-                       "Số người hỗ trợ BHYT"]], bold=True, fill=HEADER_FILL, wrap=True)
+    spec.put(row, 1, [["STT", "Tháng", "Cộng kinh phí", "Hỗ trợ hằng tháng", "Kinh phí BHYT",
+                       "Số người được chi trả", "Số người hỗ trợ BHYT"]], bold=True, fill=HEADER_FILL, wrap=True)
     row += 1
-    body = [[i + 1, f"{m:%m/%Y}", p, c, p + c, n, ni] for i, (m, p, c, n, ni) in enumerate(fig.monthly)]
+    body = [[i + 1, f"{m:%m/%Y}", p + c, p, c, n, ni] for i, (m, p, c, n, ni) in enumerate(fig.monthly)]
     spec.put(row, 1, body)
     first_month_row = row
     row += len(body)
-    spec.put(row, 1, [["", f"Cả năm {month.year}", sum(b[2] for b in body), sum(b[3] for b in body),
-                       fig.year_need, "", ""]], bold=True, fill=TOTAL_FILL)
+    spec.put(row, 1, [["", f"Cả năm {month.year}", fig.year_need, sum(b[3] for b in body), sum(b[4] for b in body),
+                       None, None]], bold=True, fill=TOTAL_FILL)
     spec.style(first_month_row, 3, len(body) + 1, 5, number_format=MONEY_FORMAT)
     row += 1
     spec.put(row, 1, [[f"Nhu cầu kinh phí năm {month.year}: {money(fig.year_need)} đồng"]], bold=True)
     spec.put(row + 1, 1, [["Các tháng sau tháng báo cáo tính theo danh sách hiện có (người đang hưởng, "
                            "quyết định đã ký); chưa gồm đối tượng mới."]])
     row += 3
-    spec.chart = ChartSpec(title=f"Kinh phí hỗ trợ từng tháng năm {month.year} (đồng)", header_row=header_row,
+    spec.chart = ChartSpec(title=f"Kinh phí từng tháng năm {month.year} (hỗ trợ + BHYT, đồng)", header_row=header_row,
                            first_row=first_month_row, last_row=first_month_row + len(body) - 1,
-                           category_col=2, series_cols=[3, 4], anchor=f"B{row}", y_title="đồng")
+                           category_col=2, series_cols=[3], anchor=f"B{row}", y_title="đồng")
+    spec.fit_rows()
     return spec, fig
 
 

@@ -105,7 +105,7 @@ CODE_NAMES = {name: f"Sheet{i}" for i, name in enumerate(SHEET_ORDER, 1)}
 WIDTHS = {"stt": 5, "name": 24, "birth": 11.5, "sex": 7, "id": 15, "residential_group": 14, "area": 11,
           "household_type": 13, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
           "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, "benefit": 13, "topup": 13,
-          "insurance": 9, "end_date": 11.5, "basis": 60}
+          "insurance": 9, "end_date": 11.5, "basis": 45}
 LISTS = {
     "sex": ("DsGioiTinh", ["Nam", "Nữ"]),
     "area": ("DsKhuVuc", ["Thành thị", "Nông thôn"]),
@@ -240,7 +240,7 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
     ws.cell(row=1, column=1, value=reg.heading).font = st["title"]
     ws.cell(row=2, column=1, value=f'="Đơn vị: "&{NAME_UNIT}').font = st["bold"]
     ws.cell(row=2, column=6, value="Tháng báo cáo:").font = st["bold"]
-    month = ws.cell(row=2, column=8, value=f"={NAME_MONTH}")
+    month = ws.cell(row=2, column=8, value=f'=IF({NAME_MONTH}="","(tháng hiện tại)",{NAME_MONTH})')
     month.number_format = "mm/yyyy"
     month.alignment = st["center"]
     ws.cell(row=3, column=1, value=(
@@ -252,10 +252,9 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
         cell.font = st["bold"]
         cell.alignment = st["header_align"]
         cell.border = st["border"]
-        if f.computed:
-            cell.fill = st["computed_fill"]
+        cell.fill = st["computed_fill"] if f.computed else st["header_fill"]
         ws.column_dimensions[column_letter(c)].width = WIDTHS[f.name]
-    ws.row_dimensions[HEADER_ROW].height = 48
+    ws.row_dimensions[HEADER_ROW].height = 62
 
     # One empty data row in the Table (a Table needs one); formats for the first data row.
     for c, f in enumerate(fields, 1):
@@ -306,9 +305,25 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
     ws.print_area = f"A1:{column_letter(last_col)}{FIRST_ROW}"
 
 
+PARAMETER_ORDER = ("poverty_line", "national_standard", "city_standard", "base_salary", "hi_rate_permille")
+
+
 def _period_rows():
-    """Dated parameters shown on `Tham số` (every period of every parameter, CSV order)."""
-    return [p for p in DEFAULT_PARAMETERS.periods if p.key != "policy_window"]
+    """Dated parameters shown on `Tham số`: every period of every parameter (domain.md §1 order)."""
+    periods = [p for p in DEFAULT_PARAMETERS.periods if p.key in PARAMETER_ORDER]
+    return sorted(periods, key=lambda p: (PARAMETER_ORDER.index(p.key), p.start, p.area or ""))
+
+
+def _fit_rows(ws, first: int, last: int, widths: dict[str, float]) -> None:
+    """Row heights for wrapped text (neither Excel nor LibreOffice re-fits rows written by openpyxl
+    reliably): lines = longest cell text / characters per line of its column."""
+    for r in range(first, last + 1):
+        lines = 1
+        for letter, width in widths.items():
+            value = ws[f"{letter}{r}"].value
+            if isinstance(value, str) and not value.startswith("="):
+                lines = max(lines, -(-len(value) // max(1, int(width * 1.1))))
+        ws.row_dimensions[r].height = 15 * lines + 1
 
 
 def _settings_sheet(ws, st) -> dict[str, str]:
@@ -406,6 +421,7 @@ def _settings_sheet(ws, st) -> dict[str, str]:
         cell = ws.cell(row=i, column=7, value=formula)
         cell.number_format = "#,##0"
         cell.border = st["border"]
+    _fit_rows(ws, 4, row, {"A": 44, "B": 24, "C": 13, "D": 70})
     ws.freeze_panes = "A5"
     _print_setup(ws, "4:4")
     ws.print_area = f"A1:G{row}"
@@ -539,10 +555,14 @@ def read_parts(data: bytes) -> dict[str, bytes]:
 
 
 def write_parts(parts: dict[str, bytes]) -> bytes:
-    """A zip with constant dates/attributes, entries in the given order: same parts → same bytes."""
+    """A zip with constant dates/attributes and a canonical entry order (`[Content_Types].xml`,
+    `_rels/.rels`, then by name; openpyxl copies the VBA parts in set order): same parts → same
+    bytes."""
+    first = {"[Content_Types].xml": 0, "_rels/.rels": 1}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in parts.items():
+        for name in sorted(parts, key=lambda n: (first.get(n, 2), n)):
+            data = parts[name]
             info = zipfile.ZipInfo(name, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0

@@ -32,6 +32,14 @@ class UnitNames:
     place: str         # "Đồ Sơn" (the place/date line)
     known: bool        # found in the city's list of 114 units
 
+    @property
+    def in_text(self) -> str:
+        """The name inside a sentence: 'phường Đồ Sơn' (the type word in lower case)."""
+        for prefix in ("Phường ", "Xã ", "Đặc khu "):
+            if self.full.startswith(prefix):
+                return prefix.lower() + self.full[len(prefix):]
+        return self.full
+
 
 def unit_names(settings: Settings) -> UnitNames:
     """Names from the `Tham số` sheet (`Đơn vị`, `Loại đơn vị`); dotted blanks when unknown."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..book import Book
 from ..dedupe import kept_rows
-from ..messages import cell_message
+from ..messages import STATUS_MESSAGES, cell_message
 from ..parameters import Parameters
 from ..rules import EndReason, Status, as_month, eligibility, month_result, months_between, people_arrays
 
@@ -24,7 +24,7 @@ AREA_NAMES = {1: "urban", 0: "rural", -1: None}
 
 #: Row statuses that are data errors (the computed cell says "Lỗi: …"); PENDING, NEVER_PAYABLE,
 #: UNCONFIRMED (amount not yet entered from NQ 04) and RECOGNITION_NOT_2025 are not errors.
-ERROR_STATUSES = frozenset(s for s in Status if cell_message(s, "").startswith("Lỗi"))
+ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
 
 #: Why a person stopped being paid (domain.md R8 end events), in Vietnamese.
 END_REASON_TEXT = {

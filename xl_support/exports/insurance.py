@@ -30,7 +30,8 @@ from openpyxl import Workbook
 from ..basis import money
 from ..reports.layout import ColumnSpec, Section, write_table
 from .common import UnitNames, begin_document, end_document, month_text, natural_key, note, person_key, sheet_title
-from .data import END_REASON_TEXT, OTHER_REASON_TEXT, BookSchedule, as_month, insurance_cost, month_add
+from ..rules import as_month
+from .data import END_REASON_TEXT, OTHER_REASON_TEXT, BookSchedule, insurance_cost, month_add
 
 PERIOD_MONTHS = 12
 NOT_AT_SCHOOL = "Không đi học"
@@ -43,6 +44,7 @@ class D03Column:
     width: float
     kind: str       # reports.layout ColumnSpec kind
     field: str      # key of the row dict built by `_person_row`
+    summed: bool | None = None  # totals rows add it (default: money columns)
 
 
 #: D03-TS columns in print order (domain.md §4, "as best reconstructed, not confirmed"): change
@@ -60,7 +62,7 @@ D03_COLUMNS: tuple[D03Column, ...] = (
     D03Column("8", "Số biên lai", 8, "center", "receipt_no"),
     D03Column("9", "Số tiền đóng", 11.5, "money", "amount"),
     D03Column("10", "NSĐP hỗ trợ thêm", 11.5, "money", "local_support"),
-    D03Column("11", "Hỗ trợ khác", 8, "money", "other_support"),
+    D03Column("11", "Hỗ trợ khác", 8, "money", "other_support", summed=False),
     D03Column("12", "Từ tháng", 9, "center", "from_month"),
     D03Column("13", "Số tháng", 7, "int", "months"),
     D03Column("14", "Mã số nhân viên thu", 9, "center", "collector"),
@@ -125,7 +127,7 @@ def insurance_changes(sched: BookSchedule, month: dt.date) -> InsuranceChanges:
 
 def _address(residential_group: str, unit: UnitNames) -> str:
     parts = [residential_group] if residential_group else []
-    parts.append(unit.full if unit.full.strip("…") else "")
+    parts.append(unit.in_text if unit.full.strip("…") else "")
     parts.append("thành phố Hải Phòng")
     return ", ".join(p for p in parts if p)
 
@@ -164,7 +166,7 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
     for i in ch.increases + ch.decreases:
         schools.setdefault(p["school"].iat[i] or "", [])
     names = sorted([s for s in schools if s], key=natural_key)
-    columns = [ColumnSpec(c.header, c.width, c.kind, number_label=c.number) for c in D03_COLUMNS]
+    columns = [ColumnSpec(c.header, c.width, c.kind, number_label=c.number, summed=c.summed) for c in D03_COLUMNS]
     used: set[str] = set()
     base = sched.params.value("base_salary", month)
     cost = insurance_cost(sched.params, month)
@@ -184,7 +186,7 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
                              [month_text(month)], form_note="Mẫu số D03-TS (QĐ 595/QĐ-BHXH, sửa đổi theo "
                                                             "QĐ 490/QĐ-BHXH)")
         lines = [
-            f"Tên đơn vị: {unit.issuer.title().replace('Ubnd', 'UBND')}.   Mã đơn vị: ……………",
+            f"Tên đơn vị: UBND {unit.in_text}.   Mã đơn vị: ……………",
             f"Loại đối tượng tham gia: {participant[0].upper() + participant[1:]}"
             + (f" – học sinh {school}" if school else " – không đi học (danh sách do UBND lập)") + ".",
             f"Người đóng: Ngân sách địa phương (NSĐP) hỗ trợ 100 % mức đóng. Mức lương cơ sở tháng "

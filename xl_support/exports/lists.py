@@ -21,6 +21,7 @@ from .common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_documen
 from .data import BookSchedule
 
 NO_GROUP = "Chưa ghi tổ dân phố"
+SIGNATURE_ROW_PT = 30
 
 # ---------------------------------------------------------------- privacy (public list)
 
@@ -145,11 +146,11 @@ PAYROLL_COLUMNS = [
 
 
 def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
-    """The group on the payroll: its label; a sensitive group shows its neutral wording, since
-    every recipient signs the same sheet and sees the other rows."""
-    if group is None:
-        return ""
-    return public_label(group, register, groups) if group.sensitive else group.label
+    """The group on the payroll [decision]: the public wording for every group. Every recipient
+    signs the same sheet and sees the other rows; the full label of a sensitive group would
+    reveal it, and the full label of the others only would single the sensitive ones out (the
+    register and its basis column keep the exact group for the accountant)."""
+    return public_label(group, register, groups)
 
 
 def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
@@ -177,6 +178,10 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
         total = int(sum(sched.benefit[k, i] for i in idx))
         header = row
         row = write_table(ws, row, PAYROLL_COLUMNS, sections, total_label=f"Tổng cộng ({len(idx)} người)")
+        for r in range(header + 2, row):  # room for a signature on every person's row
+            if isinstance(ws.cell(row=r, column=1).value, int):
+                dim = ws.row_dimensions[r]
+                dim.height = max(dim.height or 0, SIGNATURE_ROW_PT)
         row = note(ws, row - 1, f"Số tiền bằng chữ: {amount_in_words(total)}.", n, italic=True) + 1
         end_document(ws, row, unit, on, _signers_payroll(), n, table_header_rows=(header, header + 1),
                      landscape=True)
