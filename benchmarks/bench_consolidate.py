@@ -47,6 +47,35 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def stages(files: list[str], month: dt.date) -> None:
+    """Where the time goes, per file, one process: checks, read, parse, validation, engine."""
+    from xl_support.book import load_book, read_grids
+    from xl_support.consolidate import FileResult, compute_file, window_months
+    from xl_support.safe_open import check_workbook
+    try:
+        from xl_support.validation import validate_book
+    except ImportError:
+        validate_book = None
+    spent = {"kiểm tra tệp": 0.0, "đọc (read_grids)": 0.0, "phân tích sổ (load_book)": 0.0,
+             "kiểm tra dữ liệu (validate_book)": 0.0, "động cơ + kiểm tra dữ liệu": 0.0}
+    for f in files:
+        t0 = time.perf_counter()
+        check_workbook(f)
+        t1 = time.perf_counter()
+        grids = read_grids(f)
+        t2 = time.perf_counter()
+        book = load_book(grids)
+        t3 = time.perf_counter()
+        if validate_book:
+            validate_book(book, month=month)
+        t4 = time.perf_counter()
+        compute_file(book, window_months(), FileResult(f, 0.0), month)
+        t5 = time.perf_counter()
+        for k, a, b in zip(spent, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+            spent[k] += b - a
+    print("mỗi tệp, 1 tiến trình: " + "; ".join(f"{k} {v / len(files) * 1000:.1f} ms" for k, v in spent.items()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1000)
@@ -89,6 +118,7 @@ def main() -> None:
     print(f"--jobs 0 chọn {jobs} tiến trình; tổng hợp + ghi sổ: {chosen:.2f} s = {chosen / base:.2f} × "
           f"calamine đọc tuần tự (mục tiêu ≤ 1,5 ×); so với calamine 2 tiến trình: "
           f"{chosen / results['calamine, 2 tiến trình']:.2f} ×")
+    stages(files, month)
     r = holder[2]
     print(f"tiền hỗ trợ tháng {month:%m/%Y}: {r.total('benefit'):,} đồng; {sum(u.rows for u in r.units):,} dòng")
 

@@ -292,3 +292,23 @@ def test_results_are_plain_excel_values(func):
     kinds = {type(v) for [v] in raw}
     allowed = {"HP_END_DATE": {dt.datetime, str}, "HP_INSURANCE": {str}, "HP_BASIS": {str}}.get(func, {int, str})
     assert kinds <= allowed and raw[-1] == [""]
+
+
+# ---------------------------------------------------------------- xl_support.excel_args helpers
+
+def test_excel_args_helpers():
+    from decimal import Decimal
+
+    from xl_support import excel_args as A
+    from xl_support.parameters import DEFAULT as PARAMETERS
+
+    assert A.column(((1.0,), (None,), ("x",))) == [1.0, None, "x"]
+    assert A.column("CN") == ["CN"] and A.column([["a", "b"]]) == ["a", "b"]
+    with pytest.raises(A.ArgError):
+        A.column([[1, 2], [3, 4]], "tro_cap")
+    assert A.broadcast({"a": [1], "b": [1, 2]}) == (2, {"a": [1, 1], "b": [1, 2]})
+    codes, found = A.distinct([1.0, True, 1.0, None, "1"])
+    assert codes.tolist() == [0, 1, 0, 2, 3] and found == [1.0, True, None, "1"]
+    assert A.clean_cell(-2146826246) is None and A.clean_cell("") is None
+    assert A.clean_cell(Decimal("1050000")) == 1_050_000.0
+    assert A.insurance_cost(PARAMETERS, dt.date(2026, 7, 1)).value == 113_850

@@ -410,7 +410,8 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         sl = slice(start, start + r.n)
         start += r.n
         kinds = r.kind
-        row = UnitRow(label=r.unit.full_name if r.unit else Path(r.path).name, unit=r.unit,
+        label = r.unit.full_name if r.unit else Path(r.path).name + (f" («{r.unit_text}»)" if r.unit_text else "")
+        row = UnitRow(label=label, unit=r.unit,
                       status="Đã tổng hợp" if r.unit else "Chưa xác định đơn vị", received=True, rows=r.n)
         row.paid = {k: int(((month_paid[sl] > 0) & (kinds == k)).sum()) for k in ("NQ55", "NQ04")}
         row.benefit = int(month_paid[sl].sum())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -71,10 +72,12 @@ COM_ERRORS = frozenset({-2146826281, -2146826246, -2146826259, -2146826288, -214
 
 def clean_cell(value: object) -> object:
     """A raw COM value as xlwings' default conversion would give it to the parsers: error cells
-    and "" → None. pywin32 dates (tz-aware datetime subclasses) are kept: `values.parse_date`
+    and "" → None; Currency cells (Decimal) → float. pywin32 dates (tz-aware datetime subclasses) are kept: `values.parse_date`
     reads their calendar date, as xlwings' conversion does (it only drops the tzinfo)."""
     if (type(value) is int and value in COM_ERRORS) or (type(value) is str and value == ""):
         return None
+    if isinstance(value, Decimal):      # a Currency-formatted cell arrives as VT_CY → Decimal
+        return float(value)
     return value
 
 

@@ -18,9 +18,15 @@ _MARKUP = re.compile(r"\*\*|`")
 _ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*]+?)\*(?![\w*])")
 
 
+_DEV_NOTE = re.compile(r"\s*\*\([\x20-\x7e]*\)\*")
+
+
 def plain(markdown: str) -> str:
-    """Markdown inline text → plain text (bold, italics and code marks removed)."""
-    return _ITALIC.sub(r"\1", _MARKUP.sub("", markdown)).strip()
+    """Markdown inline text → plain text for staff: bold, italics and code marks removed; the
+    developers' notes (an italic parenthesis in plain ASCII: English, rule ids like *(R5.)*) are
+    dropped, Vietnamese references like *(KH mục II.2.)* kept."""
+    text = _DEV_NOTE.sub("", markdown)
+    return _ITALIC.sub(r"\1", _MARKUP.sub("", text)).strip()
 
 
 def interpretation_items(text: str) -> list[tuple[str, str]]:
@@ -31,7 +37,7 @@ def interpretation_items(text: str) -> list[tuple[str, str]]:
         m = _ITEM.match(line)
         if m:
             items.append([m.group(1), m.group(2).strip()])
-        elif items and line.startswith("    ") and line.strip():
+        elif items and line[:1].isspace() and line.strip():
             items[-1][1] += " " + line.strip()
         elif items and not line.strip():
             continue

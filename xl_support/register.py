@@ -7,6 +7,7 @@ cannot be read becomes a `CellIssue` with its row and column, and its row is mar
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -144,11 +145,36 @@ def _register_kind(columns: dict[str, int], codes: list) -> str:
     return NQ04 if hn > len(codes) / 2 else NQ55
 
 
+def _fast(kind: str):
+    """Values that need no parser call: None, and typed dates/text in their usual form."""
+    if kind == "date":
+        def fast(v):
+            t = type(v)
+            if t is dt.datetime or t is dt.date:
+                return v.date() if t is dt.datetime else v, 1900 <= v.year <= 2100
+            return None, False
+    elif kind in ("text", "id"):
+        def fast(v):
+            return (v.strip() or None, True) if type(v) is str else (None, False)
+    else:
+        def fast(v):
+            return None, False
+    return fast
+
+
 def _parse_column(sheet: str, name: str, col: int, rows: list[int], cells: list, issues: list[CellIssue],
                   bad: list[bool]) -> list:
-    parse = PARSERS[FIELD_BY_NAME[name].kind]
+    kind = FIELD_BY_NAME[name].kind
+    parse, fast = PARSERS[kind], _fast(kind)
     out = []
     for i, value in enumerate(cells):
+        if value is None:
+            out.append(None)
+            continue
+        typed, done = fast(value)
+        if done:
+            out.append(typed)
+            continue
         try:
             out.append(parse(value))
         except V.CellError as e:

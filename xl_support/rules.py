@@ -203,7 +203,17 @@ def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
     col = frame[name]
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return to_days(col.to_numpy())
-    return np.array([v if isinstance(v, dt.date) else None for v in col.tolist()], dtype="M8[D]")
+    return dates_to_days(col.tolist())
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def dates_to_days(values: list) -> np.ndarray:
+    """A list of date/datetime/None → datetime64[D] through ordinals (numpy's own conversion of
+    date objects is ~10× slower)."""
+    return np.fromiter((v.toordinal() - _EPOCH_ORDINAL if isinstance(v, dt.date) else _NAT for v in values),
+                       dtype=np.int64, count=len(values)).view("M8[D]")
 
 
 def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None = None) -> People:

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case ASCII fold of Vietnamese text: diacritics dropped, `đ` → `d`."""
     text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
     return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
 
 
+@lru_cache(maxsize=1 << 12)
 def header_key(text: str) -> str:
     """Key for matching a header: folded, punctuation collapsed to single spaces."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()

@@ -100,28 +100,9 @@ def _failed(reg: Register) -> dict[str, np.ndarray]:
                        {f: np.isin(rows, r) for f, r in by_field.items()})
 
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-DATE_FIELDS = ("birth", "recognised", "mother_birth", "decision", "stop")
-
-
-def _as_datetime64(values) -> np.ndarray:
-    """Column of date / None → datetime64[D] (NaT), through ordinals: much faster than numpy's
-    own conversion of date objects."""
-    ords = np.fromiter((v.toordinal() if isinstance(v, dt.date) else -1 for v in values), dtype=np.int64,
-                       count=len(values))
-    out = (ords - _EPOCH_ORDINAL).astype("M8[D]")
-    out[ords < 0] = np.datetime64("NaT")
-    return out
-
-
 def engine_people(reg: Register, book: Book):
-    """`rules.people_arrays` of the register, its date columns converted fast first."""
-    frame = reg.frame
-    dates = {f: _as_datetime64(frame[f].tolist()) for f in DATE_FIELDS
-             if f in frame and frame[f].dtype == object}
-    if dates:
-        frame = frame.assign(**dates)
-    return people_arrays(frame, book.settings.groups, book.settings.default_area)
+    """`rules.people_arrays` of the register with the book's groups and default area."""
+    return people_arrays(reg.frame, book.settings.groups, book.settings.default_area)
 
 
 def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> list[CellIssue]:

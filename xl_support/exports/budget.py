@@ -49,7 +49,7 @@ def _mask(sched: BookSchedule, seg: Segment) -> np.ndarray:
 
 def budget_columns(segs: list[Segment]) -> tuple[list[ColumnSpec], list[tuple]]:
     """Columns and what each sums: ('seg', [segment indexes]) per money column."""
-    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nhóm đối tượng", 32, "text")]
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nhóm đối tượng", 40, "text")]
     sums: list[tuple] = [None, None]
     years = sorted({s.year for s in segs})
     for y in years:
@@ -105,7 +105,7 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     def values(per_segment: list[int]) -> list[int]:
         return [sum(per_segment[k] for k in s) for s in sums[2:]]
 
-    def table(title: str, data: dict[str, list[int]]) -> list[Section]:
+    def table(data: dict[str, list[int]]) -> list[Section]:
         sections = []
         stt = 0
         for roman, reg in zip(("1", "2"), REGISTER_ORDER):
@@ -124,11 +124,12 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
                         ("II. Kinh phí hỗ trợ đóng bảo hiểm y tế (đồng)", fig.insurance)):
         row = note(ws, row, title, n, bold=True)
         header_rows.append(row)
-        row = write_table(ws, row, cols, table(title, data))
+        row = write_table(ws, row, cols, table(data))
     row = note(ws, row, "III. Tổng hợp nhu cầu kinh phí (đồng)", n, bold=True)
     ben = [sum(v[k] for v in fig.benefit.values()) for k in range(len(fig.segments))]
     ins = [sum(v[k] for v in fig.insurance.values()) for k in range(len(fig.segments))]
-    row = write_table(ws, row, cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
+    summary_cols = [cols[0], ColumnSpec("Nội dung", cols[1].width, "text"), *cols[2:]]
+    row = write_table(ws, row, summary_cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
                                       [2, "Hỗ trợ đóng bảo hiểm y tế"] + values(ins)])
     unconfirmed = sorted({c for c, s in zip(sched.people["group"], sched.people["status"])
                           if int(s) == Status.UNCONFIRMED})

@@ -129,7 +129,3 @@ def person_key(name: str) -> tuple:
     """Vietnamese list order: by given name (last word), then the full name."""
     words = fold(name or "").split()
     return (words[-1] if words else "", " ".join(words))
-
-
-def birth_text(day: dt.date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""

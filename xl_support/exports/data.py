@@ -18,7 +18,7 @@ from ..book import Book
 from ..dedupe import kept_rows
 from ..messages import STATUS_MESSAGES, cell_message
 from ..parameters import Parameters
-from ..rules import EndReason, Status, as_month, eligibility, month_result, months_between, people_arrays
+from ..rules import EndReason, as_month, eligibility, month_result, months_between, people_arrays
 
 AREA_NAMES = {1: "urban", 0: "rural", -1: None}
 
@@ -136,20 +136,37 @@ def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
     benefit = np.zeros((len(months), n), dtype=np.int64)
     insurance = np.zeros((len(months), n), dtype=bool)
     suppressed = np.zeros((len(months), n), dtype=bool)
-    keys = table["id_key"].tolist()
-    for k, month in enumerate(months):
-        parts = [month_result(people, elig, month, s.groups, s.params) for _, people, elig in engine]
-        if not parts:
-            continue
-        b = np.concatenate([r.benefit for r in parts]).astype(np.int64)
-        ins = np.concatenate([r.insurance for r in parts]).astype(bool)
-        kept = kept_rows(keys, b)
-        sup = (kept != np.arange(n)) & ((b > 0) | ins)
-        benefit[k] = np.where(sup, 0, b)
-        insurance[k] = ins & ~sup
-        suppressed[k] = sup
+    results = [[month_result(people, elig, month, s.groups, s.params) for _, people, elig in engine]
+               for month in months]
+    for k, parts in enumerate(results):
+        if parts:
+            benefit[k] = np.concatenate([r.benefit for r in parts])
+            insurance[k] = np.concatenate([r.insurance for r in parts])
+    pass
     return BookSchedule(months=months, people=table, benefit=benefit, insurance=insurance,
                         suppressed=suppressed, params=s.params)
+
+
+def _apply_r11(keys: list, benefit: np.ndarray, insurance: np.ndarray, suppressed: np.ndarray) -> None:
+    """R11 per month, in place: `dedupe.kept_rows` once over (month, ID) keys of the rows whose
+    ID appears more than once (the other rows keep themselves); a row not kept gets no benefit
+    and no insurance that month (as `compute_book`)."""
+    counts: dict = {}
+    for key in keys:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    shared = [i for i, key in enumerate(keys) if key is not None and counts[key] > 1]
+    if not shared or not len(benefit):
+        return
+    m, s = benefit.shape[0], len(shared)
+    month_keys = [f"{k}|{keys[i]}" for k in range(m) for i in shared]
+    sub_b = benefit[:, shared]
+    kept = kept_rows(month_keys, sub_b.ravel()).reshape(m, s) % s     # position within `shared`
+    sub_ins = insurance[:, shared]
+    sup = (kept != np.arange(s)) & ((sub_b > 0) | sub_ins)
+    benefit[:, shared] = np.where(sup, 0, sub_b)
+    insurance[:, shared] = sub_ins & ~sup
+    suppressed[:, shared] = sup
 
 
 def stop_reasons(sched: BookSchedule, month: dt.date) -> np.ndarray:
