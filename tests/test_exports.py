@@ -18,7 +18,7 @@ from xl_support.book import open_book
 from xl_support.compute import compute_book
 from xl_support.exports import KINDS, ExportRefused, export_book
 from xl_support.exports.city import CITY_DATA_COLUMNS, DATA_SHEET, read_city_data
-from xl_support.exports.data import book_schedule, insurance_cost
+from xl_support.schedule import book_schedule, insurance_cost
 from xl_support.exports.insurance import D03_COLUMNS
 from xl_support.exports.lists import NEUTRAL_LABEL, mask_id, public_label
 from xl_support.fileio import OutputExistsError, UserFacingError
@@ -185,6 +185,10 @@ def test_payment_list_totals_match_engine(book, exports):
     assert names.count("Nguyễn Văn Trùng") == 1
     assert "Nguyễn Văn Trùng" in [r[1] for r in _data_rows(wb["Chi trả NQ 55"])]
     assert "Trần Có Mức" in [r[1] for r in _data_rows(wb["Chi trả NQ 04"])]   # amount entered in Tham số
+    # every recipient signs the same sheet: the group column never names a sensitive group
+    labels = {r[3] for name in wb.sheetnames for r in _data_rows(wb[name])}
+    assert not labels & {g.label for g in GROUPS.groups if g.sensitive}
+    assert {r[3] for r in _data_rows(wb["Chi trả NQ 55"]) if r[1] == "Hồ Bảo Mật"} == {NEUTRAL_LABEL["NQ55"]}
 
 
 def test_payment_list_groups_by_residential_group_in_natural_order(exports):

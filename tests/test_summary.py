@@ -12,7 +12,8 @@ from xl_support.__main__ import main
 from xl_support.book import open_book
 from xl_support.compute import compute_book
 from xl_support.ports import OpenpyxlPort
-from xl_support.summary import SUMMARY_SHEET, insurance_cost, summary, summary_sheet
+from xl_support.schedule import insurance_cost
+from xl_support.summary import SUMMARY_SHEET, summary, summary_sheet
 
 
 def test_figures_equal_compute_for_every_month(tmp_path):

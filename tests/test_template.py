@@ -169,7 +169,9 @@ def test_register_sheets_follow_the_contract(wb):
         formats = {f.name: ws.cell(6, i).number_format for i, f in enumerate(reg.fields, 1)}
         assert formats["birth"] == formats["decision"] == formats["end_date"] == "dd/mm/yyyy"
         assert formats["allowance"] == formats["benefit"] == "#,##0" and formats["id"] == "@"
-        assert ws.cell(6 + 4999, reg.col("benefit")).number_format == "#,##0"
+        columns = {f.name: ws.column_dimensions[chr(64 + i)].number_format for i, f in enumerate(reg.fields, 1)}
+        assert columns["benefit"] == columns["allowance"] == "#,##0" and columns["id"] == "@"
+        assert columns["end_date"] == columns["birth"] == "dd/mm/yyyy" and columns["name"] == "General"
         lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
         col = {f.name: chr(64 + reg.col(f.name)) for f in reg.inputs}
         assert lists[f"{col['group']}6:{col['group']}5005"] == T.GROUP_LISTS[reg.kind]

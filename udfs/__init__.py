@@ -133,7 +133,7 @@ def _prepare(values: tuple, thang, settings) -> _Prepared:
     kept (keyed by the argument values themselves; unhashable arguments are not cached)."""
     try:
         key = (values, thang if not isinstance(thang, list) else A._freeze(thang), id(settings),
-               dt.date.today().month)   # the default month is the current one without Tham số
+               dt.date.today().replace(day=1))   # the default month without Tham số
         hash(key)
     except TypeError:
         key = None
@@ -225,7 +225,9 @@ _REGISTER_DOC = """
     repeat). `thang` defaults to `Tháng báo cáo` of `tham_so`, else the current month;
     `tham_so` carries the ward's parameter overrides, unit type (default area) and the amounts
     of unconfirmed NQ 04 groups. Blank rows (no code, no birth date) → "". A row that cannot
-    be computed shows why (`Lỗi: …`, `Chưa có mức: …`, `Chưa có quyết định hỗ trợ`).
+    be computed shows why in every column (`Lỗi: ngày sinh không hợp lệ (cần dd/mm/yyyy)`,
+    `Chưa có mức: …` for an unconfirmed NQ 04 group); a row without a decision date is
+    pending: 0 / `Không`, as `compute` writes it (HP_BASIS says why).
     Rule R11 (one benefit per person, the highest) is NOT applied: a function sees only its
     own row; the `compute` command / *Tính lại* button and validation apply it.
 """

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from .basis import basis_texts
-from .book import Book, load_book
+from .book import Book
 from .dedupe import kept_rows
 from .messages import cell_message
-from .ports import DATE_FORMAT, MONEY_FORMAT, BookPort
-from .register import COMPUTED_FIELDS, Register
+from .ports import DATE_FORMAT, MONEY_FORMAT, BookPort, read_port_book
+from .register import COMPUTED_FIELDS, INPUT_FIELDS, Register
 from .rules import Eligibility, MonthResult, People, Status, eligibility, month_result, people_arrays
 
 
@@ -34,6 +34,7 @@ class RegisterResult:
     def cells(self) -> dict[str, list]:
         """The five computed columns as cell values (design.md computed columns)."""
         codes = self.register.frame["group"].tolist() if "group" in self.register.frame else [None] * len(self.people)
+        row_messages = _short_bad_cell_messages(self.register)
         benefit, topup, insurance, end_date = [], [], [], []
         ends = pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)
         for i in range(len(self.people)):
@@ -43,13 +44,21 @@ class RegisterResult:
                 topup.append(int(self.res.topup[i]))
                 insurance.append("Có" if self.res.insurance[i] else "Không")
                 end_date.append(ends[i].date())
-            else:
-                benefit.append(cell_message(status, codes[i]))
-                topup.append(None)
-                insurance.append(None)
-                end_date.append(None)
+            else:   # the same short message in every value column, as the worksheet functions show
+                message = row_messages[i] or cell_message(status, codes[i])
+                for column in (benefit, topup, insurance, end_date):
+                    column.append(message)
         return {"benefit": benefit, "topup": topup, "insurance": insurance, "end_date": end_date,
                 "basis": self.basis}
+
+
+def _short_bad_cell_messages(register: Register) -> list[str | None]:
+    """For rows with unreadable cells: the short message the worksheet functions show."""
+    from dataclasses import replace
+    from .excel_args import bad_cell_messages
+    position = {r: i for i, r in enumerate(register.frame["row"])}
+    issues = [replace(i, row=position[i.row]) for i in register.issues if i.row in position]
+    return bad_cell_messages(issues, len(position), [f.name for f in INPUT_FIELDS])
 
 
 def _row_messages(register: Register) -> list[str | None]:
@@ -121,7 +130,7 @@ def write_computed(port: BookPort, result: RegisterResult) -> None:
 def compute(port: BookPort, month: dt.date | None = None) -> list[RegisterResult]:
     """The `compute` operation over a port (CLI and the *Tính lại* button)."""
     port.progress("Đang đọc sổ…")
-    book = load_book({name: port.read_grid(name) for name in port.sheet_names()}, source=port.name)
+    book = read_port_book(port)
     results = compute_book(book, month)
     for r in results:
         port.progress(f"Đang ghi kết quả sheet «{r.register.sheet}» ({len(r.register.frame)} dòng)…")

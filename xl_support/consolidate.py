@@ -143,6 +143,10 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     """The engine over every register of a book, month by month (R1–R10; R11 is city-wide)."""
     s = book.settings
     out.unit, out.unit_text, out.report_month = s.unit, s.unit_name, s.report_month
+    if SHEET_CITY in book.sheet_names and SHEET_FILES in book.sheet_names:
+        out.rejection = Rejection("CITY_WORKBOOK", "Đây là sổ tổng hợp thành phố (kết quả của một lần tổng hợp "
+                                                   "trước), không phải sổ của đơn vị")
+        return out
     if not book.registers:
         out.rejection = Rejection("NO_REGISTER", "Không có sổ đăng ký (không sheet nào có dòng tiêu đề gồm «Họ và tên» "
                                                  "và «Mã đối tượng»): tệp không theo mẫu hoặc là mẫu phiên bản khác")
@@ -380,8 +384,6 @@ def _r11(keys: np.ndarray, benefit: np.ndarray, insurance: np.ndarray) -> np.nda
 def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     """Every file's contribution → the city's tables (R11 across units, per month)."""
     chosen, superseded = _select(results)
-    chosen_paths = {r.path for r in chosen}
-    file_pos = {r.path: i for i, r in enumerate(chosen)}
     months = chosen[0].months if chosen else window_months()
     mi = months.index(month) if month in months else None
     years = sorted({m.year for m in window_months()})
@@ -510,10 +512,10 @@ def run_cli(args) -> int:
     """`consolidate FOLDER_OR_FILES… --month YYYY-MM -o OUT [--jobs N]` (design.md)."""
     paths = expand_inputs(list(args.inputs))
     out = check_output_path(args.out, force=args.force, in_place=args.in_place)
-    if any(os.path.normcase(os.path.abspath(out)) == os.path.normcase(os.path.abspath(p)) for p in paths):
-        if not args.in_place:
-            raise UserFacingError(f"Tệp kết quả «{out}» trùng với một tệp đầu vào: hãy chọn tên khác")
-        paths = [p for p in paths if os.path.normcase(os.path.abspath(p)) != os.path.normcase(os.path.abspath(out))]
+    same = lambda p: os.path.normcase(os.path.abspath(p)) == os.path.normcase(os.path.abspath(out))   # noqa: E731
+    paths = [p for p in paths if not same(p)]          # the city workbook of an earlier run, in the folder
+    if not paths:
+        raise UserFacingError("Không có sổ của đơn vị nào để tổng hợp (chỉ có tệp kết quả)")
     if args.jobs is not None and args.jobs < 0:
         raise UserFacingError("--jobs phải là số không âm (0 = tự chọn)")
     result = consolidate(paths, args.month, out, jobs=args.jobs or 0, progress=sys.stderr.isatty())

@@ -234,6 +234,6 @@ class InsuranceCost:
 def insurance_cost(params: Parameters, month: dt.date) -> InsuranceCost:
     """Monthly health-insurance contribution the budget pays per person (domain.md §1):
     hi_rate_permille × base salary in force that month, whole VND, half up."""
-    base = params.value("base_salary", month)
-    rate = params.value("hi_rate_permille", month)
-    return InsuranceCost((2 * base * rate + 1000) // 2000, base, rate)
+    from .schedule import insurance_cost as card_cost
+    return InsuranceCost(card_cost(params, month), params.value("base_salary", month),
+                         params.value("hi_rate_permille", month))

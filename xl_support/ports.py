@@ -38,6 +38,12 @@ class BookPort(Protocol):
         """Fill the cells (row, col) with colour 'RRGGBB'; None removes the fill."""
 
 
+def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
+    """The port's workbook as the engine sees it (registers + Tham số), owned sheets skipped."""
+    from .book import load_book
+    return load_book({n: port.read_grid(n) for n in port.sheet_names() if n not in skip}, source=port.name)
+
+
 class OpenpyxlPort:
     """A workbook file opened with openpyxl (VBA kept for .xlsm)."""
 
@@ -71,8 +77,9 @@ class OpenpyxlPort:
             print(text, file=sys.stderr)
 
     def save(self, out: str | Path) -> Path:
-        from .fileio import save_workbook_atomic
-        return save_workbook_atomic(self.wb, out)
+        """Atomic save that keeps the template's dynamic-array (spilling) HP_ formulas."""
+        from .template import save_xlsm
+        return save_xlsm(self.wb, out)
 
     # ------------------------------------------------------------ owned sheets and marks
 

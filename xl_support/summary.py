@@ -13,16 +13,14 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .basis import money
-from .book import Book, load_book
-from .dedupe import kept_rows
+from .book import Book
 from .messages import STATUS_MESSAGES
-from .parameters import Parameters
-from .ports import MONEY_FORMAT, BookPort
+from .ports import MONEY_FORMAT, BookPort, read_port_book
 from .register import NQ04, NQ55
-from .rules import Status, eligibility, month_result, months_between, people_arrays
+from .rules import Status
+from .schedule import BookSchedule, book_schedule, insurance_cost
 from .sheets import ChartSpec, SheetSpec
 
 SUMMARY_SHEET = "Tổng hợp"
@@ -33,63 +31,6 @@ TOTAL_FILL = "F2F2F2"
 
 
 ERROR_STATUSES = frozenset(k for k, v in STATUS_MESSAGES.items() if v.startswith("Lỗi"))
-
-
-def insurance_cost(params: Parameters, month: dt.date) -> int:
-    """One card's monthly contribution: base salary × rate (‰) of that month, whole VND rounded
-    half up (domain.md §1: 4.5 % of the base salary, NĐ 188/2025/NĐ-CP)."""
-    return (params.value("base_salary", month) * params.value("hi_rate_permille", month) + 500) // 1000
-
-
-@dataclass
-class YearSchedule:
-    """Every register row (concatenated in register order) × each month, R11 applied per month
-    exactly as `compute.compute_book` does for one month."""
-    months: list[dt.date]
-    people: pd.DataFrame          # group, area ('urban'/'rural'/None), register, residential_group, status
-    benefit: np.ndarray           # (months, rows) int64
-    insurance: np.ndarray         # (months, rows) bool
-    suppressed: np.ndarray        # (months, rows) bool: R11 paid another row of the same ID
-    costs: np.ndarray             # (months,) one card's contribution that month
-
-    def at(self, month: dt.date) -> int:
-        return self.months.index(month.replace(day=1))
-
-
-def year_schedule(book: Book, first: dt.date, last: dt.date) -> YearSchedule:
-    """Engine (`people_arrays`, `eligibility` once, `month_result` per month) + R11 per month."""
-    s = book.settings
-    engine, frames = [], []
-    for reg in book.registers:
-        f = reg.frame
-        people = people_arrays(f, s.groups, s.default_area)
-        engine.append((people, eligibility(people, s.groups, s.params)))
-        n = len(f)
-        frames.append(pd.DataFrame({
-            "group": f["group"].tolist() if "group" in f else [None] * n,
-            "area": np.where(people.area == 1, "urban", np.where(people.area == 0, "rural", None)),
-            "register": [reg.kind] * n,
-            "residential_group": [str(v).strip() if isinstance(v, str) else "" for v in
-                                  (f["residential_group"] if "residential_group" in f else [None] * n)],
-            "status": engine[-1][1].status.astype(int)}))
-    table = (pd.concat(frames, ignore_index=True) if frames else
-             pd.DataFrame(columns=["group", "area", "register", "residential_group", "status"]))
-    keys = [k for reg in book.registers for k in reg.frame["id_key"].tolist()]
-    months = months_between(first, last)
-    n = len(table)
-    benefit = np.zeros((len(months), n), dtype=np.int64)
-    insurance = np.zeros((len(months), n), dtype=bool)
-    suppressed = np.zeros((len(months), n), dtype=bool)
-    for k, month in enumerate(months):
-        parts = [month_result(p, e, month, s.groups, s.params) for p, e in engine]
-        if not parts:
-            continue
-        b = np.concatenate([r.benefit for r in parts]).astype(np.int64)
-        ins = np.concatenate([r.insurance for r in parts]).astype(bool)
-        sup = (kept_rows(keys, b) != np.arange(n)) & ((b > 0) | ins)
-        benefit[k], insurance[k], suppressed[k] = np.where(sup, 0, b), ins & ~sup, sup
-    costs = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
-    return YearSchedule(months, table, benefit, insurance, suppressed, costs)
 
 
 @dataclass
@@ -108,9 +49,9 @@ def _natural(text: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
 
 
-def figures(sched: YearSchedule, month: dt.date) -> SummaryFigures:
+def figures(sched: BookSchedule, month: dt.date) -> SummaryFigures:
     k = sched.at(month)
-    costs = sched.insurance.astype(np.int64) * sched.costs[:, None]
+    costs = sched.insurance_costs()
     monthly = [(m, int(sched.benefit[i].sum()), int(costs[i].sum()), int((sched.benefit[i] > 0).sum()),
                 int(sched.insurance[i].sum())) for i, m in enumerate(sched.months)]
     return SummaryFigures(month=month, paid=int((sched.benefit[k] > 0).sum()), amount=int(sched.benefit[k].sum()),
@@ -124,7 +65,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     month = book.month(month)
     run_at = run_at or dt.datetime.now()
     s = book.settings
-    sched = year_schedule(book, dt.date(month.year, 1, 1), dt.date(month.year, 12, 1))
+    sched = book_schedule(book, dt.date(month.year, 1, 1), dt.date(month.year, 12, 1))
     fig = figures(sched, month)
     k = sched.at(month)
     people = sched.people
@@ -256,8 +197,7 @@ def summary(port: BookPort, month: dt.date | None = None) -> SummaryFigures:
     """The `summary` operation over a port (CLI and the *Tổng hợp* button)."""
     from .validation import CHECK_SHEET
     port.progress("Đang đọc sổ…")
-    grids = {n: port.read_grid(n) for n in port.sheet_names() if n not in (SUMMARY_SHEET, CHECK_SHEET)}
-    book = load_book(grids, source=port.name)
+    book = read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
     port.progress("Đang tổng hợp…")
     spec, fig = summary_sheet(book, month)
     port.replace_sheet(spec)

@@ -114,6 +114,8 @@ LISTS = {
     "yes_no": ("DsCoKhong", ["Có", "Không"]),
 }
 GROUP_LISTS = {NQ55: "DsMaNQ55", NQ04: "DsMaNQ04"}
+NUMBER_FORMATS = {"date": "dd/mm/yyyy", "amount": "#,##0", "id": "@", "benefit": "#,##0", "topup": "#,##0",
+                  "end_date": "dd/mm/yyyy"}
 UNIT_LIST = "DsDonVi"
 
 
@@ -256,33 +258,24 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
         ws.column_dimensions[column_letter(c)].width = WIDTHS[f.name]
     ws.row_dimensions[HEADER_ROW].height = 62
 
-    # One empty data row in the Table (a Table needs one); formats for the first data row.
+    # Formats: a column style (empty cells, new rows and spilled results take it) and the Table's
+    # one empty data row (a Table needs one).
     for c, f in enumerate(fields, 1):
-        cell = ws.cell(row=FIRST_ROW, column=c)
-        if f.kind == "date":
-            cell.number_format = "dd/mm/yyyy"
-        elif f.kind == "amount":
-            cell.number_format = "#,##0"
-        elif f.kind == "id":
-            cell.number_format = "@"
+        fmt = NUMBER_FORMATS.get(f.name) or NUMBER_FORMATS.get(f.kind)
+        if fmt:
+            ws.column_dimensions[column_letter(c)].number_format = fmt
+            ws.cell(row=FIRST_ROW, column=c).number_format = fmt
+        if f.name in ("insurance", "sex"):
+            ws.column_dimensions[column_letter(c)].alignment = st["center"]
     table = Table(displayName=reg.table, ref=f"A{HEADER_ROW}:{column_letter(last_input)}{FIRST_ROW}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     ws.add_table(table)
 
-    # Computed columns: one spilling formula each; formats over the rows it may spill into.
+    # Computed columns: one spilling formula each.
     end = FIRST_ROW + FORMAT_ROWS - 1
     for f in fields[last_input:]:
-        c = reg.col(f.name)
-        letter = column_letter(c)
-        ref = f"{letter}{FIRST_ROW}"
+        ref = f"{column_letter(reg.col(f.name))}{FIRST_ROW}"
         ws[ref] = ArrayFormula(ref, column_formula(reg, f.name))
-        fmt = {"benefit": "#,##0", "topup": "#,##0", "end_date": "dd/mm/yyyy"}.get(f.name)
-        for r in range(FIRST_ROW, end + 1):
-            cell = ws.cell(row=r, column=c)
-            if fmt:
-                cell.number_format = fmt
-            if f.name == "insurance":
-                cell.alignment = st["center"]
 
     # Drop-downs (warning style: a typed code without its label is accepted).
     for f in reg.inputs:

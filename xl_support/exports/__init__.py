@@ -24,7 +24,8 @@ from ..fileio import UserFacingError, check_output_path, save_workbook_atomic
 from ..reports.layout import new_report_workbook
 from ..rules import policy_window
 from .common import unit_names
-from .data import book_schedule, error_rows, month_add
+from ..schedule import book_schedule, month_add
+from .data import error_rows
 
 KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
 KIND_TITLES = {"city-report": "Báo cáo thành phố", "insurance-list": "Danh sách BHYT (D03-TS)",
@@ -182,6 +183,7 @@ def run_cli(args) -> int:
     except Exception as e:  # a broken or foreign file: say so, no traceback
         raise UserFacingError(f"Không đọc được sổ «{args.book}»: {e}") from None
     result = export_book(book, args.kind, args.month, out, force=args.force)
-    print(f"Đã xuất «{KIND_TITLES[result.kind]}» tháng {result.month:%m/%Y}: {result.rows} người, "
-          f"{money(result.total)} đồng → {result.path} (sheet: {', '.join(result.sheets)})", file=sys.stderr)
+    amount = f", {money(result.total)} đồng" if result.kind != "public-list" else ""
+    print(f"Đã xuất «{KIND_TITLES[result.kind]}» tháng {result.month:%m/%Y}: {result.rows} người{amount} "
+          f"→ {result.path} (sheet: {', '.join(result.sheets)})", file=sys.stderr)
     return 0

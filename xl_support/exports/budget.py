@@ -19,7 +19,7 @@ from ..policy import Groups
 from ..reports.layout import ColumnSpec, Section, write_table
 from ..rules import Status
 from .common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
-from .data import BookSchedule
+from ..schedule import BookSchedule
 
 
 @dataclass(frozen=True)

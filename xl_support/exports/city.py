@@ -36,7 +36,8 @@ from ..policy import Groups
 from ..reports.layout import FONT_NAME, ColumnSpec, Section, write_table
 from ..rules import EndReason, Status
 from .common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
-from .data import END_REASON_TEXT, OTHER_REASON, OTHER_REASON_TEXT, BookSchedule, stop_reasons
+from ..schedule import BookSchedule
+from .data import END_REASON_TEXT, OTHER_REASON, OTHER_REASON_TEXT, stop_reasons
 
 DATA_SHEET = "Dữ liệu"
 REPORT_SHEET = "Báo cáo"

@@ -31,7 +31,8 @@ from ..basis import money
 from ..reports.layout import ColumnSpec, Section, write_table
 from .common import UnitNames, begin_document, end_document, month_text, natural_key, note, person_key, sheet_title
 from ..rules import as_month
-from .data import END_REASON_TEXT, OTHER_REASON_TEXT, BookSchedule, insurance_cost, month_add
+from ..schedule import BookSchedule, insurance_cost, month_add
+from .data import END_REASON_TEXT, OTHER_REASON_TEXT
 
 PERIOD_MONTHS = 12
 NOT_AT_SCHOOL = "Không đi học"

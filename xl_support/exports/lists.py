@@ -18,7 +18,7 @@ from ..text import fold
 from ..vnwords import amount_in_words
 from .common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_document, end_document,
                      month_text, natural_key, note, person_key, sheet_title)
-from .data import BookSchedule
+from ..schedule import BookSchedule
 
 NO_GROUP = "Chưa ghi tổ dân phố"
 SIGNATURE_ROW_PT = 30
@@ -80,7 +80,7 @@ def mask_id(id_key: str | None) -> str:
 
 def month_year(day: dt.date | None) -> str:
     """Birth as month/year only ('03/2015')."""
-    return f"{day:%d/%m/%Y}" if day else ""
+    return f"{day:%m/%Y}" if day else ""
 
 
 def public_text(text: str, terms: list[str], where: str) -> str:
@@ -150,7 +150,7 @@ def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
     signs the same sheet and sees the other rows; the full label of a sensitive group would
     reveal it, and the full label of the others only would single the sensitive ones out (the
     register and its basis column keep the exact group for the accountant)."""
-    return group.label if group else ""
+    return public_label(group, register, groups)
 
 
 def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
