@@ -10,7 +10,6 @@ from pathlib import Path
 __all__ = ["validate", "compute", "summary", "export_city_report", "export_insurance_list",
            "export_payment_list", "export_public_list", "export_budget", "reload_functions", "show_guide"]
 
-NOT_READY = "Chức năng đang được hoàn thiện"
 GUIDE_SHEET = "Hướng dẫn"
 
 
@@ -26,7 +25,8 @@ def _run(action, book=None):
     try:
         return action(port)
     except UserFacingError as e:
-        port.progress(f"Lỗi: {e.message}")
+        port.progress(f"Lỗi: {e.message.splitlines()[0]}")
+        port.alert(e.message)
         return None
 
 
@@ -66,20 +66,36 @@ def summary(book=None, month: dt.date | None = None):
     return _run(action, book)
 
 
+def _free_name(path: Path) -> Path:
+    """`path`, or `name (2).xlsx`, `name (3).xlsx`… — an export never replaces a file."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
 def _export(kind: str, book=None, month: dt.date | None = None):
-    """An export next to the workbook (`<book> - <kind> - <mm-yyyy>.xlsx`), by
-    `xl_support.exports.export_book(port, kind, month, out_path)` when it exists."""
+    """*Xuất báo cáo*: the export `kind` of the calling book for the report month, written next to
+    the workbook as `<book> - <kind> - <mm-yyyy>.xlsx` (a new name when that file exists)."""
+    from xl_support.exports import ExportRefused, export_book
+    from xl_support.ports import read_port_book
+    from xl_support.summary import SUMMARY_SHEET
+    from xl_support.validation import CHECK_SHEET, validate as validate_op
+
     def action(port):
+        port.progress(f"Đang xuất «{kind}»…")
+        data = read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
+        chosen = data.month(month)
+        folder = Path(getattr(port.book, "fullname", "") or port.name).parent
+        out = _free_name(folder / f"{Path(port.name).stem} - {kind} - {chosen:%m-%Y}.xlsx")
         try:
-            export_book = importlib.import_module("xl_support.exports").export_book
-        except (ImportError, AttributeError):
-            port.progress(f"{NOT_READY}: xuất «{kind}»")
-            return None
-        folder = Path(getattr(port.book, "fullname", "") or ".").parent
-        stamp = (month or dt.date.today()).strftime("%m-%Y")
-        out = folder / f"{Path(port.name).stem} - {kind} - {stamp}.xlsx"
-        result = export_book(port, kind, month, out)
-        port.progress(f"Đã xuất {out}")
+            result = export_book(data, kind, chosen, out)
+        except ExportRefused:
+            validate_op(port)            # offer the list: every error, in the Kiểm tra sheet
+            port.activate(CHECK_SHEET)
+            raise
+        port.progress(f"Đã xuất {result.path}")
         return result
     return _run(action, book)
 

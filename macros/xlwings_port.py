@@ -165,6 +165,14 @@ class XlwingsPort:
         except NotImplementedError:
             pass
 
+    def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026") -> None:
+        """A message box (Excel, and an `alert` action on the remote engine)."""
+        self.messages.append(text)
+        try:
+            self.book.app.alert(text, title=title, mode="critical")
+        except NotImplementedError:
+            self.skipped.append("alert")
+
     def activate(self, sheet: str) -> None:
         if sheet in self.sheet_names():
             self.book.sheets[sheet].activate()

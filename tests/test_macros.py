@@ -104,3 +104,33 @@ def test_read_grid_pads_used_range_to_a1(tmp_path):
     grid = XlwingsPort(book).read_grid(wb.active.title)
     assert grid[4][2] == "x" and grid[5][3] == 2 and len(grid) == 6
     book.close()
+
+
+def test_export_macros_write_next_to_the_book_and_never_replace(tmp_path, monkeypatch):
+    from xl_support.exports import KINDS
+    monkeypatch.chdir(tmp_path)
+    clean_book(tmp_path / "c.xlsx")
+    for kind in KINDS:
+        run = remote.run_macro(tmp_path / "c.xlsx", getattr(macros, "export_" + kind.replace("-", "_")))
+        assert run.return_value is not None and run.return_value.path.exists()
+    written = sorted(p.name for p in tmp_path.glob("*.xlsx") if p.name != "c.xlsx")
+    assert len(written) == len(KINDS) and all(" - " in n for n in written)
+    # the same export as the command line, for the same month
+    out = tmp_path / "cli.xlsx"
+    result = remote.run_macro(tmp_path / "c.xlsx", macros.export_payment_list).return_value
+    assert result.path.name.endswith("(2).xlsx")                  # a second run never replaces the first
+    assert main(["export", str(tmp_path / "c.xlsx"), "--kind", "payment-list", "--month",
+                 f"{result.month:%Y-%m}", "-o", str(out)]) == 0
+    cli_ws = openpyxl.load_workbook(out).active
+    macro_ws = openpyxl.load_workbook(result.path).active
+    assert [[c.value for c in r] for r in cli_ws.iter_rows()] == [[c.value for c in r] for r in macro_ws.iter_rows()]
+
+
+def test_export_macro_refuses_a_book_with_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fault_book(tmp_path / "f.xlsx")
+    run = remote.run_macro(tmp_path / "f.xlsx", macros.export_city_report)
+    assert run.return_value is None
+    assert run.alerts and "lỗi" in str(run.alerts[0]) and "Kiểm tra" in str(run.alerts[0])
+    assert CHECK_SHEET in run.workbook.sheetnames            # the list of errors is offered
+    assert not [p for p in tmp_path.glob("*.xlsx") if p.name != "f.xlsx"]

@@ -29,7 +29,7 @@ def run_cli(args) -> int:
     wards = out / "phuong-gui-len"
     wards.mkdir(parents=True)
     month = f"{DEMO_MONTH:%Y-%m}"
-    books = [write_ward_book(wards / f"{i}-{unit.split(' ', 1)[1].replace(' ', '-')}.xlsm", unit, kind, seed)
+    books = [write_ward_book(wards / f"{i}-{unit.removeprefix(kind).strip().replace(' ', '-')}.xlsm", unit, kind, seed)
              for i, (unit, kind, seed) in enumerate(DEMO_WARDS, 1)]
     book = books[0]
     print(f"1. Sổ mẫu của phường: {book}", file=sys.stderr)

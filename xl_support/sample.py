@@ -54,7 +54,7 @@ def sample_person(rng: random.Random, register: str, i: int, area: str) -> dict:
         "group": code,
         "allowance": rng.choice(BTXH_ALLOWANCES) if code.endswith("BTXH") else None,
         "recognised": _day(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31)) if code.startswith("TN") else None,
-        "decision": _day(rng, max(dt.date(2026, 1, 1), birth), dt.date(2026, 10, 31)) if rng.random() > 0.05 else None,
+        "decision": _day(rng, max(dt.date(2026, 1, 1), birth), dt.date(2026, 11, 30)) if rng.random() > 0.05 else None,
         "stop": None,
         "note": None,
     }
