@@ -4,7 +4,6 @@ status bar. The same operations run on files from the command line (design.md "M
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from pathlib import Path
 
 __all__ = ["validate", "compute", "summary", "export_city_report", "export_insurance_list",
@@ -121,19 +120,13 @@ def export_budget(book=None, month=None):
 
 
 def reload_functions(book=None):
-    """*Nạp lại hàm*: reload the rule modules and the worksheet functions, then recalculate."""
+    """*Nạp lại hàm* (after VBA `KillPy` restarted the functions' Python process): put the live
+    HP_ column formulas back into template registers, e.g. after *Tính lại* froze values."""
     def action(port):
-        import sys
-        for name in sorted(n for n in sys.modules if n.split(".")[0] in ("xl_support", "udfs")):
-            try:
-                importlib.reload(sys.modules[name])
-            except Exception:  # noqa: BLE001 - a module that cannot reload keeps its old code
-                pass
-        try:
-            port.book.app.calculate()
-        except NotImplementedError:
-            pass
-        port.progress("Đã nạp lại các hàm và tính lại sổ")
+        from xl_support.template import restore_live_formulas
+        restored = restore_live_formulas(port)
+        port.progress(f"Đã nạp lại các hàm và đặt lại {restored} cột công thức trực tiếp")
+        return restored
     return _run(action, book)
 
 

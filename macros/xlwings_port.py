@@ -165,6 +165,10 @@ class XlwingsPort:
         except NotImplementedError:
             pass
 
+    def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
+        """`Range.Formula2`: Excel 365 spills it (`.formula` would add the implicit-intersection @)."""
+        self.book.sheets[sheet].range((row, col)).formula2 = formula
+
     def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026") -> None:
         """A message box (Excel, and an `alert` action on the remote engine)."""
         self.messages.append(text)

@@ -134,3 +134,24 @@ def test_export_macro_refuses_a_book_with_errors(tmp_path, monkeypatch):
     assert run.alerts and "lỗi" in str(run.alerts[0]) and "Kiểm tra" in str(run.alerts[0])
     assert CHECK_SHEET in run.workbook.sheetnames            # the list of errors is offered
     assert not [p for p in tmp_path.glob("*.xlsx") if p.name != "f.xlsx"]
+
+
+def test_compute_freezes_values_and_reload_restores_the_live_formulas(tmp_path):
+    from xl_support.demo_book import write_demo_workbook
+    from xl_support.template import FIRST_ROW, REGISTERS, column_formula
+    book = write_demo_workbook(tmp_path / "w.xlsm", unit="Phường Đồ Sơn", unit_type="Phường",
+                               month=dt.date(2026, 11, 1), n55=8, n04=4, seed=3)
+    spec = REGISTERS[0]
+    col = spec.col("benefit")
+    frozen = remote.run_macro(book, macros.compute)
+    ws = frozen.workbook[spec.title]
+    assert isinstance(ws.cell(FIRST_ROW, col).value, (int, float, str))     # a value, not a formula
+    frozen.save(tmp_path / "frozen.xlsm")
+    run = remote.run_macro(tmp_path / "frozen.xlsm", macros.reload_functions)
+    assert run.return_value == 10                                        # 5 columns × 2 registers
+    ws = run.workbook[spec.title]
+    formula = ws.cell(FIRST_ROW, col).value
+    assert column_formula(spec, "benefit") in (getattr(formula, "text", formula),)
+    assert all(ws.cell(r, col).value is None for r in range(FIRST_ROW + 1, FIRST_ROW + 8))   # room to spill
+    inputs_before = [[c.value for c in row] for row in frozen.workbook[spec.title].iter_rows(max_col=col - 1)]
+    assert [[c.value for c in row] for row in ws.iter_rows(max_col=col - 1)] == inputs_before

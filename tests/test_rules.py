@@ -139,6 +139,7 @@ def test_decision_after_16th_birthday_is_never_payable():
      Status.RECOGNITION_NOT_2025),
     (dict(group="KNND", birth=D(2015, 1, 1), decision=D(2026, 1, 1), allowance=360_000), Status.ALLOWANCE_FORBIDDEN),
     (dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1)), Status.UNCONFIRMED),
+    (dict(group="HIV", birth=D(2026, 5, 1), decision=D(2026, 3, 1)), Status.BIRTH_AFTER_DECISION),
 ])
 def test_rows_that_cannot_be_computed_compute_nothing(person, status):
     a = assess(person, D(2026, 6, 1))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .book import SETTINGS_SHEET
 from .register import NQ04, NQ55, column_letter
-from .sample import sample_people
+from .sample import sample_people, write_person
 from .template import DEFAULT_OUT, FIRST_ROW, HEADER_ROW, REGISTERS, save_xlsm
 
 UNIT_CELL, UNIT_TYPE_CELL, MONTH_CELL = "B5", "B6", "B7"
@@ -20,21 +20,8 @@ UNIT_CELL, UNIT_TYPE_CELL, MONTH_CELL = "B5", "B6", "B7"
 
 def fill_register(ws, reg, people: list[dict]) -> None:
     """Write the rows under the header (input columns only) and grow the Table over them."""
-    from .fileio import set_text
-
     for r, person in enumerate(people, FIRST_ROW):
-        for c, f in enumerate(reg.inputs, 1):
-            value = person.get(f.name)
-            cell = ws.cell(row=r, column=c)
-            if value is None:
-                continue
-            set_text(cell, str(value) if f.kind == "id" else value)
-            if isinstance(value, dt.date):
-                cell.number_format = "dd/mm/yyyy"
-            elif f.kind == "amount":
-                cell.number_format = "#,##0"
-            elif f.kind == "id":
-                cell.number_format = "@"
+        write_person(ws, r, reg.inputs, person)
     last = FIRST_ROW + max(len(people), 1) - 1
     table = ws.tables[reg.table]
     table.ref = f"A{HEADER_ROW}:{column_letter(len(reg.inputs))}{last}"

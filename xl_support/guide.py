@@ -58,13 +58,15 @@ BUTTONS = (
      "ô sai; các ô sai được tô màu. Nên bấm trước khi gửi báo cáo."),
     ("Tính lại", "Tính năm cột «Mức hỗ trợ», «Trong đó bù chênh lệch», «Hỗ trợ BHYT», «Hưởng đến ngày», "
      "«Căn cứ» cho tháng báo cáo, áp dụng quy tắc mỗi người chỉ hưởng một mức cao nhất (giữa các dòng "
-     "và giữa hai danh sách)."),
+     "và giữa hai danh sách). Kết quả được ghi thành giá trị của tháng đó, thay cho công thức trực "
+     "tiếp; bấm «Nạp lại hàm» để đặt lại công thức."),
     ("Tổng hợp", "Lập sheet «Tổng hợp»: số người và kinh phí theo nhóm, khu vực, tổ dân phố; chi trả "
      "tháng báo cáo và nhu cầu kinh phí cả năm."),
     ("Xuất báo cáo", "Lập một tệp Excel mới: báo cáo thành phố; danh sách BHYT (mẫu D03-TS) gửi Bảo hiểm "
      "xã hội; danh sách chi trả để in ký nhận; danh sách công khai (không ghi nhóm nhạy cảm, số định "
      "danh chỉ hiện 4 số cuối); dự toán kinh phí."),
-    ("Nạp lại hàm", "Nạp lại các hàm HP_ sau khi cài bản chương trình Python mới."),
+    ("Nạp lại hàm", "Nạp lại các hàm HP_ (sau khi cài bản chương trình Python mới) và đặt lại công thức "
+     "trực tiếp ở năm cột tính toán sau khi đã bấm «Tính lại»."),
     ("Hướng dẫn", "Mở sheet này."),
 )
 

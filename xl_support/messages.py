@@ -15,6 +15,7 @@ STATUS_MESSAGES: dict[Status, str] = {
     Status.PENDING: "Chưa có quyết định hỗ trợ",
     Status.NEVER_PAYABLE: "Không được hưởng: quyết định ký sau tháng cuối cùng được hưởng",
     Status.ALLOWANCE_FORBIDDEN: "Lỗi: nhóm {code} không áp dụng cho người đang hưởng trợ cấp xã hội",
+    Status.BIRTH_AFTER_DECISION: "Lỗi: ngày sinh sau ngày ký quyết định",
     Status.RECOGNITION_NOT_2025: "Không thuộc nhóm: hộ không được công nhận thoát nghèo, thoát cận nghèo năm 2025",
 }
 

@@ -31,6 +31,9 @@ class BookPort(Protocol):
     def progress(self, text: str) -> None:
         """Tell the user what is going on (status bar / stderr)."""
 
+    def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
+        """A dynamic-array (spilling) formula at (row, col)."""
+
     def replace_sheet(self, spec: "SheetSpec") -> None:
         """(Re)build an owned sheet from scratch (xl_support.sheets.SheetSpec); other sheets untouched."""
 
@@ -71,6 +74,12 @@ class OpenpyxlPort:
                 set_text(cell, value)
                 if number_format and not isinstance(value, str):
                     cell.number_format = number_format
+
+    def write_formula(self, sheet, row, col, formula):
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.formula import ArrayFormula
+        ref = f"{get_column_letter(col)}{row}"
+        self.wb[sheet][ref] = ArrayFormula(ref, formula)     # saved as a dynamic array (save_xlsm)
 
     def progress(self, text: str) -> None:
         if not self.quiet:

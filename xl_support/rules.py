@@ -40,6 +40,7 @@ class Status(IntEnum):
     BAD_CELL = 10           # a cell of the row could not be read (set by the register reader)
     ALLOWANCE_FORBIDDEN = 11  # R13
     RECOGNITION_NOT_2025 = 12  # R5 / plan II.2
+    BIRTH_AFTER_DECISION = 13  # impossible dates: never a silent amount
 
 
 class EndReason(IntEnum):
@@ -305,6 +306,7 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) 
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
         (np.isnat(people.birth), Status.NO_BIRTH),
+        (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
         (needs_area & (people.area < 0), Status.NO_AREA),
         ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
         ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),

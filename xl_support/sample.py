@@ -110,18 +110,24 @@ def write_register_sheet(ws, register: str, people: list[dict], title: str | Non
     for c, f in enumerate(fields, start=1):
         ws.cell(row=row, column=c, value=f.header)
     for r, person in enumerate(people, start=row + 1):
-        for c, f in enumerate(fields, start=1):
-            value = person.get(f.name)
-            if f.computed or value is None:
-                continue
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "dd/mm/yyyy"
-            elif f.name == "id":
-                cell.number_format = "@"
-            elif f.name == "allowance":
-                cell.number_format = "#,##0"
+        write_person(ws, r, [f for f in fields if not f.computed], person)
     return row
+
+
+def write_person(ws, row: int, fields, person: dict) -> None:
+    """One register row: dates as real dates, the ID as text (keeps leading zeros), amounts #,##0."""
+    from .fileio import set_text
+    for c, f in enumerate(fields, start=1):
+        value = person.get(f.name)
+        if value is None:
+            continue
+        cell = set_text(ws.cell(row=row, column=c), str(value) if f.kind == "id" else value)
+        if isinstance(value, dt.date):
+            cell.number_format = "dd/mm/yyyy"
+        elif f.kind == "id":
+            cell.number_format = "@"
+        elif f.kind == "amount":
+            cell.number_format = "#,##0"
 
 
 def write_sample_book(path: str | Path, *, unit: str = "Phường Đồ Sơn", unit_type: str = "Phường",

@@ -78,8 +78,8 @@ def _read(n: int, *, full: bool = False) -> list[str]:
 
 
 def amount_in_words(n: int) -> str:
-    """Vietnamese words for a whole, non-negative VND amount, e.g. 1_500_000 →
-    "Một triệu năm trăm nghìn đồng" (the "Số tiền bằng chữ" line of a payroll)."""
+    """Vietnamese words for a whole, non-negative VND amount, e.g. 1_250_000 →
+    "Một triệu hai trăm năm mươi nghìn đồng" (the "Số tiền bằng chữ" line of a payroll)."""
     if isinstance(n, bool):
         raise TypeError("amount_in_words expects an int amount, not a bool")
     try:

@@ -39,7 +39,11 @@ Sub OnExportBudget(control As IRibbonControl)
 End Sub
 
 Sub OnReloadFunctions(control As IRibbonControl)
+    ' Stop the Python process behind the worksheet functions (it starts again with the
+    ' installed code on the next calculation), put the live column formulas back, recalculate.
+    KillPy
     RunPython "import macros; macros.reload_functions()"
+    Application.CalculateFull
 End Sub
 
 Sub OnShowGuide(control As IRibbonControl)

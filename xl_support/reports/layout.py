@@ -28,8 +28,8 @@ Decisions:
   without a formula engine: calamine, pandas, a PDF) sees the figure; nothing is recalculated
   or left without a cached value. The report is a snapshot; the live register keeps formulas.
 * Money uses the number format ``#,##0`` — the number stays a number, and the thousands
-  separator is the reader's locale: "1.500.000" in Excel with Vietnamese regional settings,
-  "1,500,000" in an English locale (and in LibreOffice here, en-US). Dates use ``dd/mm/yyyy``.
+  separator is the reader's locale: "1.250.000" in Excel with Vietnamese regional settings,
+  "1,250,000" in an English locale (and in LibreOffice here, en-US). Dates use ``dd/mm/yyyy``.
 * Row heights are set explicitly from an estimate of the wrapped text (Excel never auto-fits
   merged cells, and the estimate makes Excel and LibreOffice paginate alike). The estimate
   errs on the tall side.
