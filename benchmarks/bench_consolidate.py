@@ -5,8 +5,9 @@ in the same run. Target: consolidation ≤ 1.5 × calamine reading.
     .venv/bin/python benchmarks/bench_consolidate.py [--rows 1000] [--count 114] [--repeat 3]
 
 Prints: calamine sequential and on 2 processes, consolidation (without writing the city
-workbook) with 1 and 2 processes, writing the city workbook, and the ratio of the default
-(`--jobs 0`) consolidation to calamine reading (sequential — the plain read a user would do).
+workbook) with 1 and 2 processes, writing the city workbook, the city tables step alone, and
+the ratio of the default (`--jobs 0`) consolidation *plus writing the city workbook* to calamine
+reading (sequential — the plain read a user would do); then the time per file of each stage.
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_wards import make_wards  # noqa: E402
 
-from xl_support.consolidate import consolidate, default_jobs, write_city_workbook  # noqa: E402
+from xl_support.consolidate import (city, consolidate, default_jobs, run_files, window_months,  # noqa: E402
+                                    write_city_workbook)
 
 
 def calamine_read(path: str) -> int:
@@ -48,16 +50,22 @@ def best(fn, repeat: int) -> float:
 
 
 def stages(files: list[str], month: dt.date) -> None:
-    """Where the time goes, per file, one process: checks, read, parse, validation, engine."""
+    """Where the time goes, per file, one process: checks, read, parse, engine, validation."""
+    import dataclasses
+    import pickle
+
+    import numpy as np
+
     from xl_support.book import load_book, read_grids
     from xl_support.consolidate import FileResult, compute_file, window_months
+    from xl_support.rules import People, eligibility, month_results, people_arrays
     from xl_support.safe_open import check_workbook
-    try:
-        from xl_support.validation import validate_book
-    except ImportError:
-        validate_book = None
+    from xl_support.validation import validate_book
+    months = window_months()
     spent = {"kiểm tra tệp": 0.0, "đọc (read_grids)": 0.0, "phân tích sổ (load_book)": 0.0,
-             "kiểm tra dữ liệu (validate_book)": 0.0, "động cơ + kiểm tra dữ liệu": 0.0}
+             "động cơ 60 tháng": 0.0, "kiểm tra dữ liệu (validate_book)": 0.0,
+             "compute_file (động cơ + kiểm tra + mảng gửi về)": 0.0}
+    size = 0
     for f in files:
         t0 = time.perf_counter()
         check_workbook(f)
@@ -66,14 +74,21 @@ def stages(files: list[str], month: dt.date) -> None:
         t2 = time.perf_counter()
         book = load_book(grids)
         t3 = time.perf_counter()
-        if validate_book:
-            validate_book(book, month=month)
+        s = book.settings
+        parts = [people_arrays(r.frame, s.groups, s.default_area) for r in book.registers]
+        people = People(**{k.name: np.concatenate([getattr(p, k.name) for p in parts])
+                           for k in dataclasses.fields(People)})
+        month_results(people, eligibility(people, s.groups, s.params), months, s.groups, s.params)
         t4 = time.perf_counter()
-        compute_file(book, window_months(), FileResult(f, 0.0), month)
+        validate_book(book, month=month, people=parts)
         t5 = time.perf_counter()
-        for k, a, b in zip(spent, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5)):
+        out = compute_file(book, months, FileResult(f, 0.0), month)
+        t6 = time.perf_counter()
+        size += len(pickle.dumps(out))
+        for k, a, b in zip(spent, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6)):
             spent[k] += b - a
-    print("mỗi tệp, 1 tiến trình: " + "; ".join(f"{k} {v / len(files) * 1000:.1f} ms" for k, v in spent.items()))
+    print("mỗi tệp, 1 tiến trình: " + "; ".join(f"{k} {v / len(files) * 1000:.1f} ms" for k, v in spent.items())
+          + f"; kết quả gửi về {size / len(files) / 1000:.0f} kB")
 
 
 def main() -> None:
@@ -109,15 +124,17 @@ def main() -> None:
     results["tổng hợp, 1 tiến trình"] = best(run(1), a.repeat)
     results["tổng hợp, 2 tiến trình"] = best(run(2), a.repeat)
     out = Path(tempfile.gettempdir()) / "hp_city_bench.xlsx"
-    results["ghi sổ thành phố"] = best(lambda: write_city_workbook(holder[2], out), 1)
+    results["ghi sổ thành phố"] = best(lambda: write_city_workbook(holder[2], out), a.repeat)
+    file_results = run_files([Path(f) for f in files], window_months(), month, 2, progress=False)
+    results["  trong đó: bảng thành phố (city)"] = best(lambda: city(file_results, month), a.repeat)
     base = results["calamine, 1 tiến trình"]
     for k, v in results.items():
         print(f"{k:28s} {v:6.2f} s   ({v / base:4.2f} × calamine 1 tiến trình)")
     jobs = default_jobs(len(files))
     chosen = results[f"tổng hợp, {jobs} tiến trình"] + results["ghi sổ thành phố"]
-    print(f"--jobs 0 chọn {jobs} tiến trình; tổng hợp + ghi sổ: {chosen:.2f} s = {chosen / base:.2f} × "
-          f"calamine đọc tuần tự (mục tiêu ≤ 1,5 ×); so với calamine 2 tiến trình: "
-          f"{chosen / results['calamine, 2 tiến trình']:.2f} ×")
+    print(f"--jobs 0 chọn {jobs} tiến trình; tổng hợp (kiểm tra tệp, đọc, tính 60 tháng, kiểm tra dữ liệu, "
+          f"bảng thành phố) + ghi sổ thành phố: {chosen:.2f} s = {chosen / base:.2f} × calamine đọc tuần tự "
+          f"(mục tiêu ≤ 1,5 ×); so với calamine 2 tiến trình: {chosen / results['calamine, 2 tiến trình']:.2f} ×")
     stages(files, month)
     r = holder[2]
     print(f"tiền hỗ trợ tháng {month:%m/%Y}: {r.total('benefit'):,} đồng; {sum(u.rows for u in r.units):,} dòng")

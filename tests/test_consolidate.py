@@ -301,3 +301,94 @@ def test_city_workbook_in_the_input_folder(tmp_path, wards):
     r = consolidate(expand_inputs([str(tmp_path)]), MONTH, None, jobs=1, progress=False)
     assert {f.path.name: f.status for f in r.files}["city_old.xlsx"] == "rejected"
     assert "sổ tổng hợp thành phố" in next(f.reason for f in r.files if f.path.name == "city_old.xlsx")
+
+
+# ---------------------------------------------------------------- the fast path computes the same
+
+@pytest.fixture(scope="module")
+def messy_ward(tmp_path_factory) -> Path:
+    """A ward book with what the fast paths must not change: unreadable cells, repeated IDs
+    (R11 inside the ward), same name + birth, a ward amount for an unconfirmed NQ 04 group, a
+    poverty-line override (two parameter periods more in the window)."""
+    path = _ward(tmp_path_factory.mktemp("messy") / "messy.xlsx", UNITS[3], seed=77, n55=60, n04=30)
+    wb = openpyxl.load_workbook(path)
+    ps = wb["Tham số"]
+    ps.append(["Mức hỗ trợ HN-TE (đồng/tháng)", 500_000])
+    ps.append(["BHYT HN-TE", "Có"])
+    ps.append(["Chuẩn nghèo nông thôn từ 01/01/2027", 2_100_000])
+    for ws in (wb["Trẻ em NQ55"], wb["Hộ nghèo NQ04"]):
+        head = {c.value: c.column for c in ws[3]}
+        ws.cell(6, head["Ngày sinh"], "31/02/2015")                   # no such day
+        ws.cell(7, head["Mã đối tượng"], "XYZ")                        # unknown group
+        ws.cell(8, head["Trợ cấp xã hội đang hưởng (đồng/tháng)"], "1,050,000")
+        ws.cell(9, head["Số định danh cá nhân"], "0312")               # not 12 digits
+        for r in (10, 11, 12):                                           # one person in three rows
+            ws.cell(r, head["Số định danh cá nhân"], ws.cell(13, head["Số định danh cá nhân"]).value)
+        ws.cell(14, head["Họ và tên"], ws.cell(15, head["Họ và tên"]).value)
+        ws.cell(14, head["Ngày sinh"], ws.cell(15, head["Ngày sinh"]).value)
+        ws.cell(14, head["Số định danh cá nhân"]).value = None
+    wb.save(path)
+    return path
+
+
+def test_all_months_at_once_equal_month_by_month(messy_ward):
+    from xl_support.rules import eligibility, month_result, month_results, people_arrays
+    book = open_book(messy_ward)
+    s = book.settings
+    assert s.overrides and any(g.amount_rule == "fixed" for g in s.groups.groups)
+    months = [dt.date(2025, 12, 1)] + [dt.date(y, m, 1) for y in (2026, 2027, 2030) for m in range(1, 13)]
+    paid_rules = set()
+    for reg in book.registers:
+        people = people_arrays(reg.frame, s.groups, s.default_area)
+        elig = eligibility(people, s.groups, s.params)
+        together = month_results(people, elig, months, s.groups, s.params)
+        for k, month in enumerate(months):
+            one = month_result(people, elig, month, s.groups, s.params)
+            got = together.month(k)
+            for name in ("payable", "benefit", "topup", "insurance"):
+                assert np.array_equal(getattr(one, name), getattr(got, name)), (reg.sheet, month, name)
+            assert got.poverty_line == one.poverty_line and got.standard == one.standard
+            paid_rules |= {s.groups.groups[g].amount_rule for g in people.group[one.benefit > 0]}
+    assert paid_rules == {"topup", "poverty_line", "standard_multiple", "fixed"}
+
+
+def test_validation_given_the_engine_arrays_is_the_same(messy_ward):
+    from xl_support.rules import eligibility, month_result
+    from xl_support.validation import engine_people, validate_book
+    book = open_book(messy_ward)
+    s = book.settings
+    people = [engine_people(r, book) for r in book.registers]
+    benefit = [month_result(p, eligibility(p, s.groups, s.params), MONTH, s.groups, s.params).benefit for p in people]
+    plain = validate_book(book, month=MONTH, today=dt.date(2026, 11, 20))
+    given = validate_book(book, month=MONTH, today=dt.date(2026, 11, 20), people=people, benefit=benefit)
+    assert given.issues == plain.issues
+    assert {"DUPLICATE_ID", "SAME_NAME_BIRTH", "ID_FORMAT", "GROUP_UNKNOWN", "CELL_BIRTH"} <= plain.codes()
+
+
+def test_monthly_arrays_sent_by_workers_are_exact():
+    from xl_support.consolidate import Monthly
+    rng = np.random.default_rng(3)
+    benefit = np.where(rng.random((61, 40)) < 0.6, rng.integers(0, 3, (61, 40)) * 1_234_567, 0).astype(np.int32)
+    insured = rng.random((61, 40)) < 0.5
+    for a in (benefit, insured, np.zeros((61, 0), np.int32)):
+        m = Monthly.of(a)
+        assert m.dense().dtype == a.dtype and np.array_equal(m.dense(), a)
+        assert np.array_equal(m.totals, a.sum(axis=1, dtype=np.int64))
+        for k in (0, 30, 60):
+            assert np.array_equal(m.at(k), a[k])
+        cols = np.array([5, 2, 39]) if a.shape[1] else np.zeros(0, int)
+        assert np.array_equal(m.columns(cols), a[:, cols])
+
+
+def test_consolidated_messy_ward_equals_its_own_compute(messy_ward, wards, tmp_path):
+    copy = tmp_path / "same_people.xlsx"             # another unit paying the same people
+    shutil.copy(messy_ward, copy)
+    wb = openpyxl.load_workbook(copy)
+    wb["Tham số"]["B1"] = UNITS[0].full_name
+    wb.save(copy)
+    r = consolidate([messy_ward], MONTH, None, jobs=1, progress=False)
+    row = next(u for u in r.units if u.unit == UNITS[3])
+    assert (row.benefit, row.insured) == _ward_month_total(messy_ward)
+    both = consolidate([messy_ward, copy], MONTH, None, jobs=2, progress=False)
+    assert both.total("benefit") == row.benefit                   # R11 across units: paid once
+    assert both.duplicates and all(d.unit in (UNITS[0].full_name, UNITS[3].full_name) for d in both.duplicates)

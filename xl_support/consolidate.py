@@ -18,10 +18,14 @@ Decisions (issue 7):
 * Exit status: 0 every file consolidated into a known unit; 3 partial (a file rejected, a
   file superseded, or a unit unidentified); 2 user error (no input, bad output path).
 * Figures of the month and of each month 2026–2030 come from the engine's `eligibility` +
-  `month_result` (what `compute_book` runs, without the basis texts); R11 is applied city-wide
-  per month with `dedupe.kept_rows` semantics (highest benefit, first row on a tie), which
-  includes each ward's own R11. Each ward's own parameter overrides and group amounts from
-  its `Tham số` apply, as in its own `compute`; the overrides are listed in `Tình trạng tệp`.
+  `month_results` (what `compute_book` runs month by month, without the basis texts); R11 is
+  applied city-wide per month with `dedupe.kept_rows` semantics (highest benefit, first row on
+  a tie), which includes each ward's own R11. Each ward's own parameter overrides and group
+  amounts from its `Tham số` apply, as in its own `compute`; the overrides are listed in
+  `Tình trạng tệp`.
+* Speed (design.md "Performance"): per book the engine runs once for all months and validation
+  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month);
+  the city step gathers across files only the rows whose ID is repeated.
 * Insurance cost of a month = insured people × (hi_rate_permille × base_salary of that month,
   rounded to whole VND). Budget need of a year = Σ months of (support + insurance cost).
 """
@@ -44,7 +48,7 @@ from .book import Book, Unit, load_book, read_grids, units
 from .fileio import UserFacingError, check_output_path
 from .parameters import DEFAULT as DEFAULT_PARAMETERS
 from .register import FIELD_BY_NAME
-from .rules import People, Status, eligibility, month_result, months_between, people_arrays, policy_window
+from .rules import People, Status, eligibility, month_results, months_between, people_arrays, policy_window
 from .safe_open import SUPPORTED_SUFFIXES, Rejection, check_workbook
 
 IGNORED_PREFIXES = ("~$", ".")            # Excel lock files, hidden files
@@ -62,6 +66,47 @@ def window_months(params=DEFAULT_PARAMETERS) -> list[dt.date]:
 
 
 # ---------------------------------------------------------------- one file (runs in a worker)
+
+@dataclass
+class Monthly:
+    """A (months × rows) array of whole numbers kept as its changes from one month to the next:
+    a row's amount changes a few times in 60 months, so this is ~10× smaller to send from a
+    worker process than the array, and exact (integer sums)."""
+    shape: tuple[int, int]
+    dtype: str
+    month: np.ndarray     # int16: month index of each change
+    row: np.ndarray       # int32: row of each change
+    delta: np.ndarray     # int64: value minus the previous month's value (month 0: minus 0)
+    totals: np.ndarray    # (months,) int64: sum over the rows
+
+    @classmethod
+    def of(cls, a: np.ndarray) -> "Monthly":
+        wide = a.astype(np.int64)
+        change = np.diff(wide, axis=0, prepend=0)
+        month, row = np.nonzero(change)
+        return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), change[month, row],
+                   wide.sum(axis=1))
+
+    def at(self, k: int) -> np.ndarray:
+        """Month `k` of every row."""
+        keep = self.month <= k
+        out = np.zeros(self.shape[1], dtype=np.int64)
+        np.add.at(out, self.row[keep], self.delta[keep])
+        return out.astype(self.dtype)
+
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """Every month of the rows `cols` (distinct): (months × len(cols))."""
+        where = np.full(self.shape[1], -1, dtype=np.int64)
+        where[cols] = np.arange(len(cols))
+        pos = where[self.row]
+        keep = pos >= 0
+        out = np.zeros((self.shape[0], len(cols)), dtype=np.int64)
+        np.add.at(out, (self.month[keep], pos[keep]), self.delta[keep])
+        return np.cumsum(out, axis=0).astype(self.dtype)
+
+    def dense(self) -> np.ndarray:
+        return self.columns(np.arange(self.shape[1]))
+
 
 @dataclass
 class FileResult:
@@ -86,8 +131,8 @@ class FileResult:
     group: np.ndarray | None = None          # object: group code
     kind: np.ndarray | None = None           # object: NQ55 | NQ04
     area: np.ndarray | None = None           # int8: 0 rural, 1 urban, -1 unknown
-    benefit: np.ndarray | None = None        # (months, rows) int32, before R11
-    insurance: np.ndarray | None = None      # (months, rows) bool, before R11
+    benefit: Monthly | None = None           # (months, rows) int32, before R11
+    insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
 
     @property
@@ -100,15 +145,17 @@ def _hi_cost(params, month: dt.date) -> int:
     return (params.value("hi_rate_permille", month) * params.value("base_salary", month) + 500) // 1000
 
 
-def _validation_counts(book: Book, statuses: list[np.ndarray], month: dt.date | None) -> tuple[int, int, list[str]]:
-    """Errors and warnings of a book: `xl_support.validation.validate_book` when present, else
+def _validation_counts(book: Book, statuses: list[np.ndarray], month: dt.date | None, people=None,
+                       benefit=None) -> tuple[int, int, list[str]]:
+    """Errors and warnings of a book: `xl_support.validation.validate_book` when present (given the
+    engine's People per register and the benefit of the checked month when already computed), else
     cell parse issues + settings issues + rows the engine cannot compute."""
     try:
         from .validation import validate_book   # issue of another helper; optional at import
     except ImportError:
         validate_book = None
     if validate_book is not None:
-        report = validate_book(book, month=month)
+        report = validate_book(book, month=month, people=people, benefit=benefit)
         errors = report.errors
         return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
     issues = [i for r in book.registers for i in r.issues] + list(book.settings.issues)
@@ -157,14 +204,18 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
             out.rejection = Rejection("OTHER_VERSION", f"Sheet «{reg.sheet}» thiếu cột {', '.join(missing)}: "
                                                        "tệp theo mẫu phiên bản khác, hãy đề nghị đơn vị chuyển sang mẫu hiện hành")
             return out
-    # one People for all registers of the book (same settings): one engine call per month
+    # one People for all registers of the book (same settings): one engine call for all months;
+    # validation reuses the registers' People and the benefit of its month (the engine runs once)
     parts = [(reg, people_arrays(reg.frame, s.groups, s.default_area)) for reg in book.registers]
     people = People(**{f.name: np.concatenate([getattr(p, f.name) for _, p in parts])
                        for f in dataclasses.fields(People)})
     elig = eligibility(people, s.groups, s.params)
-    results = [month_result(people, elig, m, s.groups, s.params) for m in months]
+    results = month_results(people, elig, months, s.groups, s.params)
     out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
-    out.errors, out.warnings, first = _validation_counts(book, [elig.status], month)
+    checked = book.month(month)
+    benefit = (np.split(results.benefit[months.index(checked)], np.cumsum([len(p) for _, p in parts])[:-1])
+               if checked in months else None)
+    out.errors, out.warnings, first = _validation_counts(book, [elig.status], month, [p for _, p in parts], benefit)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:
@@ -188,8 +239,8 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
                      for reg, _ in parts])
     out.kind = cat([[reg.kind] * len(reg.frame) for reg, _ in parts])
     out.area = people.area
-    out.benefit = np.stack([r.benefit for r in results]).astype(np.int32)
-    out.insurance = np.stack([r.insurance for r in results])
+    out.benefit = Monthly.of(results.benefit.astype(np.int32))
+    out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array([_hi_cost(s.params, m) for m in months], dtype=np.int64)
     return out
 
@@ -363,54 +414,72 @@ def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]
     return chosen, superseded
 
 
-def _r11(keys: np.ndarray, benefit: np.ndarray, insurance: np.ndarray) -> np.ndarray:
-    """domain.md R11 over (months, rows): per month and ID, the row kept is the highest
-    benefit, the first on a tie (as `dedupe.kept_rows`); returns the suppressed mask: rows not
-    kept that had a benefit or insurance (as `compute_book`). Only rows with repeated IDs cost."""
-    suppressed = np.zeros(benefit.shape, dtype=bool)
-    key_series = pd.Series(keys, dtype=object)
-    dup = (key_series.notna() & key_series.duplicated(keep=False)).to_numpy()
-    if not dup.any():
-        return suppressed
-    cols = np.flatnonzero(dup)
-    sub = pd.DataFrame(benefit[:, cols].T, index=cols)
-    first_max = sub.groupby(key_series.iloc[cols].to_numpy(), sort=False).transform("idxmax")   # row kept per month
+def _r11(keys: np.ndarray, cols: np.ndarray, benefit: np.ndarray, insurance: np.ndarray) -> np.ndarray:
+    """domain.md R11 over (months, rows) for the rows `cols` (city-wide positions) whose ID is
+    repeated, with their `keys`, `benefit` and `insurance` (months × len(cols)): per month and ID,
+    the row kept is the highest benefit, the first on a tie (as `dedupe.kept_rows`); returns the
+    suppressed mask of these rows: not kept and had a benefit or insurance (as `compute_book`)."""
+    if not len(cols):
+        return np.zeros(benefit.shape, dtype=bool)
+    sub = pd.DataFrame(benefit.T, index=cols)
+    first_max = sub.groupby(keys, sort=False).transform("idxmax")   # row kept per month
     kept = first_max.to_numpy() == cols[:, None]
-    active = (benefit[:, cols] > 0) | insurance[:, cols]
-    suppressed[:, cols] = (~kept.T) & active
-    return suppressed
+    active = (benefit > 0) | insurance
+    return (~kept.T) & active
 
 
 def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
-    """Every file's contribution → the city's tables (R11 across units, per month)."""
+    """Every file's contribution → the city's tables (R11 across units, per month).
+
+    Sums are taken per file over its (months × rows) arrays, then the rows R11 does not pay are
+    taken off; only rows whose ID is repeated city-wide are gathered across files."""
     chosen, superseded = _select(results)
     months = chosen[0].months if chosen else window_months()
     mi = months.index(month) if month in months else None
     years = sorted({m.year for m in window_months()})
+    year_of = np.array([m.year for m in months])
 
-    # city-wide arrays
+    # R11 across units on the rows whose ID is repeated (suppressed: months × those rows)
     n_rows = [r.n for r in chosen]
+    starts = np.concatenate([[0], np.cumsum(n_rows)]).astype(np.int64)
     owner = np.repeat(np.arange(len(chosen)), n_rows)
     keys = np.concatenate([r.id_key for r in chosen]) if chosen else np.zeros(0, object)
-    benefit = np.concatenate([r.benefit for r in chosen], axis=1) if chosen else np.zeros((len(months), 0), np.int32)
-    insurance = np.concatenate([r.insurance for r in chosen], axis=1) if chosen else np.zeros((len(months), 0), bool)
-    suppressed = _r11(keys, benefit, insurance)
-    paid = np.where(suppressed, 0, benefit).astype(np.int64)
-    insured = insurance & ~suppressed
-    hi_cost = np.stack([r.hi_cost for r in chosen], axis=1) if chosen else np.zeros((len(months), 0), np.int64)
-    cost = insured * hi_cost[:, owner]
-    month_paid = paid[mi] if mi is not None else np.zeros(len(keys), np.int64)
-    month_insured = insured[mi] if mi is not None else np.zeros(len(keys), bool)
-    month_cost = cost[mi] if mi is not None else np.zeros(len(keys), np.int64)
-    year_of = np.array([m.year for m in months])
-    need = paid + cost                                                  # (months, rows)
+    key_series = pd.Series(keys, dtype=object)
+    dup_cols = np.flatnonzero((key_series.notna() & key_series.duplicated(keep=False)).to_numpy())
+    dup_owner = owner[dup_cols]
+    local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
+    dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
+                   else np.zeros((len(months), 0), np.int32))
+    dup_insurance = (np.concatenate([r.insurance.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
+                     else np.zeros((len(months), 0), bool))
+    dup_suppressed = _r11(keys[dup_cols], dup_cols, dup_benefit, dup_insurance)
+    taken_benefit = np.where(dup_suppressed, dup_benefit, 0).astype(np.int64)     # not paid: R11
+    taken_insured = dup_insurance & dup_suppressed
+
+    # the month's arrays over all rows (R11 applied)
+    suppressed_month = np.zeros(len(keys), dtype=bool)
+    if mi is not None:
+        suppressed_month[dup_cols] = dup_suppressed[mi]
+        ward_benefit = np.concatenate([r.benefit.at(mi) for r in chosen]) if chosen else np.zeros(0, np.int32)
+        ward_insurance = np.concatenate([r.insurance.at(mi) for r in chosen]) if chosen else np.zeros(0, bool)
+        month_paid = ward_benefit.astype(np.int64)
+        month_paid[suppressed_month] = 0
+        month_insured = ward_insurance & ~suppressed_month
+        hi_month = np.array([r.hi_cost[mi] for r in chosen], dtype=np.int64)
+        month_cost = month_insured * hi_month[owner]
+    else:
+        month_paid = np.zeros(len(keys), np.int64)
+        month_insured = np.zeros(len(keys), bool)
+        month_cost = np.zeros(len(keys), np.int64)
 
     # per file sums
     unit_rows: dict[str, UnitRow] = {}
-    start = 0
     for i, r in enumerate(chosen):
-        sl = slice(start, start + r.n)
-        start += r.n
+        sl = slice(starts[i], starts[i + 1])
+        mine = dup_owner == i
+        paid = r.benefit.totals - taken_benefit[:, mine].sum(axis=1)        # per month
+        insured = r.insurance.totals - taken_insured[:, mine].sum(axis=1, dtype=np.int64)
+        need = paid + insured * r.hi_cost
         kinds = r.kind
         label = r.unit.full_name if r.unit else Path(r.path).name + (f" («{r.unit_text}»)" if r.unit_text else "")
         row = UnitRow(label=label, unit=r.unit,
@@ -419,7 +488,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         row.benefit = int(month_paid[sl].sum())
         row.insured = int(month_insured[sl].sum())
         row.insurance_cost = int(month_cost[sl].sum())
-        row.years = {y: int(need[year_of == y, sl].sum()) for y in years}
+        row.years = {y: int(need[year_of == y].sum()) for y in years}
         unit_rows[r.path] = row
 
     # file statuses
@@ -452,8 +521,9 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     # people paid in two units (R11 across units): IDs with rows the wards pay in ≥ 2 files
     duplicates: list[DuplicateRow] = []
     if mi is not None and len(keys):
-        ward_paid = (benefit[mi] > 0) | insurance[mi]
-        frame = pd.DataFrame({"key": keys, "owner": owner, "pos": np.arange(len(keys))})[ward_paid]
+        ward_paid = (ward_benefit > 0) | ward_insurance
+        paid_dup = dup_cols[ward_paid[dup_cols]]          # only a repeated ID can be in two files
+        frame = pd.DataFrame({"key": keys[paid_dup], "owner": owner[paid_dup], "pos": paid_dup})
         frame = frame[frame["key"].notna()]
         spread = frame.groupby("key")["owner"].nunique()
         multi = spread[spread > 1].index
@@ -466,17 +536,17 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         for key, g in frame[frame["key"].isin(multi)].groupby("key", sort=True):
             person += 1
             positions = g["pos"].to_numpy()
-            kept_pos = [p for p in positions if not suppressed[mi, p]]
+            kept_pos = [p for p in positions if not suppressed_month[p]]
             kept_label = (unit_rows[chosen[owner[kept_pos[0]]].path].label if kept_pos else "")
-            for p in sorted(positions, key=lambda p: (suppressed[mi, p], p)):
-                kept = not suppressed[mi, p]
+            for p in sorted(positions, key=lambda p: (suppressed_month[p], p)):
+                kept = not suppressed_month[p]
                 where = unit_rows[chosen[owner[p]].path].label
                 note = ("Được chi trả (mức cao nhất)" if kept else
                         f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
                         "dừng chi trả và ghi ngày thôi hưởng")
                 duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
                                                str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
-                                               str(groups[p] or ""), int(benefit[mi, p]), kept, note))
+                                               str(groups[p] or ""), int(ward_benefit[p]), kept, note))
 
     # by group and area, the month
     area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
@@ -628,12 +698,10 @@ def _groups_sheet(wb, r: ConsolidationResult) -> None:
              ColumnSpec("Người", 8, "int", group="Hỗ trợ BHYT", summed=True),
              ColumnSpec("Tiền (đồng)", 13, "money", group="Hỗ trợ BHYT")]
     g = r.groups
+    cells = {(key, what): int(v) for what in g.columns for key, v in zip(g.index, g[what].tolist())}
 
     def get(code, area, what):
-        try:
-            return int(g.loc[(code, area), what])
-        except KeyError:
-            return 0
+        return cells.get(((code, area), what), 0)          # = int(g.loc[(code, area), what]), 0 if absent
 
     sections = []
     for k, (resolution, register) in enumerate((("Nghị quyết 55/2025/NQ-HĐND – trẻ em", "NQ55"),

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from operator import itemgetter
 
 import pandas as pd
 
@@ -145,44 +146,75 @@ def _register_kind(columns: dict[str, int], codes: list) -> str:
     return NQ04 if hn > len(codes) / 2 else NQ55
 
 
-def _fast(kind: str):
-    """Values that need no parser call: None, and typed dates/text in their usual form."""
-    if kind == "date":
-        def fast(v):
-            t = type(v)
-            if t is dt.datetime or t is dt.date:
-                return v.date() if t is dt.datetime else v, 1900 <= v.year <= 2100
-            return None, False
-    elif kind in ("text", "id"):
-        def fast(v):
-            return (v.strip() or None, True) if type(v) is str else (None, False)
-    else:
-        def fast(v):
-            return None, False
-    return fast
+_MISSING = object()
+_DATE, _DATETIME = dt.date, dt.datetime
+
+
+def _parse_dates(cells: list, out: list, failed: list) -> None:
+    """Date cells: typed dates of years 1900–2100 are taken as they are, the rest go through
+    `values.parse_date` (same result, without a call per cell)."""
+    for i, v in enumerate(cells):
+        if v is None:
+            continue
+        t = v.__class__
+        if (t is _DATE or t is _DATETIME) and 1900 <= v.year <= 2100:
+            out[i] = v.date() if t is _DATETIME else v
+        else:
+            failed.append(i)
+
+
+def _parse_texts(cells: list, out: list, failed: list) -> None:
+    """Text cells: stripped (blank → None); other values go through `values.parse_text`."""
+    for i, v in enumerate(cells):
+        if v is None:
+            continue
+        if v.__class__ is str:
+            out[i] = v.strip() or None
+        else:
+            failed.append(i)
 
 
 def _parse_column(sheet: str, name: str, col: int, rows: list[int], cells: list, issues: list[CellIssue],
                   bad: list[bool]) -> list:
+    """One column through its `values` parser (each distinct value parsed once: the parsers are
+    pure functions of the value and its type)."""
     kind = FIELD_BY_NAME[name].kind
-    parse, fast = PARSERS[kind], _fast(kind)
-    out = []
-    for i, value in enumerate(cells):
-        if value is None:
-            out.append(None)
-            continue
-        typed, done = fast(value)
-        if done:
-            out.append(typed)
-            continue
-        try:
-            out.append(parse(value))
-        except V.CellError as e:
-            out.append(None)
+    parse = PARSERS[kind]
+    out = [None] * len(cells)
+    pending: list[int] = []
+    if kind == "date":
+        _parse_dates(cells, out, pending)
+    elif kind in ("text", "id"):
+        _parse_texts(cells, out, pending)
+    else:
+        pending = [i for i, v in enumerate(cells) if v is not None]
+    memo: dict = {}
+    repeats = kind not in ("date", "text", "id")      # codes and amounts repeat; row numbers, dates less
+    for i in pending:
+        value = cells[i]
+        cls = value.__class__
+        # memo only where equal values print alike (not 0.0 / -0.0, not time zones)
+        key = (cls, value) if repeats and (cls is str or cls is int or (cls is float and value)) else None
+        hit = _MISSING if key is None else memo.get(key, _MISSING)
+        if hit is _MISSING:
+            try:
+                hit = parse(value)
+            except V.CellError as e:
+                hit = e
+            if key is not None:
+                memo[key] = hit
+        if hit.__class__ is V.CellError:
             bad[i] = True
             issues.append(CellIssue(sheet, rows[i], col, name, "CELL_" + name.upper(), "error",
-                                    f"{FIELD_BY_NAME[name].header}: {e.message}"))
+                                    f"{FIELD_BY_NAME[name].header}: {hit.message}"))
+        else:
+            out[i] = hit
     return out
+
+
+def _id_keys(values: list) -> list:
+    """`text.id_key` of each value (a text of ASCII digits is its own key)."""
+    return [v if v.__class__ is str and v.isascii() and v.isdigit() else id_key(v) for v in values]
 
 
 def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
@@ -197,12 +229,27 @@ def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
     bad = [False] * n
     typed = {name: _parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad)
              for name, cells in raw.items() if name in FIELD_BY_NAME and not FIELD_BY_NAME[name].computed}
-    frame = pd.DataFrame(typed, index=range(n))
-    frame["row"] = rows
-    frame["bad_cell"] = bad
-    frame["id_key"] = [id_key(v) for v in raw["id"]] if "id" in raw else None
-    frame["name_key"] = [name_key(v) if isinstance(v, str) else None for v in typed["name"]] if "name" in typed else None
+    id_keys = _id_keys(raw["id"]) if "id" in raw else None
+    name_keys = [name_key(v) if isinstance(v, str) else None for v in typed["name"]] if "name" in typed else None
+    if n:       # one constructor call (the dtypes are those of adding the columns one by one)
+        frame = pd.DataFrame({**typed, "row": rows, "bad_cell": bad,
+                              "id_key": id_keys if id_keys is not None else [None] * n,
+                              "name_key": name_keys if name_keys is not None else [None] * n}, index=range(n))
+    else:       # no rows: empty columns take their dtypes from how they are added
+        frame = pd.DataFrame(typed, index=range(n))
+        frame["row"] = rows
+        frame["bad_cell"] = bad
+        frame["id_key"] = id_keys
+        frame["name_key"] = name_keys
     return frame, issues
+
+
+def _column(data: list[list], col: int, width: int) -> list:
+    """Column `col` (1-based) of the rows; rows too short give None."""
+    i = col - 1
+    if i < width:
+        return list(map(itemgetter(i), data))
+    return [r[i] if i < len(r) else None for r in data]
 
 
 def read_register(sheet: str, grid: list[list]) -> Register | None:
@@ -212,13 +259,20 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
         return None
     header_row, columns = found
     data = grid[header_row:]
-    input_cols = [c for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
+    input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
     rows, kept = [], []
-    for offset, row in enumerate(data):
-        if any(c - 1 < len(row) and not V.is_blank(row[c - 1]) for c in input_cols):
-            rows.append(header_row + 1 + offset)
-            kept.append(row)
-    raw = {n: [r[c - 1] if c - 1 < len(r) else None for r in kept] for n, c in columns.items()}
+    first = header_row + 1
+    for offset, row in enumerate(data):          # a row with any input cell filled
+        size = len(row)
+        for i in input_cols:
+            if i < size:
+                v = row[i]
+                if v is not None and not (isinstance(v, str) and not v.strip()):     # not V.is_blank(v)
+                    rows.append(first + offset)
+                    kept.append(row)
+                    break
+    width = min(map(len, kept)) if kept else 0
+    raw = {n: _column(kept, c, width) for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
     frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,

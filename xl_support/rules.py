@@ -4,14 +4,16 @@ A register is a table of typed columns (see `PEOPLE_COLUMNS`); a single person i
 one (`assess`). The work is split in two:
 - `eligibility` — what does not depend on the month: start month (R2, R3), last month paid and
   why (R1, R5, R6, R7, R8), status (pending, errors, unconfirmed group), month of the 6th birthday;
-- `month_result` — the month's amounts (R4, R9) and insurance flag (R10).
-`schedule` reuses the first and calls the second for each month.
+- `month_result` — the month's amounts (R4, R9) and insurance flag (R10); `month_results` the
+  same for several months at once.
+`schedule` reuses the first and calls `month_results`.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -164,9 +166,16 @@ class GroupArrays:
 
     def index(self, codes: np.ndarray) -> np.ndarray:
         """Position of each code in the table; unknown or empty → the last (sentinel) slot."""
-        idx = pd.Index(self.codes).get_indexer(pd.Series(codes, dtype=object).to_numpy())
+        if not (isinstance(codes, np.ndarray) and codes.dtype == object and codes.ndim == 1):
+            codes = pd.Series(codes, dtype=object).to_numpy()
+        idx = _code_index(self.codes).get_indexer(codes)
         idx[idx < 0] = len(self.codes)
         return idx
+
+
+@lru_cache(maxsize=64)
+def _code_index(codes: tuple[str, ...]) -> pd.Index:
+    return pd.Index(codes)
 
 
 _group_arrays_cache: dict[int, tuple[Groups, GroupArrays]] = {}
@@ -336,39 +345,104 @@ class MonthResult:
     standard: dict            # parameter key → Period used
 
 
+@dataclass(frozen=True)
+class MonthResults:
+    """`month_result` for several months at once: arrays are (months, rows)."""
+    months: list[dt.date]
+    payable: np.ndarray
+    benefit: np.ndarray       # int64 whole VND
+    topup: np.ndarray         # int64, ≤ benefit
+    insurance: np.ndarray     # bool
+    poverty_line: list[dict]  # per month: area code → Period used
+    standard: list[dict]      # per month: parameter key → Period used
+
+    def month(self, k: int) -> MonthResult:
+        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
+                           topup=self.topup[k], insurance=self.insurance[k], poverty_line=self.poverty_line[k],
+                           standard=self.standard[k])
+
+
+def _needs(payable: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """(months, keys) bool: some payable row of the month has that key (−1 = none)."""
+    if payable.shape[0] == 1:
+        return (np.bincount(key[payable[0] & (key >= 0)].astype(np.intp), minlength=keys) > 0)[None, :keys]
+    cols = np.flatnonzero(key >= 0)
+    order = cols[np.argsort(key[cols], kind="stable")]
+    present, starts = np.unique(key[order], return_index=True)
+    out = np.zeros((payable.shape[0], keys), dtype=bool)
+    if len(order):
+        out[:, present] = np.logical_or.reduceat(payable[:, order], starts, axis=1)
+    return out
+
+
+def month_results(people: People, elig: Eligibility, months: list[dt.date],
+                  groups: Groups, params: Parameters) -> MonthResults:
+    """R4, R9, R10 for each of `months` at once: a row's amount depends only on its group, area
+    and allowance and on the month's parameter values, so amounts are computed once per distinct
+    set of values and spread over the months where the row is payable. Parameters are looked up
+    only for a month where a payable row needs them (month by month: poverty line rural, urban,
+    then the standards of the groups in table order)."""
+    g = group_arrays(groups)
+    months = list(months)
+    k = len(months)
+    m = np.array([as_month(month) for month in months], dtype="M8[M]").reshape(k, 1)
+    gi = people.group
+    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
+    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
+
+    # per group (table order) and area: which parameter a row needs, −1 none
+    ngroups = len(g.rule)
+    pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
+    std_groups = np.flatnonzero((g.rule == RULE_CODES["standard_multiple"])
+                                & (np.bincount(gi, minlength=ngroups) > 0))
+    key_table = np.full((ngroups, 3), -1, dtype=np.int8)       # 0/1 poverty line rural/urban, 2 + s std
+    key_table[pl_groups, 0], key_table[pl_groups, 1] = 0, 1
+    key_table[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
+    need = _needs(payable, key_table.ravel()[cell], 2 + len(std_groups))
+
+    values = np.zeros((k, 2 + len(std_groups)), dtype=np.int64)    # the month's parameter values
+    pl_used: list[dict] = [{} for _ in months]
+    std_used: list[dict] = [{} for _ in months]
+    for j, month in enumerate(months):
+        for code, area in ((0, "rural"), (1, "urban")):
+            if need[j, code]:
+                pl_used[j][area] = params.period("poverty_line", month, area)
+                values[j, code] = pl_used[j][area].value
+        for s, gpos in enumerate(std_groups):
+            if need[j, 2 + s]:
+                key = g.standard[gpos]
+                std_used[j][key] = params.period(key, month)
+                num, den = g.num[gpos], g.den[gpos]
+                values[j, 2 + s] = (2 * std_used[j][key].value * num + den) // (2 * den)  # half up
+
+    # amount per distinct set of values, by (group, area) cell; rows not payable get 0 below
+    state_index: dict = {}
+    state_of = np.array([state_index.setdefault(tuple(row), len(state_index)) for row in values.tolist()],
+                        dtype=np.intp)
+    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
+    base[:, pl_groups, 0] = states[:, 0:1]
+    base[:, pl_groups, 1] = states[:, 1:2]
+    base[:, std_groups, :] = states[:, 2:, None]
+    fixed = g.rule == RULE_CODES["fixed"]
+    base[:, fixed, :] = g.fixed[fixed][:, None]
+    amount = base.reshape(len(states), ngroups * 3)[:, cell]
+    is_topup = (g.rule == RULE_CODES["topup"])[gi]
+    if is_topup.any():
+        amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
+    benefit = amount[state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
+    np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
+    topup = benefit * is_topup                           # = np.where(is_topup, benefit, 0)
+    insurance = (elig.insurance_from <= m) & (g.insurance == INSURANCE_CODES["yes"])[gi]
+    insurance &= payable
+    return MonthResults(months=[month.replace(day=1) for month in months], payable=payable, benefit=benefit,
+                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used)
+
+
 def month_result(people: People, elig: Eligibility, month: dt.date,
                  groups: Groups, params: Parameters) -> MonthResult:
-    """R4, R9, R10 for one month. Parameters are looked up only when a row needs them."""
-    g = group_arrays(groups)
-    m = as_month(month)
-    n = len(people)
-    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
-    amount = np.zeros(n, dtype=np.int64)
-    rule = g.rule[people.group]
-    pl_used: dict = {}
-    std_used: dict = {}
-    if payable.any():
-        needs_pl = payable & ((rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"]))
-        if needs_pl.any():
-            pl = np.zeros(n, dtype=np.int64)
-            for code, area in ((0, "rural"), (1, "urban")):
-                rows = needs_pl & (people.area == code)
-                if rows.any():
-                    pl_used[area] = params.period("poverty_line", month, area)
-                    pl[rows] = pl_used[area].value
-            amount = np.where(rule == RULE_CODES["poverty_line"], pl, amount)
-            amount = np.where(rule == RULE_CODES["topup"], np.maximum(pl - people.allowance, 0), amount)
-        for gpos in np.unique(people.group[payable & (rule == RULE_CODES["standard_multiple"])]):
-            key = g.standard[gpos]
-            std_used[key] = params.period(key, month)
-            num, den = g.num[gpos], g.den[gpos]
-            amount[people.group == gpos] = (2 * std_used[key].value * num + den) // (2 * den)  # half up
-        amount = np.where(rule == RULE_CODES["fixed"], g.fixed[people.group], amount)
-    benefit = np.where(payable, amount, 0)
-    topup = np.where(rule == RULE_CODES["topup"], benefit, 0)
-    insurance = payable & (g.insurance[people.group] == INSURANCE_CODES["yes"]) & (elig.insurance_from <= m)
-    return MonthResult(month=month.replace(day=1), payable=payable, benefit=benefit, topup=topup,
-                       insurance=insurance, poverty_line=pl_used, standard=std_used)
+    """R4, R9, R10 for one month (`month_results` of one month)."""
+    return month_results(people, elig, [month], groups, params).month(0)
 
 
 # ---------------------------------------------------------------- public API
@@ -441,8 +515,8 @@ def schedule(frame: pd.DataFrame, first: dt.date, last: dt.date, *, groups: Grou
     people = people_arrays(frame, groups, default_area)
     elig = eligibility(people, groups, params)
     months = months_between(first, last)
-    results = [month_result(people, elig, m, groups, params) for m in months]
-    return Schedule(months=months,
-                    benefit=np.stack([r.benefit for r in results]) if results else np.zeros((0, len(people)), np.int64),
-                    topup=np.stack([r.topup for r in results]) if results else np.zeros((0, len(people)), np.int64),
-                    insurance=np.stack([r.insurance for r in results]) if results else np.zeros((0, len(people)), bool))
+    if not months:
+        return Schedule(months=months, benefit=np.zeros((0, len(people)), np.int64),
+                        topup=np.zeros((0, len(people)), np.int64), insurance=np.zeros((0, len(people)), bool))
+    res = month_results(people, elig, months, groups, params)
+    return Schedule(months=months, benefit=res.benefit, topup=res.topup, insurance=res.insurance)

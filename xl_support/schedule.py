@@ -2,7 +2,7 @@
 rule (domain.md R11) applied per month — what summaries, exports and the city consolidation read.
 
 `book_schedule` is `compute.compute_book` over a range of months without the basis texts: the
-same engine calls (`people_arrays`, `eligibility` once, `month_result` per month) and the same R11
+same engine calls (`people_arrays`, `eligibility` once, `month_results` for the months) and the same R11
 decision (`dedupe.kept_rows` over all registers, per month).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from .book import Book
 from .dedupe import kept_rows
 from .parameters import Parameters
-from .rules import eligibility, month_result, months_between, people_arrays
+from .rules import eligibility, month_results, months_between, people_arrays
 
 AREA_NAMES = {1: "urban", 0: "rural", -1: None}
 
@@ -118,12 +118,13 @@ def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
     benefit = np.zeros((len(months), n), dtype=np.int64)
     insurance = np.zeros((len(months), n), dtype=bool)
     suppressed = np.zeros((len(months), n), dtype=bool)
-    results = [[month_result(people, elig, month, s.groups, s.params) for _, people, elig in engine]
-               for month in months]
-    for k, parts in enumerate(results):
-        if parts:
-            benefit[k] = np.concatenate([r.benefit for r in parts])
-            insurance[k] = np.concatenate([r.insurance for r in parts])
+    start = 0
+    for _, people, elig in engine:                 # all months of a register at once
+        if months:
+            res = month_results(people, elig, months, s.groups, s.params)
+            benefit[:, start:start + len(people)] = res.benefit
+            insurance[:, start:start + len(people)] = res.insurance
+        start += len(people)
     apply_r11(table["id_key"].tolist(), benefit, insurance, suppressed)
     return BookSchedule(months=months, people=table, benefit=benefit, insurance=insurance,
                         suppressed=suppressed, params=s.params)

@@ -9,6 +9,7 @@ cells and clears the previous run's highlights; no input cell and no other sheet
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -87,7 +88,7 @@ class _Collector:
 def _present(frame: pd.DataFrame, name: str) -> np.ndarray:
     if name not in frame:
         return np.zeros(len(frame), dtype=bool)
-    return frame[name].notna().to_numpy()
+    return ~pd.isna(frame[name].to_numpy())          # = frame[name].notna(), without a Series
 
 
 def _failed(reg: Register) -> dict[str, np.ndarray]:
@@ -238,27 +239,38 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
     for pos in np.unique(gi[known]):
         group = s.groups.groups[pos]
         rows = np.flatnonzero(gi == pos)
+        first = np.zeros(n, dtype=bool)              # the group's first row
+        first[rows[:1]] = True
         if group.amount_rule == "unconfirmed":
-            out.add(np.isin(np.arange(n), rows[:1]), "group", "UNCONFIRMED", "warning",
+            out.add(first, "group", "UNCONFIRMED", "warning",
                     f"Nhóm {group.code} ({len(rows)} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
                     f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
         if group.insurance == "unconfirmed":
-            out.add(np.isin(np.arange(n), rows[:1]), "group", "INSURANCE_UNCONFIRMED", "warning",
+            out.add(first, "group", "INSURANCE_UNCONFIRMED", "warning",
                     f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
                     f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
 
 
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+
+
 def _bad_ids(values: list) -> np.ndarray:
-    """Vectorised `_bad_id`: text cells by one regular expression, other cells one by one."""
-    series = pd.Series(values, dtype=object)
-    is_text = series.map(type).eq(str).to_numpy()
+    """`_bad_id` of each cell: a text cell is bad unless, without spaces, it is empty or exactly
+    12 digits (`\\d`, as `re`); an empty cell (None, NaN, NaT) is not bad."""
     bad = np.zeros(len(values), dtype=bool)
-    if is_text.any():
-        text = series[is_text].str.replace(" ", "", regex=False)
-        bad[is_text] = ~(text.str.fullmatch(r"\d{12}") | text.eq("")).to_numpy(dtype=bool)
-    for i in np.flatnonzero(~is_text & series.notna().to_numpy()):
-        bad[i] = _bad_id(values[i])
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if v.__class__ is str:
+            text = v.replace(" ", "")
+            if text and not (len(text) == 12 and text.isascii() and text.isdigit()) \
+                    and not _TWELVE_DIGITS.fullmatch(text):
+                bad[i] = True
+        else:
+            missing = pd.isna(v)                  # as Series.notna: None, NaN, NaT, NA
+            if not (missing is True or missing is np.True_):
+                bad[i] = _bad_id(v)
     return bad
 
 
@@ -280,14 +292,17 @@ def _id_text(value) -> str:
     return str(value).strip()
 
 
-def _cross_issues(book: Book, month: dt.date, people: dict | None = None) -> list[CellIssue]:
+def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
+                  benefit: dict | None = None) -> list[CellIssue]:
     """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
-    normalised name + birth date where one row has no ID (a warning, never a merge)."""
+    normalised name + birth date where one row has no ID (a warning, never a merge).
+    `people` / `benefit`: the engine's People and the month's benefit per register id, when known."""
     regs = [r for r in book.registers if len(r.frame)]
     if not regs:
         return []
     s = book.settings
     people = people or {}
+    benefit_of = benefit or {}
     keys = [k if isinstance(k, str) else None for reg in regs for k in reg.frame["id_key"].tolist()]
     reg_of = np.concatenate([np.full(len(reg.frame), i) for i, reg in enumerate(regs)])
     rows = np.concatenate([reg.frame["row"].to_numpy() for reg in regs])
@@ -299,6 +314,9 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None) -> lis
     if dup.any():
         benefit = []
         for reg in regs:
+            if id(reg) in benefit_of:
+                benefit.append(benefit_of[id(reg)])
+                continue
             p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
             benefit.append(month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params).benefit)
         subset = np.flatnonzero(dup)
@@ -360,18 +378,25 @@ def _book_issues(book: Book) -> list[CellIssue]:
     return issues
 
 
-def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None) -> ValidationReport:
-    """Every issue of the book (parse issues, settings, row checks, R11 across registers)."""
+def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None,
+                  people: list | None = None, benefit: list | None = None) -> ValidationReport:
+    """Every issue of the book (parse issues, settings, row checks, R11 across registers).
+
+    A caller that already ran the engine on the book (city consolidation) passes, per register
+    in `book.registers` order, `people` (`engine_people`) and `benefit` (`month_result(...).benefit`
+    of `book.month(month)`, before R11), so the engine is not run twice."""
     today = today or dt.date.today()
     month = book.month(month)
     issues = _book_issues(book)
+    given = dict(zip(map(id, book.registers), people)) if people is not None else {}
     people = {}
     for reg in book.registers:
         issues.extend(reg.issues)
         if len(reg.frame):
-            people[id(reg)] = engine_people(reg, book)
+            people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
             issues.extend(_register_issues(reg, book, today, people[id(reg)]))
-    issues.extend(_cross_issues(book, month, people))
+    issues.extend(_cross_issues(book, month, people,
+                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
     return ValidationReport(issues=issues, rows={r.sheet: len(r.frame) for r in book.registers},

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import unicodedata
+import weakref
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence, Union
 
@@ -411,6 +413,9 @@ def _check_int(value: Any, column: ColumnSpec) -> Any:
     )
 
 
+_STYLE_CACHE: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
+
+
 def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSpec, *,
                  bold: bool, size: float) -> None:
     cell = ws.cell(row=row, column=col)
@@ -426,9 +431,19 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     else:
         set_text(cell, value)
     horizontal = {"text": "left", "money": "right"}.get(kind, "center")
+    # Assigning openpyxl style objects hashes them into the workbook's style tables (most of
+    # the time of a table); the same assignments on the same prior style always give the same
+    # style array, so it is computed once per workbook and copied.
+    cache = _STYLE_CACHE.setdefault(ws.parent, {})
+    key = (None if cell._style is None else tuple(cell._style), horizontal, size, bold)
+    styled = cache.get(key)
+    if styled is not None:
+        cell._style = copy(styled)
+        return
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
     cell.font = _font(size, bold=bold)
     cell.border = _BOX
+    cache[key] = copy(cell._style)
 
 
 def _display_text(value: Any, column: ColumnSpec) -> str:
