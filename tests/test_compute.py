@@ -157,3 +157,11 @@ def test_single_row_equals_engine(computed):
     a = assess(dict(group="TN", area="rural", recognised=D(2025, 12, 20), birth=D(2016, 2, 1),
                     decision=D(2026, 2, 10)), D(2026, 11, 1))
     assert ws.cell(row=7, column=17).value == a.basis
+
+
+def test_a_macro_workbook_is_written_as_xlsm_only(tmp_path):
+    from xl_support.template import DEFAULT_OUT
+    out = tmp_path / "out.xlsx"
+    p = run("compute", DEFAULT_OUT, "-o", out)
+    assert p.returncode == 2 and ".xlsm" in p.stderr and not out.exists()
+    assert run("compute", DEFAULT_OUT, "-o", tmp_path / "out.xlsm").returncode == 0

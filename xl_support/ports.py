@@ -87,7 +87,11 @@ class OpenpyxlPort:
 
     def save(self, out: str | Path) -> Path:
         """Atomic save that keeps the template's dynamic-array (spilling) HP_ formulas."""
+        from .fileio import UserFacingError
         from .template import save_xlsm
+        if self.wb.vba_archive is not None and Path(out).suffix.lower() not in (".xlsm", ".xltm"):
+            raise UserFacingError(f"Sổ «{self.name}» có macro: hãy đặt tên tệp kết quả có đuôi .xlsm "
+                                  f"(Excel không mở tệp .xlsx chứa macro).")
         return save_xlsm(self.wb, out)
 
     # ------------------------------------------------------------ owned sheets and marks
