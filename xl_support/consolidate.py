@@ -48,14 +48,13 @@ from .book import Book, Unit, load_book, read_grids, units
 from .fileio import UserFacingError, check_output_path
 from .parameters import DEFAULT as DEFAULT_PARAMETERS
 from .register import FIELD_BY_NAME
-from .rules import People, Status, eligibility, month_results, months_between, people_arrays, policy_window
+from .rules import People, eligibility, month_results, months_between, people_arrays, policy_window
 from .safe_open import SUPPORTED_SUFFIXES, Rejection, check_workbook
+from .schedule import insurance_cost
+from .validation import validate_book
 
 IGNORED_PREFIXES = ("~$", ".")            # Excel lock files, hidden files
 LISTED_SUFFIXES = SUPPORTED_SUFFIXES + (".xls", ".xlsb", ".ods", ".xltx", ".xltm")
-ERROR_STATUSES = {Status.BAD_CELL, Status.UNKNOWN_GROUP, Status.NO_BIRTH, Status.NO_AREA, Status.NO_ALLOWANCE,
-                  Status.NO_RECOGNITION, Status.NO_MOTHER_BIRTH, Status.ALLOWANCE_FORBIDDEN}
-WARNING_STATUSES = {Status.UNCONFIRMED, Status.NEVER_PAYABLE, Status.RECOGNITION_NOT_2025}
 ESSENTIAL = [f for f in FIELD_BY_NAME.values() if f.essential]
 
 
@@ -140,31 +139,12 @@ class FileResult:
         return 0 if self.row is None else len(self.row)
 
 
-def _hi_cost(params, month: dt.date) -> int:
-    """Insurance cost of one person for a month: hi_rate_permille ‰ × base salary, half up."""
-    return (params.value("hi_rate_permille", month) * params.value("base_salary", month) + 500) // 1000
-
-
-def _validation_counts(book: Book, statuses: list[np.ndarray], month: dt.date | None, people=None,
-                       benefit=None) -> tuple[int, int, list[str]]:
-    """Errors and warnings of a book: `xl_support.validation.validate_book` when present (given the
-    engine's People per register and the benefit of the checked month when already computed), else
-    cell parse issues + settings issues + rows the engine cannot compute."""
-    try:
-        from .validation import validate_book   # issue of another helper; optional at import
-    except ImportError:
-        validate_book = None
-    if validate_book is not None:
-        report = validate_book(book, month=month, people=people, benefit=benefit)
-        errors = report.errors
-        return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
-    issues = [i for r in book.registers for i in r.issues] + list(book.settings.issues)
-    errors = sum(1 for i in issues if i.severity == "error")
-    warnings = len(issues) - errors
-    for status in statuses:
-        errors += int(np.isin(status, [int(s) for s in ERROR_STATUSES - {Status.BAD_CELL}]).sum())
-        warnings += int(np.isin(status, [int(s) for s in WARNING_STATUSES]).sum())
-    return errors, warnings, [i.message for i in issues[:2]]
+def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None) -> tuple[int, int, list[str]]:
+    """Errors, warnings and the first two errors of a book (`validation.validate_book`, given the
+    engine's People per register and the benefit of the checked month when already computed)."""
+    report = validate_book(book, month=month, people=people, benefit=benefit)
+    errors = report.errors
+    return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
 
 
 def process_file(path: str, months: list[dt.date], month: dt.date | None = None) -> FileResult:
@@ -215,7 +195,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     checked = book.month(month)
     benefit = (np.split(results.benefit[months.index(checked)], np.cumsum([len(p) for _, p in parts])[:-1])
                if checked in months else None)
-    out.errors, out.warnings, first = _validation_counts(book, [elig.status], month, [p for _, p in parts], benefit)
+    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:
@@ -241,7 +221,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.area = people.area
     out.benefit = Monthly.of(results.benefit.astype(np.int32))
     out.insurance = Monthly.of(results.insurance)
-    out.hi_cost = np.array([_hi_cost(s.params, m) for m in months], dtype=np.int64)
+    out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
     return out
 
 

@@ -20,5 +20,10 @@ STATUS_MESSAGES: dict[Status, str] = {
 }
 
 
+#: Statuses whose computed cells say "Lỗi: …" (data errors); pending, not payable and
+#: unconfirmed NQ 04 amounts are not errors.
+ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
+
+
 def cell_message(status: int, code: str | None) -> str:
     return STATUS_MESSAGES[Status(status)].format(code=code or "")

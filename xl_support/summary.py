@@ -16,7 +16,7 @@ import numpy as np
 
 from .basis import money
 from .book import Book
-from .messages import STATUS_MESSAGES
+from .messages import ERROR_STATUSES
 from .ports import MONEY_FORMAT, BookPort, read_port_book
 from .register import NQ04, NQ55
 from .rules import Status
@@ -28,9 +28,6 @@ AREAS = (("urban", "Thành thị"), ("rural", "Nông thôn"))
 RESOLUTIONS = ((NQ55, "NQ 55/2025/NQ-HĐND – trẻ em"), (NQ04, "NQ 04/2026/NQ-HĐND – thành viên hộ nghèo, cận nghèo"))
 HEADER_FILL = "D9D9D9"
 TOTAL_FILL = "F2F2F2"
-
-
-ERROR_STATUSES = frozenset(k for k, v in STATUS_MESSAGES.items() if v.startswith("Lỗi"))
 
 
 @dataclass

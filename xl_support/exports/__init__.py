@@ -25,7 +25,6 @@ from ..reports.layout import new_report_workbook
 from ..rules import policy_window
 from .common import unit_names
 from ..schedule import book_schedule, month_add
-from .data import error_rows
 
 KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
 KIND_TITLES = {"city-report": "Báo cáo thành phố", "insurance-list": "Danh sách BHYT (D03-TS)",
@@ -60,16 +59,6 @@ class ExportRefused(UserFacingError):
             f"(lệnh validate) để xem toàn bộ danh sách lỗi, sửa rồi xuất lại.\n{shown}{more}")
 
 
-def _validation_errors(book: Book, month: dt.date | None) -> list[str] | None:
-    """Errors found by `xl_support.validation.validate_book` (None if that module is absent)."""
-    try:
-        from ..validation import validate_book
-    except ImportError:
-        return None
-    report = validate_book(book, month=month)
-    return [_where(i.sheet, i.cell) + i.message for i in report.errors]
-
-
 def _where(sheet: str, cell: str) -> str:
     if sheet and cell:
         return f"«{sheet}» ô {cell}: "
@@ -77,32 +66,10 @@ def _where(sheet: str, cell: str) -> str:
 
 
 def export_errors(book: Book, month: dt.date | None = None) -> list[str]:
-    """Every data error that forbids an export (Vietnamese, with its place).
-
-    Uses the validation module when present; otherwise: unreadable cells, errors on the `Tham số`
-    sheet, missing essential columns, and rows whose computed cell shows "Lỗi: …" (missing birth
-    date, unknown group code…). Pending rows, unconfirmed NQ 04 amounts and warnings are not errors.
-    """
-    found = _validation_errors(book, month)
-    if found is not None:
-        return found
-    out = []
-    for issue in book.settings.issues:
-        if issue.severity == "error":
-            out.append(f"«{issue.sheet}» {issue.cell}: {issue.message}".replace(" :", ":"))
-    bad_rows = set()
-    for reg in book.registers:
-        for f in reg.missing_columns():
-            if f.essential:
-                out.append(f"«{reg.sheet}»: thiếu cột «{f.header}»")
-        for issue in reg.issues:
-            if issue.severity == "error":
-                out.append(f"«{issue.sheet}» ô {issue.cell}: {issue.message}")
-                bad_rows.add((issue.sheet, issue.row))
-    for sheet, row, message in error_rows(book):
-        if (sheet, row) not in bad_rows:
-            out.append(f"«{sheet}» dòng {row}: {message}")
-    return out
+    """Every data error that forbids an export (Vietnamese, with its place): the errors of
+    `validation.validate_book`. Pending rows, unconfirmed NQ 04 amounts and warnings are not errors."""
+    from ..validation import validate_book
+    return [_where(i.sheet, i.cell) + i.message for i in validate_book(book, month=month).errors]
 
 
 def _range(book: Book, kind: str, month: dt.date) -> tuple[dt.date, dt.date]:

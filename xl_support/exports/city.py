@@ -233,7 +233,6 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                           _sum(rows, "can_den_het_nam_ho_tro", ma_doi_tuong=c)
                           + _sum(rows, "can_den_het_nam_bhyt", ma_doi_tuong=c)])
         sections.append(Section(f"{roman}. Đối tượng theo {RESOLUTION_SHORT[reg]}", items, f"Cộng {roman}"))
-    header = row
     row = write_table(ws, row, REPORT_COLUMNS, sections)
     if any(r["khu_vuc"] == "Chưa xác định" and r["so_nguoi"] for r in rows):
         row = note(ws, row - 1, "Cột «Cộng» gồm cả người chưa xác định khu vực.", n, italic=True, size=11) + 1

@@ -1,18 +1,12 @@
-"""What the exports add to `xl_support.schedule`: stop reasons, error rows, texts."""
+"""What the exports add to `xl_support.schedule`: stop reasons and their texts."""
 from __future__ import annotations
 
 import datetime as dt
 
 import numpy as np
 
-from ..book import Book
-from ..messages import STATUS_MESSAGES, cell_message
 from ..rules import EndReason, as_month
-from ..schedule import BookSchedule, people_table
-
-#: Row statuses that are data errors (the computed cell says "Lỗi: …"); PENDING, NEVER_PAYABLE,
-#: UNCONFIRMED (amount not yet entered from NQ 04) and RECOGNITION_NOT_2025 are not errors.
-ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
+from ..schedule import BookSchedule
 
 #: Why a person stopped being paid (domain.md R8 end events), in Vietnamese.
 END_REASON_TEXT = {
@@ -42,11 +36,3 @@ def stop_reasons(sched: BookSchedule, month: dt.date) -> np.ndarray:
     return out
 
 
-def error_rows(book: Book) -> list[tuple[str, int, str]]:
-    """(sheet, row, message) of the rows whose computed cell would show an error."""
-    table, _ = people_table(book)
-    out = []
-    for sheet, row, status, group in zip(table["sheet"], table["row"], table["status"], table["group"]):
-        if int(status) in ERROR_STATUSES:
-            out.append((sheet, int(row), cell_message(int(status), group)))
-    return out
