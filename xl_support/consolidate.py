@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .book import Book, Unit, load_book, read_grids, units
+from .dedupe import suppressed_by_month
 from .fileio import UserFacingError, check_output_path
 from .parameters import DEFAULT as DEFAULT_PARAMETERS
 from .register import FIELD_BY_NAME
@@ -394,20 +395,6 @@ def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]
     return chosen, superseded
 
 
-def _r11(keys: np.ndarray, cols: np.ndarray, benefit: np.ndarray, insurance: np.ndarray) -> np.ndarray:
-    """domain.md R11 over (months, rows) for the rows `cols` (city-wide positions) whose ID is
-    repeated, with their `keys`, `benefit` and `insurance` (months × len(cols)): per month and ID,
-    the row kept is the highest benefit, the first on a tie (as `dedupe.kept_rows`); returns the
-    suppressed mask of these rows: not kept and had a benefit or insurance (as `compute_book`)."""
-    if not len(cols):
-        return np.zeros(benefit.shape, dtype=bool)
-    sub = pd.DataFrame(benefit.T, index=cols)
-    first_max = sub.groupby(keys, sort=False).transform("idxmax")   # row kept per month
-    kept = first_max.to_numpy() == cols[:, None]
-    active = (benefit > 0) | insurance
-    return (~kept.T) & active
-
-
 def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     """Every file's contribution → the city's tables (R11 across units, per month).
 
@@ -432,7 +419,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                    else np.zeros((len(months), 0), np.int32))
     dup_insurance = (np.concatenate([r.insurance.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
                      else np.zeros((len(months), 0), bool))
-    dup_suppressed = _r11(keys[dup_cols], dup_cols, dup_benefit, dup_insurance)
+    dup_suppressed = suppressed_by_month(keys[dup_cols], dup_benefit, dup_insurance)
     taken_benefit = np.where(dup_suppressed, dup_benefit, 0).astype(np.int64)     # not paid: R11
     taken_insured = dup_insurance & dup_suppressed
 

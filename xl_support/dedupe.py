@@ -23,6 +23,21 @@ def kept_rows(keys: Sequence[str | None], benefit: np.ndarray) -> np.ndarray:
     return kept
 
 
+def suppressed_by_month(keys: Sequence[str | None], benefit: np.ndarray, insurance: np.ndarray) -> np.ndarray:
+    """R11 for every month of (months, rows) arrays at once: per month and ID the row kept is the
+    highest benefit, the first on a tie (as `kept_rows`); returns the rows *not* kept that had a
+    benefit or insurance that month (they are paid nothing, as in `compute_book`)."""
+    out = np.zeros(benefit.shape, dtype=bool)
+    series = pd.Series(list(keys), dtype=object)
+    cols = np.flatnonzero((series.notna() & series.duplicated(keep=False)).to_numpy())
+    if not len(cols) or not benefit.shape[0]:
+        return out
+    sub = pd.DataFrame(benefit[:, cols].T, index=cols)
+    kept = sub.groupby(series.to_numpy()[cols], sort=False).transform("idxmax").to_numpy() == cols[:, None]
+    out[:, cols] = ~kept.T & ((benefit[:, cols] > 0) | insurance[:, cols])
+    return out
+
+
 def same_name_birth(name_keys: Sequence[str | None], births: Sequence, id_keys: Sequence[str | None]) -> np.ndarray:
     """R11 (a warning, never a silent merge): per row, the position of an earlier row with the
     same normalised name and birth date where one of the two has no ID; else -1."""

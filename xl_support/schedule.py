@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .book import Book
-from .dedupe import kept_rows
+from .dedupe import suppressed_by_month
 from .parameters import Parameters
 from .rules import eligibility, month_results, months_between, people_arrays
 
@@ -131,22 +131,8 @@ def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
 
 
 def apply_r11(keys: list, benefit: np.ndarray, insurance: np.ndarray, suppressed: np.ndarray) -> None:
-    """R11 per month, in place: `dedupe.kept_rows` once over (month, ID) keys of the rows whose
-    ID appears more than once (the other rows keep themselves); a row not kept gets no benefit
-    and no insurance that month (as `compute_book`)."""
-    counts: dict = {}
-    for key in keys:
-        if key is not None:
-            counts[key] = counts.get(key, 0) + 1
-    shared = [i for i, key in enumerate(keys) if key is not None and counts[key] > 1]
-    if not shared or not len(benefit):
-        return
-    m, s = benefit.shape[0], len(shared)
-    month_keys = [f"{k}|{keys[i]}" for k in range(m) for i in shared]
-    sub_b = benefit[:, shared]
-    kept = kept_rows(month_keys, sub_b.ravel()).reshape(m, s) % s     # position within `shared`
-    sub_ins = insurance[:, shared]
-    sup = (kept != np.arange(s)) & ((sub_b > 0) | sub_ins)
-    benefit[:, shared] = np.where(sup, 0, sub_b)
-    insurance[:, shared] = sub_ins & ~sup
-    suppressed[:, shared] = sup
+    """R11 per month, in place: a row not kept gets no benefit and no insurance that month."""
+    sup = suppressed_by_month(keys, benefit, insurance)
+    benefit[sup] = 0
+    insurance[sup] = False
+    suppressed |= sup

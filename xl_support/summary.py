@@ -8,7 +8,6 @@ with a chart. Everything comes from one `book_schedule` (the engine + R11), rebu
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from .register import NQ04, NQ55
 from .rules import Status
 from .schedule import BookSchedule, book_schedule, insurance_cost
 from .sheets import ChartSpec, SheetSpec
+from .text import natural_key
 
 SUMMARY_SHEET = "Tổng hợp"
 AREAS = (("urban", "Thành thị"), ("rural", "Nông thôn"))
@@ -40,10 +40,6 @@ class SummaryFigures:
     insurance_cost: int       # their cost in the month
     monthly: list[tuple[dt.date, int, int, int, int]]   # month, payroll, insurance cost, paid, insured
     year_need: int            # sum of payroll + insurance over the year
-
-
-def _natural(text: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.casefold() for t in re.split(r"(\d+)", text))
 
 
 def figures(sched: BookSchedule, month: dt.date) -> SummaryFigures:
@@ -137,7 +133,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     row += 1
     card = insurance_cost(s.params, month)
     tdp = np.array([t or "(chưa ghi tổ dân phố)" for t in people["residential_group"]], dtype=object)
-    names = sorted({t for t, p, i in zip(tdp, paid, insured) if p or i}, key=_natural)
+    names = sorted({t for t, p, i in zip(tdp, paid, insured) if p or i}, key=natural_key)
     body = []
     for n, name in enumerate(names, start=1):
         m = tdp == name

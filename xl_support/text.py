@@ -36,3 +36,9 @@ def id_key(value: object) -> str | None:
     if not digits:
         return None
     return digits.zfill(12) if len(digits) < 12 and isinstance(value, int) else digits
+
+
+def natural_key(text: str) -> tuple:
+    """'Tổ dân phố 2' before 'Tổ dân phố 10'; case and diacritics folded."""
+    parts = re.split(r"(\d+)", fold(text or ""))
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")

@@ -119,12 +119,6 @@ def sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def natural_key(text: str) -> tuple:
-    """'Tổ dân phố 2' before 'Tổ dân phố 10'; case and diacritics folded."""
-    parts = re.split(r"(\d+)", fold(text or ""))
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
-
-
 def person_key(name: str) -> tuple:
     """Vietnamese list order: by given name (last word), then the full name."""
     words = fold(name or "").split()

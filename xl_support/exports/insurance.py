@@ -29,7 +29,8 @@ from openpyxl import Workbook
 
 from ..basis import money
 from ..reports.layout import ColumnSpec, Section, write_table
-from .common import UnitNames, begin_document, end_document, month_text, natural_key, note, person_key, sheet_title
+from .common import UnitNames, begin_document, end_document, month_text, note, person_key, sheet_title
+from ..text import natural_key
 from ..rules import as_month
 from ..schedule import BookSchedule, insurance_cost, month_add
 from .data import END_REASON_TEXT, OTHER_REASON_TEXT

@@ -17,7 +17,8 @@ from ..reports.layout import ColumnSpec, Section, write_table
 from ..text import fold
 from ..vnwords import amount_in_words
 from .common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_document, end_document,
-                     month_text, natural_key, note, person_key, sheet_title)
+                     month_text, note, person_key, sheet_title)
+from ..text import natural_key
 from ..schedule import BookSchedule
 
 NO_GROUP = "Chưa ghi tổ dân phố"
