@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_wards import make_wards  # noqa: E402
 
-from xl_support.consolidate import (city, consolidate, default_jobs, run_files, window_months,  # noqa: E402
+from xl_support.operations.consolidate import (city, consolidate, default_jobs, run_files, window_months,  # noqa: E402
                                     write_city_workbook)
 
 
@@ -56,11 +56,11 @@ def stages(files: list[str], month: dt.date) -> None:
 
     import numpy as np
 
-    from xl_support.book import load_book, read_grids
-    from xl_support.consolidate import FileResult, compute_file, window_months
-    from xl_support.rules import People, eligibility, month_results, people_arrays
-    from xl_support.safe_open import check_workbook
-    from xl_support.validation import validate_book
+    from xl_support.book.workbook import load_book, read_grids
+    from xl_support.operations.consolidate import FileResult, compute_file, window_months
+    from xl_support.engine.rules import People, eligibility, month_results, people_arrays
+    from xl_support.book.safe_open import check_workbook
+    from xl_support.operations.validation import validate_book
     months = window_months()
     spent = {"kiểm tra tệp": 0.0, "đọc (read_grids)": 0.0, "phân tích sổ (load_book)": 0.0,
              "động cơ 60 tháng": 0.0, "kiểm tra dữ liệu (validate_book)": 0.0,

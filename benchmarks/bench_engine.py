@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from xl_support import basis, rules
-from xl_support.parameters import DEFAULT as PARAMS
-from xl_support.policy import DEFAULT as GROUPS
-from xl_support.sample import people_frame
+from xl_support.engine import assess, basis, rules
+from xl_support.engine.parameters import DEFAULT as PARAMS
+from xl_support.engine.policy import DEFAULT as GROUPS
+from xl_support.build.sample import people_frame
 
 HERE = Path(__file__).resolve().parent
 BENCH_PYTHON = HERE.parent / ".venv-bench" / "bin" / "python"
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     print(f"rows {a.rows:,}, month {a.month}, median of {a.repeat} runs (after one warm-up), "
           f"numpy {np.__version__}, python {sys.version.split()[0]}")
 
-    t_engine, ours = timed(lambda: rules.assess_frame(frame, month, groups=GROUPS, params=PARAMS,
+    t_engine, ours = timed(lambda: assess.assess_frame(frame, month, groups=GROUPS, params=PARAMS,
                                                       with_basis=False), a.repeat)
     t_people, people = timed(lambda: rules.people_arrays(frame, GROUPS), a.repeat)
     t_elig, elig = timed(lambda: rules.eligibility(people, GROUPS, PARAMS), a.repeat)
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     checks = compare(frame, of_res, of_t["months"])
     edge_checks = compare(edges, edge_res, edge_t["months"])
     edge_loop = sum(int(np.count_nonzero(np.array(loop_benefit(frame_records(edges), first_of(m)), dtype=np.int64)
-                                         != rules.assess_frame(edges, first_of(m), with_basis=False)["benefit"]
+                                         != assess.assess_frame(edges, first_of(m), with_basis=False)["benefit"]
                                          .to_numpy())) for m in edge_t["months"])
     of_total = of_t["build_compute_s"]
 

@@ -9,7 +9,7 @@ import hashlib
 import statistics
 import time
 
-from xl_support.template import build_template_bytes
+from xl_support.build.template import build_template_bytes
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.harness import udf_host  # noqa: E402  (sets the licence key before xlwings)
-from xl_support.sample import sample_people  # noqa: E402
+from xl_support.build.sample import sample_people  # noqa: E402
 
 ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
 TARGET_MS = 50.0

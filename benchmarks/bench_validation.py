@@ -10,10 +10,10 @@ import datetime as dt
 import sys
 import time
 
-from xl_support.book import Book, read_settings
-from xl_support.register import FIELDS, NQ55, read_register
-from xl_support.sample import sample_people
-from xl_support.validation import validate_book
+from xl_support.book.workbook import Book, read_settings
+from xl_support.book.register import FIELDS, NQ55, read_register
+from xl_support.build.sample import sample_people
+from xl_support.operations.validation import validate_book
 
 
 def grid(n: int) -> list[list]:

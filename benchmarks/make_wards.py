@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from xl_support.book import units  # noqa: E402
-from xl_support.sample import write_sample_book  # noqa: E402
+from xl_support.book.workbook import units  # noqa: E402
+from xl_support.build.sample import write_sample_book  # noqa: E402
 
 SEEDS = 2
 

@@ -19,7 +19,7 @@ def _port(book=None):
 
 def _run(action, book=None):
     """Run `action(port)`; a user-facing error goes to the status bar instead of a traceback."""
-    from xl_support.fileio import UserFacingError
+    from xl_support.book.fileio import UserFacingError
     port = _port(book)
     try:
         return action(port)
@@ -31,7 +31,7 @@ def _run(action, book=None):
 
 def validate(book=None):
     """*Kiểm tra*: every issue in the `Kiểm tra` sheet, offending cells highlighted."""
-    from xl_support.validation import CHECK_SHEET, validate as validate_op
+    from xl_support.operations.validation import CHECK_SHEET, validate as validate_op
 
     def action(port):
         report = validate_op(port)
@@ -42,8 +42,8 @@ def validate(book=None):
 
 def compute(book=None, month: dt.date | None = None):
     """*Tính lại*: the five computed columns for the report month (R11 applied)."""
-    from xl_support.basis import money
-    from xl_support.compute import compute as compute_op
+    from xl_support.engine.basis import money
+    from xl_support.operations.compute import compute as compute_op
 
     def action(port):
         results = compute_op(port, month)
@@ -56,7 +56,7 @@ def compute(book=None, month: dt.date | None = None):
 
 def summary(book=None, month: dt.date | None = None):
     """*Tổng hợp*: the leaders' summary sheet for the report month."""
-    from xl_support.summary import SUMMARY_SHEET, summary as summary_op
+    from xl_support.operations.summary import SUMMARY_SHEET, summary as summary_op
 
     def action(port):
         fig = summary_op(port, month)
@@ -77,10 +77,10 @@ def _free_name(path: Path) -> Path:
 def _export(kind: str, book=None, month: dt.date | None = None):
     """*Xuất báo cáo*: the export `kind` of the calling book for the report month, written next to
     the workbook as `<book> - <kind> - <mm-yyyy>.xlsx` (a new name when that file exists)."""
-    from xl_support.exports import ExportRefused, export_book
-    from xl_support.ports import read_port_book
-    from xl_support.summary import SUMMARY_SHEET
-    from xl_support.validation import CHECK_SHEET, validate as validate_op
+    from xl_support.operations.exports import ExportRefused, export_book
+    from xl_support.book.ports import read_port_book
+    from xl_support.operations.summary import SUMMARY_SHEET
+    from xl_support.operations.validation import CHECK_SHEET, validate as validate_op
 
     def action(port):
         port.progress(f"Đang xuất «{kind}»…")
@@ -123,7 +123,7 @@ def reload_functions(book=None):
     """*Nạp lại hàm* (after VBA `KillPy` restarted the functions' Python process): put the live
     HP_ column formulas back into template registers, e.g. after *Tính lại* froze values."""
     def action(port):
-        from xl_support.template import restore_live_formulas
+        from xl_support.operations.live_formulas import restore_live_formulas
         restored = restore_live_formulas(port)
         port.progress(f"Đã nạp lại các hàm và đặt lại {restored} cột công thức trực tiếp")
         return restored

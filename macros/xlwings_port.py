@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from xl_support.fileio import com_text
-from xl_support.sheets import SheetSpec, runs
+from xl_support.book.fileio import com_text
+from xl_support.book.sheets import SheetSpec, runs
 
 XL_LANDSCAPE, XL_PAPER_A4 = 2, 9
 

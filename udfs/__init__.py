@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import xlwings as xw
 
-from xl_support import excel_args as A
-from xl_support import values as V
-from xl_support.basis import basis_texts
-from xl_support.messages import cell_message
-from xl_support.parameters import ParameterError
-from xl_support.rules import Status, eligibility, month_end, month_result, people_arrays
+from xl_support.book import excel_args as A
+from xl_support.book import values as V
+from xl_support.engine.basis import basis_texts
+from xl_support.engine.messages import cell_message
+from xl_support.engine.parameters import ParameterError
+from xl_support.engine.rules import Status, eligibility, month_end, month_result, people_arrays
 
 __all__ = ["HP_BENEFIT", "HP_TOPUP", "HP_INSURANCE", "HP_END_DATE", "HP_BASIS", "HP_POVERTY_LINE",
            "HP_STANDARD", "HP_CITY_STANDARD", "HP_BASE_SALARY", "HP_INSURANCE_COST"]

@@ -5,7 +5,7 @@ The template embeds this module so the HP_ formulas work on first open, without 
 xlwings writes it with ``xlwings.udfs.generate_vba_wrapper``; on Linux that needs pywin32
 stubbed and the real decorators swapped in, which ``tests/harness/udf_host.generate_vba`` does
 (design.md "The workbook and how it is built"). The builder (xl_support.template) only reads the
-generated file, so xl_support never imports xlwings; tests/test_template.py checks the committed
+generated file, so xl_support never imports xlwings; tests/build/test_template.py checks the committed
 file equals a fresh generation.
 
     python workbook/gen_udf_wrapper.py          # rewrite workbook/src/xlwings_udfs.bas

@@ -9,7 +9,7 @@ import datetime as dt
 import importlib
 import sys
 
-from .values import CellError, parse_month
+from xl_support.book.values import CellError, parse_month
 
 KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
 
@@ -43,42 +43,42 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="kiểm tra dữ liệu, ghi sheet Kiểm tra")
     p.add_argument("book")
     _out_options(p, required=False)
-    p.set_defaults(handler="xl_support.validation:run_cli")
+    p.set_defaults(handler="xl_support.operations.validation:run_cli")
 
     p = sub.add_parser("summary", help="sheet Tổng hợp cho lãnh đạo")
     p.add_argument("book")
     p.add_argument("--month", type=month_arg)
     _out_options(p)
-    p.set_defaults(handler="xl_support.summary:run_cli")
+    p.set_defaults(handler="xl_support.operations.summary:run_cli")
 
     p = sub.add_parser("export", help="xuất báo cáo, danh sách")
     p.add_argument("book")
     p.add_argument("--kind", required=True, choices=KINDS)
     p.add_argument("--month", type=month_arg)
     _out_options(p)
-    p.set_defaults(handler="xl_support.exports:run_cli")
+    p.set_defaults(handler="xl_support.operations.exports:run_cli")
 
     p = sub.add_parser("consolidate", help="tổng hợp toàn thành phố")
     p.add_argument("inputs", nargs="+")
     p.add_argument("--month", type=month_arg)
     p.add_argument("--jobs", type=int, default=0, help="số tiến trình (0 = tự chọn)")
     _out_options(p)
-    p.set_defaults(handler="xl_support.consolidate:run_cli")
+    p.set_defaults(handler="xl_support.operations.consolidate:run_cli")
 
     p = sub.add_parser("build-template", help="dựng lại workbook/Template.xlsm")
     p.add_argument("-o", "--out", default=None)
-    p.set_defaults(handler="xl_support.template:run_cli")
+    p.set_defaults(handler="xl_support.build.template:run_cli")
 
     p = sub.add_parser("demo", help="chạy toàn bộ trên dữ liệu mẫu vào demo-output/")
     p.add_argument("--out-dir", default="demo-output")
-    p.set_defaults(handler="xl_support.demo:run_cli")
+    p.set_defaults(handler="xl_support.cli:demo")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     module, func = args.handler.split(":")
-    from .fileio import UserFacingError
+    from xl_support.book.fileio import UserFacingError
     try:
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except UserFacingError as e:

@@ -1,0 +1,163 @@
+"""Cell value → typed value, in one place (design.md "Register sheets": dates, amounts, codes).
+
+Every parser returns the typed value or raises `CellError` with a short Vietnamese message.
+Empty cells (None, blank text) are `None` — empty is never 0.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from xl_support.book.text import header_key
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DMY = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?\s*$")
+_MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+_ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_AMOUNT = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; `message` is Vietnamese and shown to staff."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_date(value: object, *, serials: bool = True) -> dt.date | None:
+    """A real Excel date, an Excel serial number, or text `dd/mm/yyyy` (also `d/m/yyyy`)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if not 1900 <= value.year <= 2100:
+            raise CellError(f"năm không hợp lệ: {value:%d/%m/%Y}")
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if serials and 1 <= value < 2958466 and float(value).is_integer():
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise CellError("ngày không hợp lệ (cần dd/mm/yyyy)")
+    if isinstance(value, str):
+        m = _DMY.match(value)
+        if m:
+            d, mo, y = (int(g) for g in m.groups())
+        else:
+            m = _ISO.match(value)
+            if not m:
+                raise CellError(f"ngày không hợp lệ: «{value.strip()}» (cần dd/mm/yyyy)")
+            y, mo, d = (int(g) for g in m.groups())
+        if not 1900 <= y <= 2100:
+            raise CellError(f"năm không hợp lệ: «{value.strip()}»")
+        try:
+            return dt.date(y, mo, d)
+        except ValueError:
+            raise CellError(f"ngày không tồn tại: «{value.strip()}»") from None
+    raise CellError("ngày không hợp lệ (cần dd/mm/yyyy)")
+
+
+def parse_month(value: object) -> dt.date | None:
+    """A report month: a date (its month), `mm/yyyy`, `yyyy-mm` or `dd/mm/yyyy` → first day."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        m = _MONTH.match(value) or _ISO_MONTH.match(value)
+        if m:
+            a, b = (int(g) for g in m.groups())
+            month, year = (a, b) if m.re is _MONTH else (b, a)
+            if not 1 <= month <= 12:
+                raise CellError(f"tháng không hợp lệ: «{value.strip()}» (cần mm/yyyy)")
+            return dt.date(year, month, 1)
+    d = parse_date(value)
+    return d.replace(day=1)
+
+
+def parse_amount(value: object) -> int | None:
+    """Whole VND: a number, or text with `.` thousands separators (`1.050.000`)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("số tiền không hợp lệ")
+    if isinstance(value, int):
+        amount = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(f"số tiền phải là số đồng nguyên: {value}")
+        amount = int(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "").removesuffix("đ").removesuffix("đồng")
+        if not _AMOUNT.match(text):
+            raise CellError(f"số tiền không hợp lệ: «{value.strip()}»")
+        amount = int(text.replace(".", ""))
+    else:
+        raise CellError("số tiền không hợp lệ")
+    if amount < 0:
+        raise CellError("số tiền không được âm")
+    return amount
+
+
+def parse_text(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+AREA_CODES = {"thanh thi": "urban", "nong thon": "rural", "urban": "urban", "rural": "rural"}
+AREA_LABELS = {"urban": "Thành thị", "rural": "Nông thôn"}
+
+
+def parse_area(value: object) -> str | None:
+    """`Thành thị` / `Nông thôn` (any case, with or without diacritics) → 'urban' / 'rural'."""
+    if is_blank(value):
+        return None
+    code = AREA_CODES.get(header_key(str(value)))
+    if code is None:
+        raise CellError(f"khu vực không hợp lệ: «{value}» (Thành thị / Nông thôn)")
+    return code
+
+
+def parse_group_code(value: object) -> str | None:
+    """Group code as typed, upper-cased; a drop-down label `CN – …` keeps only the code."""
+    if is_blank(value):
+        return None
+    text = str(value).strip().upper()
+    for sep in (" – ", " - ", ":", " "):
+        text = text.split(sep)[0]
+    return text.replace("_", "-")
+
+
+YES_NO = {"co": True, "khong": False, "x": True, "yes": True, "no": False}
+
+
+def parse_yes_no(value: object) -> bool | None:
+    if is_blank(value):
+        return None
+    key = header_key(str(value))
+    if key not in YES_NO:
+        raise CellError(f"cần «Có» hoặc «Không»: «{value}»")
+    return YES_NO[key]
+
+
+HOUSEHOLD_TYPES = {"ngheo": "Nghèo", "can ngheo": "Cận nghèo", "thoat ngheo": "Thoát nghèo",
+                   "thoat can ngheo": "Thoát cận nghèo"}
+
+
+def parse_household_type(value: object) -> str | None:
+    if is_blank(value):
+        return None
+    label = HOUSEHOLD_TYPES.get(header_key(str(value)))
+    if label is None:
+        raise CellError(f"loại hộ không hợp lệ: «{value}» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)")
+    return label
+
+
+def to_excel_serial(day: dt.date) -> int:
+    return (day - EXCEL_EPOCH).days

@@ -1,0 +1,176 @@
+"""A workbook as the engine sees it: its registers and its `Tham số` settings (design.md contracts).
+
+Everything starts from grids (sheet name → rows of values), so the same code reads a file
+(python-calamine / openpyxl) and a live Excel book (xlwings `used_range.value`).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from xl_support.book import values as V
+from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
+from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
+from xl_support.book.register import CellIssue, Register, read_register
+from xl_support.book.text import header_key
+
+SETTINGS_SHEET = "Tham số"
+UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
+_OVERRIDE = re.compile(r"^(?P<label>.+?)\s+từ\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})\s*$", re.IGNORECASE)
+_GROUP_AMOUNT = re.compile(r"^mức hỗ trợ\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
+_GROUP_INSURANCE = re.compile(r"^(?:hỗ trợ\s+)?bhyt\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
+LABEL_UNIT = "Đơn vị"
+LABEL_UNIT_TYPE = "Loại đơn vị"
+LABEL_MONTH = "Tháng báo cáo"
+LABEL_SPECIAL_ZONE_AREA = "Khu vực của đặc khu"
+
+
+@dataclass(frozen=True)
+class Unit:
+    type: str     # Phường | Xã | Đặc khu
+    name: str     # without the type word
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.type} {self.name}"
+
+
+@cache
+def units() -> tuple[Unit, ...]:
+    """Hải Phòng's 114 commune-level units since 2025-07-01 (NQ 1669/NQ-UBTVQH15)."""
+    text = resources.files("xl_support.engine").joinpath("data/units.csv").read_text("utf-8")
+    return tuple(Unit(r["loai"], r["ten"]) for r in csv.DictReader(text.splitlines()))
+
+
+def find_unit(text: str | None, unit_type: str | None = None) -> Unit | None:
+    """`Phường Đồ Sơn`, `Đồ Sơn` (+ type) → the unit; exact Vietnamese spelling (Cẩm Giang ≠ Cẩm Giàng)."""
+    if not text:
+        return None
+    name = " ".join(str(text).split())
+    for unit in units():
+        if name.casefold() == unit.full_name.casefold():
+            return unit
+    matches = [u for u in units() if name.casefold() == u.name.casefold() and (not unit_type or u.type == unit_type)]
+    return matches[0] if len(matches) == 1 else None
+
+
+@dataclass
+class Settings:
+    """The `Tham số` sheet (design.md "Parameter sheet")."""
+    unit_name: str | None = None
+    unit_type: str | None = None
+    unit: Unit | None = None
+    report_month: dt.date | None = None
+    special_zone_area: str = "rural"
+    params: Parameters = DEFAULT_PARAMETERS
+    groups: Groups = DEFAULT_GROUPS
+    issues: list[CellIssue] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)   # Vietnamese lines describing what changed
+    found: bool = False
+
+    @property
+    def default_area(self) -> str | None:
+        """domain.md §4 — phường → urban, xã → rural, đặc khu → setting; the row's area wins."""
+        unit_type = self.unit.type if self.unit else self.unit_type
+        if unit_type == "Đặc khu":
+            return self.special_zone_area
+        return UNIT_TYPE_AREAS.get(unit_type or "")
+
+
+def _cells(grid: list[list]):
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip():
+                yield r + 1, c + 1, value.strip(), (row[c + 1] if c + 1 < len(row) else None)
+
+
+def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Settings:
+    """Label → value pairs anywhere on the sheet (label in one cell, value to its right)."""
+    s = Settings()
+    if grid is None:
+        return s
+    s.found = True
+    labels = {header_key(p.label): (p.key, p.area) for p in DEFAULT_PARAMETERS.periods}
+    params, groups = DEFAULT_PARAMETERS, DEFAULT_GROUPS
+
+    def issue(row, col, code, message):
+        s.issues.append(CellIssue(sheet, row, col + 1, "settings", code, "error", message))
+
+    for row, col, label, value in _cells(grid):
+        key = header_key(label)
+        try:
+            if key == header_key(LABEL_UNIT):
+                s.unit_name = V.parse_text(value)
+            elif key == header_key(LABEL_UNIT_TYPE):
+                s.unit_type = V.parse_text(value)
+            elif key == header_key(LABEL_MONTH):
+                s.report_month = V.parse_month(value)
+            elif key == header_key(LABEL_SPECIAL_ZONE_AREA):
+                s.special_zone_area = V.parse_area(value) or "rural"
+            elif (m := _OVERRIDE.match(label)) and header_key(m["label"]) in labels and not V.is_blank(value):
+                pkey, area = labels[header_key(m["label"])]
+                start = V.parse_date(m["date"])
+                amount = V.parse_amount(value)
+                if params.value_at(pkey, start, area) != amount:
+                    params = params.with_override(pkey, area, start, amount)
+                    s.overrides.append(f"{label}: {amount:,}".replace(",", "."))
+            elif (m := _GROUP_AMOUNT.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
+                groups = groups.with_amount(m["code"].upper(), V.parse_amount(value))
+                s.overrides.append(f"{label}: {value}")
+            elif (m := _GROUP_INSURANCE.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
+                groups = groups.with_insurance(m["code"].upper(), V.parse_yes_no(value))
+                s.overrides.append(f"{label}: {value}")
+        except V.CellError as e:
+            issue(row, col, "SETTINGS_VALUE", f"{label}: {e.message}")
+        except ParameterError as e:
+            issue(row, col, "SETTINGS_PARAMETER", f"{label}: {e.message}")
+    s.unit = find_unit(s.unit_name, s.unit_type)
+    if s.unit_name and s.unit is None:
+        s.issues.append(CellIssue(sheet, 0, 0, "settings", "UNIT_UNKNOWN", "warning",
+                                  f"Đơn vị «{s.unit_name}» không có trong danh sách 114 đơn vị của thành phố"))
+    s.params, s.groups = params, groups
+    return s
+
+
+@dataclass
+class Book:
+    """Registers + settings of one workbook."""
+    registers: list[Register]
+    settings: Settings
+    sheet_names: list[str]
+    source: str = ""
+
+    def month(self, month: dt.date | None = None) -> dt.date:
+        """The month computed: asked, else the report month, else the current month."""
+        return (month or self.settings.report_month or dt.date.today()).replace(day=1)
+
+
+def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
+    registers = [r for name, grid in grids.items() if name != SETTINGS_SHEET
+                 for r in [read_register(name, grid)] if r is not None]
+    settings_sheet = next((n for n in grids if header_key(n) == header_key(SETTINGS_SHEET)), None)
+    settings = read_settings(grids.get(settings_sheet), settings_sheet or SETTINGS_SHEET)
+    return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source)
+
+
+def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, list[list]]:
+    """Every sheet's values with python-calamine (fast; cached values of formula cells)."""
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(str(path))
+    out = {}
+    for name in wb.sheet_names:
+        if sheets is not None and name not in sheets:
+            continue
+        sheet = wb.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        out[name] = [[None if v == "" else v for v in row] for row in rows]
+    return out
+
+
+def open_book(path: str | Path) -> Book:
+    return load_book(read_grids(path), source=str(path))

@@ -1,0 +1,29 @@
+"""Short Vietnamese messages shown in computed cells when a row cannot be computed."""
+from __future__ import annotations
+
+from xl_support.engine.rules import Status
+
+STATUS_MESSAGES: dict[Status, str] = {
+    Status.BAD_CELL: "Lỗi: có ô không đọc được (xem sheet Kiểm tra)",
+    Status.UNKNOWN_GROUP: "Lỗi: mã đối tượng không hợp lệ",
+    Status.NO_BIRTH: "Lỗi: thiếu ngày sinh",
+    Status.NO_AREA: "Lỗi: thiếu khu vực (Thành thị/Nông thôn)",
+    Status.NO_ALLOWANCE: "Lỗi: thiếu trợ cấp xã hội đang hưởng",
+    Status.NO_RECOGNITION: "Lỗi: thiếu ngày công nhận thoát nghèo/cận nghèo",
+    Status.NO_MOTHER_BIRTH: "Lỗi: thiếu ngày sinh của mẹ",
+    Status.UNCONFIRMED: "Chưa có mức: nhập mức hỗ trợ nhóm {code} theo Nghị quyết tại sheet Tham số",
+    Status.PENDING: "Chưa có quyết định hỗ trợ",
+    Status.NEVER_PAYABLE: "Không được hưởng: quyết định ký sau tháng cuối cùng được hưởng",
+    Status.ALLOWANCE_FORBIDDEN: "Lỗi: nhóm {code} không áp dụng cho người đang hưởng trợ cấp xã hội",
+    Status.BIRTH_AFTER_DECISION: "Lỗi: ngày sinh sau ngày ký quyết định",
+    Status.RECOGNITION_NOT_2025: "Không thuộc nhóm: hộ không được công nhận thoát nghèo, thoát cận nghèo năm 2025",
+}
+
+
+#: Statuses whose computed cells say "Lỗi: …" (data errors); pending, not payable and
+#: unconfirmed NQ 04 amounts are not errors.
+ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
+
+
+def cell_message(status: int, code: str | None) -> str:
+    return STATUS_MESSAGES[Status(status)].format(code=code or "")

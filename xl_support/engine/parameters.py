@@ -1,0 +1,120 @@
+"""Dated parameters as data (domain.md §1), looked up for a month, with overrides.
+
+OpenFisca-style: each parameter is a list of periods, each with its value and legal reference.
+A value is looked up for a *month*: the value in force on that month's first day.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+AREAS = ("rural", "urban")
+
+
+class ParameterError(LookupError):
+    """No value in force; `message` is Vietnamese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    area: str | None
+    start: dt.date
+    end: dt.date | None
+    value: int
+    unit: str
+    label: str
+    legal_ref: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    @property
+    def override_label(self) -> str:
+        """The label of this value on the workbook's `Tham số` sheet."""
+        return f"{self.label} từ {self.start:%d/%m/%Y}"
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+@cache
+def _shipped_periods() -> tuple[Period, ...]:
+    text = resources.files("xl_support.engine").joinpath("data/parameters.csv").read_text("utf-8")
+    return tuple(
+        Period(r["key"], r["area"] or None, dt.date.fromisoformat(r["start"]), _date_or_none(r["end"]),
+               int(r["value"]), r["unit"], r["label_vi"], r["legal_ref"])
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
+class Parameters:
+    """All dated parameters; `value(key, month, area)` is the only way rules read them."""
+
+    def __init__(self, periods: tuple[Period, ...] | None = None):
+        self.periods = tuple(sorted(periods if periods is not None else _shipped_periods(),
+                                    key=lambda p: (p.key, p.area or "", p.start)))
+        self._cache: dict = {}
+
+    def period(self, key: str, month: dt.date, area: str | None = None) -> Period:
+        """The period in force on the first day of `month` (domain.md §1)."""
+        cache_key = (key, month, area)
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            day = month.replace(day=1)
+            found = [p for p in self.periods if p.key == key and p.area == area and p.covers(day)]
+            if not found:
+                label = next((p.label for p in self.periods if p.key == key and p.area == area), key)
+                raise ParameterError(f"chưa có giá trị «{label}» áp dụng cho tháng {day:%m/%Y}")
+            hit = self._cache[cache_key] = found[-1]
+        return hit
+
+    def value(self, key: str, month: dt.date, area: str | None = None) -> int:
+        return self.period(key, month, area).value
+
+    def value_at(self, key: str, day: dt.date, area: str | None = None) -> int | None:
+        """The value in force on `day`, or None."""
+        found = [p for p in self.periods if p.key == key and p.area == area and p.covers(day)]
+        return found[-1].value if found else None
+
+    def with_override(self, key: str, area: str | None, start: dt.date, value: int,
+                      legal_ref: str = "giá trị nhập tại sheet Tham số") -> "Parameters":
+        """A new store where `value` applies from `start` (a new decree needs no new release).
+
+        Same start → the value replaces the shipped one; a new start splits the period in force.
+        """
+        same = [p for p in self.periods if p.key == key and p.area == area]
+        if not same:
+            raise ParameterError(f"không có tham số «{key}»")
+        template = same[0]
+        kept = []
+        new_end = None
+        for p in same:
+            if p.start == start:
+                new_end = p.end
+                continue
+            if p.start < start and (p.end is None or p.end >= start):
+                kept.append(replace(p, end=start - dt.timedelta(days=1)))
+                new_end = p.end
+            else:
+                if p.start > start and new_end is None:
+                    new_end = p.start - dt.timedelta(days=1)
+                kept.append(p)
+        if new_end is not None:
+            later = [p.start for p in kept if p.start > start]
+            if later and new_end >= min(later):
+                new_end = min(later) - dt.timedelta(days=1)
+        new = replace(template, start=start, end=new_end, value=value, legal_ref=legal_ref)
+        others = [p for p in self.periods if not (p.key == key and p.area == area)]
+        return Parameters(tuple(others + kept + [new]))
+
+
+DEFAULT = Parameters()

@@ -1,0 +1,484 @@
+"""The rules R1–R13 of domain.md, vectorised: one implementation for one row and for a register.
+
+A register is a table of typed columns (see `PEOPLE_COLUMNS`); a single person is a register of
+one (`assess`). The work is split in two:
+- `eligibility` — what does not depend on the month: start month (R2, R3), last month paid and
+  why (R1, R5, R6, R7, R8), status (pending, errors, unconfirmed group), month of the 6th birthday;
+- `month_result` — the month's amounts (R4, R9) and insurance flag (R10); `month_results` the
+  same for several months at once.
+`schedule` reuses the first and calls `month_results`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
+from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
+
+PEOPLE_COLUMNS = ("group", "area", "birth", "allowance", "recognised", "mother_birth", "decision", "stop")
+DATE_COLUMNS = ("birth", "recognised", "mother_birth", "decision", "stop")
+NAT_M = np.datetime64("NaT", "M")
+FAR_M = np.datetime64("9999-12", "M")
+
+
+class Status(IntEnum):
+    """Why a row is or is not computed. OK rows are payable between start and end month."""
+    OK = 0
+    PENDING = 1             # R2: no decision date yet
+    UNKNOWN_GROUP = 2
+    NO_BIRTH = 3
+    NO_AREA = 4
+    NO_ALLOWANCE = 5        # R4: top-up groups need the allowance received
+    NO_RECOGNITION = 6      # R5: TN groups need the recognition date
+    NO_MOTHER_BIRTH = 7     # R7
+    UNCONFIRMED = 8         # domain.md §3: amount not yet entered from the Resolution
+    NEVER_PAYABLE = 9       # start after the last month (decision after the end event)
+    BAD_CELL = 10           # a cell of the row could not be read (set by the register reader)
+    ALLOWANCE_FORBIDDEN = 11  # R13
+    RECOGNITION_NOT_2025 = 12  # R5 / plan II.2
+    BIRTH_AFTER_DECISION = 13  # impossible dates: never a silent amount
+
+
+class EndReason(IntEnum):
+    """domain.md R8 — which end event gives the last month paid (ties: this order)."""
+    MAX_AGE = 0
+    RECOGNITION_MONTHS = 1
+    MOTHER_ADULT = 2
+    STOP_DATE = 3
+    WINDOW = 4
+
+
+RULE_CODES = {"topup": 0, "poverty_line": 1, "standard_multiple": 2, "fixed": 3, "unconfirmed": 4}
+INSURANCE_CODES = {"no": 0, "yes": 1, "unconfirmed": 2}
+ALLOWANCE_CODES = {"": 0, "required": 1, "forbidden": 2}
+
+
+# ---------------------------------------------------------------- vectorised date helpers
+
+_NAT = np.iinfo(np.int64).min   # datetime64's NaT as an integer
+
+# Calendar tables 1800-01 … 2399-12: a date's month and day are one gather, several times faster
+# than numpy's datetime64 unit conversions. Dates outside are clipped (values.parse_date refuses them).
+_MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
+_MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
+_DAY0 = int(_MONTH_START[0])
+_DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → month index
+_DAY_DOM = (np.arange(_DAY0, _MONTH_START[-1]) - _MONTH_START[:-1][_DAY_MONTH - _MONTHS[0]] + 1).astype(np.int64)
+
+
+def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """datetime64[D] → (row of the calendar tables, validity mask)."""
+    raw = days.astype("M8[D]", copy=False).view(np.int64)
+    valid = raw != _NAT
+    return np.clip(raw - _DAY0, 0, len(_DAY_MONTH) - 1), valid
+
+
+def _month_row(months: np.ndarray) -> np.ndarray:
+    return np.clip(months - _MONTHS[0], 0, len(_MONTHS) - 2)
+
+
+def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
+    """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
+    idx, valid = _day_index(days)
+    row = _month_row(_DAY_MONTH[idx] + months)
+    first = _MONTH_START[row]
+    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
+    return np.where(valid, out, _NAT).view("M8[D]")
+
+
+def month_of(days: np.ndarray) -> np.ndarray:
+    """datetime64[D] → datetime64[M] (NaT stays NaT)."""
+    idx, valid = _day_index(days)
+    return np.where(valid, _DAY_MONTH[idx], _NAT).view("M8[M]")
+
+
+def month_end(months: np.ndarray) -> np.ndarray:
+    """Last day of each month (datetime64[M] → datetime64[D]; NaT stays NaT)."""
+    raw = months.astype("M8[M]", copy=False).view(np.int64)
+    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT).view("M8[D]")
+
+
+def year_of(days: np.ndarray) -> np.ndarray:
+    """Calendar year (0 for NaT)."""
+    idx, valid = _day_index(days)
+    return np.where(valid, _DAY_MONTH[idx] // 12 + 1970, 0)
+
+
+_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+            "ns": 86_400_000_000_000}
+
+
+def to_days(values: np.ndarray) -> np.ndarray:
+    """Any datetime64 unit → datetime64[D] by integer division (floor), NaT kept."""
+    unit, count = np.datetime_data(values.dtype)
+    raw = values.view(np.int64)
+    return np.where(raw == _NAT, _NAT, (raw * count) // _PER_DAY[unit]).view("M8[D]")
+
+
+def as_month(day: dt.date) -> np.datetime64:
+    return np.datetime64(day.strftime("%Y-%m"), "M")
+
+
+# ---------------------------------------------------------------- group table as arrays
+
+@dataclass(frozen=True)
+class GroupArrays:
+    """The group table as arrays indexed by group position (−1 = unknown code → last slot)."""
+    codes: tuple[str, ...]
+    rule: np.ndarray
+    num: np.ndarray
+    den: np.ndarray
+    fixed: np.ndarray
+    insurance: np.ndarray
+    min_age: np.ndarray
+    max_age: np.ndarray
+    recognition_months: np.ndarray
+    recognition_year: np.ndarray
+    mother_max_age: np.ndarray
+    allowance: np.ndarray
+    standard: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, groups: Groups) -> "GroupArrays":
+        gs = groups.groups
+
+        def col(values, fill=0):
+            return np.array([fill if v is None else v for v in values] + [fill], dtype=np.int64)
+
+        return cls(
+            codes=groups.codes,
+            rule=col([RULE_CODES[g.amount_rule] for g in gs], RULE_CODES["unconfirmed"]),
+            num=col([g.multiple[0] for g in gs], 1), den=col([g.multiple[1] for g in gs], 1),
+            fixed=col([g.fixed_amount for g in gs]), insurance=col([INSURANCE_CODES[g.insurance] for g in gs]),
+            min_age=col([g.min_age for g in gs]), max_age=col([g.max_age for g in gs]),
+            recognition_months=col([g.months_after_recognition for g in gs]),
+            recognition_year=col([g.recognition_year for g in gs]),
+            mother_max_age=col([g.mother_max_age for g in gs]),
+            allowance=col([ALLOWANCE_CODES[g.allowance] for g in gs]),
+            standard=tuple(g.standard for g in gs) + (None,),
+        )
+
+    def index(self, codes: np.ndarray) -> np.ndarray:
+        """Position of each code in the table; unknown or empty → the last (sentinel) slot."""
+        if not (isinstance(codes, np.ndarray) and codes.dtype == object and codes.ndim == 1):
+            codes = pd.Series(codes, dtype=object).to_numpy()
+        idx = _code_index(self.codes).get_indexer(codes)
+        idx[idx < 0] = len(self.codes)
+        return idx
+
+
+@lru_cache(maxsize=64)
+def _code_index(codes: tuple[str, ...]) -> pd.Index:
+    return pd.Index(codes)
+
+
+_group_arrays_cache: dict[int, tuple[Groups, GroupArrays]] = {}
+
+
+def group_arrays(groups: Groups) -> GroupArrays:
+    hit = _group_arrays_cache.get(id(groups))
+    if hit is None or hit[0] is not groups:
+        hit = _group_arrays_cache[id(groups)] = (groups, GroupArrays.of(groups))
+    return hit[1]
+
+
+# ---------------------------------------------------------------- people as arrays
+
+@dataclass(frozen=True)
+class People:
+    """Typed register columns as numpy arrays (one element per row)."""
+    group: np.ndarray       # int group position (GroupArrays.index)
+    area: np.ndarray        # int8: 0 rural, 1 urban, -1 unknown
+    birth: np.ndarray       # datetime64[D], NaT when empty
+    allowance: np.ndarray   # int64, -1 when empty
+    recognised: np.ndarray
+    mother_birth: np.ndarray
+    decision: np.ndarray
+    stop: np.ndarray
+    bad_cell: np.ndarray    # bool: a cell of the row could not be read
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+
+def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
+    col = frame[name]
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return to_days(col.to_numpy())
+    return dates_to_days(col.tolist())
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def dates_to_days(values: list) -> np.ndarray:
+    """A list of date/datetime/None → datetime64[D] through ordinals (numpy's own conversion of
+    date objects is ~10× slower)."""
+    return np.fromiter((v.toordinal() - _EPOCH_ORDINAL if isinstance(v, dt.date) else _NAT for v in values),
+                       dtype=np.int64, count=len(values)).view("M8[D]")
+
+
+def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None = None) -> People:
+    """Typed frame (columns of PEOPLE_COLUMNS; dates as date or datetime64) → `People`.
+
+    `default_area` applies where the register's area is empty (domain.md §4: the row's area wins).
+    """
+    n = len(frame)
+    garr = group_arrays(groups)
+    area_codes = frame["area"].to_numpy(dtype=object) if "area" in frame else np.full(n, None, dtype=object)
+    area = np.full(n, -1, dtype=np.int8)
+    area[area_codes == "rural"] = 0
+    area[area_codes == "urban"] = 1
+    if default_area in ("rural", "urban"):
+        area[area == -1] = 1 if default_area == "urban" else 0
+    allowance = (pd.to_numeric(frame["allowance"], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+                 if "allowance" in frame else np.full(n, -1, dtype=np.int64))
+    bad = frame["bad_cell"].to_numpy(dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
+    return People(
+        group=garr.index(frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None)),
+        area=area, birth=_dates(frame, "birth"), allowance=allowance,
+        recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
+        decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
+    )
+
+
+# ---------------------------------------------------------------- month-independent part
+
+@dataclass(frozen=True)
+class Eligibility:
+    status: np.ndarray        # Status codes
+    start: np.ndarray         # datetime64[M]: first month payable (R2, R3)
+    end: np.ndarray           # datetime64[M]: last month paid (R6, R8)
+    end_reason: np.ndarray    # EndReason codes
+    end_event: np.ndarray     # datetime64[D]: the day of the end event (birthday, stop date…)
+    insurance_from: np.ndarray  # datetime64[M]: month of the 6th birthday (R10)
+
+
+def _birthday(birth: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The day a person reaches `years` (NaT where years is 0 = no such limit)."""
+    day = add_months(birth, years * 12)
+    return np.where(years > 0, day, np.datetime64("NaT", "D"))
+
+
+def policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
+    """domain.md R3 — the months 2026-01 … 2030-12, from the parameter data."""
+    period = params.periods[[p.key for p in params.periods].index("policy_window")]
+    return as_month(period.start), as_month(period.end)
+
+
+def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
+    """R1–R8 without the amounts: status, start month, last month paid and why."""
+    g = group_arrays(groups)
+    gi = people.group
+    window_start, window_end = policy_window(params)
+
+    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window.
+    max_age_day = _birthday(people.birth, g.max_age[gi])
+    months_after = g.recognition_months[gi]
+    recognition_end = np.where(
+        (months_after > 0) & ~np.isnat(people.recognised),
+        add_months(people.recognised, months_after) - np.timedelta64(1, "D"), np.datetime64("NaT", "D"))
+    mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
+    window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
+    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day])
+    event_months = np.where(np.isnat(events), FAR_M, month_of(events.reshape(-1)).reshape(events.shape))
+    end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
+    cols = np.arange(len(people))
+    end = event_months[end_reason, cols]
+    end_event = events[end_reason, cols]
+
+    min_age_month = np.where(g.min_age[gi] > 0, month_of(_birthday(people.birth, g.min_age[gi])), NAT_M)
+    start = np.fmax(np.fmax(month_of(people.decision), window_start), min_age_month)
+    start = np.where(np.isnat(people.decision), NAT_M, start)
+
+    status = _status(people, g, start, end)
+    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
+                       insurance_from=month_of(add_months(people.birth, 72)))
+
+
+def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """First failing condition per row (order = what staff should fix first)."""
+    gi = people.group
+    rule = g.rule[gi]
+    needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
+    rec_year = g.recognition_year[gi]
+    rec_years = year_of(people.recognised)
+    conditions = [
+        (people.bad_cell, Status.BAD_CELL),
+        (gi == len(g.codes), Status.UNKNOWN_GROUP),
+        (np.isnat(people.birth), Status.NO_BIRTH),
+        (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
+        (needs_area & (people.area < 0), Status.NO_AREA),
+        ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
+        ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
+        ((rec_year > 0) & np.isnat(people.recognised), Status.NO_RECOGNITION),
+        ((rec_year > 0) & ~np.isnat(people.recognised) & (rec_years != rec_year), Status.RECOGNITION_NOT_2025),
+        ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
+        (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
+        (np.isnat(start), Status.PENDING),
+        (start > end, Status.NEVER_PAYABLE),
+    ]
+    status = np.full(len(people), Status.OK, dtype=np.int8)
+    for mask, code in reversed(conditions):
+        status[mask] = code
+    return status
+
+
+# ---------------------------------------------------------------- the month
+
+@dataclass(frozen=True)
+class MonthResult:
+    month: dt.date
+    payable: np.ndarray
+    benefit: np.ndarray       # int64 whole VND
+    topup: np.ndarray         # int64, ≤ benefit
+    insurance: np.ndarray     # bool
+    poverty_line: dict        # area code → Period used (for the basis text)
+    standard: dict            # parameter key → Period used
+
+
+@dataclass(frozen=True)
+class MonthResults:
+    """`month_result` for several months at once: arrays are (months, rows)."""
+    months: list[dt.date]
+    payable: np.ndarray
+    benefit: np.ndarray       # int64 whole VND
+    topup: np.ndarray         # int64, ≤ benefit
+    insurance: np.ndarray     # bool
+    poverty_line: list[dict]  # per month: area code → Period used
+    standard: list[dict]      # per month: parameter key → Period used
+
+    def month(self, k: int) -> MonthResult:
+        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
+                           topup=self.topup[k], insurance=self.insurance[k], poverty_line=self.poverty_line[k],
+                           standard=self.standard[k])
+
+
+def _needs(payable: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """(months, keys) bool: some payable row of the month has that key (−1 = none)."""
+    if payable.shape[0] == 1:
+        return (np.bincount(key[payable[0] & (key >= 0)].astype(np.intp), minlength=keys) > 0)[None, :keys]
+    cols = np.flatnonzero(key >= 0)
+    order = cols[np.argsort(key[cols], kind="stable")]
+    present, starts = np.unique(key[order], return_index=True)
+    out = np.zeros((payable.shape[0], keys), dtype=bool)
+    if len(order):
+        out[:, present] = np.logical_or.reduceat(payable[:, order], starts, axis=1)
+    return out
+
+
+def month_results(people: People, elig: Eligibility, months: list[dt.date],
+                  groups: Groups, params: Parameters) -> MonthResults:
+    """R4, R9, R10 for each of `months` at once: a row's amount depends only on its group, area
+    and allowance and on the month's parameter values, so amounts are computed once per distinct
+    set of values and spread over the months where the row is payable. Parameters are looked up
+    only for a month where a payable row needs them (month by month: poverty line rural, urban,
+    then the standards of the groups in table order)."""
+    g = group_arrays(groups)
+    months = list(months)
+    k = len(months)
+    m = np.array([as_month(month) for month in months], dtype="M8[M]").reshape(k, 1)
+    gi = people.group
+    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
+    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
+
+    # per group (table order) and area: which parameter a row needs, −1 none
+    ngroups = len(g.rule)
+    pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
+    std_groups = np.flatnonzero((g.rule == RULE_CODES["standard_multiple"])
+                                & (np.bincount(gi, minlength=ngroups) > 0))
+    key_table = np.full((ngroups, 3), -1, dtype=np.int8)       # 0/1 poverty line rural/urban, 2 + s std
+    key_table[pl_groups, 0], key_table[pl_groups, 1] = 0, 1
+    key_table[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
+    need = _needs(payable, key_table.ravel()[cell], 2 + len(std_groups))
+
+    values = np.zeros((k, 2 + len(std_groups)), dtype=np.int64)    # the month's parameter values
+    pl_used: list[dict] = [{} for _ in months]
+    std_used: list[dict] = [{} for _ in months]
+    for j, month in enumerate(months):
+        for code, area in ((0, "rural"), (1, "urban")):
+            if need[j, code]:
+                pl_used[j][area] = params.period("poverty_line", month, area)
+                values[j, code] = pl_used[j][area].value
+        for s, gpos in enumerate(std_groups):
+            if need[j, 2 + s]:
+                key = g.standard[gpos]
+                std_used[j][key] = params.period(key, month)
+                num, den = g.num[gpos], g.den[gpos]
+                values[j, 2 + s] = (2 * std_used[j][key].value * num + den) // (2 * den)  # half up
+
+    # amount per distinct set of values, by (group, area) cell; rows not payable get 0 below
+    state_index: dict = {}
+    state_of = np.array([state_index.setdefault(tuple(row), len(state_index)) for row in values.tolist()],
+                        dtype=np.intp)
+    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
+    base[:, pl_groups, 0] = states[:, 0:1]
+    base[:, pl_groups, 1] = states[:, 1:2]
+    base[:, std_groups, :] = states[:, 2:, None]
+    fixed = g.rule == RULE_CODES["fixed"]
+    base[:, fixed, :] = g.fixed[fixed][:, None]
+    amount = base.reshape(len(states), ngroups * 3)[:, cell]
+    is_topup = (g.rule == RULE_CODES["topup"])[gi]
+    if is_topup.any():
+        amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
+    benefit = amount[state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
+    np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
+    topup = benefit * is_topup                           # = np.where(is_topup, benefit, 0)
+    insurance = (elig.insurance_from <= m) & (g.insurance == INSURANCE_CODES["yes"])[gi]
+    insurance &= payable
+    return MonthResults(months=[month.replace(day=1) for month in months], payable=payable, benefit=benefit,
+                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used)
+
+
+def month_result(people: People, elig: Eligibility, month: dt.date,
+                 groups: Groups, params: Parameters) -> MonthResult:
+    """R4, R9, R10 for one month (`month_results` of one month)."""
+    return month_results(people, elig, [month], groups, params).month(0)
+
+
+# ---------------------------------------------------------------- public API
+
+def result_frame(elig: Eligibility, res: MonthResult, index=None) -> pd.DataFrame:
+    has_end = (elig.status == Status.OK) | (elig.status == Status.PENDING) | (elig.status == Status.NEVER_PAYABLE)
+    end_date = np.where(has_end, month_end(elig.end), np.datetime64("NaT", "D"))
+    return pd.DataFrame({
+        "benefit": res.benefit, "topup": res.topup, "insurance": res.insurance,
+        "end_date": end_date, "status": elig.status, "end_reason": elig.end_reason,
+        "start": elig.start, "payable": res.payable,
+    }, index=index)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every month from `first` to `last` inclusive, as first days."""
+    a, b = as_month(first), as_month(last)
+    return [pd.Timestamp(m).date() for m in np.arange(a, b + 1)]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    months: list[dt.date]
+    benefit: np.ndarray     # (months, rows) int64
+    topup: np.ndarray
+    insurance: np.ndarray   # (months, rows) bool
+
+
+def schedule(frame: pd.DataFrame, first: dt.date, last: dt.date, *, groups: Groups = DEFAULT_GROUPS,
+             params: Parameters = DEFAULT_PARAMETERS, default_area: str | None = None) -> Schedule:
+    """Month-by-month amounts over a range (payrolls, budgets): eligibility once, amounts per month."""
+    people = people_arrays(frame, groups, default_area)
+    elig = eligibility(people, groups, params)
+    months = months_between(first, last)
+    if not months:
+        return Schedule(months=months, benefit=np.zeros((0, len(people)), np.int64),
+                        topup=np.zeros((0, len(people)), np.int64), insurance=np.zeros((0, len(people)), bool))
+    res = month_results(people, elig, months, groups, params)
+    return Schedule(months=months, benefit=res.benefit, topup=res.topup, insurance=res.insurance)

@@ -1,0 +1,766 @@
+"""City consolidation of the ward workbooks (design.md `consolidate`; issue 7).
+
+Reads each ward workbook itself (registers + `Tham số`, python-calamine) and recomputes it with
+the engine — not the numbers a ward exported: a ward may have edited its report, and R11
+(highest single benefit) must be applied across units. Each file is first screened by
+`safe_open.check_workbook` (cheap checks against broken and hostile files); a rejected file is
+reported with a Vietnamese reason and every other file is still consolidated.
+
+Decisions (issue 7):
+* The unit is the `Đơn vị` of the `Tham số` sheet, never the file name. A workbook without a
+  recognised unit is consolidated in its own row ("Chưa xác định đơn vị", named by its file)
+  below the 114 units and counted in the city totals (its people are paid by someone; R11
+  across units still removes double payments if the file duplicates another ward's).
+* Two files claiming the same unit: the newer file (modification time; then the later name)
+  is consolidated, the older one is listed as superseded and NOT consolidated (a ward that
+  re-sends a corrected workbook) — but a ward that copied a neighbour's workbook and forgot
+  to change `Đơn vị` would lose its data, so this makes the run partial (exit 3).
+* Exit status: 0 every file consolidated into a known unit; 3 partial (a file rejected, a
+  file superseded, or a unit unidentified); 2 user error (no input, bad output path).
+* Figures of the month and of each month 2026–2030 come from the engine's `eligibility` +
+  `month_results` (what `compute_book` runs month by month, without the basis texts); R11 is
+  applied city-wide per month with `dedupe.kept_rows` semantics (highest benefit, first row on
+  a tie), which includes each ward's own R11. Each ward's own parameter overrides and group
+  amounts from its `Tham số` apply, as in its own `compute`; the overrides are listed in
+  `Tình trạng tệp`.
+* Speed (design.md "Performance"): per book the engine runs once for all months and validation
+  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month);
+  the city step gathers across files only the rows whose ID is repeated.
+* Insurance cost of a month = insured people × (hi_rate_permille × base_salary of that month,
+  rounded to whole VND). Budget need of a year = Σ months of (support + insurance cost).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
+from xl_support.engine.dedupe import suppressed_by_month
+from xl_support.book.fileio import UserFacingError, check_output_path
+from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
+from xl_support.book.register import FIELD_BY_NAME
+from xl_support.engine.rules import People, eligibility, month_results, months_between, people_arrays, policy_window
+from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, check_workbook
+from xl_support.engine.schedule import insurance_cost
+from xl_support.operations.validation import validate_book
+
+IGNORED_PREFIXES = ("~$", ".")            # Excel lock files, hidden files
+LISTED_SUFFIXES = SUPPORTED_SUFFIXES + (".xls", ".xlsb", ".ods", ".xltx", ".xltm")
+ESSENTIAL = [f for f in FIELD_BY_NAME.values() if f.essential]
+
+
+def window_months(params=DEFAULT_PARAMETERS) -> list[dt.date]:
+    """domain.md R3 — the 60 months of the policy window (the budget years 2026–2030)."""
+    first, last = policy_window(params)
+    return months_between(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+
+
+# ---------------------------------------------------------------- one file (runs in a worker)
+
+@dataclass
+class Monthly:
+    """A (months × rows) array of whole numbers kept as its changes from one month to the next:
+    a row's amount changes a few times in 60 months, so this is ~10× smaller to send from a
+    worker process than the array, and exact (integer sums)."""
+    shape: tuple[int, int]
+    dtype: str
+    month: np.ndarray     # int16: month index of each change
+    row: np.ndarray       # int32: row of each change
+    delta: np.ndarray     # int64: value minus the previous month's value (month 0: minus 0)
+    totals: np.ndarray    # (months,) int64: sum over the rows
+
+    @classmethod
+    def of(cls, a: np.ndarray) -> "Monthly":
+        wide = a.astype(np.int64)
+        change = np.diff(wide, axis=0, prepend=0)
+        month, row = np.nonzero(change)
+        return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), change[month, row],
+                   wide.sum(axis=1))
+
+    def at(self, k: int) -> np.ndarray:
+        """Month `k` of every row."""
+        keep = self.month <= k
+        out = np.zeros(self.shape[1], dtype=np.int64)
+        np.add.at(out, self.row[keep], self.delta[keep])
+        return out.astype(self.dtype)
+
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """Every month of the rows `cols` (distinct): (months × len(cols))."""
+        where = np.full(self.shape[1], -1, dtype=np.int64)
+        where[cols] = np.arange(len(cols))
+        pos = where[self.row]
+        keep = pos >= 0
+        out = np.zeros((self.shape[0], len(cols)), dtype=np.int64)
+        np.add.at(out, (self.month[keep], pos[keep]), self.delta[keep])
+        return np.cumsum(out, axis=0).astype(self.dtype)
+
+    def dense(self) -> np.ndarray:
+        return self.columns(np.arange(self.shape[1]))
+
+
+@dataclass
+class FileResult:
+    """What one workbook contributes; small and picklable (it crosses process boundaries)."""
+    path: str
+    mtime: float
+    rejection: Rejection | None = None
+    unit: Unit | None = None
+    unit_text: str | None = None
+    report_month: dt.date | None = None
+    registers: list[tuple[str, str, int]] = field(default_factory=list)   # sheet, kind, rows
+    errors: int = 0
+    warnings: int = 0
+    notes: list[str] = field(default_factory=list)
+    months: list[dt.date] = field(default_factory=list)
+    # one element per register row, registers in sheet order
+    sheet: np.ndarray | None = None          # object
+    row: np.ndarray | None = None            # int32 Excel row
+    id_key: np.ndarray | None = None         # object: digits of the ID or None
+    id_text: np.ndarray | None = None        # object: the ID as typed
+    name: np.ndarray | None = None           # object
+    group: np.ndarray | None = None          # object: group code
+    kind: np.ndarray | None = None           # object: NQ55 | NQ04
+    area: np.ndarray | None = None           # int8: 0 rural, 1 urban, -1 unknown
+    benefit: Monthly | None = None           # (months, rows) int32, before R11
+    insurance: Monthly | None = None         # (months, rows) bool, before R11
+    hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
+
+    @property
+    def n(self) -> int:
+        return 0 if self.row is None else len(self.row)
+
+
+def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None) -> tuple[int, int, list[str]]:
+    """Errors, warnings and the first two errors of a book (`validation.validate_book`, given the
+    engine's People per register and the benefit of the checked month when already computed)."""
+    report = validate_book(book, month=month, people=people, benefit=benefit)
+    errors = report.errors
+    return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
+
+
+def process_file(path: str, months: list[dt.date], month: dt.date | None = None) -> FileResult:
+    """Screen, read and compute one workbook for `months` (never raises for a bad file)."""
+    p = Path(path)
+    try:
+        mtime = p.stat().st_mtime
+    except OSError:
+        mtime = 0.0
+    out = FileResult(path=str(path), mtime=mtime)
+    out.rejection = check_workbook(p)
+    if out.rejection:
+        return out
+    try:
+        book = load_book(read_grids(p), source=str(p))
+    except Exception as e:   # noqa: BLE001 — a file the checks let through but the reader refuses
+        out.rejection = Rejection("CORRUPT", f"Không đọc được tệp ({type(e).__name__}): hãy đề nghị đơn vị gửi lại")
+        return out
+    return compute_file(book, months, out, month)
+
+
+def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.date | None = None) -> FileResult:
+    """The engine over every register of a book, month by month (R1–R10; R11 is city-wide)."""
+    s = book.settings
+    out.unit, out.unit_text, out.report_month = s.unit, s.unit_name, s.report_month
+    if SHEET_CITY in book.sheet_names and SHEET_FILES in book.sheet_names:
+        out.rejection = Rejection("CITY_WORKBOOK", "Đây là sổ tổng hợp thành phố (kết quả của một lần tổng hợp "
+                                                   "trước), không phải sổ của đơn vị")
+        return out
+    if not book.registers:
+        out.rejection = Rejection("NO_REGISTER", "Không có sổ đăng ký (không sheet nào có dòng tiêu đề gồm «Họ và tên» "
+                                                 "và «Mã đối tượng»): tệp không theo mẫu hoặc là mẫu phiên bản khác")
+        return out
+    for reg in book.registers:
+        missing = [f.header for f in ESSENTIAL if reg.kind in f.registers and f.name not in reg.columns]
+        if missing:
+            out.rejection = Rejection("OTHER_VERSION", f"Sheet «{reg.sheet}» thiếu cột {', '.join(missing)}: "
+                                                       "tệp theo mẫu phiên bản khác, hãy đề nghị đơn vị chuyển sang mẫu hiện hành")
+            return out
+    # one People for all registers of the book (same settings): one engine call for all months;
+    # validation reuses the registers' People and the benefit of its month (the engine runs once)
+    parts = [(reg, people_arrays(reg.frame, s.groups, s.default_area)) for reg in book.registers]
+    people = People(**{f.name: np.concatenate([getattr(p, f.name) for _, p in parts])
+                       for f in dataclasses.fields(People)})
+    elig = eligibility(people, s.groups, s.params)
+    results = month_results(people, elig, months, s.groups, s.params)
+    out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
+    checked = book.month(month)
+    benefit = (np.split(results.benefit[months.index(checked)], np.cumsum([len(p) for _, p in parts])[:-1])
+               if checked in months else None)
+    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit)
+    if not s.found:
+        out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
+    elif s.unit is None:
+        out.notes.append(f"Đơn vị «{s.unit_name}» không có trong danh sách 114 đơn vị" if s.unit_name
+                         else "Sheet «Tham số» chưa ghi «Đơn vị»")
+    if s.overrides:
+        out.notes.append("Tham số riêng của đơn vị: " + "; ".join(s.overrides))
+    out.notes.extend(first)
+    out.months = list(months)
+
+    def cat(values, dtype=object):
+        arrays = [np.asarray(v, dtype=dtype) for v in values]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+    out.sheet = cat([[reg.sheet] * len(reg.frame) for reg, _ in parts])
+    out.row = cat([reg.frame["row"].to_numpy() for reg, _ in parts], np.int32)
+    out.id_key = cat([reg.frame["id_key"].to_numpy(dtype=object) for reg, _ in parts])
+    out.id_text = cat([reg.raw.get("id", [None] * len(reg.frame)) for reg, _ in parts])
+    out.name = cat([reg.raw.get("name", [None] * len(reg.frame)) for reg, _ in parts])
+    out.group = cat([reg.frame["group"].to_numpy(dtype=object) if "group" in reg.frame else [None] * len(reg.frame)
+                     for reg, _ in parts])
+    out.kind = cat([[reg.kind] * len(reg.frame) for reg, _ in parts])
+    out.area = people.area
+    out.benefit = Monthly.of(results.benefit.astype(np.int32))
+    out.insurance = Monthly.of(results.insurance)
+    out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
+    return out
+
+
+# ---------------------------------------------------------------- inputs
+
+def expand_inputs(inputs: list[str]) -> list[Path]:
+    """Folders → their workbook files (sorted; Excel lock files `~$…` skipped); files as given.
+    Files of unsupported formats found in a folder are kept so they are reported."""
+    files: list[Path] = []
+    for text in inputs:
+        p = Path(text)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in LISTED_SUFFIXES
+                                and not f.name.startswith(IGNORED_PREFIXES)))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise UserFacingError(f"Không tìm thấy tệp hoặc thư mục «{text}»")
+    seen, unique = set(), []
+    for f in files:
+        key = os.path.normcase(os.path.abspath(f))
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    if not unique:
+        raise UserFacingError("Không có sổ Excel (.xlsx, .xlsm) nào trong " + ", ".join(f"«{t}»" for t in inputs))
+    return unique
+
+
+def default_jobs(n_files: int) -> int:
+    """2 processes on this 2-core machine from 8 files on (measured: benchmarks/bench_consolidate.py)."""
+    return 2 if n_files >= 8 and (os.cpu_count() or 1) >= 2 else 1
+
+
+def run_files(paths: list[Path], months: list[dt.date], month: dt.date | None = None, jobs: int = 0,
+              progress: bool = True) -> list[FileResult]:
+    """process_file over every path, on `jobs` processes (0 = choose), with a progress bar."""
+    from tqdm import tqdm
+    jobs = jobs or default_jobs(len(paths))
+    bar = tqdm(total=len(paths), desc="Tổng hợp", unit=" tệp", file=sys.stderr, disable=not progress, leave=False)
+    results: dict[int, FileResult] = {}
+    try:
+        if jobs <= 1 or len(paths) < 2:
+            for i, p in enumerate(paths):
+                results[i] = process_file(str(p), months, month)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(process_file, str(p), months, month): i for i, p in enumerate(paths)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        results[i] = fut.result()
+                    except Exception as e:   # noqa: BLE001 — a worker died on this file
+                        results[i] = FileResult(str(paths[i]), 0.0, Rejection(
+                            "CORRUPT", f"Không xử lý được tệp ({type(e).__name__}): hãy đề nghị đơn vị gửi lại"))
+                    bar.update()
+    finally:
+        bar.close()
+    return [results[i] for i in range(len(paths))]
+
+
+# ---------------------------------------------------------------- the city
+
+OK, UNIDENTIFIED, SUPERSEDED, REJECTED = "ok", "unidentified", "superseded", "rejected"
+FILE_STATUS_VI = {OK: "Đã tổng hợp", UNIDENTIFIED: "Đã tổng hợp – chưa xác định đơn vị",
+                  SUPERSEDED: "Không tổng hợp – trùng đơn vị với tệp mới hơn", REJECTED: "Bị loại"}
+
+
+@dataclass
+class FileStatus:
+    path: Path
+    status: str                 # OK | UNIDENTIFIED | SUPERSEDED | REJECTED
+    unit: Unit | None
+    unit_text: str | None
+    rows: int
+    registers: int
+    errors: int
+    warnings: int
+    reason: str                 # Vietnamese (rejection reason, superseding file, notes)
+
+
+@dataclass
+class UnitRow:
+    label: str                  # unit full name, or the file name for an unidentified workbook
+    unit: Unit | None
+    status: str                 # Vietnamese
+    received: bool
+    rows: int = 0
+    paid: dict = field(default_factory=lambda: {"NQ55": 0, "NQ04": 0})
+    benefit: int = 0
+    insured: int = 0
+    insurance_cost: int = 0
+    years: dict = field(default_factory=dict)     # year → budget need (support + insurance)
+
+
+@dataclass
+class DuplicateRow:
+    person: int                 # 1, 2, … per ID
+    id_text: str
+    name: str
+    unit: str
+    sheet: str
+    row: int
+    group: str
+    benefit: int                # the ward's own figure for the month (before R11 across units)
+    kept: bool
+    note: str
+
+
+@dataclass
+class ConsolidationResult:
+    month: dt.date
+    files: list[FileStatus]
+    units: list[UnitRow]                      # the 114 in list order, then unidentified files
+    missing: list[tuple[Unit, str]]           # units without a consolidated workbook, with a note
+    duplicates: list[DuplicateRow]
+    groups: pd.DataFrame                      # per group code × area: paid, benefit, insured, cost
+    years: list[int]
+    out: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def partial(self) -> bool:
+        return any(f.status != OK for f in self.files)
+
+    @property
+    def exit_status(self) -> int:
+        return 3 if self.partial else 0
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(u, attr) for u in self.units)
+
+
+def choose_month(results: list[FileResult], month: dt.date | None) -> dt.date:
+    """The asked month; else the report month most files give (the latest on a tie); else today's."""
+    if month:
+        return month.replace(day=1)
+    counts = Counter(r.report_month for r in results if r.report_month and not r.rejection)
+    if counts:
+        best = max(counts.values())
+        return max(m for m, c in counts.items() if c == best).replace(day=1)
+    return dt.date.today().replace(day=1)
+
+
+def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]]:
+    """Files consolidated (unit order, then unidentified by name) and the superseded ones."""
+    by_unit: dict[Unit, list[FileResult]] = {}
+    unidentified = []
+    for r in results:
+        if r.rejection:
+            continue
+        if r.unit is None:
+            unidentified.append(r)
+        else:
+            by_unit.setdefault(r.unit, []).append(r)
+    superseded: dict[str, str] = {}
+    chosen = []
+    for unit in units():
+        files = by_unit.get(unit)
+        if not files:
+            continue
+        files.sort(key=lambda r: (r.mtime, Path(r.path).name))
+        chosen.append(files[-1])
+        for old in files[:-1]:
+            superseded[old.path] = (f"Cùng đơn vị «{unit.full_name}» với tệp mới hơn «{Path(files[-1].path).name}» "
+                                    "(tệp mới hơn được tổng hợp). Nếu là hai đơn vị khác nhau, hãy đề nghị đơn vị "
+                                    "sửa ô «Đơn vị» ở sheet Tham số")
+    chosen.extend(sorted(unidentified, key=lambda r: Path(r.path).name))
+    return chosen, superseded
+
+
+def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
+    """Every file's contribution → the city's tables (R11 across units, per month).
+
+    Sums are taken per file over its (months × rows) arrays, then the rows R11 does not pay are
+    taken off; only rows whose ID is repeated city-wide are gathered across files."""
+    chosen, superseded = _select(results)
+    months = chosen[0].months if chosen else window_months()
+    mi = months.index(month) if month in months else None
+    years = sorted({m.year for m in window_months()})
+    year_of = np.array([m.year for m in months])
+
+    # R11 across units on the rows whose ID is repeated (suppressed: months × those rows)
+    n_rows = [r.n for r in chosen]
+    starts = np.concatenate([[0], np.cumsum(n_rows)]).astype(np.int64)
+    owner = np.repeat(np.arange(len(chosen)), n_rows)
+    keys = np.concatenate([r.id_key for r in chosen]) if chosen else np.zeros(0, object)
+    key_series = pd.Series(keys, dtype=object)
+    dup_cols = np.flatnonzero((key_series.notna() & key_series.duplicated(keep=False)).to_numpy())
+    dup_owner = owner[dup_cols]
+    local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
+    dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
+                   else np.zeros((len(months), 0), np.int32))
+    dup_insurance = (np.concatenate([r.insurance.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
+                     else np.zeros((len(months), 0), bool))
+    dup_suppressed = suppressed_by_month(keys[dup_cols], dup_benefit, dup_insurance)
+    taken_benefit = np.where(dup_suppressed, dup_benefit, 0).astype(np.int64)     # not paid: R11
+    taken_insured = dup_insurance & dup_suppressed
+
+    # the month's arrays over all rows (R11 applied)
+    suppressed_month = np.zeros(len(keys), dtype=bool)
+    if mi is not None:
+        suppressed_month[dup_cols] = dup_suppressed[mi]
+        ward_benefit = np.concatenate([r.benefit.at(mi) for r in chosen]) if chosen else np.zeros(0, np.int32)
+        ward_insurance = np.concatenate([r.insurance.at(mi) for r in chosen]) if chosen else np.zeros(0, bool)
+        month_paid = ward_benefit.astype(np.int64)
+        month_paid[suppressed_month] = 0
+        month_insured = ward_insurance & ~suppressed_month
+        hi_month = np.array([r.hi_cost[mi] for r in chosen], dtype=np.int64)
+        month_cost = month_insured * hi_month[owner]
+    else:
+        month_paid = np.zeros(len(keys), np.int64)
+        month_insured = np.zeros(len(keys), bool)
+        month_cost = np.zeros(len(keys), np.int64)
+
+    # per file sums
+    unit_rows: dict[str, UnitRow] = {}
+    for i, r in enumerate(chosen):
+        sl = slice(starts[i], starts[i + 1])
+        mine = dup_owner == i
+        paid = r.benefit.totals - taken_benefit[:, mine].sum(axis=1)        # per month
+        insured = r.insurance.totals - taken_insured[:, mine].sum(axis=1, dtype=np.int64)
+        need = paid + insured * r.hi_cost
+        kinds = r.kind
+        label = r.unit.full_name if r.unit else Path(r.path).name + (f" («{r.unit_text}»)" if r.unit_text else "")
+        row = UnitRow(label=label, unit=r.unit,
+                      status="Đã tổng hợp" if r.unit else "Chưa xác định đơn vị", received=True, rows=r.n)
+        row.paid = {k: int(((month_paid[sl] > 0) & (kinds == k)).sum()) for k in ("NQ55", "NQ04")}
+        row.benefit = int(month_paid[sl].sum())
+        row.insured = int(month_insured[sl].sum())
+        row.insurance_cost = int(month_cost[sl].sum())
+        row.years = {y: int(need[year_of == y].sum()) for y in years}
+        unit_rows[r.path] = row
+
+    # file statuses
+    files: list[FileStatus] = []
+    rejected_by_unit: dict[Unit, str] = {}
+    for r in results:
+        if r.rejection:
+            status, reason = REJECTED, r.rejection.reason
+            if r.unit:
+                rejected_by_unit.setdefault(r.unit, reason)
+        elif r.path in superseded:
+            status, reason = SUPERSEDED, superseded[r.path]
+        else:
+            status, reason = (OK if r.unit else UNIDENTIFIED), "; ".join(r.notes)
+        files.append(FileStatus(Path(r.path), status, r.unit, r.unit_text, r.n, len(r.registers), r.errors,
+                                r.warnings, reason))
+
+    # the 114 units, then unidentified files
+    by_unit = {r.unit: unit_rows[r.path] for r in chosen if r.unit}
+    table, missing = [], []
+    for unit in units():
+        if unit in by_unit:
+            table.append(by_unit[unit])
+        else:
+            note = "Tệp gửi bị loại: " + rejected_by_unit[unit] if unit in rejected_by_unit else ""
+            table.append(UnitRow(unit.full_name, unit, "Tệp bị loại" if note else "Chưa gửi", False))
+            missing.append((unit, note))
+    table.extend(unit_rows[r.path] for r in chosen if not r.unit)
+
+    # people paid in two units (R11 across units): IDs with rows the wards pay in ≥ 2 files
+    duplicates: list[DuplicateRow] = []
+    if mi is not None and len(keys):
+        ward_paid = (ward_benefit > 0) | ward_insurance
+        paid_dup = dup_cols[ward_paid[dup_cols]]          # only a repeated ID can be in two files
+        frame = pd.DataFrame({"key": keys[paid_dup], "owner": owner[paid_dup], "pos": paid_dup})
+        frame = frame[frame["key"].notna()]
+        spread = frame.groupby("key")["owner"].nunique()
+        multi = spread[spread > 1].index
+        person = 0
+        names = np.concatenate([r.name for r in chosen])
+        ids = np.concatenate([r.id_text for r in chosen])
+        sheets = np.concatenate([r.sheet for r in chosen])
+        rows = np.concatenate([r.row for r in chosen])
+        groups = np.concatenate([r.group for r in chosen])
+        for key, g in frame[frame["key"].isin(multi)].groupby("key", sort=True):
+            person += 1
+            positions = g["pos"].to_numpy()
+            kept_pos = [p for p in positions if not suppressed_month[p]]
+            kept_label = (unit_rows[chosen[owner[kept_pos[0]]].path].label if kept_pos else "")
+            for p in sorted(positions, key=lambda p: (suppressed_month[p], p)):
+                kept = not suppressed_month[p]
+                where = unit_rows[chosen[owner[p]].path].label
+                note = ("Được chi trả (mức cao nhất)" if kept else
+                        f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
+                        "dừng chi trả và ghi ngày thôi hưởng")
+                duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
+                                               str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
+                                               str(groups[p] or ""), int(ward_benefit[p]), kept, note))
+
+    # by group and area, the month
+    area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
+    areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
+    gframe = pd.DataFrame({
+        "group": np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object),
+        "area": area_vi[np.where(areas < 0, 2, areas)],
+        "paid": month_paid > 0, "benefit": month_paid, "insured": month_insured, "cost": month_cost})
+    groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
+    groups = groups.astype(np.int64)
+    return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
+                               groups=groups, years=years)
+
+
+def consolidate(paths, month: dt.date | None, out: str | Path | None, jobs: int = 0,
+                progress: bool = True) -> ConsolidationResult:
+    """Read, check and compute every workbook; write the city workbook to `out` (when given)."""
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths]
+    months = window_months()
+    if month and month.replace(day=1) not in months:
+        months = sorted(set(months) | {month.replace(day=1)})
+    results = run_files(paths, months, month, jobs, progress)
+    result = city(results, choose_month(results, month))
+    if out is not None:
+        write_city_workbook(result, out)
+        result.out = Path(out)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def run_cli(args) -> int:
+    """`consolidate FOLDER_OR_FILES… --month YYYY-MM -o OUT [--jobs N]` (design.md)."""
+    paths = expand_inputs(list(args.inputs))
+    out = check_output_path(args.out, force=args.force, in_place=args.in_place)
+    same = lambda p: os.path.normcase(os.path.abspath(p)) == os.path.normcase(os.path.abspath(out))   # noqa: E731
+    paths = [p for p in paths if not same(p)]          # the city workbook of an earlier run, in the folder
+    if not paths:
+        raise UserFacingError("Không có sổ của đơn vị nào để tổng hợp (chỉ có tệp kết quả)")
+    if args.jobs is not None and args.jobs < 0:
+        raise UserFacingError("--jobs phải là số không âm (0 = tự chọn)")
+    result = consolidate(paths, args.month, out, jobs=args.jobs or 0, progress=sys.stderr.isatty())
+    n = lambda v: f"{v:,}".replace(",", ".")   # noqa: E731
+    received = sum(1 for u in result.units if u.unit and u.received)
+    print(f"Tháng {result.month:%m/%Y}: {received}/{len(units())} đơn vị đã tổng hợp, "
+          f"{len(result.missing)} đơn vị chưa có sổ; tiền hỗ trợ {n(result.total('benefit'))} đồng; "
+          f"{n(result.total('insured'))} người được hỗ trợ BHYT → {out}", file=sys.stderr)
+    for f in result.files:
+        if f.status != OK:
+            print(f"  {f.path.name}: {FILE_STATUS_VI[f.status]} – {f.reason}", file=sys.stderr)
+    if result.duplicates:
+        people = len({d.person for d in result.duplicates})
+        print(f"  {people} người được chi trả ở hai đơn vị trở lên: xem sheet «Trùng giữa đơn vị»", file=sys.stderr)
+    return result.exit_status
+
+
+# ---------------------------------------------------------------- the city workbook
+
+SHEET_CITY = "Tổng hợp thành phố"
+SHEET_GROUPS = "Theo nhóm đối tượng"
+SHEET_MISSING = "Chưa gửi"
+SHEET_DUPLICATES = "Trùng giữa đơn vị"
+SHEET_FILES = "Tình trạng tệp"
+ROMAN = ["I", "II", "III", "IV", "V"]
+TYPE_PLURAL = {"Phường": "phường", "Xã": "xã", "Đặc khu": "đặc khu"}
+
+
+def _sheet(wb, title: str, columns, header_rows: int, title_text: str, subtitles: list[str]):
+    """A sheet with its title; returns (ws, first table row)."""
+    from xl_support.documents.layout import write_title
+    ws = wb.create_sheet(title)
+    row = write_title(ws, 1, title_text, subtitles, len(columns), italic_subtitles=True)
+    return ws, row
+
+
+def _finish(ws, table_row: int, header_rows: int, landscape: bool = True) -> None:
+    """Frozen header, header repeated on every printed page, A4 set-up."""
+    from xl_support.documents.layout import setup_print
+    last_header = table_row + header_rows     # header rows + the column-number row
+    ws.freeze_panes = ws.cell(row=last_header + 1, column=1)
+    setup_print(ws, landscape=landscape, repeat_rows=f"{table_row}:{last_header}",
+                margins_cm=(1.5, 1.0, 1.5, 1.5))
+
+
+def _note(ws, row: int, text: str) -> None:
+    """An italic line under a table (e.g. "nothing to list")."""
+    from openpyxl.styles import Font
+    from xl_support.book.fileio import set_text
+    from xl_support.documents.layout import FONT_NAME
+    set_text(ws.cell(row=row, column=2), text).font = Font(name=FONT_NAME, size=11, italic=True)
+
+
+def _city_sheet(wb, r: ConsolidationResult) -> None:
+    from xl_support.documents.layout import ColumnSpec, Section, write_table
+    month = f"{r.month:%m/%Y}"
+    cols = [
+        ColumnSpec("STT", 5, "center"),
+        ColumnSpec("Đơn vị", 25, "text"),
+        ColumnSpec("Tình trạng", 12, "center"),
+        ColumnSpec("Số dòng trong sổ", 9, "int", summed=True),
+        ColumnSpec("Trẻ em NQ 55 (người)", 9, "int", group=f"Được hỗ trợ tháng {month}", summed=True),
+        ColumnSpec("Hộ nghèo NQ 04 (người)", 9, "int", group=f"Được hỗ trợ tháng {month}", summed=True),
+        ColumnSpec("Tiền hỗ trợ (đồng)", 13, "money", group=f"Được hỗ trợ tháng {month}"),
+        ColumnSpec("Số người", 8, "int", group=f"Hỗ trợ BHYT tháng {month}", summed=True),
+        ColumnSpec("Tiền BHYT (đồng)", 12, "money", group=f"Hỗ trợ BHYT tháng {month}"),
+    ] + [ColumnSpec(f"Năm {y}", 14, "money", group="Nhu cầu kinh phí cả năm (hỗ trợ + BHYT, đồng)")
+         for y in r.years]
+
+    def values(i: int, u: UnitRow) -> list:
+        if not u.received:
+            return [i, u.label, u.status] + [None] * (len(cols) - 3)
+        return [i, u.label, u.status, u.rows, u.paid["NQ55"], u.paid["NQ04"], u.benefit, u.insured,
+                u.insurance_cost] + [u.years.get(y, 0) for y in r.years]
+
+    sections, n = [], 0
+    for k, unit_type in enumerate(("Phường", "Xã", "Đặc khu")):
+        rows = []
+        for u in r.units:
+            if u.unit and u.unit.type == unit_type:
+                n += 1
+                rows.append(values(n, u))
+        received = sum(1 for u in r.units if u.unit and u.unit.type == unit_type and u.received)
+        sections.append(Section(f"{ROMAN[k]}. {unit_type} ({received}/{len(rows)} đơn vị đã tổng hợp)", rows,
+                                subtotal_label=f"Cộng {TYPE_PLURAL[unit_type]}"))
+    unknown = [values(i, u) for i, u in enumerate((u for u in r.units if not u.unit), start=1)]
+    if unknown:
+        sections.append(Section("IV. Tệp chưa xác định đơn vị (sheet Tham số thiếu hoặc sai tên đơn vị)",
+                                unknown, subtotal_label="Cộng tệp chưa xác định đơn vị"))
+    received = sum(1 for u in r.units if u.unit and u.received)
+    ws, row = _sheet(wb, SHEET_CITY, cols, 2, "Tổng hợp kết quả thực hiện Nghị quyết 55/2025/NQ-HĐND "
+                     "và Nghị quyết 04/2026/NQ-HĐND",
+                     [f"Tháng {month} – {received}/{len(units())} đơn vị đã tổng hợp; "
+                      f"lập ngày {dt.date.today():%d/%m/%Y}",
+                      "Số liệu tính lại từ sổ của đơn vị; mỗi người chỉ hưởng một mức cao nhất trong toàn "
+                      "thành phố (KH mục IV.1)"])
+    write_table(ws, row, cols, sections, total_label="Tổng cộng toàn thành phố", font_size=11)
+    _finish(ws, row, 2)
+
+
+def _groups_sheet(wb, r: ConsolidationResult) -> None:
+    from xl_support.engine.policy import DEFAULT as GROUPS
+    from xl_support.documents.layout import ColumnSpec, Section, write_table
+    month = f"{r.month:%m/%Y}"
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nhóm đối tượng", 46, "text")]
+    for area in ("Thành thị", "Nông thôn"):
+        cols += [ColumnSpec("Người", 8, "int", group=area, summed=True),
+                 ColumnSpec("Tiền (đồng)", 14, "money", group=area)]
+    cols += [ColumnSpec("Người", 8, "int", group="Cộng", summed=True), ColumnSpec("Tiền (đồng)", 14, "money", group="Cộng"),
+             ColumnSpec("Người", 8, "int", group="Hỗ trợ BHYT", summed=True),
+             ColumnSpec("Tiền (đồng)", 13, "money", group="Hỗ trợ BHYT")]
+    g = r.groups
+    cells = {(key, what): int(v) for what in g.columns for key, v in zip(g.index, g[what].tolist())}
+
+    def get(code, area, what):
+        return cells.get(((code, area), what), 0)          # = int(g.loc[(code, area), what]), 0 if absent
+
+    sections = []
+    for k, (resolution, register) in enumerate((("Nghị quyết 55/2025/NQ-HĐND – trẻ em", "NQ55"),
+                                                ("Nghị quyết 04/2026/NQ-HĐND – thành viên hộ nghèo, cận nghèo", "NQ04"))):
+        rows = []
+        for i, grp in enumerate(GROUPS.for_register(register), start=1):
+            v = [i, grp.display]
+            for area in ("Thành thị", "Nông thôn"):
+                v += [get(grp.code, area, "paid"), get(grp.code, area, "benefit")]
+            v += [sum(get(grp.code, a, "paid") for a in ("Thành thị", "Nông thôn", "Chưa rõ")),
+                  sum(get(grp.code, a, "benefit") for a in ("Thành thị", "Nông thôn", "Chưa rõ")),
+                  sum(get(grp.code, a, "insured") for a in ("Thành thị", "Nông thôn", "Chưa rõ")),
+                  sum(get(grp.code, a, "cost") for a in ("Thành thị", "Nông thôn", "Chưa rõ"))]
+            rows.append(v)
+        sections.append(Section(f"{ROMAN[k]}. {resolution}", rows, subtotal_label="Cộng"))
+    ws, row = _sheet(wb, SHEET_GROUPS, cols, 2, "Tổng hợp theo nhóm đối tượng và khu vực",
+                     [f"Tháng {month} – toàn thành phố (các đơn vị đã tổng hợp)"])
+    write_table(ws, row, cols, sections, total_label="Tổng cộng", font_size=11)
+    _finish(ws, row, 2)
+
+
+def _missing_sheet(wb, r: ConsolidationResult) -> None:
+    from xl_support.documents.layout import ColumnSpec, write_table
+    import csv
+    from importlib import resources
+    text = resources.files("xl_support.engine").joinpath("data/units.csv").read_text("utf-8")
+    old_area = {(x["loai"], x["ten"]): x["khu_vuc_cu"] for x in csv.DictReader(text.splitlines())}
+    cols = [ColumnSpec("STT", 6, "center"), ColumnSpec("Đơn vị", 28, "text"), ColumnSpec("Loại", 10, "center"),
+            ColumnSpec("Thuộc địa bàn cũ", 18, "center"), ColumnSpec("Ghi chú", 70, "text")]
+    rows = [[i, u.full_name, u.type, old_area.get((u.type, u.name), ""), note or "Chưa gửi sổ"]
+            for i, (u, note) in enumerate(r.missing, start=1)]
+    ws, row = _sheet(wb, SHEET_MISSING, cols, 1, "Danh sách đơn vị chưa có sổ được tổng hợp",
+                     [f"Tháng {r.month:%m/%Y} – {len(r.missing)}/{len(units())} đơn vị"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
+    if not rows:
+        _note(ws, end - 1, "Tất cả đơn vị đã có sổ được tổng hợp.")
+    _finish(ws, row, 1, landscape=True)
+
+
+def _duplicates_sheet(wb, r: ConsolidationResult) -> None:
+    from xl_support.documents.layout import ColumnSpec, write_table
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Số định danh cá nhân", 17, "center"),
+            ColumnSpec("Họ và tên", 22, "text"), ColumnSpec("Đơn vị", 18, "text"), ColumnSpec("Sheet", 14, "text"),
+            ColumnSpec("Dòng", 7, "center"), ColumnSpec("Mã đối tượng", 10, "center"),
+            ColumnSpec("Mức đơn vị tính (đồng/tháng)", 13, "money", summed=False),
+            ColumnSpec("Kết quả (hưởng một mức cao nhất – KH mục IV.1)", 42, "text")]
+    rows, last = [], None
+    for d in r.duplicates:
+        rows.append([d.person if d.person != last else "", d.id_text, d.name, d.unit, d.sheet, d.row, d.group,
+                     d.benefit, d.note])
+        last = d.person
+    people = len({d.person for d in r.duplicates})
+    ws, row = _sheet(wb, SHEET_DUPLICATES, cols, 1, "Người được chi trả ở hai đơn vị trở lên",
+                     [f"Tháng {r.month:%m/%Y} – {people} người; danh sách nội bộ để đơn vị rà soát, không công khai"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
+    if not rows:
+        _note(ws, end - 1, "Không có người nào được chi trả ở hai đơn vị trở lên trong tháng.")
+    _finish(ws, row, 1)
+
+
+def _files_sheet(wb, r: ConsolidationResult) -> None:
+    from xl_support.documents.layout import ColumnSpec, write_table
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Tệp", 24, "text"), ColumnSpec("Đơn vị (sheet Tham số)", 18, "text"),
+            ColumnSpec("Kết quả", 16, "center"), ColumnSpec("Số sổ", 6, "int", summed=False),
+            ColumnSpec("Số dòng", 8, "int", summed=True), ColumnSpec("Lỗi", 7, "int", summed=True),
+            ColumnSpec("Cảnh báo", 8, "int", summed=True), ColumnSpec("Lý do, ghi chú", 55, "text")]
+    order = {REJECTED: 0, SUPERSEDED: 1, UNIDENTIFIED: 2, OK: 3}
+    files = sorted(r.files, key=lambda f: (order[f.status], f.path.name))
+    rows = [[i, f.path.name, f.unit.full_name if f.unit else (f.unit_text or "—"), FILE_STATUS_VI[f.status],
+             f.registers if f.status != REJECTED else None, f.rows if f.status != REJECTED else None,
+             f.errors if f.status != REJECTED else None, f.warnings if f.status != REJECTED else None, f.reason]
+            for i, f in enumerate(files, start=1)]
+    bad = sum(1 for f in r.files if f.status != OK)
+    ws, row = _sheet(wb, SHEET_FILES, cols, 1, "Tình trạng các tệp nhận được",
+                     [f"{len(r.files)} tệp; {bad} tệp cần xử lý (bị loại, trùng đơn vị hoặc chưa xác định đơn vị)"])
+    write_table(ws, row, cols, rows, total_label="Cộng", font_size=11)
+    _finish(ws, row, 1)
+
+
+def build_city_workbook(r: ConsolidationResult):
+    """The city workbook (openpyxl): five sheets, numbers as numbers, A4 landscape."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    _city_sheet(wb, r)
+    _groups_sheet(wb, r)
+    _missing_sheet(wb, r)
+    _duplicates_sheet(wb, r)
+    _files_sheet(wb, r)
+    return wb
+
+
+def write_city_workbook(r: ConsolidationResult, out: str | Path) -> Path:
+    from xl_support.book.fileio import save_workbook_atomic
+    return save_workbook_atomic(build_city_workbook(r), out)

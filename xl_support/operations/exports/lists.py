@@ -1,0 +1,239 @@
+"""The payroll to print (`payment-list`) and the list to post publicly (`public-list`).
+
+Both list the people paid in the month (benefit > 0 after R11), one sheet per resolution,
+grouped by residential group (`Tổ dân phố`, natural order), people in Vietnamese order (given
+name, then full name) — never in register order, which often follows the groups.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from openpyxl import Workbook
+
+from xl_support.book.fileio import UserFacingError
+from xl_support.engine.policy import Group, Groups
+from xl_support.documents.layout import ColumnSpec, Section, write_table
+from xl_support.book.text import fold
+from xl_support.documents.vnwords import amount_in_words
+from xl_support.operations.exports.common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_document, end_document,
+                     month_text, note, person_key, sheet_title)
+from xl_support.book.text import natural_key
+from xl_support.engine.schedule import BookSchedule
+
+NO_GROUP = "Chưa ghi tổ dân phố"
+SIGNATURE_ROW_PT = 30
+
+# ---------------------------------------------------------------- privacy (public list)
+
+#: Neutral wording per register for a group whose own public label would reveal it: each must be
+#: the public label of a non-sensitive group too (KNND, household members), so it reveals nothing.
+NEUTRAL_LABEL = {"NQ55": "Trẻ em có hoàn cảnh đặc biệt", "NQ04": "Thành viên hộ nghèo, cận nghèo"}
+
+#: Words that must never be posted (domain.md §4 "Sensitive data"), matched with diacritics;
+#: the folded (no-diacritics) forms are matched only in text typed without any diacritics.
+SENSITIVE_WORDS = ("hiv", "aids", "xâm hại", "tình dục", "khuyết tật", "chất độc", "da cam", "dioxin",
+                   "nhiễm", "tàn tật", "mồ côi", "bạo lực", "hiếp")
+_DIGIT_RUN = re.compile(r"\d{5,}")
+
+
+def sensitive_terms(groups: Groups) -> list[str]:
+    """Every word or label that would reveal a sensitive group (lower case)."""
+    terms = list(SENSITIVE_WORDS)
+    for g in groups.groups:
+        if g.sensitive:
+            terms += [g.label.lower(), g.code.lower()]
+    return terms
+
+
+def mentions_sensitive(text: str, terms: list[str]) -> str | None:
+    """The first sensitive term found in `text` (word-bounded), else None."""
+    low = " ".join(str(text).lower().split())
+    plain = low.isascii()
+    for term in terms:
+        for t in {term, fold(term)} if plain else {term}:
+            if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", low if not plain else fold(low)):
+                return term
+    return None
+
+
+def public_label(group: Group | None, register: str, groups: Groups) -> str:
+    """The group's wording on a public list: its public label when that label is shared with
+    a non-sensitive group of the same register (so it reveals nothing), else the neutral one."""
+    neutral = NEUTRAL_LABEL[register]
+    if group is None:
+        return neutral
+    terms = sensitive_terms(groups)
+    if mentions_sensitive(group.public_label, terms):
+        return neutral
+    if not group.sensitive:
+        return group.public_label
+    shared = {g.public_label for g in groups.groups if not g.sensitive and g.register == group.register}
+    return group.public_label if group.public_label in shared else neutral
+
+
+def mask_id(id_key: str | None) -> str:
+    """'********1234': the personal ID with all but its last 4 digits hidden."""
+    if not id_key:
+        return ""
+    return "*" * max(0, len(id_key) - 4) + id_key[-4:] if len(id_key) > 4 else "*" * len(id_key)
+
+
+def month_year(day: dt.date | None) -> str:
+    """Birth as month/year only ('03/2015')."""
+    return f"{day:%m/%Y}" if day else ""
+
+
+def public_text(text: str, terms: list[str], where: str) -> str:
+    """User text for a public cell: long digit runs (an ID typed in the wrong column) are hidden;
+    a sensitive word refuses the export, naming the cell to fix."""
+    found = mentions_sensitive(text, terms)
+    if found:
+        raise UserFacingError(
+            f"Không thể lập danh sách công khai: ô {where} có nội dung nhạy cảm («{found}»). "
+            "Danh sách công khai không được nêu nhóm HIV, bị xâm hại, khuyết tật… Hãy sửa ô này "
+            "(ghi chú để ở cột «Ghi chú») rồi xuất lại.")
+    return _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), text)
+
+
+# ---------------------------------------------------------------- shared
+
+def _paid_by_register(sched: BookSchedule, month: dt.date) -> dict[str, list[int]]:
+    """Positions of the people paid in `month`, per register, in list order."""
+    k = sched.at(month)
+    p = sched.people
+    out: dict[str, list[int]] = {}
+    for reg in REGISTER_ORDER:
+        idx = [i for i in range(len(p)) if p["register"].iat[i] == reg and sched.benefit[k, i] > 0]
+        idx.sort(key=lambda i: (natural_key(p["residential_group"].iat[i] or NO_GROUP),
+                                person_key(p["name"].iat[i]), p["sheet"].iat[i], p["row"].iat[i]))
+        if idx:
+            out[reg] = idx
+    return out
+
+
+def _sections(sched: BookSchedule, idx: list[int], make_row, subtotal: bool) -> list[Section]:
+    sections: list[Section] = []
+    for i in idx:
+        title = sched.people["residential_group"].iat[i] or NO_GROUP
+        if not sections or sections[-1].title != title:
+            sections.append(Section(title, [], None))
+        sections[-1].rows.append(make_row(i))
+    stt = 0
+    for s in sections:
+        for r in s.rows:
+            stt += 1
+            r[0] = stt
+        if subtotal:
+            s.subtotal_label = f"Cộng {s.title} ({len(s.rows)} người)"
+    return sections
+
+
+def _signers_payroll():
+    return [("Người lập biểu", ""), ("Kế toán", ""), ("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")]
+
+
+# ---------------------------------------------------------------- payment-list
+
+PAYROLL_COLUMNS = [
+    ColumnSpec("STT", 5, "center"),
+    ColumnSpec("Họ và tên", 24, "text"),
+    ColumnSpec("Ngày sinh", 11.5, "date"),
+    ColumnSpec("Đối tượng", 30, "text"),
+    ColumnSpec("Số tiền (đồng)", 13, "money"),
+    ColumnSpec("Người nhận thay (họ tên, quan hệ)", 20, "text"),
+    ColumnSpec("Ký nhận", 13, "text"),
+]
+
+
+def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
+    """The group on the payroll [decision]: the public wording for every group. Every recipient
+    signs the same sheet and sees the other rows; the full label of a sensitive group would
+    reveal it, and the full label of the others only would single the sensitive ones out (the
+    register and its basis column keep the exact group for the accountant)."""
+    return public_label(group, register, groups)
+
+
+def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+                       groups: Groups) -> dict:
+    """One payroll sheet per resolution; returns {'rows': people, 'total': VND}."""
+    k = sched.at(month)
+    p = sched.people
+    used: set[str] = set()
+    total_all, count_all = 0, 0
+    by_reg = _paid_by_register(sched, month)
+    for reg in REGISTER_ORDER if by_reg else ("NQ55",):
+        idx = by_reg.get(reg, [])
+        ws = wb.create_sheet(sheet_title(f"Chi trả {reg[:2]} {reg[2:]}", used))
+        n = len(PAYROLL_COLUMNS)
+        row = begin_document(ws, [c.width for c in PAYROLL_COLUMNS], unit,
+                             "Danh sách chi trả kinh phí hỗ trợ hằng tháng",
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+
+        def make_row(i):
+            return [None, p["name"].iat[i], p["birth"].iat[i],
+                    payroll_label(groups.get(p["group"].iat[i]), reg, groups),
+                    int(sched.benefit[k, i]), "", ""]
+
+        sections = _sections(sched, idx, make_row, subtotal=True)
+        total = int(sum(sched.benefit[k, i] for i in idx))
+        header = row
+        row = write_table(ws, row, PAYROLL_COLUMNS, sections, total_label=f"Tổng cộng ({len(idx)} người)")
+        for r in range(header + 2, row):  # room for a signature on every person's row
+            if isinstance(ws.cell(row=r, column=1).value, int):
+                dim = ws.row_dimensions[r]
+                dim.height = max(dim.height or 0, SIGNATURE_ROW_PT)
+        row = note(ws, row - 1, f"Số tiền bằng chữ: {amount_in_words(total)}.", n, italic=True) + 1
+        end_document(ws, row, unit, on, _signers_payroll(), n, table_header_rows=(header, header + 1),
+                     landscape=True)
+        total_all += total
+        count_all += len(idx)
+    return {"rows": count_all, "total": total_all}
+
+
+# ---------------------------------------------------------------- public-list
+
+PUBLIC_COLUMNS = [
+    ColumnSpec("STT", 5, "center"),
+    ColumnSpec("Họ và tên", 26, "text"),
+    ColumnSpec("Tháng, năm sinh", 11, "center"),
+    ColumnSpec("Số định danh cá nhân", 17, "center"),
+    ColumnSpec("Diện được hỗ trợ", 32, "text"),
+]
+
+
+def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+                      groups: Groups) -> dict:
+    """The list to post (domain.md §4 sensitive data): name, month/year of birth, ID masked but
+    the last 4 digits, residential group (the section), neutral group wording. No amount (it
+    would tell the group), no basis, no notes, no group headings."""
+    p = sched.people
+    terms = sensitive_terms(groups)
+    used: set[str] = set()
+    count = 0
+    by_reg = _paid_by_register(sched, month)
+    for reg in REGISTER_ORDER if by_reg else ("NQ55",):
+        idx = by_reg.get(reg, [])
+        ws = wb.create_sheet(sheet_title(f"Công khai {reg[:2]} {reg[2:]}", used))
+        n = len(PUBLIC_COLUMNS)
+        row = begin_document(ws, [c.width for c in PUBLIC_COLUMNS], unit,
+                             "Danh sách công khai đối tượng được hỗ trợ",
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+
+        def make_row(i):
+            where = f"«{p['sheet'].iat[i]}» dòng {p['row'].iat[i]}"
+            public_text(p["residential_group"].iat[i], terms, where)
+            return [None, public_text(p["name"].iat[i], terms, where), month_year(p["birth"].iat[i]),
+                    mask_id(p["id_key"].iat[i]), public_label(groups.get(p["group"].iat[i]), reg, groups)]
+
+        sections = _sections(sched, idx, make_row, subtotal=False)
+        for s in sections:
+            s.title = _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), s.title)
+        header = row
+        row = write_table(ws, row, PUBLIC_COLUMNS, sections, total_label=f"Tổng số: {len(idx)} người")
+        row = note(ws, row - 1, "Mọi ý kiến về danh sách xin gửi Ủy ban nhân dân trong thời hạn niêm yết.",
+                   n, italic=True) + 1
+        end_document(ws, row, unit, on, [("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")], n,
+                     table_header_rows=(header, header + 1), landscape=False)
+        count += len(idx)
+    return {"rows": count, "total": 0}

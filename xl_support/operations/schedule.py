@@ -1,0 +1,89 @@
+"""Every register row of a book and its month-by-month amounts, R11 applied per month — what
+summaries, exports and the city consolidation read.
+
+`book_schedule` is `compute.compute_book` over a range of months without the basis texts: the
+same engine calls (`people_arrays`, `eligibility` once, `month_results` for the months) and the same R11
+decision (`engine.schedule.apply_r11`, per month).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from xl_support.book.workbook import Book
+from xl_support.engine.rules import eligibility, month_results, months_between, people_arrays
+from xl_support.engine.schedule import BookSchedule, apply_r11
+
+AREA_NAMES = {1: "urban", 0: "rural", -1: None}
+
+
+def _text(value) -> str:
+    """A text cell value as clean text ('' for empty / NaN)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def _date(value) -> dt.date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def people_table(book: Book) -> tuple[pd.DataFrame, list]:
+    """All register rows as one frame (columns below) and the engine objects per register."""
+    s = book.settings
+    frames, engine = [], []
+    for reg in book.registers:
+        f = reg.frame
+        people = people_arrays(f, s.groups, s.default_area)
+        elig = eligibility(people, s.groups, s.params)
+        engine.append((reg, people, elig))
+        n = len(f)
+
+        def col(name, conv=_text):
+            return [conv(v) for v in f[name]] if name in f else [conv(None)] * n
+
+        frames.append(pd.DataFrame({
+            "sheet": [reg.sheet] * n, "row": f["row"].astype(int).tolist(), "register": [reg.kind] * n,
+            "name": col("name"), "birth": col("birth", _date), "sex": col("sex"),
+            "id_key": [k if isinstance(k, str) else None for k in (f["id_key"] if "id_key" in f else [None] * n)],
+            "residential_group": col("residential_group"), "group": col("group"),
+            "area": [AREA_NAMES[int(a)] for a in people.area], "school": col("school"),
+            "decision": col("decision", _date), "stop": col("stop", _date),
+            "status": elig.status.astype(int), "start": elig.start, "end": elig.end,
+            "end_reason": elig.end_reason.astype(int),
+        }))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
+                 "area", "school", "decision", "stop", "status", "start", "end", "end_reason"])
+    return table, engine
+
+
+def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
+    """Amounts of every row for each month first..last, with R11 across rows and registers per
+    month (the row kept per ID is the one with the highest benefit that month; the others get
+    no benefit and no insurance — as `compute_book`)."""
+    s = book.settings
+    table, engine = people_table(book)
+    months = months_between(first, last)
+    n = len(table)
+    benefit = np.zeros((len(months), n), dtype=np.int64)
+    insurance = np.zeros((len(months), n), dtype=bool)
+    suppressed = np.zeros((len(months), n), dtype=bool)
+    start = 0
+    for _, people, elig in engine:                 # all months of a register at once
+        if months:
+            res = month_results(people, elig, months, s.groups, s.params)
+            benefit[:, start:start + len(people)] = res.benefit
+            insurance[:, start:start + len(people)] = res.insurance
+        start += len(people)
+    apply_r11(table["id_key"].tolist(), benefit, insurance, suppressed)
+    return BookSchedule(months=months, people=table, benefit=benefit, insurance=insurance,
+                        suppressed=suppressed, params=s.params)

@@ -1,0 +1,539 @@
+"""`validate` (design.md "Command line", issue 5): every issue of a ward book at once, like
+pandera's lazy validation — one table of `CellIssue`s (sheet, row, column, field, code,
+severity, Vietnamese message), never a stop at the first failure.
+
+Checks are vectorised over a register (numpy masks); an issue object is built only for a
+flagged row. Writing (`validate(port)`) rebuilds the `Kiểm tra` sheet, highlights the offending
+cells and clears the previous run's highlights; no input cell and no other sheet changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
+from xl_support.engine.dedupe import kept_rows, same_name_birth
+from xl_support.book.ports import BookPort
+from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, column_letter
+from xl_support.engine.rules import (RULE_CODES, GroupArrays, add_months, eligibility, group_arrays, month_result,
+                    people_arrays, policy_window)
+from xl_support.book.sheets import Link, SheetSpec, quote_sheet
+from xl_support.book.text import header_key
+
+CHECK_SHEET = "Kiểm tra"
+SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
+FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}     # light red / light yellow
+TABLE_HEADERS = ["STT", "Sheet", "Ô", "Dòng", "Cột", "Mã lỗi", "Mức độ", "Nội dung"]
+TABLE_HEADER_ROW = 7
+REGISTER_NAMES = {NQ55: "NQ 55/2025/NQ-HĐND", NQ04: "NQ 04/2026/NQ-HĐND"}
+
+
+@dataclass
+class ValidationReport:
+    """All issues of a book, sorted by sheet order, row, column."""
+    issues: list[CellIssue]
+    rows: dict[str, int]                     # register sheet → rows checked
+    unit: str | None = None
+    month: dt.date | None = None
+    run_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+    @property
+    def errors(self) -> list[CellIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CellIssue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def codes(self) -> set[str]:
+        return {i.code for i in self.issues}
+
+    def summary_text(self) -> str:
+        n = sum(self.rows.values())
+        return (f"Đã kiểm tra {n} dòng trong {len(self.rows)} sổ: {len(self.errors)} lỗi, "
+                f"{len(self.warnings)} cảnh báo.")
+
+
+def _dmy(day) -> str:
+    return pd.Timestamp(day).strftime("%d/%m/%Y")
+
+
+class _Collector:
+    """Collects the issues of one register: `add(mask, field, code, severity, message)`."""
+
+    def __init__(self, reg: Register):
+        self.reg = reg
+        self.rows = reg.frame["row"].to_numpy()
+        self.issues: list[CellIssue] = []
+
+    def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
+            message: str | Callable[[int], str]) -> None:
+        col = self.reg.columns.get(field_name, 0)
+        for i in np.flatnonzero(mask):
+            text = message(int(i)) if callable(message) else message
+            self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), col, field_name, code, severity, text))
+
+
+def _present(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return ~pd.isna(frame[name].to_numpy())          # = frame[name].notna(), without a Series
+
+
+def _failed(reg: Register) -> dict[str, np.ndarray]:
+    """Per field: rows whose cell could not be read (already reported by the register reader)."""
+    rows = reg.frame["row"].to_numpy()
+    by_field: dict[str, list[int]] = defaultdict(list)
+    for issue in reg.issues:
+        by_field[issue.field].append(issue.row)
+    return defaultdict(lambda: np.zeros(len(rows), dtype=bool),
+                       {f: np.isin(rows, r) for f, r in by_field.items()})
+
+
+def engine_people(reg: Register, book: Book):
+    """`rules.people_arrays` of the register with the book's groups and default area."""
+    return people_arrays(reg.frame, book.settings.groups, book.settings.default_area)
+
+
+def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> list[CellIssue]:
+    """Row checks of one register (domain.md R1–R13, design.md register contract)."""
+    s = book.settings
+    frame = reg.frame
+    n = len(frame)
+    out = _Collector(reg)
+    if n == 0:
+        return []
+    people = people if people is not None else engine_people(reg, book)
+    g: GroupArrays = group_arrays(s.groups)
+    gi = people.group
+    known = gi < len(g.codes)
+    failed = _failed(reg)
+    has = {f: _present(frame, f) for f in ("name", "birth", "group", "id", "sex", "residential_group", "area",
+                                           "household_type", "allowance", "recognised", "mother_birth",
+                                           "decision", "stop")}
+    today64 = np.datetime64(today, "D")
+
+    # Required fields (design.md register contract); a cell that failed to parse is reported once.
+    required = [("name", "error", "Thiếu họ và tên"), ("birth", "error", "Thiếu ngày sinh"),
+                ("group", "error", "Thiếu mã đối tượng"),
+                ("id", "error", "Thiếu số định danh cá nhân (cần để áp dụng quy tắc hưởng một mức cao nhất)"),
+                ("sex", "warning", "Thiếu giới tính"), ("residential_group", "warning", "Thiếu tổ dân phố")]
+    if reg.kind == NQ04:
+        required.append(("household_type", "error", "Thiếu loại hộ (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)"))
+    for name, severity, message in required:
+        if name in reg.columns:
+            out.add(~has[name] & ~failed[name], name, "REQUIRED", severity, message)
+    if s.default_area is None and "area" in reg.columns:
+        needs_area = np.isin(g.rule[gi], [RULE_CODES["topup"], RULE_CODES["poverty_line"]])
+        out.add(~has["area"] & ~failed["area"] & needs_area, "area", "REQUIRED", "error",
+                "Thiếu khu vực (Thành thị / Nông thôn): cần để xác định chuẩn nghèo")
+
+    # Dates (years outside 1900–2100 are refused by the value parser): future, wrong order.
+    dates = {"birth": people.birth, "mother_birth": people.mother_birth, "recognised": people.recognised,
+             "decision": people.decision, "stop": people.stop}
+    for name in ("birth", "mother_birth", "recognised"):
+        days, label = dates[name], FIELD_BY_NAME[name].header
+        out.add(days > today64, name, "DATE_FUTURE", "error",
+                lambda i, d=days, lb=label: f"{lb}: ngày {_dmy(d[i])} ở tương lai (sau ngày {today:%d/%m/%Y})")
+    out.add(people.birth > people.decision, "birth", "BIRTH_AFTER_DECISION", "error",
+            lambda i: f"Ngày sinh {_dmy(people.birth[i])} sau ngày ký quyết định {_dmy(people.decision[i])}")
+    out.add(people.mother_birth >= people.birth, "mother_birth", "MOTHER_AFTER_CHILD", "error",
+            lambda i: f"Ngày sinh của mẹ {_dmy(people.mother_birth[i])} không trước ngày sinh của trẻ "
+                      f"{_dmy(people.birth[i])}")
+    out.add(people.stop < people.decision, "stop", "STOP_BEFORE_DECISION", "warning",
+            lambda i: f"Ngày thôi hưởng {_dmy(people.stop[i])} trước ngày ký quyết định "
+                      f"{_dmy(people.decision[i])}: không chi trả tháng nào")
+
+    # R1 / §3: age limit reached at the decision (16 for children).
+    max_age = g.max_age[gi]
+    limit_day = add_months(people.birth, max_age * 12)
+    too_old = known & (max_age > 0) & (people.decision >= limit_day)
+    out.add(too_old, "decision", "AGE_AT_DECISION", "error",
+            lambda i: f"Đã đủ {max_age[i]} tuổi vào ngày ký quyết định {_dmy(people.decision[i])} "
+                      f"(sinh ngày {_dmy(people.birth[i])}, đủ {max_age[i]} tuổi ngày {_dmy(limit_day[i])}): "
+                      f"không thuộc đối tượng (KH mục IV.2a)")
+
+    # R3: decision outside the 2026–2030 window.
+    w_start, w_end = policy_window(s.params)
+    decision_m = people.decision.astype("M8[M]")
+    out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
+            lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
+                      f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: chỉ chi trả từ tháng "
+                      f"{pd.Timestamp(w_start):%m/%Y}")
+    out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
+            lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
+                      f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: không chi trả")
+
+    # Personal ID: exactly 12 digits.
+    if "id" in reg.columns:
+        raw_ids = reg.raw["id"]
+        bad_id = _bad_ids(raw_ids)
+        out.add(bad_id, "id", "ID_FORMAT", "error",
+                lambda i: f"Số định danh cá nhân phải gồm đúng 12 chữ số: «{_id_text(raw_ids[i])}»")
+
+    # Group code: known, and of this register.
+    codes = frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None, dtype=object)
+    out.add(has["group"] & ~known & ~failed["group"], "group", "GROUP_UNKNOWN", "error",
+            lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
+                      f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
+    register_of = np.array([x.register for x in s.groups.groups] + [reg.kind], dtype=object)
+    wrong = known & (register_of[gi] != reg.kind)
+    out.add(wrong, "group", "GROUP_REGISTER", "error",
+            lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
+                      f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
+
+    # Group-specific fields (R4, R5, R7, R13).
+    allowance = people.allowance
+    out.add(known & (g.allowance[gi] == 1) & (allowance < 0) & ~failed["allowance"], "allowance",
+            "ALLOWANCE_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần trợ cấp xã hội đang hưởng (đồng/tháng) để tính mức bù chênh lệch")
+    out.add(known & (g.allowance[gi] == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
+            lambda i: f"Nhóm {codes[i]} không áp dụng cho người đang hưởng trợ cấp xã hội "
+                      f"({allowance[i]:,} đồng/tháng) (KH mục IV.2)".replace(",", "."))
+    rec_year = g.recognition_year[gi]
+    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970
+    out.add(known & (rec_year > 0) & ~has["recognised"] & ~failed["recognised"], "recognised",
+            "RECOGNITION_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần ngày công nhận thoát nghèo/cận nghèo (năm {rec_year[i]})")
+    out.add(known & (rec_year > 0) & has["recognised"] & (rec_years != rec_year), "recognised",
+            "RECOGNITION_YEAR", "error",
+            lambda i: f"Nhóm {codes[i]}: hộ phải được công nhận thoát nghèo, thoát cận nghèo trong năm "
+                      f"{rec_year[i]} (ngày ghi: {_dmy(people.recognised[i])}) (KH mục II.2)")
+    out.add(known & (g.mother_max_age[gi] > 0) & ~has["mother_birth"] & ~failed["mother_birth"], "mother_birth",
+            "MOTHER_BIRTH_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
+
+    # NQ 04: household type vs recognition date (36-month continuation, domain.md §3).
+    if reg.kind == NQ04 and "household_type" in frame:
+        htype = frame["household_type"].to_numpy(dtype=object)
+        escaped = np.array([isinstance(h, str) and h.startswith("Thoát") for h in htype], dtype=bool)
+        current = np.array([h in ("Nghèo", "Cận nghèo") for h in htype], dtype=bool)
+        out.add(escaped & ~has["recognised"] & ~failed["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
+                "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
+                                   f"(để tính 36 tháng tiếp tục hỗ trợ)")
+        out.add(current & has["recognised"], "recognised", "HOUSEHOLD_RECOGNITION", "warning",
+                lambda i: f"Hộ «{htype[i]}» nhưng có ngày công nhận thoát nghèo/cận nghèo: hỗ trợ sẽ dừng sau "
+                          f"36 tháng kể từ ngày này; kiểm tra lại loại hộ")
+
+    # §4: area contradicting the unit type (the row's area wins, so only a warning).
+    unit_type = s.unit.type if s.unit else s.unit_type
+    expected = {"Phường": "urban", "Xã": "rural"}.get(unit_type or "")
+    if expected and "area" in frame:
+        area = frame["area"].to_numpy(dtype=object)
+        out.add(has["area"] & (area != expected), "area", "AREA_UNIT", "warning",
+                f"Khu vực «{'Nông thôn' if expected == 'urban' else 'Thành thị'}» khác loại đơn vị "
+                f"«{unit_type}» (mặc định {'Thành thị' if expected == 'urban' else 'Nông thôn'}): kiểm tra lại")
+
+    # §3: groups whose amount / insurance the ward has not entered yet — once per group.
+    for pos in np.unique(gi[known]):
+        group = s.groups.groups[pos]
+        rows = np.flatnonzero(gi == pos)
+        first = np.zeros(n, dtype=bool)              # the group's first row
+        first[rows[:1]] = True
+        if group.amount_rule == "unconfirmed":
+            out.add(first, "group", "UNCONFIRMED", "warning",
+                    f"Nhóm {group.code} ({len(rows)} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
+                    f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
+        if group.insurance == "unconfirmed":
+            out.add(first, "group", "INSURANCE_UNCONFIRMED", "warning",
+                    f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
+                    f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
+    return out.issues
+
+
+_TWELVE_DIGITS = re.compile(r"\d{12}")
+
+
+def _bad_ids(values: list) -> np.ndarray:
+    """`_bad_id` of each cell: a text cell is bad unless, without spaces, it is empty or exactly
+    12 digits (`\\d`, as `re`); an empty cell (None, NaN, NaT) is not bad."""
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if v.__class__ is str:
+            text = v.replace(" ", "")
+            if text and not (len(text) == 12 and text.isascii() and text.isdigit()) \
+                    and not _TWELVE_DIGITS.fullmatch(text):
+                bad[i] = True
+        else:
+            missing = pd.isna(v)                  # as Series.notna: None, NaN, NaT, NA
+            if not (missing is True or missing is np.True_):
+                bad[i] = _bad_id(v)
+    return bad
+
+
+def _bad_id(value) -> bool:
+    """Not exactly 12 digits (spaces allowed in text; a number keeps its digits)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return not float(value).is_integer() or not (10 ** 9 <= value < 10 ** 12)
+    text = str(value).replace(" ", "")
+    return not (len(text) == 12 and text.isdigit())
+
+
+def _id_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
+                  benefit: dict | None = None) -> list[CellIssue]:
+    """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
+    normalised name + birth date where one row has no ID (a warning, never a merge).
+    `people` / `benefit`: the engine's People and the month's benefit per register id, when known."""
+    regs = [r for r in book.registers if len(r.frame)]
+    if not regs:
+        return []
+    s = book.settings
+    people = people or {}
+    benefit_of = benefit or {}
+    keys = [k if isinstance(k, str) else None for reg in regs for k in reg.frame["id_key"].tolist()]
+    reg_of = np.concatenate([np.full(len(reg.frame), i) for i, reg in enumerate(regs)])
+    rows = np.concatenate([reg.frame["row"].to_numpy() for reg in regs])
+    where = lambda i: (regs[reg_of[i]], int(rows[i]))  # noqa: E731
+    issues = []
+    dup = pd.Series(keys, dtype=object)
+    dup = (dup.duplicated(keep=False) & dup.notna()).to_numpy()
+    kept = np.arange(len(keys))
+    if dup.any():
+        benefit = []
+        for reg in regs:
+            if id(reg) in benefit_of:
+                benefit.append(benefit_of[id(reg)])
+                continue
+            p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
+            benefit.append(month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params).benefit)
+        subset = np.flatnonzero(dup)
+        kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset])]
+    for i in np.flatnonzero(dup & (kept != np.arange(len(keys)))):
+        reg, row = where(i)
+        kreg, krow = where(kept[i])
+        same = "cùng sheet" if kreg is reg else f"sheet «{kreg.sheet}»"
+        issues.append(CellIssue(
+            reg.sheet, row, reg.columns.get("id", 0), "id", "DUPLICATE_ID", "warning",
+            f"Số định danh {keys[i]} trùng với dòng {krow} ({same}); theo quy tắc hưởng một mức cao nhất "
+            f"(KH mục IV.1) chỉ chi trả dòng {krow} {'' if kreg is reg else f'sheet «{kreg.sheet}» '}"
+            f"(mức tháng {month:%m/%Y} cao hơn hoặc bằng), dòng này không được chi trả"))
+    names = [k for reg in regs for k in reg.frame["name_key"].tolist()] if all(
+        "name_key" in r.frame for r in regs) else []
+    if names:
+        births = [b for reg in regs for b in (reg.frame["birth"].tolist() if "birth" in reg.frame
+                                               else [None] * len(reg.frame))]
+        pairs = pd.DataFrame({"name": names, "birth": births})
+        cand = np.flatnonzero((pairs.duplicated(keep=False) & pairs.notna().all(axis=1)).to_numpy())
+        same = np.full(len(names), -1)
+        if len(cand):                    # dedupe.same_name_birth on the rows that can match only
+            sub = same_name_birth([names[i] for i in cand], [births[i] for i in cand], [keys[i] for i in cand])
+            same[cand[sub >= 0]] = cand[sub[sub >= 0]]
+        for i in np.flatnonzero(same >= 0):
+            reg, row = where(i)
+            oreg, orow = where(same[i])
+            issues.append(CellIssue(
+                reg.sheet, row, reg.columns.get("name", 0), "name", "SAME_NAME_BIRTH", "warning",
+                f"Trùng họ tên và ngày sinh với dòng {orow} sheet «{oreg.sheet}» (một trong hai dòng thiếu số "
+                f"định danh): kiểm tra có phải cùng một người không"))
+    return issues
+
+
+def _book_issues(book: Book) -> list[CellIssue]:
+    """Sheet-level checks: registers found, contract columns, the `Tham số` sheet."""
+    s = book.settings
+    issues: list[CellIssue] = []
+    if not book.registers:
+        issues.append(CellIssue("", 0, 0, "", "NO_REGISTER", "error",
+                                "Không tìm thấy sổ nào: cần một dòng tiêu đề có cả «Họ và tên» và «Mã đối tượng»"))
+    for reg in book.registers:
+        for f in reg.missing_columns():
+            issues.append(CellIssue(
+                reg.sheet, reg.header_row, 0, f.name, "MISSING_COLUMN", "error" if f.essential else "warning",
+                f"Thiếu cột «{f.header}» ở dòng tiêu đề {reg.header_row}"
+                + (": không tính được sổ này" if f.essential else "")))
+    if not s.found:
+        issues.append(CellIssue(SETTINGS_SHEET, 0, 0, "settings", "SETTINGS_MISSING", "warning",
+                                f"Không có sheet «{SETTINGS_SHEET}»: chưa xác định đơn vị và tháng báo cáo"))
+    else:
+        if not s.unit_name:
+            issues.append(CellIssue(SETTINGS_SHEET, 0, 0, "settings", "UNIT_MISSING", "warning",
+                                    "Chưa ghi «Đơn vị» tại sheet «Tham số» (tên theo danh sách 114 đơn vị)"))
+        if s.unit and s.unit_type and header_key(s.unit_type) != header_key(s.unit.type):
+            issues.append(CellIssue(SETTINGS_SHEET, 0, 0, "settings", "UNIT_TYPE", "warning",
+                                    f"«Loại đơn vị» là «{s.unit_type}» nhưng {s.unit.full_name} là {s.unit.type}"))
+        issues.extend(s.issues)
+    return issues
+
+
+def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None,
+                  people: list | None = None, benefit: list | None = None) -> ValidationReport:
+    """Every issue of the book (parse issues, settings, row checks, R11 across registers).
+
+    A caller that already ran the engine on the book (city consolidation) passes, per register
+    in `book.registers` order, `people` (`engine_people`) and `benefit` (`month_result(...).benefit`
+    of `book.month(month)`, before R11), so the engine is not run twice."""
+    today = today or dt.date.today()
+    month = book.month(month)
+    issues = _book_issues(book)
+    given = dict(zip(map(id, book.registers), people)) if people is not None else {}
+    people = {}
+    for reg in book.registers:
+        issues.extend(reg.issues)
+        if len(reg.frame):
+            people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
+            issues.extend(_register_issues(reg, book, today, people[id(reg)]))
+    issues.extend(_cross_issues(book, month, people,
+                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None))
+    order = {name: i for i, name in enumerate(book.sheet_names)}
+    issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
+    return ValidationReport(issues=issues, rows={r.sheet: len(r.frame) for r in book.registers},
+                            unit=book.settings.unit.full_name if book.settings.unit else book.settings.unit_name,
+                            month=month)
+
+
+# ---------------------------------------------------------------- the Kiểm tra sheet
+
+def check_sheet(report: ValidationReport) -> SheetSpec:
+    """The `Kiểm tra` sheet: title, run time, counts, then one row per issue with a link to its cell."""
+    spec = SheetSpec(CHECK_SHEET, widths={1: 6, 2: 18, 3: 8, 4: 7, 5: 6, 6: 24, 7: 10, 8: 95},
+                     print_title_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}", freeze=f"A{TABLE_HEADER_ROW + 1}")
+    per_sheet = "; ".join(f"{k}: {v}" for k, v in report.rows.items())
+    counts = (f"Kết quả: {len(report.errors)} lỗi, {len(report.warnings)} cảnh báo."
+              if report.issues else "Kết quả: không phát hiện lỗi hoặc cảnh báo nào.")
+    spec.put(1, 1, [["KẾT QUẢ KIỂM TRA DỮ LIỆU"]], bold=True, size=14)
+    spec.put(2, 1, [[f"Đơn vị: {report.unit or '(chưa ghi tại sheet Tham số)'}"],
+                    [f"Thời điểm kiểm tra: {report.run_at:%d/%m/%Y %H:%M}"],
+                    [f"Số dòng đã kiểm tra: {sum(report.rows.values())}" + (f" ({per_sheet})" if per_sheet else "")]])
+    spec.put(5, 1, [[counts]], bold=True)
+    spec.put(6, 1, [["Ô có lỗi được tô đỏ, ô có cảnh báo tô vàng; bấm vào địa chỉ ô (cột Ô) để đến ô đó. "
+                     "Sửa xong, bấm Kiểm tra lại."]])
+    spec.put(TABLE_HEADER_ROW, 1, [TABLE_HEADERS], bold=True, fill="D9D9D9", wrap=True)
+    body = []
+    for k, issue in enumerate(report.issues, start=1):
+        r = TABLE_HEADER_ROW + k
+        cell = issue.cell if issue.row and issue.column else ""
+        body.append([k, issue.sheet or None, cell or None, issue.row or None,
+                     column_letter(issue.column) if issue.column else None, issue.code,
+                     SEVERITY_LABELS[issue.severity], issue.message])
+        if cell and issue.sheet:
+            spec.links.append(Link(r, 3, f"{quote_sheet(issue.sheet)}!{cell}", cell))
+    if body:
+        spec.put(TABLE_HEADER_ROW + 1, 1, body)
+        spec.style(TABLE_HEADER_ROW + 1, 8, len(body), 1, wrap=True)
+    spec.fit_rows()
+    return spec
+
+
+def previous_marks(grid: list[list] | None) -> dict[str, set[tuple[int, int]]]:
+    """Cells highlighted by the previous run, read back from its `Kiểm tra` table (Sheet, Dòng,
+    Cột): the remote engine cannot read fills, so the table is the memory."""
+    out: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    if not grid:
+        return out
+    header = None
+    for r, row in enumerate(grid[:30]):
+        keys = [header_key(v) if isinstance(v, str) else None for v in row]
+        if "sheet" in keys and "dong" in keys and "cot" in keys:
+            header = r, keys.index("sheet"), keys.index("dong"), keys.index("cot")
+            break
+    if header is None:
+        return out
+    r0, cs, cr, cc = header
+    for row in grid[r0 + 1:]:
+        if max(cs, cr, cc) >= len(row):
+            continue
+        sheet, line, col = row[cs], row[cr], row[cc]
+        if not isinstance(sheet, str) or not isinstance(col, str) or not col.isalpha():
+            continue
+        try:
+            line = int(line)
+        except (TypeError, ValueError):
+            continue
+        out[sheet].add((line, _column_number(col)))
+    return out
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def validate(port: BookPort, *, today: dt.date | None = None, write: bool = True) -> ValidationReport:
+    """The `validate` operation over a port (CLI and the *Kiểm tra* button): read, check every
+    rule, highlight cells (clearing the previous run's marks), rebuild `Kiểm tra`."""
+    port.progress("Đang đọc sổ…")
+    names = port.sheet_names()
+    grids = {name: port.read_grid(name) for name in names}
+    old = previous_marks(grids.pop(CHECK_SHEET, None))
+    book = load_book(grids, source=port.name)
+    port.progress(f"Đang kiểm tra {sum(len(r.frame) for r in book.registers)} dòng…")
+    report = validate_book(book, today=today)
+    if not write:
+        return report
+    port.progress("Đang tô màu các ô có lỗi…")
+    marks: dict[str, dict[tuple[int, int], str]] = defaultdict(dict)
+    for issue in report.issues:
+        if issue.row and issue.column and issue.sheet in grids:
+            cell = (issue.row, issue.column)
+            if marks[issue.sheet].get(cell) != "error":
+                marks[issue.sheet][cell] = issue.severity
+    for sheet, cells in old.items():
+        stale = sorted(cells - set(marks.get(sheet, {})))
+        if sheet in grids and stale:
+            port.mark_cells(sheet, stale, None)
+    for sheet, cells in marks.items():
+        for severity in ("error", "warning"):
+            chosen = sorted(c for c, sev in cells.items() if sev == severity)
+            if chosen:
+                port.mark_cells(sheet, chosen, FILLS[severity])
+    port.progress("Đang ghi sheet Kiểm tra…")
+    port.replace_sheet(check_sheet(report))
+    port.progress(report.summary_text())
+    return report
+
+
+def issue_line(issue: CellIssue) -> str:
+    where = f"{issue.sheet}!{issue.cell}" if issue.sheet and issue.cell else (issue.sheet or "-")
+    return f"{SEVERITY_LABELS[issue.severity]:<9} {where:<24} {issue.code:<22} {issue.message}"
+
+
+def run_cli(args) -> int:
+    """`validate BOOK [-o OUT]`: print every issue; write OUT (Kiểm tra sheet + marks) when given.
+    Exit status 0 when no errors (warnings alone → 0), 1 otherwise."""
+    from xl_support.book.fileio import check_output_path
+    from xl_support.book.ports import OpenpyxlPort
+    if args.out:
+        out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
+        port = OpenpyxlPort(args.book)
+        report = validate(port)
+        port.save(out)
+    else:
+        from xl_support.book.workbook import read_grids
+        from xl_support.book.fileio import UserFacingError
+        print("Đang đọc sổ…", file=sys.stderr)
+        try:
+            grids = read_grids(args.book)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is reported to the user
+            raise UserFacingError(f"Không đọc được tệp «{args.book}»: {e}") from None
+        grids.pop(CHECK_SHEET, None)
+        report = validate_book(load_book(grids, source=args.book))
+        out = None
+    for issue in report.issues:
+        print(issue_line(issue))
+    print(f"Đã ghi {out}" if out else report.summary_text(), file=sys.stderr)
+    return 0 if report.ok else 1
