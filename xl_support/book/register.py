@@ -152,9 +152,9 @@ _DATE, _DATETIME = dt.date, dt.datetime
 
 def _parse_dates(cells: list, out: list, failed: list) -> None:
     """Date cells: typed dates of years 1900–2100 are taken as they are, the rest go through
-    `values.parse_date` (same result, without a call per cell)."""
+    `values.parse_date` (same result, without a call per cell); "" is an empty cell."""
     for i, v in enumerate(cells):
-        if v is None:
+        if v is None or v == "":
             continue
         t = v.__class__
         if (t is _DATE or t is _DATETIME) and 1900 <= v.year <= 2100:

@@ -263,6 +263,8 @@ def _bad_ids(values: list) -> np.ndarray:
         if v is None:
             continue
         if v.__class__ is str:
+            if len(v) == 12 and v.isascii() and v.isdigit():      # the usual cell: nothing to strip
+                continue
             text = v.replace(" ", "")
             if text and not (len(text) == 12 and text.isascii() and text.isdigit()) \
                     and not _TWELVE_DIGITS.fullmatch(text):
