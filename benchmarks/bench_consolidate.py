@@ -131,7 +131,7 @@ def stages(files: list[str], month: dt.date) -> None:
         t0 = time.perf_counter()
         check_workbook(f)
         t1 = time.perf_counter()
-        grids = read_grids(f)
+        grids = read_grids(f, empty_as_none=False)
         t2 = time.perf_counter()
         book = load_book(grids)
         t3 = time.perf_counter()
