@@ -58,17 +58,20 @@ def alternate(sides: dict, repeat: int) -> dict[str, list[float]]:
     return times
 
 
-def peak_rss_mb(side: str, jobs: int, files: list[str], month: dt.date) -> float:
-    """Peak resident memory (MB) of one run of `side` in a fresh process, workers included."""
+def peak_rss_mb(side: str, jobs: int, files: list[str], month: dt.date) -> tuple[float, float]:
+    """Resident memory (MB) of a fresh process after its imports, and its peak over one run of
+    `side` (workers included: the largest of the process and its children)."""
     import json
     import subprocess
     code = (f"import sys, json, resource; sys.path[:0] = {[str(ROOT), str(ROOT / 'benchmarks')]!r}\n"
             "import bench_consolidate as b, datetime as dt\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             f"b.one_side({side!r}, {jobs}, json.loads({json.dumps(json.dumps(files))}), dt.date({month.year}, {month.month}, 1))\n"
-            "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "print(before, max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1]) / 1024
+    before, peak = (int(x) / 1024 for x in out.stdout.split()[-2:])
+    return before, peak
 
 
 def one_side(side: str, jobs: int, files: list[str], month: dt.date) -> None:
@@ -196,8 +199,9 @@ def main() -> None:
     print(f"  trong đó bảng thành phố (city): min {min(city_t):.3f} s")
     for jobs in (1, 2):
         mem = {side: peak_rss_mb(side, jobs, files, month) for side in ("calamine", "consolidate")}
-        print(f"bộ nhớ đỉnh, {jobs} tiến trình (tiến trình chính hoặc tiến trình con lớn nhất): calamine "
-              f"{mem['calamine']:.0f} MB, tổng hợp {mem['consolidate']:.0f} MB")
+        print(f"bộ nhớ đỉnh, {jobs} tiến trình (tiến trình chính hoặc tiến trình con lớn nhất; sau import → đỉnh): "
+              f"calamine {mem['calamine'][0]:.0f} → {mem['calamine'][1]:.0f} MB, tổng hợp "
+              f"{mem['consolidate'][0]:.0f} → {mem['consolidate'][1]:.0f} MB")
     stages(files, month)
     print(f"tiền hỗ trợ tháng {month:%m/%Y}: {last.total('benefit'):,} đồng; {sum(u.rows for u in last.units):,} dòng")
     sys.exit(0 if ok else 1)
