@@ -1,18 +1,21 @@
-"""Benchmark (design.md "Performance"): city consolidation of 114 ward workbooks × 1,000 rows,
-beside the time python-calamine alone takes to read every sheet's values of the same files,
-in the same run. Target: consolidation ≤ 1.5 × calamine reading.
+"""Benchmark (design.md "Performance", issue 18 item 4): city consolidation of 114 ward workbooks ×
+1,000 rows against python-calamine reading every sheet's values of the same files, in the same
+run, with the SAME number of processes on both sides (1 vs 1 and 2 vs 2). Target: ≤ 1.5 ×.
 
     .venv/bin/python benchmarks/bench_consolidate.py [--rows 1000] [--count 114] [--repeat 3]
 
-Prints: calamine sequential and on 2 processes, consolidation (without writing the city
-workbook) with 1 and 2 processes, writing the city workbook, the city tables step alone, and
-the ratio of the default (`--jobs 0`) consolidation *plus writing the city workbook* to calamine
-reading (sequential — the plain read a user would do); then the time per file of each stage.
+Honest by construction (issue 18 item 6): the two sides alternate run by run (calamine,
+consolidation, calamine, …) so a busy machine slows both alike; every run's consolidation is
+checked (no file rejected, every register row consolidated, the same totals on 1 and 2
+processes); min and median of `--repeat` runs are printed; peak memory (RSS) of each side is
+measured in a fresh process (its own and its workers'). Consolidation here excludes writing the
+city workbook, which is printed on its own line.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import sys
 import tempfile
 import time
@@ -25,8 +28,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_wards import make_wards  # noqa: E402
 
-from xl_support.operations.consolidate import (city, consolidate, default_jobs, run_files, window_months,  # noqa: E402
-                                    write_city_workbook)
+from xl_support.operations.consolidate import (city, consolidate, run_files, window_months,  # noqa: E402
+                                               write_city_workbook)
 
 
 def calamine_read(path: str) -> int:
@@ -40,13 +43,74 @@ def calamine_read(path: str) -> int:
     return cells
 
 
-def best(fn, repeat: int) -> float:
-    times = []
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def alternate(sides: dict, repeat: int) -> dict[str, list[float]]:
+    """Run the sides in turn, `repeat` rounds (A, B, A, B …): seconds per side."""
+    times = {k: [] for k in sides}
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        for k, fn in sides.items():
+            times[k].append(timed(fn))
+    return times
+
+
+def peak_rss_mb(side: str, jobs: int, files: list[str], month: dt.date) -> tuple[float, float]:
+    """Resident memory (MB) of a fresh process after its imports, and its peak over one run of
+    `side` (workers included: the largest of the process and its children)."""
+    import json
+    import subprocess
+    code = (f"import sys, json, resource; sys.path[:0] = {[str(ROOT), str(ROOT / 'benchmarks')]!r}\n"
+            "import bench_consolidate as b, datetime as dt\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            f"b.one_side({side!r}, {jobs}, json.loads({json.dumps(json.dumps(files))}), dt.date({month.year}, {month.month}, 1))\n"
+            "print(before, max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, peak = (int(x) / 1024 for x in out.stdout.split()[-2:])
+    return before, peak
+
+
+def one_side(side: str, jobs: int, files: list[str], month: dt.date) -> None:
+    if side == "calamine":
+        read(files, jobs)
+    else:
+        consolidate(files, month, None, jobs=jobs, progress=False)
+
+
+def read(files: list[str], jobs: int) -> int:
+    """calamine over every file on `jobs` processes (the same pool set-up as `run_files`)."""
+    if jobs <= 1:
+        return sum(calamine_read(f) for f in files)
+    with ProcessPoolExecutor(jobs) as pool:
+        return sum(pool.map(calamine_read, files))
+
+
+def register_rows(path: str) -> int:
+    """Rows under a register header with a name, read with calamine alone (the check's reference)."""
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(path)
+    n = 0
+    for name in wb.sheet_names:
+        rows = wb.get_sheet_by_name(name).to_python()
+        header = next((i for i, r in enumerate(rows[:30]) if "Họ và tên" in r and "Mã đối tượng" in r), None)
+        if header is not None:
+            col = rows[header].index("Họ và tên")
+            n += sum(1 for r in rows[header + 1:] if col < len(r) and str(r[col]).strip())
+    return n
+
+
+def check(result, files: list[str], expected_rows: int) -> tuple:
+    """No file rejected or superseded, every register row consolidated; the figures compared."""
+    bad = [(f.path.name, f.status, f.reason) for f in result.files if f.status != "ok"]
+    assert not bad, f"tệp không được tổng hợp: {bad[:3]}"
+    rows = sum(u.rows for u in result.units if u.received)
+    assert rows == expected_rows, f"{rows} dòng được tổng hợp, calamine thấy {expected_rows}"
+    return (result.total("benefit"), result.total("insured"), rows, len(result.duplicates),
+            tuple(sorted((y, sum(u.years.get(y, 0) for u in result.units)) for y in result.years)))
 
 
 def stages(files: list[str], month: dt.date) -> None:
@@ -70,7 +134,7 @@ def stages(files: list[str], month: dt.date) -> None:
         t0 = time.perf_counter()
         check_workbook(f)
         t1 = time.perf_counter()
-        grids = read_grids(f)
+        grids = read_grids(f, empty_as_none=False)
         t2 = time.perf_counter()
         book = load_book(grids)
         t3 = time.perf_counter()
@@ -103,41 +167,44 @@ def main() -> None:
     print(f"{len(files)} tệp × {a.rows} dòng trong {a.folder} (chuẩn bị {time.perf_counter() - t:.1f} s)")
     month = dt.date(2026, 11, 1)
 
-    def read_seq():
-        for f in files:
-            calamine_read(f)
-
-    def read_par():
-        with ProcessPoolExecutor(2) as pool:
-            list(pool.map(calamine_read, files, chunksize=4))
-
-    results = {}
-    results["calamine, 1 tiến trình"] = best(read_seq, a.repeat)
-    results["calamine, 2 tiến trình"] = best(read_par, a.repeat)
-    holder = {}
-
-    def run(jobs):
-        def go():
-            holder[jobs] = consolidate(files, month, None, jobs=jobs, progress=False)
-        return go
-
-    results["tổng hợp, 1 tiến trình"] = best(run(1), a.repeat)
-    results["tổng hợp, 2 tiến trình"] = best(run(2), a.repeat)
+    expected_rows = sum(register_rows(f) for f in files)
+    results, figures = {}, {}
+    for jobs in (1, 2):
+        holder = []
+        times = alternate({"calamine": lambda j=jobs: read(files, j),
+                           "consolidate": lambda j=jobs: holder.append(consolidate(files, month, None, jobs=j,
+                                                                                   progress=False))}, a.repeat)
+        figures[jobs] = {check(r, files, expected_rows) for r in holder}
+        assert len(figures[jobs]) == 1, "kết quả khác nhau giữa các lần chạy"
+        results[jobs] = times
+        last = holder[-1]
+    assert figures[1] == figures[2], "1 và 2 tiến trình cho kết quả khác nhau"
+    print(f"kiểm tra: {len(files)} tệp, không tệp nào bị loại; {expected_rows:,} dòng sổ được tổng hợp (= số dòng "
+          f"calamine đọc được); kết quả giống nhau ở 1 và 2 tiến trình và ở mọi lần chạy")
+    ok = True
+    for jobs, times in results.items():
+        base_min, base_med = min(times["calamine"]), statistics.median(times["calamine"])
+        cons_min, cons_med = min(times["consolidate"]), statistics.median(times["consolidate"])
+        ratio_min, ratio_med = cons_min / base_min, cons_med / base_med
+        ok &= ratio_med <= 1.5
+        print(f"{jobs} tiến trình mỗi bên, {a.repeat} lần xen kẽ: calamine đọc min {base_min:.2f} s / trung vị "
+              f"{base_med:.2f} s; tổng hợp min {cons_min:.2f} s / trung vị {cons_med:.2f} s → "
+              f"{ratio_min:.2f} × (min) / {ratio_med:.2f} × (trung vị), mục tiêu ≤ 1,5 × "
+              f"{'ĐẠT' if ratio_med <= 1.5 else 'CHƯA ĐẠT'}")
     out = Path(tempfile.gettempdir()) / "hp_city_bench.xlsx"
-    results["ghi sổ thành phố"] = best(lambda: write_city_workbook(holder[2], out), a.repeat)
-    file_results = run_files([Path(f) for f in files], window_months(), month, 2, progress=False)
-    results["  trong đó: bảng thành phố (city)"] = best(lambda: city(file_results, month), a.repeat)
-    base = results["calamine, 1 tiến trình"]
-    for k, v in results.items():
-        print(f"{k:28s} {v:6.2f} s   ({v / base:4.2f} × calamine 1 tiến trình)")
-    jobs = default_jobs(len(files))
-    chosen = results[f"tổng hợp, {jobs} tiến trình"] + results["ghi sổ thành phố"]
-    print(f"--jobs 0 chọn {jobs} tiến trình; tổng hợp (kiểm tra tệp, đọc, tính 60 tháng, kiểm tra dữ liệu, "
-          f"bảng thành phố) + ghi sổ thành phố: {chosen:.2f} s = {chosen / base:.2f} × calamine đọc tuần tự "
-          f"(mục tiêu ≤ 1,5 ×); so với calamine 2 tiến trình: {chosen / results['calamine, 2 tiến trình']:.2f} ×")
+    write = [timed(lambda: write_city_workbook(last, out)) for _ in range(a.repeat)]
+    print(f"ghi sổ thành phố (riêng): min {min(write):.2f} s / trung vị {statistics.median(write):.2f} s")
+    file_results = run_files([Path(f) for f in files], window_months(), month, 1, progress=False)
+    city_t = [timed(lambda: city(file_results, month)) for _ in range(a.repeat)]
+    print(f"  trong đó bảng thành phố (city): min {min(city_t):.3f} s")
+    for jobs in (1, 2):
+        mem = {side: peak_rss_mb(side, jobs, files, month) for side in ("calamine", "consolidate")}
+        print(f"bộ nhớ đỉnh, {jobs} tiến trình (tiến trình chính hoặc tiến trình con lớn nhất; sau import → đỉnh): "
+              f"calamine {mem['calamine'][0]:.0f} → {mem['calamine'][1]:.0f} MB, tổng hợp "
+              f"{mem['consolidate'][0]:.0f} → {mem['consolidate'][1]:.0f} MB")
     stages(files, month)
-    r = holder[2]
-    print(f"tiền hỗ trợ tháng {month:%m/%Y}: {r.total('benefit'):,} đồng; {sum(u.rows for u in r.units):,} dòng")
+    print(f"tiền hỗ trợ tháng {month:%m/%Y}: {last.total('benefit'):,} đồng; {sum(u.rows for u in last.units):,} dòng")
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@
 
 Prints the median of `--repeat` runs of:
 - our engine, one month, numeric columns (`assess_frame(..., with_basis=False)` =
-  people_arrays + eligibility + month_result), with the three steps also timed apart;
+  people_arrays + eligibility + month_result), with the three steps also timed apart. The engine
+  starts from the columns as a register read gives them (`datetime.date` objects, text codes), so
+  it pays its own date conversion; OpenFisca gets datetime64 arrays (favouring OpenFisca). The
+  engine and OpenFisca runs alternate (engine, OpenFisca, engine, …; issue 18 item 6) and both
+  print min and median;
 - `basis.basis_texts` alone for the same rows;
 - `rules.schedule` over 60 months (2026-01 … 2030-12) for 10,000 rows;
 - a plain Python row loop implementing the same rules (reference);
@@ -21,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +45,17 @@ BENCH_PYTHON = HERE.parent / ".venv-bench" / "bin" / "python"
 CHECK_MONTHS = ["2026-01", "2026-06", "2026-12", "2027-01", "2027-08", "2028-12", "2030-12"]
 BASIS_TARGET_S = 0.5
 SCHEDULE_TARGET_S = 0.5
+
+
+def as_read(frame):
+    """The frame with its date columns as `read_register` gives them: `datetime.date` or None."""
+    import pandas as pd
+    out = frame.copy()
+    for k in rules.DATE_COLUMNS:
+        if k in out:
+            days = out[k].to_numpy().astype("M8[D]")
+            out[k] = pd.Series([None if np.isnat(d) else d.item() for d in days], dtype=object, index=out.index)
+    return out
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:
@@ -155,13 +171,14 @@ def rows_npz(frame, path: Path) -> None:
     np.savez(path, **arrays)
 
 
-def run_openfisca(frame, month: str, repeat: int) -> tuple[dict, dict]:
+def run_openfisca(frame, month: str, repeat: int, results: bool = True) -> tuple[dict, dict]:
     """Timings (JSON of openfisca_nq55.py) and result arrays, in-process or via .venv-bench."""
     with tempfile.TemporaryDirectory() as tmp:
         rows, out = Path(tmp) / "rows.npz", Path(tmp) / "of.npz"
         rows_npz(frame, rows)
-        argv = ["--rows", str(rows), "--month", month, "--repeat", str(repeat), "--out", str(out),
-                "--check-months", ",".join(CHECK_MONTHS)]
+        argv = ["--rows", str(rows), "--month", month, "--repeat", str(repeat)]
+        if results:
+            argv += ["--out", str(out), "--check-months", ",".join(CHECK_MONTHS)]
         try:
             sys.path.insert(0, str(HERE))
             import openfisca_nq55  # noqa: F401  (only where openfisca-core is installed)
@@ -183,9 +200,11 @@ def run_openfisca(frame, month: str, repeat: int) -> tuple[dict, dict]:
                 sys.path.pop(0)
         timings = json.loads(text.strip().splitlines()[-1])
         timings["mode"] = mode
-        with np.load(out) as z:
-            results = {k: z[k] for k in z.files}
-    return timings, results
+        found = {}
+        if results:
+            with np.load(out) as z:
+                found = {k: z[k] for k in z.files}
+    return timings, found
 
 
 def compare(frame, of_results: dict, months: list[str]) -> list[tuple[str, int, int, int, list[int]]]:
@@ -217,9 +236,17 @@ def main(argv=None) -> int:
     print(f"rows {a.rows:,}, month {a.month}, median of {a.repeat} runs (after one warm-up), "
           f"numpy {np.__version__}, python {sys.version.split()[0]}")
 
-    t_engine, ours = timed(lambda: assess.assess_frame(frame, month, groups=GROUPS, params=PARAMS,
-                                                      with_basis=False), a.repeat)
-    t_people, people = timed(lambda: rules.people_arrays(frame, GROUPS), a.repeat)
+    read = as_read(frame)
+    engine_runs, of_runs = [], []
+    of_t, of_res = run_openfisca(frame, a.month, 1)            # warm-up of both sides, and the results
+    ours = assess.assess_frame(read, month, groups=GROUPS, params=PARAMS, with_basis=False)
+    for _ in range(a.repeat):                                  # alternate: engine, OpenFisca, engine, …
+        t0 = time.perf_counter()
+        ours = assess.assess_frame(read, month, groups=GROUPS, params=PARAMS, with_basis=False)
+        engine_runs.append(time.perf_counter() - t0)
+        of_runs.extend(run_openfisca(frame, a.month, 1, results=False)[0]["build_compute_runs"])
+    t_engine = statistics.median(engine_runs)
+    t_people, people = timed(lambda: rules.people_arrays(read, GROUPS), a.repeat)
     t_elig, elig = timed(lambda: rules.eligibility(people, GROUPS, PARAMS), a.repeat)
     t_month, res = timed(lambda: rules.month_result(people, elig, month, GROUPS, PARAMS), a.repeat)
     t_basis, texts = timed(lambda: basis.basis_texts(people, elig, res, GROUPS, PARAMS), a.repeat)
@@ -228,7 +255,6 @@ def main(argv=None) -> int:
                                                   groups=GROUPS, params=PARAMS), a.repeat)
     records = frame_records(frame)
     t_loop, loop = timed(lambda: loop_benefit(records, month), a.repeat)
-    of_t, of_res = run_openfisca(frame, a.month, a.repeat)
     edges = edge_frame(a.schedule_rows, a.seed)
     edge_t, edge_res = run_openfisca(edges, a.month, 1)
 
@@ -238,7 +264,7 @@ def main(argv=None) -> int:
     edge_loop = sum(int(np.count_nonzero(np.array(loop_benefit(frame_records(edges), first_of(m)), dtype=np.int64)
                                          != assess.assess_frame(edges, first_of(m), with_basis=False)["benefit"]
                                          .to_numpy())) for m in edge_t["months"])
-    of_total = of_t["build_compute_s"]
+    of_total = statistics.median(of_runs)
 
     rows = [
         ("engine, 1 month, numeric (assess_frame)", t_engine, of_total, "≤ OpenFisca same run"),
@@ -262,7 +288,10 @@ def main(argv=None) -> int:
             verdict = "yes" if secs <= limit else "NO"
             ok &= secs <= limit
         print(f"{name:<62}{secs:>10.4f}  {target:<22}{verdict:>4}")
-    print(f"\nsizes: {len(texts):,} basis texts; schedule {sched.benefit.shape}; "
+    print(f"\nalternated runs: engine min {min(engine_runs):.4f} / median {t_engine:.4f} s; OpenFisca build + "
+          f"compute min {min(of_runs):.4f} / median {of_total:.4f} s; peak memory "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"sizes: {len(texts):,} basis texts; schedule {sched.benefit.shape}; "
           f"engine/OpenFisca = {t_engine / of_total:.2f}; row loop/engine = {t_loop / t_engine:.1f}")
     print(f"row loop vs engine, {a.month}: {loop_diff} benefit mismatches")
     print("OpenFisca vs engine (mismatching rows: benefit, topup, insurance):")

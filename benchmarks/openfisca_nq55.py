@@ -403,7 +403,7 @@ def main(argv=None) -> int:
         "rows": int(len(rows["group"])), "month": a.month, "system_build_s": t_system,
         "encode_s": statistics.median(t_encode), "build_s": statistics.median(t_build),
         "compute_s": statistics.median(t_compute), "build_compute_s": statistics.median(totals),
-        "months": months,
+        "build_compute_runs": totals, "months": months,
     }))
     return 0
 

@@ -27,7 +27,7 @@ import xlwings as xw
 from xl_support.book import excel_args as A
 from xl_support.book import values as V
 from xl_support.engine.basis import basis_texts
-from xl_support.engine.messages import cell_message
+from xl_support.engine.messages import cell_marker
 from xl_support.engine.parameters import ParameterError
 from xl_support.engine.rules import Status, eligibility, month_end, month_result, people_arrays
 
@@ -165,7 +165,7 @@ def _register_column(output: str, values: tuple, thang, tham_so) -> list[list]:
     settings = A.settings_from_range(tham_so)
     prepared = _prepare(values, thang, settings)
     n, month_codes, month_values = prepared.n, prepared.month_codes, prepared.month_values
-    frame, people, elig, blank, bad = prepared.frame, prepared.people, prepared.elig, prepared.blank, prepared.bad
+    people, elig, blank, bad = prepared.people, prepared.elig, prepared.blank, prepared.bad
     groups, params = settings.groups, settings.params
     out = np.full(n, "", dtype=object)
     for k, month in enumerate(month_values):
@@ -181,7 +181,7 @@ def _register_column(output: str, values: tuple, thang, tham_so) -> list[list]:
         else:
             out[rows] = _output_values(output, elig, res)[rows]
     if output != "basis":
-        _messages(out, ~blank & ~np.isin(elig.status, PAID_STATUSES), elig.status, frame["group"], bad)
+        _markers(out, ~blank & ~np.isin(elig.status, PAID_STATUSES), elig.status)
     return out.reshape(-1, 1).tolist()
 
 
@@ -200,19 +200,10 @@ def _output_values(output: str, elig, res) -> np.ndarray:
     raise ValueError(output)
 
 
-def _messages(out: np.ndarray, rows: np.ndarray, status: np.ndarray, codes, bad: list) -> None:
-    """Rows that cannot be computed: the cell's own message (a bad argument) or the status's."""
-    cache: dict = {}
-    codes = codes.tolist()
+def _markers(out: np.ndarray, rows: np.ndarray, status: np.ndarray) -> None:
+    """Rows that cannot be computed: a short marker (`Lỗi` / `—`); HP_BASIS says why (issue 13)."""
     for i in np.flatnonzero(rows).tolist():
-        s = int(status[i])
-        if s == Status.BAD_CELL and bad[i]:
-            out[i] = bad[i]
-            continue
-        key = (s, codes[i])
-        if key not in cache:
-            cache[key] = cell_message(s, codes[i])
-        out[i] = cache[key]
+        out[i] = cell_marker(int(status[i]))
 
 
 def _register(output: str, arguments: dict) -> list[list]:
@@ -225,9 +216,10 @@ _REGISTER_DOC = """
     repeat). `thang` defaults to `Tháng báo cáo` of `tham_so`, else the current month;
     `tham_so` carries the ward's parameter overrides, unit type (default area) and the amounts
     of unconfirmed NQ 04 groups. Blank rows (no code, no birth date) → "". A row that cannot
-    be computed shows why in every column (`Lỗi: ngày sinh không hợp lệ (cần dd/mm/yyyy)`,
-    `Chưa có mức: …` for an unconfirmed NQ 04 group); a row without a decision date is
-    pending: 0 / `Không`, as `compute` writes it (HP_BASIS says why).
+    be computed shows a short marker in the value columns, as `compute` writes it: `Lỗi` for a
+    data error, `—` when it cannot be computed yet (an unconfirmed NQ 04 group); HP_BASIS gives
+    the reason (`Lỗi: ngày sinh không hợp lệ (cần dd/mm/yyyy)`, `Chưa có mức: …`). A row without
+    a decision date is pending: 0 / `Không` (HP_BASIS says why).
     Rule R11 (one benefit per person, the highest) is NOT applied: a function sees only its
     own row; the `compute` command / *Tính lại* button and validation apply it.
 """
@@ -243,7 +235,7 @@ def HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, 
                ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
     """Mức hỗ trợ hằng tháng (đồng/tháng) theo NQ 55/2025 hoặc NQ 04/2026 cho tháng tính.
 
-    Column `Mức hỗ trợ (đồng/tháng)`: whole VND (0 outside the months paid), or a message.
+    Column `Mức hỗ trợ (đồng/tháng)`: whole VND (0 outside the months paid), or `Lỗi` / `—`.
     """
     return _register("benefit", locals())
 

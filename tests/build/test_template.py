@@ -198,6 +198,27 @@ def test_drop_down_lists(wb):
     assert len(units) == 114 and "Phường Đồ Sơn" in units and "Đặc khu Bạch Long Vĩ" in units
 
 
+def test_data_validation_texts_fit_excel_limits(wb):
+    """Excel refuses a file whose validation title is over 32 characters (prompt/error: 255)."""
+    seen = 0
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            seen += 1
+            assert len(dv.errorTitle or "") <= 32 and len(dv.promptTitle or "") <= 32, (ws.title, dv.errorTitle)
+            assert len(dv.error or "") <= 255 and len(dv.prompt or "") <= 255
+    assert seen >= 10
+
+
+def test_print_setup_covers_the_rows_a_ward_types(wb):
+    """No print area that would stop at the header (registers) or at the shipped rows (`Tham số`):
+    the used range is printed, with the header rows repeated on every page (issue 13)."""
+    for reg in L.REGISTERS:
+        ws = wb[reg.title]
+        assert not ws.print_area and ws.print_title_rows == f"${L.HEADER_ROW}:${L.HEADER_ROW}"
+    ws = wb[SETTINGS_SHEET]
+    assert not ws.print_area and ws.print_title_rows == "$4:$4"
+
+
 def test_settings_sheet_reads_back_the_shipped_parameters(wb):
     ws = wb[SETTINGS_SHEET]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
@@ -442,3 +463,11 @@ def test_libreoffice_renders_every_visible_sheet(built, tmp_path):
     # Hidden sheets (xlwings.conf, Danh mục) are not printed.
     assert "ADD_WORKBOOK_TO_PYTHONPATH" not in text and "CN-BTXH – " not in text
     assert len(pdf_to_pngs(pdf, tmp_path / "png")) == len([p for p in pages if p.strip()])
+    # `Tham số`'s look-ups carry cached values (issue 13): LibreOffice shows them, not #VALUE!/#NAME?.
+    # (LibreOffice 7.4 recalculates array formulas on load whatever their cached value, so the
+    # registers' empty first row still shows the VBA wrapper failing without Python.)
+    settings = next(p for p in pages if "THAM SỐ TÍNH HỖ TRỢ" in p)
+    assert not any(e in settings for e in ("#VALUE!", "#NAME?", "Err:")), settings
+    for label, value in (("Chuẩn nghèo thành thị (đồng/tháng)", "2,000,000"), ("Lương cơ sở (đồng/tháng)", "2,340,000"),
+                         ("Tiền đóng BHYT một người (đồng/tháng)", "105,300")):
+        assert re.search(re.escape(label) + r"\s+" + value, settings), label

@@ -227,6 +227,14 @@ def test_cfb_olefile_reads_every_stream_exactly():
     assert ole.get_type("VBA/Nested/Deeper") == olefile.STGTY_STORAGE
 
 
+def test_cfb_storages_start_at_sector_zero(built):
+    """MS-CFB 2.6.3: a storage's starting sector location MUST be 0 (the root's is the mini stream)."""
+    for data in (write_cfb(CFB_TREE), built):
+        ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
+        storages = [e for e in ole.direntries if e is not None and e.entry_type == olefile.STGTY_STORAGE]
+        assert storages and all(e.isectStart == 0 for e in storages)
+
+
 def test_cfb_sibling_trees_are_sorted_red_black_trees():
     ole = olefile.OleFileIO(write_cfb(CFB_TREE))
     entries = ole.direntries

@@ -149,9 +149,11 @@ def test_blank_register_rows_give_empty_cells():
          "Lỗi: thiếu ngày công nhận thoát nghèo/cận nghèo"),
     ],
 )
-def test_bad_input_gives_a_short_vietnamese_message(args, message):
+def test_bad_input_gives_a_short_marker_and_the_reason_in_the_basis(args, message):
+    """Value columns show `Lỗi` (it fits a money column); HP_BASIS gives the Vietnamese reason (issue 13)."""
     for func in ("HP_BENEFIT", "HP_TOPUP", "HP_INSURANCE", "HP_END_DATE"):
-        assert call(func, *row(*args)[:8], "03/2026") == message, func
+        assert call(func, *row(*args)[:8], "03/2026") == "Lỗi", func
+    assert call("HP_BASIS", *row(*args)[:8], "03/2026").endswith(message)
 
 
 def test_a_pending_row_is_not_an_error():
@@ -170,7 +172,7 @@ def test_the_basis_explains_a_bad_cell():
 def test_a_bad_row_does_not_spoil_the_column():
     out = call("HP_BENEFIT", column(["CN", "CN", "CN"]), column([dt.date(2015, 1, 1), "x", dt.date(2014, 1, 1)]),
                "Thành thị", dt.date(2026, 1, 5), MISSING, MISSING, MISSING, MISSING, "06/2026")
-    assert out == [[2_000_000], ["Lỗi: ngày sinh không hợp lệ (cần dd/mm/yyyy)"], [2_000_000]]
+    assert out == [[2_000_000], ["Lỗi"], [2_000_000]]
 
 
 def test_bad_month_and_bad_shapes():
@@ -204,8 +206,8 @@ def test_a_parameter_missing_for_the_month_is_a_message():
 def test_unconfirmed_group_says_so_until_the_ward_enters_the_amount():
     args = row("HN-TE", dt.date(2015, 5, 5), "Thành thị", dt.date(2026, 2, 1))[:8]
     message = "Chưa có mức: nhập mức hỗ trợ nhóm HN-TE theo Nghị quyết tại sheet Tham số"
-    assert call("HP_BENEFIT", *args, "03/2026") == message
-    assert call("HP_INSURANCE", *args, "03/2026") == message
+    assert call("HP_BENEFIT", *args, "03/2026") == "—"
+    assert call("HP_INSURANCE", *args, "03/2026") == "—"
     assert message in call("HP_BASIS", *args, "03/2026")
     settings = settings_range(("Đơn vị", "Phường Đồ Sơn"), ("Mức hỗ trợ HN-TE (đồng/tháng)", 600_000),
                               ("BHYT HN-TE", "Có"))

@@ -16,7 +16,7 @@ from operator import itemgetter
 import pandas as pd
 
 from xl_support.book import values as V
-from xl_support.book.text import header_key, id_key, name_key
+from xl_support.book.text import header_key, id_key
 
 NQ55, NQ04 = "NQ55", "NQ04"
 
@@ -152,9 +152,9 @@ _DATE, _DATETIME = dt.date, dt.datetime
 
 def _parse_dates(cells: list, out: list, failed: list) -> None:
     """Date cells: typed dates of years 1900–2100 are taken as they are, the rest go through
-    `values.parse_date` (same result, without a call per cell)."""
+    `values.parse_date` (same result, without a call per cell); "" is an empty cell."""
     for i, v in enumerate(cells):
-        if v is None:
+        if v is None or v == "":
             continue
         t = v.__class__
         if (t is _DATE or t is _DATETIME) and 1900 <= v.year <= 2100:
@@ -164,12 +164,16 @@ def _parse_dates(cells: list, out: list, failed: list) -> None:
 
 
 def _parse_texts(cells: list, out: list, failed: list) -> None:
-    """Text cells: stripped (blank → None); other values go through `values.parse_text`."""
+    """Text cells: stripped (blank → None); whole numbers as `values.parse_text` gives them
+    (1.0 → "1"); other values go through `values.parse_text`."""
     for i, v in enumerate(cells):
         if v is None:
             continue
-        if v.__class__ is str:
+        t = v.__class__
+        if t is str:
             out[i] = v.strip() or None
+        elif t is int or (t is float and v.is_integer()):
+            out[i] = str(int(v))
         else:
             failed.append(i)
 
@@ -230,17 +234,14 @@ def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
     typed = {name: _parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad)
              for name, cells in raw.items() if name in FIELD_BY_NAME and not FIELD_BY_NAME[name].computed}
     id_keys = _id_keys(raw["id"]) if "id" in raw else None
-    name_keys = [name_key(v) if isinstance(v, str) else None for v in typed["name"]] if "name" in typed else None
     if n:       # one constructor call (the dtypes are those of adding the columns one by one)
         frame = pd.DataFrame({**typed, "row": rows, "bad_cell": bad,
-                              "id_key": id_keys if id_keys is not None else [None] * n,
-                              "name_key": name_keys if name_keys is not None else [None] * n}, index=range(n))
+                              "id_key": id_keys if id_keys is not None else [None] * n}, index=range(n))
     else:       # no rows: empty columns take their dtypes from how they are added
         frame = pd.DataFrame(typed, index=range(n))
         frame["row"] = rows
         frame["bad_cell"] = bad
         frame["id_key"] = id_keys
-        frame["name_key"] = name_keys
     return frame, issues
 
 

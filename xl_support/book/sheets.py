@@ -7,7 +7,34 @@ cells, an optional bar chart and print setup. Adapters render it with as few cal
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+MAX_SHEET_NAME = 31                       # Excel's limit (characters)
+RESERVED_SHEET_NAMES = ("History",)       # Excel keeps it for the change-tracking sheet
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def safe_sheet_name(text: str | None, existing: Iterable[str] = (), default: str = "Danh sách") -> str:
+    """A legal, unique sheet name made from `text` (a school's name, a list title…): control
+    characters removed, `[]:*?/\\` replaced by `-`, at most 31 characters (truncate, then strip
+    spaces and apostrophes: a name may not begin or end with `'`), not Excel's reserved
+    `History`, and different (case-insensitively) from every name in `existing` (` (2)`, ` (3)`…)."""
+    cleaned = "".join(" " if c in "\t\n\r" else c for c in str(text or "")
+                      if c in "\t\n\r" or not unicodedata.category(c).startswith("C"))
+    cleaned = " ".join(_BAD_SHEET_CHARS.sub("-", cleaned).split())
+
+    def fit(base: str, suffix: str = "") -> str:
+        return base[:MAX_SHEET_NAME - len(suffix)].strip(" '") + suffix
+
+    base = fit(cleaned.strip(" '")) or default
+    taken = {n.casefold() for n in existing} | {n.casefold() for n in RESERVED_SHEET_NAMES}
+    name, k = base, 2
+    while name.casefold() in taken:
+        name, k = fit(base, f" ({k})"), k + 1
+    return name
 
 
 @dataclass

@@ -158,8 +158,11 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
     return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source)
 
 
-def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, list[list]]:
-    """Every sheet's values with python-calamine (fast; cached values of formula cells)."""
+def read_grids(path: str | Path, sheets: list[str] | None = None, *,
+               empty_as_none: bool = True) -> dict[str, list[list]]:
+    """Every sheet's values with python-calamine (fast; cached values of formula cells). Empty
+    cells are None; with `empty_as_none=False` they stay calamine's "" (no copy of the grid:
+    `load_book` reads both alike — city consolidation, issue 18)."""
     from python_calamine import CalamineWorkbook
     wb = CalamineWorkbook.from_path(str(path))
     out = {}
@@ -168,7 +171,7 @@ def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, l
             continue
         sheet = wb.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
-        out[name] = [[None if v == "" else v for v in row] for row in rows]
+        out[name] = [[None if v == "" else v for v in row] for row in rows] if empty_as_none else rows
     return out
 
 

@@ -29,8 +29,6 @@ def fill_register(ws, reg, people: list[dict]) -> None:
     table.ref = f"A{HEADER_ROW}:{column_letter(len(reg.inputs))}{last}"
     if table.autoFilter is not None:
         table.autoFilter.ref = table.ref
-    width = len(reg.fields)
-    ws.print_area = f"A1:{column_letter(width)}{last}"
 
 
 def write_demo_workbook(path: str | Path, *, unit: str = "Phường Đồ Sơn", unit_type: str = "Phường",

@@ -30,6 +30,7 @@ from xl_support.build import guide
 from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE, SETTINGS_SHEET, units
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
+from xl_support.engine.schedule import insurance_cost
 from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
 from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
 from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, CONF_SHEET, FIRST_ROW, FUNCTION_ARGS,
@@ -61,7 +62,7 @@ XLWINGS_CONF = (
 
 
 WIDTHS = {"stt": 5, "name": 24, "birth": 11.5, "sex": 7, "id": 15, "residential_group": 14, "area": 11,
-          "household_type": 13, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
+          "household_type": 16, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
           "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, "benefit": 13, "topup": 13,
           "insurance": 9, "end_date": 11.5, "basis": 45}
 LISTS = {
@@ -236,8 +237,26 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
 
     ws.freeze_panes = f"C{FIRST_ROW}"
     ws.sheet_view.zoomScale = 90
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.print_area = f"A1:{column_letter(last_col)}{FIRST_ROW}"
+    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")     # no print area: the rows typed in are printed (issue 13)
+
+
+# `Tham số` F5:G10: the values in force for the report month, through the same functions as the
+# registers; the third item gives the value the build caches in the cell (issue 13).
+SETTINGS_LOOKUPS = (
+    ("Chuẩn nghèo thành thị (đồng/tháng)", f'=HP_POVERTY_LINE("Thành thị",{NAME_MONTH},{NAME_PARAMS})',
+     lambda p, m: p.value("poverty_line", m, "urban")),
+    ("Chuẩn nghèo nông thôn (đồng/tháng)", f'=HP_POVERTY_LINE("Nông thôn",{NAME_MONTH},{NAME_PARAMS})',
+     lambda p, m: p.value("poverty_line", m, "rural")),
+    ("Mức chuẩn trợ giúp xã hội (đồng/tháng)", f"=HP_STANDARD({NAME_MONTH},{NAME_PARAMS})",
+     lambda p, m: p.value("national_standard", m)),
+    ("Mức chuẩn TGXH thành phố (đồng/tháng)", f"=HP_CITY_STANDARD({NAME_MONTH},{NAME_PARAMS})",
+     lambda p, m: p.value("city_standard", m)),
+    ("Lương cơ sở (đồng/tháng)", f"=HP_BASE_SALARY({NAME_MONTH},{NAME_PARAMS})",
+     lambda p, m: p.value("base_salary", m)),
+    ("Tiền đóng BHYT một người (đồng/tháng)", f"=HP_INSURANCE_COST({NAME_MONTH},{NAME_PARAMS})",
+     lambda p, m: insurance_cost(p, m)),
+)
+SETTINGS_LOOKUP_ROW, SETTINGS_LOOKUP_COL = 5, "G"
 
 
 PARAMETER_ORDER = ("poverty_line", "national_standard", "city_standard", "base_salary", "hi_rate_permille")
@@ -343,23 +362,15 @@ def _settings_sheet(ws, st) -> dict[str, str]:
     ws.cell(row=4, column=6, value="Áp dụng cho tháng báo cáo").font = st["bold"]
     ws.cell(row=4, column=6).fill = st["header_fill"]
     ws.cell(row=4, column=7).fill = st["header_fill"]
-    lookups = [
-        ("Chuẩn nghèo thành thị (đồng/tháng)", f'=HP_POVERTY_LINE("Thành thị",{NAME_MONTH},{NAME_PARAMS})'),
-        ("Chuẩn nghèo nông thôn (đồng/tháng)", f'=HP_POVERTY_LINE("Nông thôn",{NAME_MONTH},{NAME_PARAMS})'),
-        ("Mức chuẩn trợ giúp xã hội (đồng/tháng)", f"=HP_STANDARD({NAME_MONTH},{NAME_PARAMS})"),
-        ("Mức chuẩn TGXH thành phố (đồng/tháng)", f"=HP_CITY_STANDARD({NAME_MONTH},{NAME_PARAMS})"),
-        ("Lương cơ sở (đồng/tháng)", f"=HP_BASE_SALARY({NAME_MONTH},{NAME_PARAMS})"),
-        ("Tiền đóng BHYT một người (đồng/tháng)", f"=HP_INSURANCE_COST({NAME_MONTH},{NAME_PARAMS})"),
-    ]
-    for i, (label, formula) in enumerate(lookups, 5):
+    lookups = SETTINGS_LOOKUPS
+    for i, (label, formula, _) in enumerate(lookups, 5):
         ws.cell(row=i, column=6, value=label).border = st["border"]
         cell = ws.cell(row=i, column=7, value=formula)
         cell.number_format = "#,##0"
         cell.border = st["border"]
     _fit_rows(ws, 4, row, {"A": 44, "B": 24, "C": 13, "D": 70})
     ws.freeze_panes = "A5"
-    _print_setup(ws, "4:4")
-    ws.print_area = f"A1:G{row}"
+    _print_setup(ws, "4:4")     # no print area: override rows added below are printed too (issue 13)
     return {
         NAME_UNIT: f"{quoted}!$B$5",
         NAME_MONTH: f"{quoted}!$B$7",
@@ -440,9 +451,50 @@ def build_openpyxl_workbook(vba_bin: bytes, custom_ui: bytes):
 _CORE_DATE = re.compile(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
+CACHE_MONTH = FIXED_TIME.date().replace(day=1)     # the month of the cached values (reproducible bytes)
+_CACHED_CELL = re.compile(r'<c r="(?P<ref>[A-Z]+\d+)"(?P<attrs>[^>]*?)(?: t="[a-z]+")?(?P<attrs2>[^>]*)>'
+                          r'(?P<f><f[^>]*>[^<]*</f>)(?:<v\s*/>|<v>[^<]*</v>)?</c>')
+
+
+def cache_formula_values(xml: str, values: dict[str, object]) -> str:
+    """Store `values` (cell ref → number or text) as the cached results of those formula cells, as
+    Excel does (`<v>` after `<f>`; `t="str"` for text). Viewers that do not recalculate — a mail
+    preview, a phone, Excel without the add-in — then show numbers instead of `#NAME?` (issue 13)."""
+    from xml.sax.saxutils import escape
+
+    def repl(m):
+        ref = m["ref"]
+        if ref not in values:
+            return m[0]
+        value = values[ref]
+        kind = ' t="str"' if isinstance(value, str) else ""
+        text = escape(value) if isinstance(value, str) else str(int(value))
+        return f'<c r="{ref}"{m["attrs"]}{m["attrs2"]}{kind}>{m["f"]}<v>{text}</v></c>'
+    return _CACHED_CELL.sub(repl, xml)
+
+
+def template_cached_values() -> dict[str, dict[str, object]]:
+    """Sheet name → cell → the value our engine gives each formula of the template for CACHE_MONTH:
+    the `Tham số` look-ups, and the computed columns of the registers' empty first row (the
+    functions return an empty text for a row with nothing typed) and the title formulas."""
+    out = {SETTINGS_SHEET: {f"{SETTINGS_LOOKUP_COL}{SETTINGS_LOOKUP_ROW + i}": value(DEFAULT_PARAMETERS, CACHE_MONTH)
+                            for i, (_, _, value) in enumerate(SETTINGS_LOOKUPS)}}
+    for reg in REGISTERS:
+        out[reg.title] = {f"{column_letter(reg.col(f.name))}{FIRST_ROW}": "" for f in reg.fields if f.computed}
+        out[reg.title].update({"A2": "Đơn vị: ", "H2": "(tháng hiện tại)"})    # `DonVi`, `ThangBaoCao` empty
+    return out
+
+
+def _cache_values(parts: dict[str, bytes]) -> None:
+    for name, cells in template_cached_values().items():
+        part = f"xl/worksheets/sheet{SHEET_ORDER.index(name) + 1}.xml"
+        parts[part] = cache_formula_values(parts[part].decode("utf-8"), cells).encode("utf-8")
+
+
 def finalize(data: bytes) -> bytes:
-    """openpyxl's saved bytes → the reproducible template (dynamic arrays, fixed dates)."""
+    """openpyxl's saved bytes → the reproducible template (dynamic arrays, cached values, fixed dates)."""
     parts = read_parts(data)
+    _cache_values(parts)
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     core = parts["docProps/core.xml"].decode("utf-8")
     parts["docProps/core.xml"] = _CORE_DATE.sub(rf"\g<1>{stamp}\g<3>", core).encode("utf-8")

@@ -25,5 +25,17 @@ STATUS_MESSAGES: dict[Status, str] = {
 ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
 
 
+#: What the value columns (amount, top-up, insurance, end date) show for a row that cannot be
+#: computed, in the worksheet functions and in `compute` alike (issue 13): a short marker that fits
+#: a narrow money column; the full reason is in «Căn cứ».
+ERROR_MARK = "Lỗi"
+NOT_COMPUTED_MARK = "—"
+
+
+def cell_marker(status: int) -> str:
+    """`Lỗi` for a data error, `—` for a row not computable yet (amount not entered, not in the group)."""
+    return ERROR_MARK if Status(status) in ERROR_STATUSES else NOT_COMPUTED_MARK
+
+
 def cell_message(status: int, code: str | None) -> str:
     return STATUS_MESSAGES[Status(status)].format(code=code or "")

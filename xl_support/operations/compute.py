@@ -11,9 +11,9 @@ import pandas as pd
 from xl_support.engine.basis import basis_texts
 from xl_support.book.workbook import Book
 from xl_support.engine.dedupe import kept_rows
-from xl_support.engine.messages import cell_message
+from xl_support.engine.messages import cell_marker
 from xl_support.book.ports import DATE_FORMAT, MONEY_FORMAT, BookPort, read_port_book
-from xl_support.book.register import COMPUTED_FIELDS, INPUT_FIELDS, Register
+from xl_support.book.register import COMPUTED_FIELDS, Register
 from xl_support.engine.rules import Eligibility, MonthResult, People, Status, eligibility, month_result, people_arrays
 
 
@@ -33,8 +33,6 @@ class RegisterResult:
 
     def cells(self) -> dict[str, list]:
         """The five computed columns as cell values (design.md computed columns)."""
-        codes = self.register.frame["group"].tolist() if "group" in self.register.frame else [None] * len(self.people)
-        row_messages = _short_bad_cell_messages(self.register)
         benefit, topup, insurance, end_date = [], [], [], []
         ends = pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)
         for i in range(len(self.people)):
@@ -44,21 +42,12 @@ class RegisterResult:
                 topup.append(int(self.res.topup[i]))
                 insurance.append("Có" if self.res.insurance[i] else "Không")
                 end_date.append(ends[i].date())
-            else:   # the same short message in every value column, as the worksheet functions show
-                message = row_messages[i] or cell_message(status, codes[i])
+            else:   # the same short marker in every value column as the functions show; why: «Căn cứ»
+                marker = cell_marker(status)
                 for column in (benefit, topup, insurance, end_date):
-                    column.append(message)
+                    column.append(marker)
         return {"benefit": benefit, "topup": topup, "insurance": insurance, "end_date": end_date,
                 "basis": self.basis}
-
-
-def _short_bad_cell_messages(register: Register) -> list[str | None]:
-    """For rows with unreadable cells: the short message the worksheet functions show."""
-    from dataclasses import replace
-    from xl_support.book.excel_args import bad_cell_messages
-    position = {r: i for i, r in enumerate(register.frame["row"])}
-    issues = [replace(i, row=position[i.row]) for i in register.issues if i.row in position]
-    return bad_cell_messages(issues, len(position), [f.name for f in INPUT_FIELDS])
 
 
 def _row_messages(register: Register) -> list[str | None]:

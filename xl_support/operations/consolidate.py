@@ -160,7 +160,7 @@ def process_file(path: str, months: list[dt.date], month: dt.date | None = None)
     if out.rejection:
         return out
     try:
-        book = load_book(read_grids(p), source=str(p))
+        book = load_book(read_grids(p, empty_as_none=False), source=str(p))
     except Exception as e:   # noqa: BLE001 — a file the checks let through but the reader refuses
         out.rejection = Rejection("CORRUPT", f"Không đọc được tệp ({type(e).__name__}): hãy đề nghị đơn vị gửi lại")
         return out

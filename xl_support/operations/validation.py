@@ -25,7 +25,7 @@ from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Regis
 from xl_support.engine.rules import (RULE_CODES, GroupArrays, add_months, eligibility, group_arrays, month_result,
                     people_arrays, policy_window)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
-from xl_support.book.text import header_key
+from xl_support.book.text import header_key, name_key
 
 CHECK_SHEET = "Kiểm tra"
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
@@ -263,6 +263,8 @@ def _bad_ids(values: list) -> np.ndarray:
         if v is None:
             continue
         if v.__class__ is str:
+            if len(v) == 12 and v.isascii() and v.isdigit():      # the usual cell: nothing to strip
+                continue
             text = v.replace(" ", "")
             if text and not (len(text) == 12 and text.isascii() and text.isdigit()) \
                     and not _TWELVE_DIGITS.fullmatch(text):
@@ -330,8 +332,10 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
             f"Số định danh {keys[i]} trùng với dòng {krow} ({same}); theo quy tắc hưởng một mức cao nhất "
             f"(KH mục IV.1) chỉ chi trả dòng {krow} {'' if kreg is reg else f'sheet «{kreg.sheet}» '}"
             f"(mức tháng {month:%m/%Y} cao hơn hoặc bằng), dòng này không được chi trả"))
-    names = [k for reg in regs for k in reg.frame["name_key"].tolist()] if all(
-        "name_key" in r.frame for r in regs) else []
+    # same name + birth date matters only where a row has no ID (dedupe.same_name_birth): the names
+    # are folded only then
+    names = ([name_key(v) if isinstance(v, str) else None for reg in regs for v in reg.frame["name"].tolist()]
+             if all("name" in r.frame for r in regs) and any(k is None for k in keys) else [])
     if names:
         births = [b for reg in regs for b in (reg.frame["birth"].tolist() if "birth" in reg.frame
                                                else [None] * len(reg.frame))]

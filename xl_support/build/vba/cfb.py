@@ -39,7 +39,7 @@ class _Entry:
         self.name, self.kind, self.data = name, kind, data
         self.left = self.right = self.child = NOSTREAM
         self.color = _BLACK
-        self.start = ENDOFCHAIN
+        self.start = 0 if kind == _TYPE_STORAGE else ENDOFCHAIN   # 2.6.3: storages MUST hold 0
         self.size = 0
 
 

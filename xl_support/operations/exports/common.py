@@ -3,7 +3,6 @@ signatures, print set-up from `reports.layout`), sheet names and sort keys."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -12,6 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from xl_support.book.workbook import Settings
 from xl_support.book.fileio import set_text
+from xl_support.book.sheets import safe_sheet_name
 from xl_support.documents.layout import (FONT_NAME, setup_print, write_document_header, write_place_date_and_signatures,
                               write_title)
 from xl_support.book.text import fold
@@ -104,17 +104,9 @@ def end_document(ws, row: int, unit: UnitNames, on: dt.date, signers, width_cols
     return row
 
 
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
 def sheet_title(name: str, used: set[str]) -> str:
-    """A valid, unique sheet name (≤ 31 characters, none of []:*?/\\)."""
-    base = _BAD_SHEET_CHARS.sub("-", name).strip("' ") or "Danh sách"
-    base = base[:31]
-    title, k = base, 2
-    while title.casefold() in {u.casefold() for u in used}:
-        suffix = f" ({k})"
-        title, k = base[:31 - len(suffix)] + suffix, k + 1
+    """A valid, unique sheet name (`sheets.safe_sheet_name`), added to `used`."""
+    title = safe_sheet_name(name, used)
     used.add(title)
     return title
 
