@@ -83,7 +83,7 @@ def test_the_installer_and_the_workbooks_agree_on_python(built):
     text = raw.decode("utf-8")
     assert f'set "VENV={VENV_DIR_WIN}"' in text and INTERPRETER_WIN == VENV_DIR_WIN + r"\Scripts\pythonw.exe"
     assert '-m venv "%VENV%"' in text
-    assert f'--no-index --find-links "%WHEELS%"' in text and f"hp-support=={__version__}" in text
+    assert '--no-index --find-links "%WHEELS%" --disable-pip-version-check' in text and f"hp-support=={__version__}" in text
     assert "http" not in text.lower()                     # nothing downloads on the ward PC
     assert "py -%%V" in text and "3.13 3.12 3.11" in text
     assert r"%APPDATA%\Microsoft\AddIns" in B.installer_text(__version__, addin=True)

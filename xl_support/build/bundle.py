@@ -28,7 +28,7 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from xl_support.book.template_layout import INSTALL_DIR_WIN, VENV_DIR_WIN
+from xl_support.book.template_layout import VENV_DIR_WIN
 from xl_support.build import resources
 
 PYTHONS = ("3.11", "3.12", "3.13")
@@ -184,7 +184,6 @@ chcp 65001 >nul
 setlocal EnableExtensions
 rem Cài hp-support {version} cho người dùng này, không cần mạng, không cần quyền quản trị.
 rem Python: %LOCALAPPDATA%\\HoTroNQ\\venv (Interpreter_Win của Template.xlsm và HoTroNQ.xlam).
-set "HOTRO={INSTALL_DIR_WIN}"
 set "VENV={VENV_DIR_WIN}"
 set "WHEELS=%~dp0{WHEELS}"
 echo Cài đặt hp-support {version} – hỗ trợ NQ 55/2025 và NQ 04/2026, Hải Phòng
@@ -206,7 +205,7 @@ if exist "%VENV%\\Scripts\\python.exe" "%VENV%\\Scripts\\python.exe" -c "import 
 if not exist "%VENV%\\Scripts\\python.exe" (
   %PY% -m venv "%VENV%" || goto :fail
 )
-"%VENV%\\Scripts\\python.exe" -m pip install --no-index --find-links "%WHEELS%" --upgrade --quiet {DIST}=={version} || (
+"%VENV%\\Scripts\\python.exe" -m pip install --no-index --find-links "%WHEELS%" --disable-pip-version-check --upgrade --quiet {DIST}=={version} || (
   echo Cài gói không thành công: xem thông báo ở trên.
   goto :fail
 )
