@@ -86,6 +86,18 @@ def test_help_names_every_argument_formats_and_exit_statuses():
         assert f"\n  {kind} " in export
 
 
+def test_every_export_kind_is_offered_and_explained():
+    from xl_support.__main__ import KIND_HELP, KINDS
+    from xl_support.operations.exports import KINDS as EXPORT_KINDS
+    assert KINDS == tuple(KIND_HELP) and set(KINDS) == set(EXPORT_KINDS)
+
+
+def test_guide_shows_the_version_and_the_bundle():
+    from xl_support.build.guide import guide_rows
+    text = "\n".join(t for _, _, t in guide_rows([], "=HP_BENEFIT()"))
+    assert f"hp-support {__version__}" in text and f"HoTroNQ-{__version__}-win64.zip" in text
+
+
 def test_in_place_only_where_a_command_rewrites_its_book():
     with_in_place = {name for name, p in subparsers(parser()).items()
                      if any("--in-place" in a.option_strings for a in p._actions)}

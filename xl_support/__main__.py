@@ -17,7 +17,8 @@ from pathlib import Path
 from xl_support import __version__
 from xl_support.book.values import CellError, parse_month
 
-KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
+# Export kinds and what each is (`export -h`); the same kinds as operations.exports.KINDS
+# (tests/test_cli.py), kept here so that `-h` loads no workbook code.
 KIND_HELP = {
     "city-report": "báo cáo gửi thành phố (số người, kinh phí theo nhóm và khu vực; sheet «Dữ liệu» cho máy đọc)",
     "insurance-list": "danh sách đề nghị cấp thẻ BHYT, mẫu D03-TS, gửi Bảo hiểm xã hội",
@@ -25,6 +26,7 @@ KIND_HELP = {
     "public-list": "danh sách công khai để niêm yết (không ghi nhóm nhạy cảm, số định danh chỉ hiện 4 số cuối)",
     "budget": "dự toán kinh phí cả năm theo nhóm",
 }
+KINDS = tuple(KIND_HELP)
 
 # ---------------------------------------------------------------- argparse in Vietnamese
 
