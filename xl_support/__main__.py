@@ -53,6 +53,15 @@ ARGPARSE_VI = {
     "unknown parser %(parser_name)r (choices: %(choices)s)": "không có lệnh %(parser_name)r (các lệnh: %(choices)s)",
     "can't open '%(filename)s': %(error)s": "không mở được «%(filename)s»: %(error)s",
     "unexpected option string: %s": "tùy chọn không mong đợi: %s",
+    # Newer Pythons (3.12–3.14: the bundle installs 3.11–3.13; tests run the machine's own argparse).
+    "invalid choice: %(value)r, maybe you meant %(closest)r? (choose from %(choices)s)":
+        "lựa chọn không có: %(value)r, có phải %(closest)r? (chọn một trong: %(choices)s)",
+    "subcommands": "các lệnh",
+    "%(heading)s:": "%(heading)s:",
+    "%(prog)s: warning: %(message)s\n": "%(prog)s: cảnh báo: %(message)s\n",
+    "option '%(option)s' is deprecated": "tùy chọn '%(option)s' không còn dùng",
+    "argument '%(argument_name)s' is deprecated": "đối số '%(argument_name)s' không còn dùng",
+    "command '%(parser_name)s' is deprecated": "lệnh '%(parser_name)s' không còn dùng",
     # Mistakes in the parser's own code (never seen by a user of a finished command), for completeness.
     "%r is not callable": "%r không gọi được",
     "'required' is an invalid argument for positionals": "đối số vị trí không nhận 'required'",
