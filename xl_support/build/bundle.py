@@ -40,11 +40,6 @@ GUIDE_PDF = "HUONG-DAN.pdf"
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 
 
-def bundle_name(version: str | None = None) -> str:
-    from xl_support import __version__
-    return f"HoTroNQ-{version or __version__}-win64.zip"
-
-
 # ---------------------------------------------------------------- the Windows closure
 
 def windows_environment(python: str) -> dict[str, str]:
@@ -276,7 +271,7 @@ def build_bundle(out_dir: str | Path, *, force: bool = False, log=print) -> Path
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = check_output_path(out_dir / bundle_name(), force=force)
+    out = check_output_path(out_dir / resources.bundle_name(), force=force)
     template, addin = resources.template_path(), resources.addin_path()
     with tempfile.TemporaryDirectory(prefix="hp-bundle-") as tmp:
         wheels = Path(tmp) / WHEELS

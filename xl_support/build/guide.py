@@ -12,6 +12,7 @@ from pathlib import Path
 from xl_support.book.register import FIELDS
 from xl_support.book.template_layout import INTERPRETER_WIN, VENV_DIR_WIN
 from xl_support.build import resources
+from xl_support.build.resources import bundle_name
 
 
 _ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
@@ -125,12 +126,6 @@ FUNCTIONS = (
     ("HP_BASE_SALARY", "Lương cơ sở."),
     ("HP_INSURANCE_COST", "Tiền đóng BHYT một người một tháng (4,5% lương cơ sở)."),
 )
-
-def bundle_name() -> str:
-    """The offline install bundle of this version (built by `build-bundle`)."""
-    from xl_support import __version__
-    return f"HoTroNQ-{__version__}-win64.zip"
-
 
 def setup_steps() -> tuple[str, ...]:
     """Installing on a ward PC from the offline bundle (issue 14; the installer is cai-dat.cmd)."""

@@ -22,6 +22,12 @@ ADDIN_NAME = "HoTroNQ.xlam"
 INTERPRETATION_NAME = "interpretation.md"
 
 
+def bundle_name(version: str | None = None) -> str:
+    """The offline install bundle's file name (`build-bundle`; named on the guide sheet)."""
+    from xl_support import __version__
+    return f"HoTroNQ-{version or __version__}-win64.zip"
+
+
 def _package_dir() -> Path:
     return Path(str(resources.files("xl_support")))
 
