@@ -83,7 +83,7 @@ def test_committed_udf_wrapper_matches_a_fresh_generation():
         import gen_udf_wrapper
     finally:
         sys.path.remove(str(ROOT / "workbook"))
-    committed = (T.SRC / "xlwings_udfs.bas").read_bytes().decode("ascii")
+    committed = T.read_source("xlwings_udfs.bas")
     assert committed == gen_udf_wrapper.generate()
     assert 'XLPy.CallUDF("udfs", "HP_BENEFIT"' in committed
 
@@ -267,6 +267,8 @@ def test_xlwings_conf_sheet(wb):
     keys = [c.value for c in ws["A"]]
     assert None not in keys and keys[0] == "Interpreter_Win"
     conf = {r[0]: r[1] for r in ws.iter_rows(values_only=True)}
+    # The venv that the bundle's cai-dat.cmd makes; xlwings expands %LOCALAPPDATA% (GetConfig).
+    assert conf["Interpreter_Win"] == L.INTERPRETER_WIN == r"%LOCALAPPDATA%\HoTroNQ\venv\Scripts\pythonw.exe"
     assert conf["UDF Modules"] == "udfs" and conf["Use UDF Server"] is False
 
 

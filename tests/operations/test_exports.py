@@ -494,7 +494,11 @@ def test_cli(book_path, folder, capsys):
     assert "11/2026" in capsys.readouterr().err          # month from the book's Tham số sheet
     assert cli_main(["export", str(book_path), "--kind", "public-list", "-o", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert cli_main(["export", str(book_path), "--kind", "budget", "-o", str(book_path), "--in-place"]) == 2
+    assert cli_main(["export", str(book_path), "--kind", "budget", "-o", str(book_path)]) == 2
+    assert "đè lên sổ đầu vào" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:              # an export never replaces its book: no --in-place
+        cli_main(["export", str(book_path), "--kind", "budget", "-o", str(book_path), "--in-place"])
+    assert stop.value.code == 2
     assert open_book(book_path).registers                # the book is intact
     assert cli_main(["export", str(book_path), "--kind", "insurance-list", "--month", "2026-10",
                      "-o", str(out), "--force"]) == 0

@@ -20,6 +20,14 @@ NAME_MONTH = "ThangBaoCao"
 NAME_PARAMS = "BangThamSo"
 NAME_UNIT = "DonVi"
 
+# Where the offline bundle's installer (cai-dat.cmd) puts Python on a ward PC, and so where the
+# template's and the add-in's hidden `xlwings.conf` point `Interpreter_Win`: xlwings 0.37.8's VBA
+# (GetConfig → ExpandEnvironmentStrings → WScript.ExpandEnvironmentStrings) expands %VARIABLES%
+# in every config value, so the one path works for every Windows user without editing.
+INSTALL_DIR_WIN = r"%LOCALAPPDATA%\HoTroNQ"
+VENV_DIR_WIN = INSTALL_DIR_WIN + r"\venv"
+INTERPRETER_WIN = VENV_DIR_WIN + r"\Scripts\pythonw.exe"
+
 FUNCTIONS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE",
              "end_date": "HP_END_DATE", "basis": "HP_BASIS"}
 # The worksheet functions' register arguments, in order (udfs contract) → register field.

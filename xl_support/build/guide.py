@@ -10,8 +10,10 @@ import re
 from pathlib import Path
 
 from xl_support.book.register import FIELDS
+from xl_support.book.template_layout import INTERPRETER_WIN, VENV_DIR_WIN
+from xl_support.build import resources
+from xl_support.build.resources import bundle_name
 
-INTERPRETATION_DOC = Path(__file__).resolve().parents[2] / "docs" / "interpretation.md"
 
 _ITEM = re.compile(r"^(\d+)\.\s+(.*)$")
 _MARKUP = re.compile(r"\*\*|`")
@@ -46,7 +48,8 @@ def interpretation_items(text: str) -> list[tuple[str, str]]:
     return [(n, plain(t)) for n, t in items if n]
 
 
-def read_interpretations(path: Path = INTERPRETATION_DOC) -> list[tuple[str, str]]:
+def read_interpretations(path: Path | None = None) -> list[tuple[str, str]]:
+    path = path or resources.interpretation_path()
     if not path.exists():
         return [("", "Chưa có tệp docs/interpretation.md trong mã nguồn.")]
     return interpretation_items(path.read_text("utf-8"))
@@ -124,25 +127,36 @@ FUNCTIONS = (
     ("HP_INSURANCE_COST", "Tiền đóng BHYT một người một tháng (4,5% lương cơ sở)."),
 )
 
-SETUP = (
-    "Cài Python 3.11 trở lên (python.org, chọn «Add python.exe to PATH»).",
-    "Mở Command Prompt, chạy: pip install hp-support (hoặc pip install <thư mục mã nguồn>). Lệnh này "
-    "cài cả xlwings 0.37.8 – đúng phiên bản mà sổ này dùng. Không cần cài add-in xlwings.",
-    "Đặt sổ trong một thư mục tin cậy: Excel → File → Options → Trust Center → Trust Center "
-    "Settings → Trusted Locations → Add new location. Nếu sổ được tải về từ mạng/email: bấm chuột "
-    "phải vào tệp → Properties → đánh dấu «Unblock» → OK (nếu không Excel sẽ chặn macro).",
-    "Mở sổ, bấm «Enable Content» (Bật nội dung) nếu Excel hỏi. Thẻ «Hỗ trợ NQ» xuất hiện trên thanh "
-    "ribbon.",
-    "Công thức HP_ tính trực tiếp khi nhập dữ liệu (cần Microsoft 365 hoặc Excel 2021 trở lên để kết "
-    "quả tự trải xuống cả cột). Với Excel 2016/2019 chỉ dòng đầu hiện kết quả: dùng nút «Tính lại».",
-    "Sheet ẩn «xlwings.conf» chứa cài đặt xlwings: Interpreter_Win (đường dẫn python.exe, để trống = "
-    "python trong PATH), UDF Modules = udfs (các hàm HP_), Use UDF Server, Show Console, Debug UDFs. "
-    "Chỉ sửa khi được hướng dẫn.",
-)
+def setup_steps() -> tuple[str, ...]:
+    """Installing on a ward PC from the offline bundle (issue 14; the installer is cai-dat.cmd)."""
+    return (
+        f"Nhận bộ cài {bundle_name()} (từ cơ quan cấp trên, USB hoặc thư điện tử), bấm chuột phải → "
+        "Extract All (Giải nén) vào một thư mục, ví dụ D:\\HoTroNQ. Bộ cài chứa mọi thứ cần thiết, "
+        "máy không cần mạng.",
+        "Nếu máy chưa có Python 3.11, 3.12 hoặc 3.13: cài từ bộ cài python.org (chọn «Add python.exe "
+        "to PATH»). Chỉ cài một lần.",
+        f"Bấm đúp tệp cai-dat.cmd trong thư mục vừa giải nén. Chương trình tạo môi trường Python riêng ở "
+        f"{VENV_DIR_WIN}, cài hp-support và xlwings 0.37.8 từ các tệp trong bộ cài, chép add-in "
+        "HoTroNQ.xlam vào thư mục AddIns của Excel, rồi in ra các việc cần làm trong Excel. Cài bản mới: "
+        "chạy lại cai-dat.cmd của bản mới.",
+        "Trong Excel: File → Options → Add-ins → Manage: Excel Add-ins → Go… → đánh dấu «HoTroNQ» → OK "
+        "(chỉ cần với add-in; sổ Template.xlsm tự có thẻ «Hỗ trợ NQ»).",
+        "Đặt sổ trong một thư mục tin cậy: Excel → File → Options → Trust Center → Trust Center "
+        "Settings → Trusted Locations → Add new location. Nếu sổ được tải về từ mạng/email: bấm chuột "
+        "phải vào tệp → Properties → đánh dấu «Unblock» → OK (nếu không Excel sẽ chặn macro).",
+        "Mở sổ, bấm «Enable Content» (Bật nội dung) nếu Excel hỏi. Thẻ «Hỗ trợ NQ» xuất hiện trên thanh "
+        "ribbon.",
+        "Công thức HP_ tính trực tiếp khi nhập dữ liệu (cần Microsoft 365 hoặc Excel 2021 trở lên để kết "
+        "quả tự trải xuống cả cột). Với Excel 2016/2019 chỉ dòng đầu hiện kết quả: dùng nút «Tính lại».",
+        f"Sheet ẩn «xlwings.conf» chứa cài đặt xlwings: Interpreter_Win = {INTERPRETER_WIN} (Python do "
+        "cai-dat.cmd cài; Excel tự thay %LOCALAPPDATA% bằng thư mục của người dùng), UDF Modules = udfs "
+        "(các hàm HP_), Use UDF Server, Show Console, Debug UDFs. Chỉ sửa khi được hướng dẫn.",
+    )
 
 
 def guide_rows(interpretations: list[tuple[str, str]], example: str) -> list[tuple[str, str, str]]:
     """Every row of the guide sheet, top to bottom."""
+    from xl_support import __version__
     rows: list[tuple[str, str, str]] = [
         ("title", "HƯỚNG DẪN SỬ DỤNG SỔ THEO DÕI HỖ TRỢ XÃ HỘI", ""),
         ("para", "", "Sổ dùng cho cấp xã, phường, đặc khu của thành phố Hải Phòng để quản lý hai chính "
@@ -150,9 +164,11 @@ def guide_rows(interpretations: list[tuple[str, str]], example: str) -> list[tup
                      "và hỗ trợ thành viên hộ nghèo, cận nghèo theo Nghị quyết 04/2026/NQ-HĐND. Cán bộ "
                      "nhập danh sách; sổ tự tính mức hỗ trợ hằng tháng, hỗ trợ BHYT, ngày hết hưởng và căn "
                      "cứ; các nút trên thẻ «Hỗ trợ NQ» kiểm tra dữ liệu, tổng hợp và xuất báo cáo."),
+        ("item", "Phiên bản", f"Sổ này thuộc hp-support {__version__} (bộ cài {bundle_name()}). cai-dat.cmd in ra "
+                              "phiên bản vừa cài; dùng sổ và chương trình cùng một phiên bản."),
         ("section", "1. Cài đặt lần đầu (máy Windows)", ""),
     ]
-    rows += [("item", f"Bước {i}", text) for i, text in enumerate(SETUP, 1)]
+    rows += [("item", f"Bước {i}", text) for i, text in enumerate(setup_steps(), 1)]
     rows.append(("section", "2. Các nút trên thẻ «Hỗ trợ NQ»", ""))
     rows += [("item", name, text) for name, text in BUTTONS]
     rows.append(("section", "3. Các sheet", ""))

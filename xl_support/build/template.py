@@ -26,7 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from xl_support.build import guide
+from xl_support.build import guide, resources
 from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE, SETTINGS_SHEET, units
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
@@ -34,21 +34,18 @@ from xl_support.engine.schedule import insurance_cost
 from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
 from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
 from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, CONF_SHEET, FIRST_ROW, FUNCTION_ARGS,
-                                             GUIDE_SHEET, HEADER_ROW, LISTS_SHEET, NAME_MONTH, NAME_PARAMS,
-                                             NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET, RegisterSheet,
+                                             GUIDE_SHEET, HEADER_ROW, INTERPRETER_WIN, LISTS_SHEET, NAME_MONTH,
+                                             NAME_PARAMS, NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET, RegisterSheet,
                                              column_formula)
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKBOOK_DIR = ROOT / "workbook"
-SRC = WORKBOOK_DIR / "src"
-DEFAULT_OUT = WORKBOOK_DIR / "Template.xlsm"
+DEFAULT_OUT = resources.template_path()     # the built template of this checkout or installed wheel
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 FORMAT_ROWS = 5000              # validation / formats cover a 5,000-row register
 PARAMS_LAST_ROW = 120           # BangThamSo = 'Tham số'!$A$4:$D$120 (room for added overrides)
 
 XLWINGS_CONF = (
-    ("Interpreter_Win", None),       # empty: `python` on PATH
+    ("Interpreter_Win", INTERPRETER_WIN),   # the venv made by the bundle's cai-dat.cmd
     ("Interpreter_Mac", None),
     ("PYTHONPATH", None),
     ("Conda Path", None),
@@ -81,7 +78,7 @@ UNIT_LIST = "DsDonVi"
 # --------------------------------------------------------------------------- sources
 
 def read_source(name: str) -> str:
-    return (SRC / name).read_bytes().decode("utf-8")
+    return resources.source(name).decode("utf-8")
 
 
 def vba_modules() -> dict[str, str]:
@@ -507,7 +504,7 @@ def build_template_bytes() -> bytes:
     from xl_support.build.vba.project import build_vba_project
 
     vba_bin = build_vba_project(vba_modules(), {CODE_NAMES[name]: "" for name in SHEET_ORDER})
-    wb = build_openpyxl_workbook(vba_bin, (SRC / "customUI.xml").read_bytes())
+    wb = build_openpyxl_workbook(vba_bin, resources.source("customUI.xml"))
     buf = io.BytesIO()
     wb.save(buf)
     return finalize(buf.getvalue())
@@ -520,9 +517,13 @@ def build_template(out: str | Path = DEFAULT_OUT) -> Path:
 
 
 def run_cli(args) -> int:
-    """`python -m xl_support build-template [-o OUT]` (overwrites: the template is a build output)."""
+    """`python -m xl_support build-template [-o OUT]` (overwrites: the template is a build output).
+    Without -o: the checkout's workbook/Template.xlsm; an installed package needs -o."""
+    from xl_support.book.fileio import UserFacingError
     started = time.perf_counter()
-    out = Path(args.out) if getattr(args, "out", None) else DEFAULT_OUT
+    out = Path(args.out) if getattr(args, "out", None) else resources.default_build_output(resources.TEMPLATE_NAME)
+    if out is None:
+        raise UserFacingError("cần -o TỆP.xlsm: gói đã cài không có thư mục workbook/ của mã nguồn để ghi vào")
     path = build_template(out)
     print(f"Đã dựng {path} ({path.stat().st_size:,} byte, {time.perf_counter() - started:.1f} giây)")
     return 0

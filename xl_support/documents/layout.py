@@ -257,7 +257,16 @@ def new_report_workbook() -> Workbook:
     """A new openpyxl Workbook whose default font is the document font."""
     wb = Workbook()
     use_document_font(wb)
+    stamp_version(wb)
     return wb
+
+
+def stamp_version(wb: Workbook) -> None:
+    """The program and its version in the file's properties (issue 14: every export says which
+    version made it; Excel: File → Info → Properties)."""
+    from xl_support import __version__
+    wb.properties.version = __version__
+    wb.properties.description = f"Lập bằng hp-support {__version__}"
 
 
 # ---------------------------------------------------------------- document header

@@ -751,7 +751,10 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 def build_city_workbook(r: ConsolidationResult):
     """The city workbook (openpyxl): five sheets, numbers as numbers, A4 landscape."""
     import openpyxl
+
+    from xl_support.documents.layout import stamp_version
     wb = openpyxl.Workbook()
+    stamp_version(wb)
     wb.remove(wb.active)
     _city_sheet(wb, r)
     _groups_sheet(wb, r)

@@ -49,7 +49,9 @@ class ExportResult:
 
 
 class ExportRefused(UserFacingError):
-    """The book has data errors: nothing is exported."""
+    """The book has data errors: nothing is exported (exit status 1, design.md)."""
+
+    exit_status = 1
 
     def __init__(self, errors: list[str]):
         self.errors = errors
@@ -141,9 +143,9 @@ def run_cli(args) -> int:
     """`export BOOK --kind KIND [--month YYYY-MM] -o OUT [--force]` (design.md command line)."""
     from xl_support.engine.basis import money
     from xl_support.book.workbook import open_book
-    out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    if Path(args.book).exists() and out.exists() and out.samefile(args.book):
+    if Path(args.book).exists() and Path(args.out).exists() and Path(args.out).samefile(args.book):
         raise UserFacingError("Không ghi báo cáo đè lên sổ đầu vào: hãy chọn tên tệp khác.")
+    out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
     try:
         book = open_book(args.book)
     except FileNotFoundError:
