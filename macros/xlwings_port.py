@@ -19,12 +19,29 @@ def _safe(value):
     return com_text(value) if isinstance(value, str) else value
 
 
+ADDIN_SUFFIXES = (".xlam", ".xla")
+
+
+def target_book(book=None):
+    """The workbook a ribbon action works on: `book` when given (tests, scripts); else the calling
+    book. For a button of the add-in that is the ACTIVE workbook (the add-in's xlwings module is
+    xlwings' add-in flavour: `RunPython` passes `ActiveWorkbook`); a caller that is an add-in
+    itself (an add-in built with the standalone module) is replaced by its application's active
+    workbook, never acted on."""
+    import xlwings as xw
+    if book is not None:
+        return book
+    caller = xw.Book.caller()
+    if caller.name.lower().endswith(ADDIN_SUFFIXES):
+        return caller.app.books.active
+    return caller
+
+
 class XlwingsPort:
-    """A BookPort over an `xw.Book` (default: the calling book)."""
+    """A BookPort over an `xw.Book` (default: `target_book()`, the book the user works in)."""
 
     def __init__(self, book=None):
-        import xlwings as xw
-        self.book = book if book is not None else xw.Book.caller()
+        self.book = target_book(book)
         self.name = self.book.name
         self.engine = self.book.app.engine.name            # 'excel' (COM) | 'remote' | …
         self.client = self.book.api.get("client") if self.engine == "remote" else None
@@ -96,8 +113,22 @@ class XlwingsPort:
             self._try("page_setup", lambda: self._page_setup(ws, spec))
         else:
             self.skipped.append("page_setup")
+        for v in spec.validations:
+            self._try("validation", lambda: self._validation(ws, v))
+        if spec.hidden:
+            self._try("hidden", lambda: setattr(ws, "visible", False))
         if spec.chart:
             self._chart(ws, spec)
+
+    def _validation(self, ws, v) -> None:
+        """A drop-down list (COM `Range.Validation.Add(xlValidateList, xlValidAlertWarning)`)."""
+        if self.engine == "remote":
+            raise NotImplementedError
+        validation = ws.range((v.row, v.col)).api.Validation
+        validation.Delete()
+        validation.Add(3, 2, 1, v.source)
+        if v.prompt:
+            validation.InputMessage = v.prompt[:255]
 
     def _links(self, ws, spec: SheetSpec) -> None:
         """Links as HYPERLINK formulas, one write per column run (add_hyperlink is one call per cell)."""
@@ -169,11 +200,11 @@ class XlwingsPort:
         """`Range.Formula2`: Excel 365 spills it (`.formula` would add the implicit-intersection @)."""
         self.book.sheets[sheet].range((row, col)).formula2 = formula
 
-    def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026") -> None:
-        """A message box (Excel, and an `alert` action on the remote engine)."""
+    def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026", mode: str = "critical") -> None:
+        """A message box (Excel, and an `alert` action on the remote engine); `mode` 'info' or 'critical'."""
         self.messages.append(text)
         try:
-            self.book.app.alert(text, title=title, mode="critical")
+            self.book.app.alert(text, title=title, mode=mode)
         except NotImplementedError:
             self.skipped.append("alert")
 

@@ -65,6 +65,17 @@ def parser() -> argparse.ArgumentParser:
     _out_options(p)
     p.set_defaults(handler="xl_support.operations.consolidate:run_cli")
 
+    p = sub.add_parser("prepare", help="chuẩn bị sổ có sẵn: thêm cột tính, sheet Tham số")
+    p.add_argument("book")
+    p.add_argument("--unit", help="tên đơn vị trong danh sách 114, ví dụ «Phường Đồ Sơn»")
+    p.add_argument("--month", type=month_arg, help="tháng báo cáo YYYY-MM")
+    _out_options(p)
+    p.set_defaults(handler="xl_support.operations.prepare:run_cli")
+
+    p = sub.add_parser("build-addin", help="dựng lại workbook/HoTroNQ.xlam")
+    p.add_argument("-o", "--out", default=None)
+    p.set_defaults(handler="xl_support.build.addin:run_cli")
+
     p = sub.add_parser("build-template", help="dựng lại workbook/Template.xlsm")
     p.add_argument("-o", "--out", default=None)
     p.set_defaults(handler="xl_support.build.template:run_cli")

@@ -66,12 +66,25 @@ HEADER_SCAN_ROWS = 30
 
 
 @cache
+def _synonym_rows() -> tuple[tuple[str, str], ...]:
+    """(field, header) rows of data/header_synonyms.csv."""
+    text = resources.files("xl_support.engine").joinpath("data/header_synonyms.csv").read_text("utf-8")
+    return tuple((r["field"], r["header"]) for r in csv.DictReader(text.splitlines()))
+
+
+@cache
 def header_synonyms() -> dict[str, str]:
     """Folded header text → field name (data/header_synonyms.csv, plus every contract header)."""
-    text = resources.files("xl_support.engine").joinpath("data/header_synonyms.csv").read_text("utf-8")
     table = {header_key(f.header): f.name for f in FIELDS}
-    table.update({header_key(r["header"]): r["field"] for r in csv.DictReader(text.splitlines())})
+    table.update({header_key(header): name for name, header in _synonym_rows()})
     return table
+
+
+def accepted_headers(field: str) -> list[str]:
+    """Every header text recognised as `field`: the contract header first, then its synonyms."""
+    out = [FIELD_BY_NAME[field].header]
+    out += [h for name, h in _synonym_rows() if name == field and header_key(h) != header_key(out[0])]
+    return out
 
 
 def column_letter(col: int) -> str:
