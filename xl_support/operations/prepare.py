@@ -127,14 +127,18 @@ def right_edge(grid: list[list], header_row: int) -> int:
 
 
 def unknown_headers(grid: list[list], reg: Register) -> list[tuple[str, str, list[str]]]:
-    """Header cells no synonym matches: (cell, text, fields whose names are close)."""
+    """Header cells no synonym matches: (cell, text, up to two fields whose names are close: a known
+    name the header starts with, e.g. «Ngày sinh (dd/mm/yyyy)», first; then similar spellings)."""
     synonyms = header_synonyms()
     used = set(reg.columns)
     out = []
     for c, value in enumerate(grid[reg.header_row - 1], 1):
         if not isinstance(value, str) or not value.strip() or header_key(value) in synonyms:
             continue
-        close = difflib.get_close_matches(header_key(value), list(synonyms), n=6, cutoff=0.6)
+        key = header_key(value)
+        prefixed = [k for k in synonyms if key.startswith(k + " ") or k.startswith(key + " ")]
+        close = sorted(prefixed, key=len, reverse=True) + difflib.get_close_matches(key, list(synonyms), n=6,
+                                                                                     cutoff=0.6)
         fields = []
         for key in close:
             name = synonyms[key]
