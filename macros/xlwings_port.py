@@ -80,6 +80,11 @@ class XlwingsPort:
         for first, col, n in runs(list(cells)):
             ws.range((first, col), (first + n - 1, col)).color = fill
 
+    def column_widths(self, sheet: str, widths: dict[int, float]) -> None:
+        ws = self.book.sheets[sheet]
+        for col, width in widths.items():
+            self._try("width", lambda: setattr(ws.range((1, col)), "column_width", width))
+
     def replace_sheet(self, spec: SheetSpec) -> None:
         """Clear the sheet (or add it last) and render `spec` on it."""
         if spec.name in self.sheet_names():

@@ -45,6 +45,7 @@ def xlwings_conf(interpreter_win: str | None = INTERPRETER_WIN) -> tuple[tuple[s
         ("ADD_WORKBOOK_TO_PYTHONPATH", False),   # macros/udfs are pip-installed, never beside the book
     )
 
+COMPUTED_WIDTHS = {"benefit": 13, "topup": 13, "insurance": 9, "end_date": 11.5, "basis": 45}   # characters
 FUNCTIONS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE",
              "end_date": "HP_END_DATE", "basis": "HP_BASIS"}
 # The worksheet functions' register arguments, in order (udfs contract) → register field.

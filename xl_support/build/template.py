@@ -32,7 +32,8 @@ from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
 from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
 from xl_support.book import settings_layout as S
 from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
-from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, CONF_SHEET, FIRST_ROW, FUNCTION_ARGS,
+from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, COMPUTED_WIDTHS, CONF_SHEET, FIRST_ROW,
+                                             FUNCTION_ARGS,
                                              GUIDE_SHEET, HEADER_ROW, LISTS_SHEET, NAME_MONTH, NAME_PARAMS,
                                              NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET, RegisterSheet,
                                              column_formula, xlwings_conf)
@@ -51,8 +52,7 @@ XLWINGS_CONF = xlwings_conf(None)      # empty Interpreter_Win: `python` on PATH
 
 WIDTHS = {"stt": 5, "name": 24, "birth": 11.5, "sex": 7, "id": 15, "residential_group": 14, "area": 11,
           "household_type": 13, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
-          "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, "benefit": 13, "topup": 13,
-          "insurance": 9, "end_date": 11.5, "basis": 45}
+          "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, **COMPUTED_WIDTHS}
 LISTS = {
     "sex": ("DsGioiTinh", ["Nam", "Nữ"]),
     "area": ("DsKhuVuc", ["Thành thị", "Nông thôn"]),

@@ -29,7 +29,7 @@ from xl_support.book.ports import BookPort
 from xl_support.book.register import (COMPUTED_FIELDS, FIELD_BY_NAME, Field, NQ55, Register, accepted_headers,
                                       column_letter, header_synonyms)
 from xl_support.book.sheets import Block, ListValidation, SheetSpec, quote_sheet
-from xl_support.book.template_layout import CONF_SHEET, a1_column_formula, xlwings_conf
+from xl_support.book.template_layout import COMPUTED_WIDTHS, CONF_SHEET, a1_column_formula, xlwings_conf
 from xl_support.book.text import header_key
 from xl_support.book.workbook import (LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE,
                                       SETTINGS_SHEET, Unit, load_book, no_register_message, units)
@@ -225,11 +225,12 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) ->
     """Append the register's missing computed columns after column `right`: header, number format
     over the covered rows, one live column formula. Returns (header, column) of each added."""
     first, last = formula_rows(reg)
-    added, col = [], right
+    added, widths, col = [], {}, right
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
             continue
         col += 1
+        widths[col] = COMPUTED_WIDTHS[f.name]
         port.write_block(reg.sheet, reg.header_row, col, [[f.header]])
         if f.name in FORMATS:
             port.write_block(reg.sheet, first, col, [[None]] * (last - first + 1), FORMATS[f.name])
@@ -237,6 +238,7 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) ->
         added.append((f.header, col))
     if added:
         port.mark_cells(reg.sheet, [(reg.header_row, c) for _, c in added], COMPUTED_FILL)
+        port.column_widths(reg.sheet, widths)
     return added
 
 
