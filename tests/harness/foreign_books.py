@@ -20,6 +20,11 @@ class Layout:
     header_row: int
     columns: tuple[tuple[str, str | None], ...]    # (header text, field or None for an unknown column)
     titles: tuple[tuple[str, str], ...] = ()        # (cell, text) above the header
+    numbering: bool = False                         # a row of column numbers (1), (2)… under the header
+
+    @property
+    def first_row(self) -> int:
+        return self.header_row + (2 if self.numbering else 1)
 
 
 # NQ 55: header on row 4 (three title rows), synonyms, another order, two unknown columns.
@@ -34,9 +39,10 @@ CHILDREN = Layout(
              ("Ngày sinh mẹ", "mother_birth"), ("Điện thoại liên hệ", None), ("Ngày thôi hưởng", "stop"),
              ("Trường", "school"), ("Ghi chú", "note")),
 )
-# NQ 04: header on row 12 (an administrative heading above), no area column, no stop column.
+# NQ 04: header on row 12 (an administrative heading above), a row of column numbers under it,
+# no area column, no stop column.
 HOUSEHOLDS = Layout(
-    sheet="Ho ngheo", register=NQ04, header_row=12,
+    sheet="Ho ngheo", register=NQ04, header_row=12, numbering=True,
     titles=(("A1", "ỦY BAN NHÂN DÂN"), ("A2", "XÃ AN LÃO"), ("E1", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
             ("E2", "Độc lập - Tự do - Hạnh phúc"), ("A5", "DANH SÁCH THÀNH VIÊN HỘ NGHÈO, CẬN NGHÈO"),
             ("A6", "được hỗ trợ theo Nghị quyết số 04/2026/NQ-HĐND"), ("A8", "Cập nhật đến ngày 30/10/2026"),
@@ -53,7 +59,9 @@ def write_register(ws, layout: Layout, people: list[dict]) -> None:
         ws[cell] = text
     for c, (header, _field) in enumerate(layout.columns, 1):
         ws.cell(layout.header_row, c, header)
-    for r, person in enumerate(people, layout.header_row + 1):
+        if layout.numbering:
+            ws.cell(layout.header_row + 1, c, f"({c})")
+    for r, person in enumerate(people, layout.first_row):
         for c, (header, field) in enumerate(layout.columns, 1):
             value = person.get(field) if field else (f"HK-{r:04d}" if "hộ khẩu" in header else f"09{r:08d}")
             if value is None:

@@ -78,7 +78,7 @@ def test_prepare_button_adds_the_live_columns_and_matches_the_cli(tmp_path, comm
     cli = openpyxl.load_workbook(tmp_path / "cli.xlsx")
     assert wb.sheetnames == cli.sheetnames
     for layout in LAYOUTS:
-        first, edge = layout.header_row + 1, len(layout.columns)
+        first, edge = layout.first_row, len(layout.columns)
         for k, f in enumerate(COMPUTED_FIELDS, edge + 1):
             assert wb[layout.sheet].cell(layout.header_row, k).value == f.header
             formula = wb[layout.sheet].cell(first, k).value
@@ -113,7 +113,7 @@ def test_compute_button_writes_what_the_cli_writes_in_the_prepared_columns(prepa
     cli = openpyxl.load_workbook(tmp_path / "c.xlsx")
     for layout in LAYOUTS:
         ws, want = run.workbook[layout.sheet], cli[layout.sheet]
-        edge, first = len(layout.columns), layout.header_row + 1
+        edge, first = len(layout.columns), layout.first_row
         assert ws.max_column == edge + 5
         for c in range(edge + 1, edge + 6):
             got = [ws.cell(r, c).value for r in range(first, first + 12)]
@@ -127,7 +127,7 @@ def test_reload_button_puts_the_formulas_back_after_compute(prepared, commands, 
     run = press(frozen, commands, "OnReloadFunctions")
     before = openpyxl.load_workbook(prepared)
     for layout in LAYOUTS:
-        first, edge = layout.header_row + 1, len(layout.columns)
+        first, edge = layout.first_row, len(layout.columns)
         for c in range(edge + 1, edge + 6):
             assert run.workbook[layout.sheet].cell(first, c).value == before[layout.sheet].cell(first, c).value
             assert all(run.workbook[layout.sheet].cell(r, c).value is None for r in range(first + 1, first + 12))

@@ -55,7 +55,7 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
             assert col > edges[sheet], (sheet, ref)                     # only to the right of the register
     for sheet, layout in LAYOUTS.items():
         ws = after[sheet]
-        first = layout.header_row + 1
+        first = layout.first_row
         for k, f in enumerate(COMPUTED_FIELDS, edges[sheet] + 1):
             assert ws.cell(layout.header_row, k).value == f.header
             cell = ws.cell(first, k)
@@ -67,7 +67,10 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
     # the arguments are the register's own columns: Mã ĐT in C, Ngày tháng năm sinh in E (row 5 to 5+12+ROOM)
     assert formula_text(ws["R5"]).startswith(f"=HP_BENEFIT($C$5:$C${4 + 12 + P.ROOM},$E$5:$E${4 + 12 + P.ROOM},")
     # an NQ 04 register without Khu vực: "" (the unit type's default area)
-    assert formula_text(after[HOUSEHOLDS.sheet]["L13"]).startswith('=HP_BENEFIT($B$13:$B$524,$E$13:$E$524,"",')
+    # an NQ 04 register without Khu vực: "" (the unit type's default area); data below a row of
+    # column numbers (1) (2)… start on row 14
+    assert after[HOUSEHOLDS.sheet]["L13"].value is None
+    assert formula_text(after[HOUSEHOLDS.sheet]["L14"]).startswith('=HP_BENEFIT($B$14:$B$525,$E$14:$E$525,"",')
     with zipfile.ZipFile(out) as zf:                                    # Excel 365 dynamic arrays
         assert sum(zf.read(n).count(b' cm="1"') for n in zf.namelist() if n.startswith("xl/worksheets/")) == 10
     settings = read_settings([list(r) for r in after[SETTINGS_SHEET].iter_rows(values_only=True)])
@@ -135,7 +138,7 @@ def test_compute_on_the_prepared_book_fills_the_prepared_columns(book, tmp_path)
         ws = wb[sheet]
         edge = len(layout.columns)
         assert ws.max_column == edge + 5                                  # no column added twice
-        got = [ws.cell(r, edge + 1).value for r in range(layout.header_row + 1, layout.header_row + 13)]
+        got = [ws.cell(r, edge + 1).value for r in range(layout.first_row, layout.first_row + 12)]
         assert got == want[sheet]["benefit"]
 
 
@@ -167,7 +170,7 @@ def test_prepared_formulas_evaluate_to_what_compute_writes(tmp_path, functions, 
     results = {r.register.sheet: r for r in compute_book(open_book(tmp_path / "p.xlsx"), MONTH)}
     checked = 0
     for sheet, layout in LAYOUTS.items():
-        first, edge = layout.header_row + 1, len(layout.columns)
+        first, edge = layout.first_row, len(layout.columns)
         for k, f in enumerate(COMPUTED_FIELDS, edge + 1):
             letter = column_letter(k)
             got = solved[(sheet.upper(), f"{letter}{first}:{letter}{first + 10 - 1 + 8}")].ravel().tolist()

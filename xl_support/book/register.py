@@ -7,6 +7,7 @@ cannot be read becomes a `CellIssue` with its row and column, and its row is mar
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
@@ -122,10 +123,29 @@ class Register:
     raw: dict[str, list]                # field → raw cell values, aligned with frame
     issues: list[CellIssue] = field(default_factory=list)
     width: int = 0                      # columns in the header row (last used)
+    first_row: int = 0                  # first row below the header that may hold data (0: header_row + 1)
 
     def missing_columns(self) -> list[Field]:
         """Contract columns this sheet lacks (`essential` ones make the sheet uncomputable)."""
         return [f for f in INPUT_FIELDS if f.required and self.kind in f.registers and f.name not in self.columns]
+
+
+_COLUMN_NUMBER = re.compile(r"^\(?\s*(?:\d{1,2}|[A-Z])\s*\)?$")
+
+
+def numbering_row(row: list) -> bool:
+    """A row of column numbers printed under the header of official forms — `(1) (2) (3)…`,
+    `1 2 3…`, `A B 1 2…` — is not a register row (at least three cells, nothing else in it)."""
+    cells = [v for v in row if not V.is_blank(v)]
+    if len(cells) < 3:
+        return False
+    for v in cells:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() and 0 < v < 100:
+            continue
+        if isinstance(v, str) and _COLUMN_NUMBER.match(v.strip()):
+            continue
+        return False
+    return True
 
 
 def find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
@@ -271,10 +291,12 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     if found is None:
         return None
     header_row, columns = found
-    data = grid[header_row:]
+    first = header_row + 1
+    if len(grid) > header_row and numbering_row(grid[header_row]):
+        first += 1
+    data = grid[first - 1:]
     input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
     rows, kept = [], []
-    first = header_row + 1
     for offset, row in enumerate(data):          # a row with any input cell filled
         size = len(row)
         for i in input_cols:
@@ -289,4 +311,4 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     kind = _register_kind(columns, raw.get("group", []))
     frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,
-                    issues=issues, width=_last_used(grid[header_row - 1]))
+                    issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)

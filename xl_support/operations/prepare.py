@@ -213,8 +213,8 @@ def conf_spec() -> SheetSpec:
 
 def formula_rows(reg: Register) -> tuple[int, int]:
     """First and last row the column formulas of a register cover (its rows + `ROOM`)."""
-    rows = reg.frame["row"].tolist()
-    return reg.header_row + 1, max(rows, default=reg.header_row) + ROOM
+    first = reg.first_row or reg.header_row + 1           # below a row of column numbers, if any
+    return first, max(reg.frame["row"].tolist(), default=first - 1) + ROOM
 
 
 def _inputs(reg: Register) -> dict[str, int]:
