@@ -131,7 +131,9 @@ class XlwingsPort:
             raise NotImplementedError
         validation = ws.range((v.row, v.col)).api.Validation
         validation.Delete()
-        validation.Add(3, 2, 1, v.source)
+        # COM wants "=range" or the bare items, the file format a bare range or "quoted items"
+        source = v.source[1:-1] if v.source.startswith('"') else "=" + v.source
+        validation.Add(3, 2, 1, source)
         if v.prompt:
             validation.InputMessage = v.prompt[:255]
 

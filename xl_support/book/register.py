@@ -7,8 +7,8 @@ cannot be read becomes a `CellIssue` with its row and column, and its row is mar
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources

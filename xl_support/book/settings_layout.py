@@ -3,6 +3,8 @@ parameter period and the NQ 04 groups the ward confirms. One list, used by the t
 (`build/template.py`) and by *Chuẩn bị sổ* (`operations/prepare.py`), which lay it out alike."""
 from __future__ import annotations
 
+import datetime as dt
+
 from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
@@ -33,7 +35,6 @@ def period_rows():
 
 def policy_window():
     """The period both resolutions run (domain.md §1), shown read-only."""
-    import datetime as dt
     return DEFAULT_PARAMETERS.period("policy_window", dt.date(2026, 1, 1))
 
 

@@ -43,8 +43,8 @@ class Link:
 
 @dataclass
 class ListValidation:
-    """A drop-down on cell (row, col): `source` is a list range (`=$K$5:$K$118`) or items
-    (`"Phường,Xã"`, within quotes as Excel writes them)."""
+    """A drop-down on cell (row, col): `source` is a range of the same sheet (`$K$5:$K$118`) or
+    the items within quotes (`"Phường,Xã"`), as the file format stores them (formula1)."""
     row: int
     col: int
     source: str

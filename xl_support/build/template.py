@@ -33,10 +33,9 @@ from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, w
 from xl_support.book import settings_layout as S
 from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
 from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, COMPUTED_WIDTHS, CONF_SHEET, FIRST_ROW,
-                                             FUNCTION_ARGS,
-                                             GUIDE_SHEET, HEADER_ROW, LISTS_SHEET, NAME_MONTH, NAME_PARAMS,
-                                             NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET, RegisterSheet,
-                                             column_formula, xlwings_conf)
+                                             FUNCTION_ARGS, GUIDE_SHEET, HEADER_ROW, LISTS_SHEET, NAME_MONTH,
+                                             NAME_PARAMS, NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET,
+                                             RegisterSheet, column_formula, xlwings_conf)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKBOOK_DIR = ROOT / "workbook"
@@ -57,7 +56,7 @@ LISTS = {
     "sex": ("DsGioiTinh", ["Nam", "Nữ"]),
     "area": ("DsKhuVuc", ["Thành thị", "Nông thôn"]),
     "household_type": ("DsLoaiHo", ["Nghèo", "Cận nghèo", "Thoát nghèo", "Thoát cận nghèo"]),
-    "unit_type": ("DsLoaiDonVi", ["Phường", "Xã", "Đặc khu"]),
+    "unit_type": ("DsLoaiDonVi", list(S.UNIT_TYPES)),
     "yes_no": ("DsCoKhong", ["Có", "Không"]),
 }
 GROUP_LISTS = {NQ55: "DsMaNQ55", NQ04: "DsMaNQ04"}
