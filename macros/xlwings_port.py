@@ -47,6 +47,7 @@ class XlwingsPort:
         self.client = self.book.api.get("client") if self.engine == "remote" else None
         self.messages: list[str] = []                       # progress texts (also where no status bar)
         self.skipped: list[str] = []
+        self._grids: dict[str, list[list]] = {}             # reads since the last write (one COM read each)
 
     # ------------------------------------------------------------ reading
 
@@ -54,7 +55,13 @@ class XlwingsPort:
         return [s.name for s in self.book.sheets]
 
     def read_grid(self, sheet: str) -> list[list]:
-        """`used_range.value`, padded so the grid starts at A1 (Excel's used range may not)."""
+        """`used_range.value`, padded so the grid starts at A1 (Excel's used range may not). Kept
+        until the next write, so checking a book and then acting on it reads each sheet once."""
+        if sheet not in self._grids:
+            self._grids[sheet] = self._read_grid(sheet)
+        return [row[:] for row in self._grids[sheet]]
+
+    def _read_grid(self, sheet: str) -> list[list]:
         rng = self.book.sheets[sheet].used_range
         values = rng.options(ndim=2).value or [[]]
         r0, c0 = rng.row, rng.column
@@ -66,6 +73,7 @@ class XlwingsPort:
     # ------------------------------------------------------------ writing
 
     def write_block(self, sheet, row, col, values, number_format=None):
+        self._grids.clear()
         values = [[_safe(v) for v in line] for line in values]
         if not values or not values[0]:
             return
@@ -87,6 +95,7 @@ class XlwingsPort:
 
     def replace_sheet(self, spec: SheetSpec) -> None:
         """Clear the sheet (or add it last) and render `spec` on it."""
+        self._grids.clear()
         if spec.name in self.sheet_names():
             ws = self.book.sheets[spec.name]
             ws.clear()
@@ -205,6 +214,7 @@ class XlwingsPort:
 
     def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
         """`Range.Formula2`: Excel 365 spills it (`.formula` would add the implicit-intersection @)."""
+        self._grids.clear()
         self.book.sheets[sheet].range((row, col)).formula2 = formula
 
     def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026", mode: str = "critical") -> None:
