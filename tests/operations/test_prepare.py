@@ -182,3 +182,12 @@ def test_prepared_formulas_evaluate_to_what_compute_writes(tmp_path, functions, 
     benefits = _expected(results[CHILDREN.sheet], "benefit")
     assert any(isinstance(b, int) and b > 0 for b in benefits)
     assert benefits[2] == 2_000_000            # Khu vực left blank: Phường → the urban line (Tham số)
+
+
+def test_a_file_that_is_not_a_workbook_gets_a_message_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "so.xls").write_bytes(b"a,b\n1,2\n")
+    assert prepare(tmp_path / "so.xls", tmp_path / "o.xlsx") == 2
+    assert prepare(tmp_path / "khong-co.xlsx", tmp_path / "o.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "Không mở được «" in err and "Traceback" not in err
+    assert not (tmp_path / "o.xlsx").exists()

@@ -302,6 +302,7 @@ def run_cli(args) -> int:
 
     from xl_support.book.fileio import check_output_path
     from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.safe_open import check_workbook
     from xl_support.book.workbook import find_unit
 
     unit = None
@@ -312,6 +313,9 @@ def run_cli(args) -> int:
             hint = f" Có phải: {', '.join(close)}?" if close else ""
             raise UserFacingError(f"Đơn vị «{args.unit}» không có trong danh sách 114 đơn vị của thành phố.{hint}")
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
+    rejected = check_workbook(args.book)          # missing, not a workbook, .xls, damaged, hostile
+    if rejected is not None:
+        raise UserFacingError(f"Không mở được «{args.book}»: {rejected.reason}")
     port = OpenpyxlPort(args.book, quiet=True)
     report = prepare(port, unit, getattr(args, "month", None))
     port.save(out)
