@@ -79,7 +79,7 @@ def test_prepare_button_adds_the_live_columns_and_matches_the_cli(tmp_path, comm
     assert wb.sheetnames == cli.sheetnames
     for layout in LAYOUTS:
         first, edge = layout.first_row, len(layout.columns)
-        for k, f in enumerate(COMPUTED_FIELDS, edge + 1):
+        for k, f in enumerate(COMPUTED_FIELDS, edge + 2):
             assert wb[layout.sheet].cell(layout.header_row, k).value == f.header
             formula = wb[layout.sheet].cell(first, k).value
             assert formula == cli[layout.sheet].cell(first, k).value.text and formula.startswith("=HP_")
@@ -114,11 +114,11 @@ def test_compute_button_writes_what_the_cli_writes_in_the_prepared_columns(prepa
     for layout in LAYOUTS:
         ws, want = run.workbook[layout.sheet], cli[layout.sheet]
         edge, first = len(layout.columns), layout.first_row
-        assert ws.max_column == edge + 5
-        for c in range(edge + 1, edge + 6):
+        assert ws.max_column == edge + 6
+        for c in range(edge + 2, edge + 7):
             got = [ws.cell(r, c).value for r in range(first, first + 12)]
             assert got == [want.cell(r, c).value for r in range(first, first + 12)], (layout.sheet, c)
-    assert any(isinstance(v, int) and v > 0 for v in (run.workbook[CHILDREN.sheet].cell(r, 18).value
+    assert any(isinstance(v, int) and v > 0 for v in (run.workbook[CHILDREN.sheet].cell(r, 19).value
                                                       for r in range(5, 17)))
 
 
@@ -128,7 +128,7 @@ def test_reload_button_puts_the_formulas_back_after_compute(prepared, commands, 
     before = openpyxl.load_workbook(prepared)
     for layout in LAYOUTS:
         first, edge = layout.first_row, len(layout.columns)
-        for c in range(edge + 1, edge + 6):
+        for c in range(edge + 2, edge + 7):
             assert run.workbook[layout.sheet].cell(first, c).value == before[layout.sheet].cell(first, c).value
             assert all(run.workbook[layout.sheet].cell(r, c).value is None for r in range(first + 1, first + 12))
     assert inputs(run.workbook) == inputs(before)

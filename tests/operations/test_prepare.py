@@ -52,11 +52,11 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
     for (sheet, ref), _ in new.items():
         if (sheet, ref) not in old and sheet in edges:
             col = openpyxl.utils.cell.column_index_from_string(re.match(r"[A-Z]+", ref).group())
-            assert col > edges[sheet], (sheet, ref)                     # only to the right of the register
+            assert col > edges[sheet] + 1, (sheet, ref)                 # right of the register, a column apart
     for sheet, layout in LAYOUTS.items():
         ws = after[sheet]
         first = layout.first_row
-        for k, f in enumerate(COMPUTED_FIELDS, edges[sheet] + 1):
+        for k, f in enumerate(COMPUTED_FIELDS, edges[sheet] + 2):
             assert ws.cell(layout.header_row, k).value == f.header
             cell = ws.cell(first, k)
             assert isinstance(cell.value, ArrayFormula) and cell.value.ref == cell.coordinate
@@ -65,12 +65,12 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
             assert all(ws.cell(r, k).value is None for r in range(first + 1, first + 12))   # room to spill
     ws = after[CHILDREN.sheet]
     # the arguments are the register's own columns: Mã ĐT in C, Ngày tháng năm sinh in E (row 5 to 5+12+ROOM)
-    assert formula_text(ws["R5"]).startswith(f"=HP_BENEFIT($C$5:$C${4 + 12 + P.ROOM},$E$5:$E${4 + 12 + P.ROOM},")
+    assert formula_text(ws["S5"]).startswith(f"=HP_BENEFIT($C$5:$C${4 + 12 + P.ROOM},$E$5:$E${4 + 12 + P.ROOM},")
     # an NQ 04 register without Khu vực: "" (the unit type's default area)
     # an NQ 04 register without Khu vực: "" (the unit type's default area); data below a row of
     # column numbers (1) (2)… start on row 14
-    assert after[HOUSEHOLDS.sheet]["L13"].value is None
-    assert formula_text(after[HOUSEHOLDS.sheet]["L14"]).startswith('=HP_BENEFIT($B$14:$B$525,$E$14:$E$525,"",')
+    assert after[HOUSEHOLDS.sheet]["M13"].value is None
+    assert formula_text(after[HOUSEHOLDS.sheet]["M14"]).startswith('=HP_BENEFIT($B$14:$B$525,$E$14:$E$525,"",')
     with zipfile.ZipFile(out) as zf:                                    # Excel 365 dynamic arrays
         assert sum(zf.read(n).count(b' cm="1"') for n in zf.namelist() if n.startswith("xl/worksheets/")) == 10
     settings = read_settings([list(r) for r in after[SETTINGS_SHEET].iter_rows(values_only=True)])
@@ -137,8 +137,8 @@ def test_compute_on_the_prepared_book_fills_the_prepared_columns(book, tmp_path)
     for sheet, layout in LAYOUTS.items():
         ws = wb[sheet]
         edge = len(layout.columns)
-        assert ws.max_column == edge + 5                                  # no column added twice
-        got = [ws.cell(r, edge + 1).value for r in range(layout.first_row, layout.first_row + 12)]
+        assert ws.max_column == edge + 6                                  # no column added twice
+        got = [ws.cell(r, edge + 2).value for r in range(layout.first_row, layout.first_row + 12)]
         assert got == want[sheet]["benefit"]
 
 
@@ -171,7 +171,7 @@ def test_prepared_formulas_evaluate_to_what_compute_writes(tmp_path, functions, 
     checked = 0
     for sheet, layout in LAYOUTS.items():
         first, edge = layout.first_row, len(layout.columns)
-        for k, f in enumerate(COMPUTED_FIELDS, edge + 1):
+        for k, f in enumerate(COMPUTED_FIELDS, edge + 2):
             letter = column_letter(k)
             got = solved[(sheet.upper(), f"{letter}{first}:{letter}{first + 10 - 1 + 8}")].ravel().tolist()
             expected = _expected(results[sheet], f.name)

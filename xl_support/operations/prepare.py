@@ -5,7 +5,8 @@ Written once over the book port (`book/ports.BookPort`), like compute and valida
 - registers are found by the register contract and its header synonyms (`book/register.py`),
   whatever their sheet names, title rows and column order;
 - each computed column the register lacks is appended to the RIGHT of everything the sheet uses
-  from the header row down (never inside the register, never moving a cell), with its header in
+  from the header row down, after one empty column (never inside the register, never moving a
+  cell: sorting or filtering the register never takes in a spilled column), with its header in
   the header row and one live column formula in the first data row (`template_layout.
   a1_column_formula`: A1 ranges of the register's own columns down to the last row + `ROOM`, so
   rows typed later are computed too; a non-Table register has no structured references). Excel
@@ -35,6 +36,9 @@ from xl_support.book.workbook import (LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABE
                                       SETTINGS_SHEET, Unit, load_book, no_register_message, units)
 
 ROOM = 500                      # rows below the last register row the formulas already cover
+GAP = 1                         # empty columns between the register and the computed columns: Excel's
+                                # current region (Sort, Filter, Ctrl+A, a Table's auto-expansion) then
+                                # stops at the register and never takes in part of a spilled result
 SETTINGS_LAST_ROW = 120         # the `tham_so` range of a sheet made here: A1:D120 (room for overrides)
 COMPUTED_FILL = "E7E6E6"        # the template's colour of computed headers
 HEADER_FILL, INPUT_FILL = "D9E1F2", "FFF2CC"
@@ -222,10 +226,10 @@ def _inputs(reg: Register) -> dict[str, int]:
 
 
 def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) -> list[tuple[str, int]]:
-    """Append the register's missing computed columns after column `right`: header, number format
-    over the covered rows, one live column formula. Returns (header, column) of each added."""
+    """Append the register's missing computed columns after column `right` and `GAP` empty ones:
+    header, number format and width, one live column formula. Returns (header, column) of each."""
     first, last = formula_rows(reg)
-    added, widths, col = [], {}, right
+    added, widths, col = [], {}, right + GAP
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
             continue
