@@ -9,8 +9,9 @@ FILTER_NAME names LibreOffice's import filter where its type detection does not 
 
 Prints ``{"sheets": [...], "code_names": {...}, "basic_libraries": [...],
 "vba_project": name, "vba_modules": {name: source}}`` where ``vba_modules`` are the modules
-LibreOffice imported into the document's Basic library named after the VBA project. Starts its own soffice with a private
-profile and pipe name (safe to run in parallel) and stops it afterwards.
+LibreOffice imported into the document's Basic library named after the VBA project. Starts its
+own soffice with a private profile and pipe name (safe to run in parallel) and stops it
+afterwards.
 """
 
 import json

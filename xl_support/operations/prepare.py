@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from xl_support.book import settings_layout as S
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.ports import BookPort
-from xl_support.book.register import (COMPUTED_FIELDS, FIELD_BY_NAME, Field, NQ55, Register, accepted_headers,
-                                      column_letter, header_synonyms)
+from xl_support.book.register import (COMPUTED_FIELDS, FIELD_BY_NAME, Field, NQ55, Register, _last_used,
+                                      accepted_headers, column_letter, header_synonyms)
 from xl_support.book.sheets import Block, ListValidation, SheetSpec, quote_sheet
 from xl_support.book.template_layout import COMPUTED_WIDTHS, CONF_SHEET, a1_column_formula, xlwings_conf
 from xl_support.book.text import header_key
+from xl_support.operations.compute import FORMATS            # number formats of the computed columns
 from xl_support.book.workbook import (LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE,
                                       SETTINGS_SHEET, Unit, load_book, no_register_message, units)
 
@@ -43,11 +44,10 @@ SETTINGS_LAST_ROW = 120         # the `tham_so` range of a sheet made here: A1:D
 COMPUTED_FILL = "E7E6E6"        # the template's colour of computed headers
 HEADER_FILL, INPUT_FILL = "D9E1F2", "FFF2CC"
 UNIT_LIST_COL = 11              # column K of `Tham số`: the 114 units, source of the Đơn vị drop-down
-FORMATS = {"benefit": "#,##0", "topup": "#,##0", "end_date": "dd/mm/yyyy"}
 
 
 class NoRegisterError(UserFacingError):
-    """The book has no register: nothing to prepare (or to compute, validate, export)."""
+    """The book has no register: nothing to prepare."""
 
 
 @dataclass
@@ -116,14 +116,6 @@ class PrepareReport:
 
 
 # ---------------------------------------------------------------- what is in the book
-
-def _last_used(row: list) -> int:
-    for c in range(len(row), 0, -1):
-        v = row[c - 1]
-        if v is not None and not (isinstance(v, str) and not v.strip()):
-            return c
-    return 0
-
 
 def right_edge(grid: list[list], header_row: int) -> int:
     """The last column used anywhere from the header row down (new columns go after it)."""
@@ -263,9 +255,14 @@ def rewrite_formulas(port: BookPort, reg: Register, tham_so: str) -> int:
     return done
 
 
+def settings_sheet_name(names) -> str | None:
+    """The book's `Tham số` sheet, found as `load_book` finds it (case and accents folded)."""
+    return next((n for n in names if header_key(n) == header_key(SETTINGS_SHEET)), None)
+
+
 def book_settings_range(grids: dict[str, list[list]]) -> str:
-    """`settings_range` of the book's `Tham số` (found like `load_book` finds it)."""
-    sheet = next((n for n in grids if header_key(n) == header_key(SETTINGS_SHEET)), SETTINGS_SHEET)
+    """`settings_range` of the book's `Tham số`."""
+    sheet = settings_sheet_name(grids) or SETTINGS_SHEET
     return settings_range(sheet, grids.get(sheet))
 
 
@@ -277,10 +274,10 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     book = load_book(grids, source=port.name)
     if not book.registers:
         raise NoRegisterError(no_register_message(port.name))
-    settings_sheet = next((n for n in names if header_key(n) == header_key(SETTINGS_SHEET)), None)
+    settings_sheet = settings_sheet_name(names)
     settings_added = settings_sheet is None
     settings_sheet = settings_sheet or SETTINGS_SHEET
-    tham_so = settings_range(settings_sheet, grids.get(settings_sheet))
+    tham_so = book_settings_range(grids)
     preps = []
     for reg in book.registers:
         port.progress(f"Đang chuẩn bị sheet «{reg.sheet}»…")
