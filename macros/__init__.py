@@ -39,11 +39,11 @@ def prepare(book=None):
     """*Chuẩn bị sổ* (the add-in's first button): the computed columns with live formulas to the
     right of each register, `Tham số` and the hidden `xlwings.conf` when missing; what was done and
     what was not recognised in a message box."""
-    from xl_support.operations.prepare import prepare as prepare_op
+    from xl_support.operations.prepare import MESSAGE_BOX_LIMIT, prepare as prepare_op
 
     def action(port):
         report = prepare_op(port)
-        port.alert(report.text(), mode="info")
+        port.alert(report.text(MESSAGE_BOX_LIMIT), mode="info")
         if report.registers:
             port.activate(report.registers[0].sheet)
         return report

@@ -80,7 +80,7 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
     assert conf.sheet_state == "hidden"
     assert {r[0]: r[1] for r in conf.iter_rows(values_only=True)}["UDF Modules"] == "udfs"
     assert "«Số hộ khẩu» (ô F4)" in err and "«Điện thoại liên hệ» (ô N4)" in err
-    assert "Thiếu cột «Khu vực»" in err and "Thêm sheet «Tham số»" in err
+    assert "«Ho ngheo»: thiếu cột «Khu vực»" in err and "Thêm sheet «Tham số»" in err
 
 
 def test_prepare_twice_changes_nothing(book, tmp_path, capsys):
@@ -100,10 +100,10 @@ def test_unknown_headers_are_reported_with_the_names_that_would_match(tmp_path, 
     book = write_foreign_book(tmp_path / "b.xlsx", layouts=(layout,))
     assert prepare(book, tmp_path / "o.xlsx") == 0
     err = capsys.readouterr().err
-    assert "Chưa nhận ra cột «Ngày sinh (dd/mm/yyyy)» (ô E4): có phải là «Ngày sinh» (nhận các tên: Ngày sinh, " \
+    assert "chưa nhận ra cột «Ngày sinh (dd/mm/yyyy)» (ô E4): có phải là «Ngày sinh» (nhận các tên: Ngày sinh, " \
            "Ngày tháng năm sinh)" in err
     assert "«Ngày ký QĐ UBND» (ô J4): có phải là «Ngày ký quyết định»" in err
-    assert "Thiếu cột «Ngày sinh»" in err and "chưa tính được khi thiếu cột này" in err
+    assert "thiếu cột «Ngày sinh»" in err and "chưa tính được khi thiếu cột này" in err
 
 
 def test_a_book_without_a_register_is_refused_and_nothing_written(tmp_path, capsys):
@@ -191,3 +191,13 @@ def test_a_file_that_is_not_a_workbook_gets_a_message_not_a_traceback(tmp_path, 
     err = capsys.readouterr().err
     assert "Không mở được «" in err and "Traceback" not in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_the_report_fits_a_message_box():
+    report = P.PrepareReport("so.xlsx", [P.RegisterPrep("S", "NQ55", 4, 10, unknown=[
+        (f"{column_letter(c)}4", f"Cột lạ số {c}", []) for c in range(1, 60)])], SETTINGS_SHEET, True, True)
+    full, short = report.text(), report.text(P.MESSAGE_BOX_LIMIT)
+    assert len(full) > 2000 and len(short) <= P.MESSAGE_BOX_LIMIT
+    assert short.splitlines()[:3] == full.splitlines()[:3] and "dòng nữa" in short.splitlines()[-1]
+    assert "Thêm sheet «Tham số»" in short                   # what was done comes before the details
+    assert report.text(P.MESSAGE_BOX_LIMIT * 10) == full

@@ -41,6 +41,7 @@ GAP = 1                         # empty columns between the register and the com
                                 # current region (Sort, Filter, Ctrl+A, a Table's auto-expansion) then
                                 # stops at the register and never takes in part of a spilled result
 SETTINGS_LAST_ROW = 120         # the `tham_so` range of a sheet made here: A1:D120 (room for overrides)
+MESSAGE_BOX_LIMIT = 1000        # characters of a report shown in Excel's message box (MsgBox: ~1,024)
 COMPUTED_FILL = "E7E6E6"        # the template's colour of computed headers
 HEADER_FILL, INPUT_FILL = "D9E1F2", "FFF2CC"
 UNIT_LIST_COL = 11              # column K of `Tham số`: the 114 units, source of the Đơn vị drop-down
@@ -77,29 +78,32 @@ class PrepareReport:
         return self.settings_added or self.conf_added or any(r.added for r in self.registers)
 
     def lines(self) -> list[str]:
-        out = []
+        """What was done first (registers, sheets added), then what was not recognised."""
+        out, details = [], []
         for r in self.registers:
             where = (f"Sheet «{r.sheet}» (danh sách NQ {'55' if r.kind == NQ55 else '04'}, tiêu đề ở dòng "
                      f"{r.header_row}, {r.rows} dòng)")
             if r.added:
                 cols = ", ".join(f"«{h}» (cột {column_letter(c)})" for h, c in r.added)
                 out.append(f"{where}: thêm {len(r.added)} cột tính tự động bằng công thức HP_: {cols}.")
+                if r.kept:
+                    out.append(f"  Các cột đã có được giữ nguyên: {', '.join('«' + h + '»' for h in r.kept)}.")
             else:
                 out.append(f"{where}: đã có đủ các cột tính, giữ nguyên.")
-            if r.added and r.kept:
-                out.append(f"  Các cột đã có được giữ nguyên: {', '.join('«' + h + '»' for h in r.kept)}.")
             for cell, header, fields in r.unknown:
                 if fields:
                     names = "; ".join(f"«{FIELD_BY_NAME[f].header}» (nhận các tên: "
                                       f"{', '.join(accepted_headers(f))})" for f in fields)
-                    out.append(f"  Chưa nhận ra cột «{header}» (ô {cell}): có phải là {names}? Đổi tiêu đề "
-                               f"thành một trong các tên đó rồi bấm lại «Chuẩn bị sổ». Cột này được giữ nguyên.")
+                    details.append(f"«{r.sheet}»: chưa nhận ra cột «{header}» (ô {cell}): có phải là {names}? "
+                                   f"Đổi tiêu đề thành một trong các tên đó rồi bấm lại «Chuẩn bị sổ». "
+                                   f"Cột này được giữ nguyên.")
                 else:
-                    out.append(f"  Cột «{header}» (ô {cell}) không thuộc mẫu danh sách: giữ nguyên, không dùng "
-                               f"để tính.")
+                    details.append(f"«{r.sheet}»: cột «{header}» (ô {cell}) không thuộc mẫu danh sách: giữ "
+                                   f"nguyên, không dùng để tính.")
             for f in r.missing:
-                out.append(f"  Thiếu cột «{f.header}» (nhận các tên: {', '.join(accepted_headers(f.name))})"
-                           + (": chưa tính được khi thiếu cột này." if f.essential else "."))
+                details.append(f"«{r.sheet}»: thiếu cột «{f.header}» (nhận các tên: "
+                               f"{', '.join(accepted_headers(f.name))})"
+                               + (": chưa tính được khi thiếu cột này." if f.essential else "."))
         if self.settings_added:
             unit = self.unit.full_name if self.unit else "chưa chọn – hãy chọn ở ô B5"
             out.append(f"Thêm sheet «{self.settings_sheet}» (Đơn vị: {unit}; Tháng báo cáo ở ô B7).")
@@ -109,10 +113,22 @@ class PrepareReport:
             out.append(f"Thêm sheet ẩn «{CONF_SHEET}» (cấu hình để chạy các hàm HP_).")
         if not self.changed:
             out.append("Sổ đã sẵn sàng: không thay đổi gì.")
-        return out
+        return out + details
 
-    def text(self) -> str:
-        return "\n".join([f"Chuẩn bị sổ «{self.book}»:"] + self.lines())
+    def text(self, limit: int | None = None) -> str:
+        """The report; with `limit` (Excel's message box shows about 1,024 characters) whole lines
+        up to that length and a last line saying how many were left out."""
+        lines = [f"Chuẩn bị sổ «{self.book}»:"] + self.lines()
+        if limit is not None and len("\n".join(lines)) > limit:
+            kept, size = [], 0
+            for line in lines:
+                if size + len(line) + 1 > limit - 80:
+                    break
+                kept.append(line)
+                size += len(line) + 1
+            kept.append(f"… và {len(lines) - len(kept)} dòng nữa: sửa các tiêu đề nêu trên rồi bấm lại «Chuẩn bị sổ».")
+            lines = kept
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- what is in the book
@@ -292,7 +308,7 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     if conf_added:
         port.replace_sheet(conf_spec())
     report = PrepareReport(port.name, preps, settings_sheet, settings_added, conf_added, unit)
-    port.progress(report.lines()[-1] if not report.changed else f"Đã chuẩn bị sổ «{port.name}»")
+    port.progress(f"Đã chuẩn bị sổ «{port.name}»" if report.changed else "Sổ đã sẵn sàng: không thay đổi gì.")
     return report
 
 
