@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-__all__ = ["validate", "compute", "summary", "export_city_report", "export_insurance_list",
+__all__ = ["prepare", "validate", "compute", "summary", "export_city_report", "export_insurance_list",
            "export_payment_list", "export_public_list", "export_budget", "reload_functions", "show_guide"]
 
 GUIDE_SHEET = "Hướng dẫn"
@@ -17,16 +17,37 @@ def _port(book=None):
     return XlwingsPort(book)
 
 
-def _run(action, book=None):
-    """Run `action(port)`; a user-facing error goes to the status bar instead of a traceback."""
+def _run(action, book=None, needs_register: bool = True):
+    """Run `action(port)` on the target book (`xlwings_port.target_book`); a user-facing error goes
+    to the status bar and a message box instead of a traceback. A book without any register gets
+    a message box and is not changed."""
     from xl_support.book.fileio import UserFacingError
+    from xl_support.book.ports import read_port_book
+    from xl_support.book.workbook import no_register_message
     port = _port(book)
     try:
+        if needs_register and not read_port_book(port).registers:
+            raise UserFacingError(no_register_message(port.name))
         return action(port)
     except UserFacingError as e:
         port.progress(f"Lỗi: {e.message.splitlines()[0]}")
         port.alert(e.message)
         return None
+
+
+def prepare(book=None):
+    """*Chuẩn bị sổ* (the add-in's first button): the computed columns with live formulas to the
+    right of each register, `Tham số` and the hidden `xlwings.conf` when missing; what was done and
+    what was not recognised in a message box."""
+    from xl_support.operations.prepare import MESSAGE_BOX_LIMIT, prepare as prepare_op
+
+    def action(port):
+        report = prepare_op(port)
+        port.alert(report.text(MESSAGE_BOX_LIMIT), mode="info")
+        if report.registers:
+            port.activate(report.registers[0].sheet)
+        return report
+    return _run(action, book, needs_register=False)      # prepare says itself that there is none
 
 
 def validate(book=None):
@@ -130,12 +151,23 @@ def reload_functions(book=None):
     return _run(action, book)
 
 
+ADDIN_GUIDE = (
+    "Dùng thẻ «Hỗ trợ NQ» với sổ đang mở:\n"
+    "1. «Chuẩn bị sổ»: thêm năm cột tính (Mức hỗ trợ … Căn cứ) bên phải mỗi danh sách và sheet «Tham số»; "
+    "không sửa ô nào đã nhập. Chọn Đơn vị và Tháng báo cáo ở sheet «Tham số».\n"
+    "2. «Kiểm tra dữ liệu»: các lỗi ở sheet «Kiểm tra», ô sai được tô màu.\n"
+    "3. «Tính lại»: tính năm cột cho tháng báo cáo (một người chỉ hưởng một mức cao nhất).\n"
+    "4. «Tổng hợp», «Xuất báo cáo»: bảng tổng hợp và các báo cáo, ghi thành tệp mới cạnh sổ.\n"
+    "«Nạp lại hàm» đặt lại công thức của năm cột sau khi «Tính lại».")
+
+
 def show_guide(book=None):
-    """*Hướng dẫn*: open the guide sheet."""
+    """*Hướng dẫn*: open the guide sheet of a template book; elsewhere (the add-in on a ward's own
+    workbook) the steps in a message box."""
     def action(port):
         if GUIDE_SHEET in port.sheet_names():
             port.activate(GUIDE_SHEET)
             port.progress("Xem hướng dẫn tại sheet «Hướng dẫn»")
         else:
-            port.progress(f"Không có sheet «{GUIDE_SHEET}» trong sổ này")
-    return _run(action, book)
+            port.alert(ADDIN_GUIDE, mode="info")
+    return _run(action, book, needs_register=False)

@@ -19,17 +19,35 @@ def _safe(value):
     return com_text(value) if isinstance(value, str) else value
 
 
+ADDIN_SUFFIXES = (".xlam", ".xla")
+
+
+def target_book(book=None):
+    """The workbook a ribbon action works on: `book` when given (tests, scripts); else the calling
+    book. For a button of the add-in that is the ACTIVE workbook (the add-in's xlwings module is
+    xlwings' add-in flavour: `RunPython` passes `ActiveWorkbook`); a caller that is an add-in
+    itself (an add-in built with the standalone module) is replaced by its application's active
+    workbook, never acted on."""
+    import xlwings as xw
+    if book is not None:
+        return book
+    caller = xw.Book.caller()
+    if caller.name.lower().endswith(ADDIN_SUFFIXES):
+        return caller.app.books.active
+    return caller
+
+
 class XlwingsPort:
-    """A BookPort over an `xw.Book` (default: the calling book)."""
+    """A BookPort over an `xw.Book` (default: `target_book()`, the book the user works in)."""
 
     def __init__(self, book=None):
-        import xlwings as xw
-        self.book = book if book is not None else xw.Book.caller()
+        self.book = target_book(book)
         self.name = self.book.name
         self.engine = self.book.app.engine.name            # 'excel' (COM) | 'remote' | …
         self.client = self.book.api.get("client") if self.engine == "remote" else None
         self.messages: list[str] = []                       # progress texts (also where no status bar)
         self.skipped: list[str] = []
+        self._grids: dict[str, list[list]] = {}             # reads since the last write (one COM read each)
 
     # ------------------------------------------------------------ reading
 
@@ -37,7 +55,13 @@ class XlwingsPort:
         return [s.name for s in self.book.sheets]
 
     def read_grid(self, sheet: str) -> list[list]:
-        """`used_range.value`, padded so the grid starts at A1 (Excel's used range may not)."""
+        """`used_range.value`, padded so the grid starts at A1 (Excel's used range may not). Kept
+        until the next write, so checking a book and then acting on it reads each sheet once."""
+        if sheet not in self._grids:
+            self._grids[sheet] = self._read_grid(sheet)
+        return [row[:] for row in self._grids[sheet]]
+
+    def _read_grid(self, sheet: str) -> list[list]:
         rng = self.book.sheets[sheet].used_range
         values = rng.options(ndim=2).value or [[]]
         r0, c0 = rng.row, rng.column
@@ -49,6 +73,7 @@ class XlwingsPort:
     # ------------------------------------------------------------ writing
 
     def write_block(self, sheet, row, col, values, number_format=None):
+        self._grids.clear()
         values = [[_safe(v) for v in line] for line in values]
         if not values or not values[0]:
             return
@@ -63,8 +88,14 @@ class XlwingsPort:
         for first, col, n in runs(list(cells)):
             ws.range((first, col), (first + n - 1, col)).color = fill
 
+    def column_widths(self, sheet: str, widths: dict[int, float]) -> None:
+        ws = self.book.sheets[sheet]
+        for col, width in widths.items():
+            self._try("width", lambda: setattr(ws.range((1, col)), "column_width", width))
+
     def replace_sheet(self, spec: SheetSpec) -> None:
         """Clear the sheet (or add it last) and render `spec` on it."""
+        self._grids.clear()
         if spec.name in self.sheet_names():
             ws = self.book.sheets[spec.name]
             ws.clear()
@@ -96,8 +127,24 @@ class XlwingsPort:
             self._try("page_setup", lambda: self._page_setup(ws, spec))
         else:
             self.skipped.append("page_setup")
+        for v in spec.validations:
+            self._try("validation", lambda: self._validation(ws, v))
+        if spec.hidden:
+            self._try("hidden", lambda: setattr(ws, "visible", False))
         if spec.chart:
             self._chart(ws, spec)
+
+    def _validation(self, ws, v) -> None:
+        """A drop-down list (COM `Range.Validation.Add(xlValidateList, xlValidAlertWarning)`)."""
+        if self.engine == "remote":
+            raise NotImplementedError
+        validation = ws.range((v.row, v.col)).api.Validation
+        validation.Delete()
+        # COM wants "=range" or the bare items, the file format a bare range or "quoted items"
+        source = v.source[1:-1] if v.source.startswith('"') else "=" + v.source
+        validation.Add(3, 2, 1, source)
+        if v.prompt:
+            validation.InputMessage = v.prompt[:255]
 
     def _links(self, ws, spec: SheetSpec) -> None:
         """Links as HYPERLINK formulas, one write per column run (add_hyperlink is one call per cell)."""
@@ -167,13 +214,14 @@ class XlwingsPort:
 
     def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
         """`Range.Formula2`: Excel 365 spills it (`.formula` would add the implicit-intersection @)."""
+        self._grids.clear()
         self.book.sheets[sheet].range((row, col)).formula2 = formula
 
-    def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026") -> None:
-        """A message box (Excel, and an `alert` action on the remote engine)."""
+    def alert(self, text: str, title: str = "Hỗ trợ NQ 55/2025 – NQ 04/2026", mode: str = "critical") -> None:
+        """A message box (Excel, and an `alert` action on the remote engine); `mode` 'info' or 'critical'."""
         self.messages.append(text)
         try:
-            self.book.app.alert(text, title=title, mode="critical")
+            self.book.app.alert(text, title=title, mode=mode)
         except NotImplementedError:
             self.skipped.append("alert")
 

@@ -294,6 +294,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=jobs_arg, default=0, metavar="N", help="số tiến trình đọc song song (0 = tự chọn)")
     add_out(p, "xlsx")
 
+    p = command(sub, "prepare", "xl_support.operations.prepare:run_cli",
+                "chuẩn bị sổ có sẵn: thêm cột tính, sheet Tham số",
+                "Chuẩn bị một sổ theo dõi có sẵn của đơn vị (không theo sổ mẫu): nhận ra các danh sách theo dòng "
+                "tiêu đề, thêm bên phải mỗi danh sách các cột tính còn thiếu với công thức HP_ sống, thêm sheet "
+                "«Tham số» và «xlwings.conf» khi chưa có; không đổi ô nhập nào. Chạy lại lần hai không đổi gì.",
+                (EXIT_0, EXIT_2))
+    add_book(p)
+    p.add_argument("--unit", metavar="ĐƠN_VỊ", help="tên đơn vị trong danh sách 114, ví dụ «Phường Đồ Sơn»")
+    add_month(p)
+    add_out(p, "book", in_place=True)
+
+    p = command(sub, "build-addin", "xl_support.build.addin:run_cli", "dựng lại phần bổ trợ HoTroNQ.xlam",
+                "Dựng phần bổ trợ Excel HoTroNQ.xlam từ mã nguồn (cùng nội dung từng byte mỗi lần dựng). Ghi đè TỆP.",
+                (EXIT_0, EXIT_2))
+    p.add_argument("-o", "--out", default=None, metavar="TỆP",
+                   help="tệp .xlam sẽ ghi; bỏ trống = workbook/HoTroNQ.xlam của mã nguồn (bắt buộc khi chạy từ "
+                        "gói đã cài)")
+    p.set_defaults(check=lambda a: _check_suffix("-o", a.out, (".xlam",), "phần bổ trợ Excel"))
+
     p = command(sub, "build-template", "xl_support.build.template:run_cli", "dựng lại sổ mẫu Template.xlsm",
                 "Dựng sổ mẫu Template.xlsm từ mã nguồn (cùng nội dung từng byte mỗi lần dựng). Ghi đè TỆP.",
                 (EXIT_0, EXIT_2))

@@ -601,6 +601,9 @@ class _Replayer:
         self.sheetClearContents(action)
         self.sheetClearFormats(action)
 
+    def setSheetVisibility(self, action):
+        self.sheet(action).sheet_state = "visible" if self.arg(action) == "Visible" else "hidden"
+
     def activateSheet(self, action):
         self.wb.active = self.wb._sheets.index(self.wb.worksheets[self.arg(action)])
 

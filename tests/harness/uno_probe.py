@@ -2,12 +2,16 @@
 
 Run with Debian's ``/usr/bin/python3`` (python3-uno), never the project venv:
 
-    /usr/bin/python3 tests/harness/uno_probe.py BOOK.xlsm
+    /usr/bin/python3 tests/harness/uno_probe.py BOOK.xlsm [FILTER_NAME]
+
+FILTER_NAME names LibreOffice's import filter where its type detection does not know the file
+(an .xlam add-in: "Calc MS Excel 2007 VBA XML").
 
 Prints ``{"sheets": [...], "code_names": {...}, "basic_libraries": [...],
-"vba_modules": {name: source}}`` where ``vba_modules`` are the modules LibreOffice imported
-into the document's ``VBAProject`` Basic library. Starts its own soffice with a private
-profile and pipe name (safe to run in parallel) and stops it afterwards.
+"vba_project": name, "vba_modules": {name: source}}`` where ``vba_modules`` are the modules
+LibreOffice imported into the document's Basic library named after the VBA project. Starts its
+own soffice with a private profile and pipe name (safe to run in parallel) and stops it
+afterwards.
 """
 
 import json
@@ -44,7 +48,7 @@ def _connect(pipe, proc, timeout=60.0):
             time.sleep(0.3)
 
 
-def probe(path):
+def probe(path, filter_name=None):
     path = os.path.abspath(path)
     with tempfile.TemporaryDirectory(prefix="uno_probe_") as profile:
         pipe = "probe_" + uuid.uuid4().hex
@@ -61,7 +65,8 @@ def probe(path):
             # MacroExecMode 4 = ALWAYS_EXECUTE_NO_WARN: VBA code is imported, not blocked.
             doc = desktop.loadComponentFromURL(
                 uno.systemPathToFileUrl(path), "_blank", 0,
-                (_prop("Hidden", True), _prop("MacroExecMode", 4)))
+                (_prop("Hidden", True), _prop("MacroExecMode", 4))
+                + ((_prop("FilterName", filter_name),) if filter_name else ()))
             if doc is None:
                 raise RuntimeError(f"LibreOffice could not open {path}")
             result = {"sheets": list(doc.Sheets.ElementNames)}
@@ -71,9 +76,13 @@ def probe(path):
             libs = doc.BasicLibraries
             result["basic_libraries"] = list(libs.ElementNames)
             modules = {}
-            if libs.hasByName("VBAProject"):
-                libs.loadLibrary("VBAProject")
-                lib = libs.getByName("VBAProject")
+            # The library is named after the VBA project ("VBAProject" unless renamed, e.g. an add-in's).
+            names = [n for n in libs.ElementNames if n != "Standard"]
+            project = "VBAProject" if "VBAProject" in names else (names[0] if names else None)
+            result["vba_project"] = project
+            if project is not None:
+                libs.loadLibrary(project)
+                lib = libs.getByName(project)
                 for name in lib.ElementNames:
                     modules[name] = lib.getByName(name)
             result["vba_modules"] = modules
@@ -92,6 +101,6 @@ def probe(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: /usr/bin/python3 tests/harness/uno_probe.py BOOK")
-    print(json.dumps(probe(sys.argv[1]), ensure_ascii=False))
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: /usr/bin/python3 tests/harness/uno_probe.py BOOK [FILTER_NAME]")
+    print(json.dumps(probe(*sys.argv[1:]), ensure_ascii=False))

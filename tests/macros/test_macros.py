@@ -90,7 +90,7 @@ def test_summary_chart_on_office_js_client(tmp_path):
 def test_exports_and_guide_macros_report_in_status(tmp_path):
     clean_book(tmp_path / "c.xlsx")
     run = remote.run_macro(tmp_path / "c.xlsx", macros.show_guide)
-    assert run.n_actions == 0
+    assert [a["func"] for a in run.actions] == ["alert"] and "Chuẩn bị sổ" in run.alerts[0]["prompt"]
     run = remote.run_macro(tmp_path / "c.xlsx", macros.compute)
     assert run.workbook[S55].cell(3, 16).value == "Mức hỗ trợ (đồng/tháng)"
     assert isinstance(run.workbook[S55].cell(4, 16).value, (int, float, str))

@@ -40,6 +40,10 @@ class BookPort(Protocol):
     def mark_cells(self, sheet: str, cells: Sequence[tuple[int, int]], color: str | None) -> None:
         """Fill the cells (row, col) with colour 'RRGGBB'; None removes the fill."""
 
+    def column_widths(self, sheet: str, widths: dict[int, float]) -> None:
+        """Set the width (characters) of columns (1-based) of a sheet the user owns, e.g. the
+        computed columns *Chuẩn bị sổ* appends; nothing else of the sheet changes."""
+
 
 def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
     """The port's workbook as the engine sees it (registers + Tham số), owned sheets skipped."""
@@ -105,6 +109,11 @@ class OpenpyxlPort:
             self.wb.remove(self.wb[spec.name])
         ws = self.wb.create_sheet(spec.name, index)
         render_openpyxl(ws, spec)
+
+    def column_widths(self, sheet, widths):
+        from openpyxl.utils import get_column_letter
+        for col, width in widths.items():
+            self.wb[sheet].column_dimensions[get_column_letter(col)].width = width
 
     def mark_cells(self, sheet, cells, color):
         from openpyxl.styles import PatternFill

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -66,12 +67,25 @@ HEADER_SCAN_ROWS = 30
 
 
 @cache
+def _synonym_rows() -> tuple[tuple[str, str], ...]:
+    """(field, header) rows of data/header_synonyms.csv."""
+    text = resources.files("xl_support.engine").joinpath("data/header_synonyms.csv").read_text("utf-8")
+    return tuple((r["field"], r["header"]) for r in csv.DictReader(text.splitlines()))
+
+
+@cache
 def header_synonyms() -> dict[str, str]:
     """Folded header text → field name (data/header_synonyms.csv, plus every contract header)."""
-    text = resources.files("xl_support.engine").joinpath("data/header_synonyms.csv").read_text("utf-8")
     table = {header_key(f.header): f.name for f in FIELDS}
-    table.update({header_key(r["header"]): r["field"] for r in csv.DictReader(text.splitlines())})
+    table.update({header_key(header): name for name, header in _synonym_rows()})
     return table
+
+
+def accepted_headers(field: str) -> list[str]:
+    """Every header text recognised as `field`: the contract header first, then its synonyms."""
+    out = [FIELD_BY_NAME[field].header]
+    out += [h for name, h in _synonym_rows() if name == field and header_key(h) != header_key(out[0])]
+    return out
 
 
 def column_letter(col: int) -> str:
@@ -109,10 +123,29 @@ class Register:
     raw: dict[str, list]                # field → raw cell values, aligned with frame
     issues: list[CellIssue] = field(default_factory=list)
     width: int = 0                      # columns in the header row (last used)
+    first_row: int = 0                  # first row below the header that may hold data (0: header_row + 1)
 
     def missing_columns(self) -> list[Field]:
         """Contract columns this sheet lacks (`essential` ones make the sheet uncomputable)."""
         return [f for f in INPUT_FIELDS if f.required and self.kind in f.registers and f.name not in self.columns]
+
+
+_COLUMN_NUMBER = re.compile(r"^\(?\s*(?:\d{1,2}|[A-Z])\s*\)?$")
+
+
+def numbering_row(row: list) -> bool:
+    """A row of column numbers printed under the header of official forms — `(1) (2) (3)…`,
+    `1 2 3…`, `A B 1 2…` — is not a register row (at least three cells, nothing else in it)."""
+    cells = [v for v in row if not V.is_blank(v)]
+    if len(cells) < 3:
+        return False
+    for v in cells:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() and 0 < v < 100:
+            continue
+        if isinstance(v, str) and _COLUMN_NUMBER.match(v.strip()):
+            continue
+        return False
+    return True
 
 
 def find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
@@ -259,10 +292,12 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     if found is None:
         return None
     header_row, columns = found
-    data = grid[header_row:]
+    first = header_row + 1
+    if len(grid) > header_row and numbering_row(grid[header_row]):
+        first += 1
+    data = grid[first - 1:]
     input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
     rows, kept = [], []
-    first = header_row + 1
     for offset, row in enumerate(data):          # a row with any input cell filled
         size = len(row)
         for i in input_cols:
@@ -277,4 +312,4 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     kind = _register_kind(columns, raw.get("group", []))
     frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,
-                    issues=issues, width=_last_used(grid[header_row - 1]))
+                    issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)

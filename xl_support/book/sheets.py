@@ -69,6 +69,16 @@ class Link:
 
 
 @dataclass
+class ListValidation:
+    """A drop-down on cell (row, col): `source` is a range of the same sheet (`$K$5:$K$118`) or
+    the items within quotes (`"Phường,Xã"`), as the file format stores them (formula1)."""
+    row: int
+    col: int
+    source: str
+    prompt: str = ""
+
+
+@dataclass
 class ChartSpec:
     """A clustered bar (column) chart of `series_cols` over `first_row..last_row`, categories
     in `category_col`, series names in `header_row`; placed at `anchor` (e.g. 'J5')."""
@@ -98,6 +108,8 @@ class SheetSpec:
     freeze: str | None = None             # e.g. 'A8'
     heights: dict[int, float] = field(default_factory=dict)  # row → height in points
     page_breaks: list[int] = field(default_factory=list)     # a new printed page starts at these rows
+    validations: list[ListValidation] = field(default_factory=list)
+    hidden: bool = False                  # a sheet for the program (xlwings.conf), not for people
 
     def put(self, row: int, col: int, values: list[list], **style) -> None:
         """Add a block, and a style over it when style attributes are given."""
@@ -205,6 +217,15 @@ def render_openpyxl(ws, spec: SheetSpec) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.5
     if spec.print_title_rows:
         ws.print_title_rows = spec.print_title_rows
+    for v in spec.validations:
+        from openpyxl.worksheet.datavalidation import DataValidation
+        dv = DataValidation(type="list", formula1=v.source, allow_blank=True, showErrorMessage=True,
+                            showInputMessage=bool(v.prompt), errorStyle="warning")
+        dv.prompt = v.prompt[:255] or None
+        dv.add(f"{get_column_letter(v.col)}{v.row}")
+        ws.add_data_validation(dv)
+    if spec.hidden:
+        ws.sheet_state = "hidden"
     if spec.chart and spec.chart.last_row >= spec.chart.first_row:
         c = spec.chart
         chart = BarChart()

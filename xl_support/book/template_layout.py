@@ -28,10 +28,29 @@ INSTALL_DIR_WIN = r"%LOCALAPPDATA%\HoTroNQ"
 VENV_DIR_WIN = INSTALL_DIR_WIN + r"\venv"
 INTERPRETER_WIN = VENV_DIR_WIN + r"\Scripts\pythonw.exe"
 
+
+def xlwings_conf(interpreter_win: str | None = INTERPRETER_WIN) -> tuple[tuple[str, object], ...]:
+    """Rows of a hidden `xlwings.conf` sheet (key in A, value in B; no blank cell in column A):
+    the worksheet functions are the `udfs` module of the installed package."""
+    return (
+        ("Interpreter_Win", interpreter_win),   # None: `python` on PATH
+        ("Interpreter_Mac", None),
+        ("PYTHONPATH", None),
+        ("Conda Path", None),
+        ("Conda Env", None),
+        ("UDF Modules", "udfs"),
+        ("Debug UDFs", False),
+        ("Use UDF Server", False),
+        ("Show Console", False),
+        ("ADD_WORKBOOK_TO_PYTHONPATH", False),   # macros/udfs are pip-installed, never beside the book
+    )
+
+COMPUTED_WIDTHS = {"benefit": 13, "topup": 13, "insurance": 9, "end_date": 11.5, "basis": 45}   # characters
 FUNCTIONS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE",
              "end_date": "HP_END_DATE", "basis": "HP_BASIS"}
 # The worksheet functions' register arguments, in order (udfs contract) → register field.
 FUNCTION_ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+REQUIRED_FUNCTION_ARGS = 4      # the first four are not Optional in the VBA wrapper
 
 @dataclass(frozen=True)
 class RegisterSheet:
@@ -78,3 +97,25 @@ def column_formula(reg: RegisterSheet, output: str) -> str:
         field = next((f for f in reg.inputs if f.name == name), None)
         args.append(structured_ref(reg.table, field.header) if field else "")
     return f"={FUNCTIONS[output]}({','.join(args + [NAME_MONTH, NAME_PARAMS])})"
+
+
+def a1_column(col: int, first: int, last: int) -> str:
+    """`$H$5:$H$504`: a register column as an absolute A1 range."""
+    from xl_support.book.register import column_letter
+    letter = column_letter(col)
+    return f"${letter}${first}:${letter}${last}"
+
+
+def a1_column_formula(output: str, columns: dict[str, int], first: int, last: int, tham_so: str) -> str:
+    """The column-form formula of a computed column in a register that is not an Excel Table (a
+    ward's own workbook, *Chuẩn bị sổ*): A1 ranges of rows `first..last` of the register's
+    columns (udfs contract argument order). A missing optional column is left out; a missing
+    required one (Khu vực) is passed as "" (blank: the unit type's default area). The month is left
+    out: `Tháng báo cáo` of `tham_so`."""
+    args = []
+    for i, name in enumerate(FUNCTION_ARGS):
+        if name in columns:
+            args.append(a1_column(columns[name], first, last))
+        else:
+            args.append('""' if i < REQUIRED_FUNCTION_ARGS else "")
+    return f"={FUNCTIONS[output]}({','.join(args + ['', tham_so])})"

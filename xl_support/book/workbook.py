@@ -150,6 +150,13 @@ class Book:
         return (month or self.settings.report_month or dt.date.today()).replace(day=1)
 
 
+def no_register_message(name: str) -> str:
+    """What a button or command says about a book without any register (design.md "Register sheets")."""
+    return (f"Sổ «{name}» không có danh sách đối tượng: không sheet nào có dòng tiêu đề chứa cả «Họ và tên» "
+            f"và «Mã đối tượng» (hoặc tên tương đương như «Họ tên», «Mã ĐT») trong 30 dòng đầu. "
+            f"Không thay đổi gì trong sổ.")
+
+
 def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
     registers = [r for name, grid in grids.items() if name != SETTINGS_SHEET
                  for r in [read_register(name, grid)] if r is not None]

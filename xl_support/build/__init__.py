@@ -1,5 +1,5 @@
-"""Building `Template.xlsm` (sheets, guide, VBA project: MS-OVBA, CFB) and sample data and demo
-books.
+"""Building `Template.xlsm` and the add-in `HoTroNQ.xlam` (sheets, guide, VBA project: MS-OVBA,
+CFB) and sample data and demo books.
 
 May import `operations`, `documents`, `book` and `engine`; nothing imports `build` but the
 command line and the tests.

@@ -32,11 +32,12 @@ from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
 from xl_support.engine.schedule import insurance_cost
 from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
+from xl_support.book import settings_layout as S
 from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
-from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, CONF_SHEET, FIRST_ROW, FUNCTION_ARGS,
-                                             GUIDE_SHEET, HEADER_ROW, INTERPRETER_WIN, LISTS_SHEET, NAME_MONTH,
-                                             NAME_PARAMS, NAME_UNIT, REGISTERS, SHEET_ORDER, SUMMARY_SHEET, RegisterSheet,
-                                             column_formula)
+from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, COMPUTED_WIDTHS, CONF_SHEET, FIRST_ROW,
+                                             FUNCTION_ARGS, GUIDE_SHEET, HEADER_ROW, INTERPRETER_WIN, LISTS_SHEET,
+                                             NAME_MONTH, NAME_PARAMS, NAME_UNIT, REGISTERS, SHEET_ORDER,
+                                             SUMMARY_SHEET, RegisterSheet, column_formula, xlwings_conf)
 
 DEFAULT_OUT = resources.template_path()     # the built template of this checkout or installed wheel
 FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -44,29 +45,17 @@ FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 FORMAT_ROWS = 5000              # validation / formats cover a 5,000-row register
 PARAMS_LAST_ROW = 120           # BangThamSo = 'Tham số'!$A$4:$D$120 (room for added overrides)
 
-XLWINGS_CONF = (
-    ("Interpreter_Win", INTERPRETER_WIN),   # the venv made by the bundle's cai-dat.cmd
-    ("Interpreter_Mac", None),
-    ("PYTHONPATH", None),
-    ("Conda Path", None),
-    ("Conda Env", None),
-    ("UDF Modules", "udfs"),
-    ("Debug UDFs", False),
-    ("Use UDF Server", False),
-    ("Show Console", False),
-    ("ADD_WORKBOOK_TO_PYTHONPATH", False),   # macros/udfs are pip-installed, never beside the book
-)
+XLWINGS_CONF = xlwings_conf(INTERPRETER_WIN)      # the venv made by the bundle's cai-dat.cmd
 
 
 WIDTHS = {"stt": 5, "name": 24, "birth": 11.5, "sex": 7, "id": 15, "residential_group": 14, "area": 11,
           "household_type": 16, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
-          "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, "benefit": 13, "topup": 13,
-          "insurance": 9, "end_date": 11.5, "basis": 45}
+          "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, **COMPUTED_WIDTHS}
 LISTS = {
     "sex": ("DsGioiTinh", ["Nam", "Nữ"]),
     "area": ("DsKhuVuc", ["Thành thị", "Nông thôn"]),
     "household_type": ("DsLoaiHo", ["Nghèo", "Cận nghèo", "Thoát nghèo", "Thoát cận nghèo"]),
-    "unit_type": ("DsLoaiDonVi", ["Phường", "Xã", "Đặc khu"]),
+    "unit_type": ("DsLoaiDonVi", list(S.UNIT_TYPES)),
     "yes_no": ("DsCoKhong", ["Có", "Không"]),
 }
 GROUP_LISTS = {NQ55: "DsMaNQ55", NQ04: "DsMaNQ04"}
@@ -256,15 +245,6 @@ SETTINGS_LOOKUPS = (
 SETTINGS_LOOKUP_ROW, SETTINGS_LOOKUP_COL = 5, "G"
 
 
-PARAMETER_ORDER = ("poverty_line", "national_standard", "city_standard", "base_salary", "hi_rate_permille")
-
-
-def _period_rows():
-    """Dated parameters shown on `Tham số`: every period of every parameter (domain.md §1 order)."""
-    periods = [p for p in DEFAULT_PARAMETERS.periods if p.key in PARAMETER_ORDER]
-    return sorted(periods, key=lambda p: (PARAMETER_ORDER.index(p.key), p.start, p.area or ""))
-
-
 def _fit_rows(ws, first: int, last: int, widths: dict[str, float]) -> None:
     """Row heights for wrapped text (neither Excel nor LibreOffice re-fits rows written by openpyxl
     reliably): lines = longest cell text / characters per line of its column."""
@@ -312,40 +292,32 @@ def _settings_sheet(ws, st) -> dict[str, str]:
         return cells
 
     header(4, "Thông tin đơn vị", "Giá trị", "", "Ghi chú")
-    line(5, LABEL_UNIT, note="Chọn tên đơn vị trong danh sách 114 xã, phường, đặc khu của thành phố.")
-    line(6, LABEL_UNIT_TYPE, note="Phường → thành thị, Xã → nông thôn (khi cột «Khu vực» của một dòng để trống).")
-    line(7, LABEL_MONTH, fmt="mm/yyyy",
-         note="Tháng tính hỗ trợ, nhập dạng mm/yyyy (ví dụ 11/2026). Để trống = tháng hiện tại.")
-    line(8, LABEL_SPECIAL_ZONE_AREA, "Nông thôn",
-         note="Chỉ dùng cho đặc khu (Cát Hải, Bạch Long Vĩ): khu vực áp dụng chuẩn nghèo.")
+    for row, (label, value, note) in enumerate(S.UNIT_ROWS, S.UNIT_FIRST_ROW):
+        line(row, label, value, note=note, fmt="mm/yyyy" if label == LABEL_MONTH else None)
     validations = [
         ("B5", _list_validation(UNIT_LIST, LABEL_UNIT, "Chọn đơn vị trong danh sách.", strict=True)),
         ("B6", _list_validation(LISTS["unit_type"][0], LABEL_UNIT_TYPE, "Phường / Xã / Đặc khu", strict=True)),
         ("B8", _list_validation(LISTS["area"][0], LABEL_SPECIAL_ZONE_AREA, "Thành thị / Nông thôn", strict=True)),
     ]
 
-    row = 10
-    header(row, "Tham số theo thời kỳ (tên và ngày bắt đầu hiệu lực)", "Giá trị", "Đến ngày",
-           "Căn cứ pháp lý")
-    for p in _period_rows():
+    row = S.PERIODS_HEADER_ROW
+    header(row, *S.PERIODS_HEADER)
+    for p in S.period_rows():
         row += 1
         line(row, p.override_label, p.value, p.end, p.legal_ref, fmt="#,##0")
-    window = DEFAULT_PARAMETERS.period("policy_window", dt.date(2026, 1, 1))
+    window = S.policy_window()
     row += 1
-    line(row, "Thời gian thực hiện hai nghị quyết (không sửa)", window.start, window.end, window.legal_ref,
-         editable=False, fmt="dd/mm/yyyy")
+    line(row, S.WINDOW_LABEL, window.start, window.end, window.legal_ref, editable=False, fmt="dd/mm/yyyy")
 
     row += 2
-    header(row, "Nhóm NQ 04/2026 chưa xác nhận (đơn vị nhập theo Nghị quyết)", "Giá trị", "", "Nhóm")
-    for g in DEFAULT_GROUPS.for_register(NQ04):
-        if g.amount_rule == "unconfirmed":
-            row += 1
-            line(row, f"Mức hỗ trợ {g.code} (đồng/tháng)", note=g.label, fmt="#,##0")
-        if g.insurance == "unconfirmed":
-            row += 1
-            line(row, f"BHYT {g.code}", note=g.label)
-            validations.append((f"B{row}", _list_validation(LISTS["yes_no"][0], f"BHYT {g.code}", "Có / Không",
-                                                            strict=True)))
+    header(row, *S.GROUPS_HEADER)
+    for label, group_label, kind in S.unconfirmed_group_rows():
+        row += 1
+        if kind == "amount":
+            line(row, label, note=group_label, fmt="#,##0")
+        else:
+            line(row, label, note=group_label)
+            validations.append((f"B{row}", _list_validation(LISTS["yes_no"][0], label, "Có / Không", strict=True)))
     row += 2
     ws.cell(row=row, column=1, value="Thêm dòng tham số mới dưới đây (đến dòng "
                                      f"{PARAMS_LAST_ROW}).").font = st["subtitle"]
@@ -445,6 +417,7 @@ def build_openpyxl_workbook(vba_bin: bytes, custom_ui: bytes):
 
 # --------------------------------------------------------------------------- zip post-processing
 
+XLSM_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _CORE_DATE = re.compile(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
@@ -488,10 +461,16 @@ def _cache_values(parts: dict[str, bytes]) -> None:
         parts[part] = cache_formula_values(parts[part].decode("utf-8"), cells).encode("utf-8")
 
 
-def finalize(data: bytes) -> bytes:
-    """openpyxl's saved bytes → the reproducible template (dynamic arrays, cached values, fixed dates)."""
+def finalize(data: bytes, main_content_type: str | None = None, cache_values: bool = True) -> bytes:
+    """openpyxl's saved bytes → the reproducible template (dynamic arrays, cached values, fixed dates).
+    ``main_content_type`` replaces the workbook part's content type (an add-in's, which has no
+    template sheets to cache: ``cache_values=False``)."""
     parts = read_parts(data)
-    _cache_values(parts)
+    if main_content_type:
+        ct = parts["[Content_Types].xml"].decode("utf-8")
+        parts["[Content_Types].xml"] = ct.replace(XLSM_CONTENT_TYPE, main_content_type).encode("utf-8")
+    if cache_values:
+        _cache_values(parts)
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     core = parts["docProps/core.xml"].decode("utf-8")
     parts["docProps/core.xml"] = _CORE_DATE.sub(rf"\g<1>{stamp}\g<3>", core).encode("utf-8")

@@ -30,6 +30,7 @@ from xl_support.build.vba.ovba import compress, decompress
 VBA_PROJECT_SOURCE_ONLY = bytes.fromhex("CC61FFFF000100")
 PROCEDURAL, DOCUMENT, CLASS = "procedural", "document", "class"
 
+_ID_PROJECTNAME = 0x0004
 _ID_PROJECTVERSION = 0x0009
 _ID_PROJECTCODEPAGE = 0x0003
 _ID_PROJECTMODULES = 0x000F
@@ -73,6 +74,30 @@ def template_vba_bin() -> bytes:
 def xlwings_bas() -> str:
     """The wheel's ``xlwings.bas`` (ASCII, starts with ``Attribute VB_Name = "xlwings"``)."""
     return (xlwings_dir() / "xlwings.bas").read_bytes().decode("ascii")
+
+
+ADDIN_TEMPLATE = "quickstart_addin_ribbon.xlam"      # `xlwings quickstart --addin --ribbon`
+
+
+def addin_template_vba_bin() -> bytes:
+    """``xl/vbaProject.bin`` of the wheel's ribbon add-in template (``quickstart --addin --ribbon``)."""
+    with zipfile.ZipFile(xlwings_dir() / ADDIN_TEMPLATE) as zf:
+        return zf.read("xl/vbaProject.bin")
+
+
+def xlwings_addin_bas(project_name: str = "xlwings") -> str:
+    """The add-in flavour of the xlwings module, as the wheel's add-in template carries it.
+
+    It differs from ``xlwings.bas`` (the standalone flavour, where every workbook reference is
+    ``ThisWorkbook``) in acting on ``ActiveWorkbook``: ``RunPython`` passes the active workbook as
+    the caller (``--wb=ActiveWorkbook.Name``, ``BOOK_CALLER``), and ``GetConfig`` reads the active
+    workbook's ``<PROJECT_NAME>.conf`` sheet first, then the add-in's own. ``PROJECT_NAME`` (the
+    conf sheet's name without ``.conf``) is set to ``project_name``."""
+    source = read_vba_project(addin_template_vba_bin()).module("xlwings").source
+    new, n = re.subn(r'(Public Const PROJECT_NAME As String = )"[^"]*"', rf'\1"{project_name}"', source)
+    if n != 1:
+        raise ValueError("xlwings add-in module: no PROJECT_NAME constant")
+    return new
 
 
 # --------------------------------------------------------------------------- dir stream
@@ -380,11 +405,22 @@ def template_document_modules() -> list[str]:
 
 # --------------------------------------------------------------------------- building
 
+def _rename_project(head: bytes, code_page: int, name: str) -> bytes:
+    """The dir stream's information records with PROJECTNAME (2.3.4.2.1.6) set to ``name``."""
+    _check_name(name)
+    out = bytearray()
+    for rid, _payload, start, end in _records(head):
+        out += _rec(rid, name.encode(f"cp{code_page}")) if rid == _ID_PROJECTNAME else head[start:end]
+    return bytes(out)
+
+
 def build_vba_project(
     modules: Mapping[str, str],
     document_modules: Mapping[str, str] | None = None,
     *,
     template: bytes | None = None,
+    xlwings_source: str | None = None,
+    project_name: str | None = None,
 ) -> bytes:
     """The vbaProject.bin for the workbook.
 
@@ -394,7 +430,9 @@ def build_vba_project(
     ``document_modules``: sheet code name → code body ("" for none). ``None`` keeps the
     template's sheet modules; otherwise the sheet document modules are exactly these, in this
     order (a ``ThisWorkbook`` key replaces the workbook module's body). The ``Dictionary`` class
-    module is kept. Same arguments → same bytes.
+    module is kept. ``xlwings_source``: the xlwings module's text (default: the wheel's
+    ``xlwings.bas``; an add-in passes :func:`xlwings_addin_bas`). ``project_name``: a new VBA
+    project name (default: the template's). Same arguments → same bytes.
     """
     template = template_vba_bin() if template is None else template
     with olefile.OleFileIO(template) as ole:
@@ -448,7 +486,8 @@ def build_vba_project(
             result.append((fresh(name, DOCUMENT,
                                  document_module_source(name, body, sheet_header),
                                  by_name.get(name)), DOCUMENT))
-    result.append((fresh("xlwings", PROCEDURAL, standard_module_source("xlwings", xlwings_bas()),
+    xlwings_text = xlwings_bas() if xlwings_source is None else xlwings_source
+    result.append((fresh("xlwings", PROCEDURAL, standard_module_source("xlwings", xlwings_text),
                          by_name.get("xlwings")), PROCEDURAL))
     for name, source in modules.items():
         if name.lower() in reserved:
@@ -462,6 +501,9 @@ def build_vba_project(
         raise ValueError(f"duplicate module names: {names}")
 
     d.modules = [m for m, _ in result]
+    if project_name is not None:
+        d.head = _rename_project(d.head, d.code_page, project_name)
+        project_text = re.sub(r'(?m)^Name="[^"]*"', f'Name="{project_name}"', project_text)
     vba_storage: dict[str, bytes] = {
         "_VBA_PROJECT": VBA_PROJECT_SOURCE_ONLY,
         "dir": compress(encode_dir(d)),
