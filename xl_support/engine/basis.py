@@ -114,8 +114,8 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
     month_m = np.datetime64(res.month, "M")
     starts, ends, events, decisions = my(elig.start), dmy(month_end(elig.end)), dmy(elig.end_event), dmy(people.decision)
     group, area, status, reason = (a.tolist() for a in (people.group, people.area, elig.status, elig.end_reason))
-    payable, benefit, allowance, insurance = (a.tolist() for a in (res.payable, res.benefit, people.allowance,
-                                                                   res.insurance))
+    payable, benefit, allowance, insurance, unconfirmed = (
+        a.tolist() for a in (res.payable, res.benefit, people.allowance, res.insurance, res.insurance_unconfirmed))
     not_started = (elig.start > month_m).tolist()
     heads: dict[int, str] = {}
     rules: dict[tuple[int, int], str] = {}
@@ -170,7 +170,9 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
                 rule = rules[rkey] = _amount_rule(g, gpos, area[i], res)
             amount = amounts.get(benefit[i]) or amounts.setdefault(benefit[i], money(benefit[i]))
             extra = (f" (trợ cấp đang hưởng {money(allowance[i])} đồng)" if is_topup[gpos] else "")
-            ins = " BHYT: ngân sách hỗ trợ 100% mức đóng." if insurance[i] else ""
+            ins = (" BHYT: ngân sách hỗ trợ 100% mức đóng." if insurance[i] else
+                   f" BHYT: chưa xác nhận – Nghị quyết chưa được nhập; đơn vị nhập «BHYT {table[gpos].code}» "
+                   f"(Có/Không) tại sheet Tham số." if unconfirmed[i] else "")
             out.append(f"{head} Mức: {rule}. Tháng {month}: {amount} đồng{extra}. {start}{ins}")
         else:
             when = "chưa đến tháng bắt đầu hưởng" if not_started[i] else "đã hết thời gian hưởng"

@@ -27,5 +27,16 @@ STATUS_MESSAGES: dict[Status, str] = {
 ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
 
 
+#: `Hỗ trợ BHYT` cell values (design.md computed columns).
+INSURANCE_YES, INSURANCE_NO, INSURANCE_UNCONFIRMED = "Có", "Không", "Chưa xác nhận"
+
+
+def insurance_cells(insurance, unconfirmed) -> list[str]:
+    """`Có` / `Không` / `Chưa xác nhận` per row (domain.md R10, §3: an unconfirmed insurance is
+    never `Không`)."""
+    return [INSURANCE_YES if y else INSURANCE_UNCONFIRMED if u else INSURANCE_NO
+            for y, u in zip(insurance.tolist(), unconfirmed.tolist())]
+
+
 def cell_message(status: int, code: str | None) -> str:
     return STATUS_MESSAGES[Status(status)].format(code=code or "")
