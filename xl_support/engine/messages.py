@@ -17,6 +17,7 @@ STATUS_MESSAGES: dict[Status, str] = {
     Status.ALLOWANCE_FORBIDDEN: "Lỗi: nhóm {code} không áp dụng cho người đang hưởng trợ cấp xã hội",
     Status.BIRTH_AFTER_DECISION: "Lỗi: ngày sinh sau ngày ký quyết định",
     Status.DECISION_AFTER_END: "Lỗi: quyết định ký khi đã hết điều kiện hưởng (xem Căn cứ)",
+    Status.MOTHER_AFTER_CHILD: "Lỗi: ngày sinh của mẹ không trước ngày sinh của trẻ",
     Status.NO_HOUSEHOLD: "Lỗi: thiếu loại hộ (Nghèo/Cận nghèo/Thoát nghèo/Thoát cận nghèo)",
     Status.RECOGNITION_NOT_2025: "Không thuộc nhóm: hộ không được công nhận thoát nghèo, thoát cận nghèo năm 2025",
 }

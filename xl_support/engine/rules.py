@@ -49,6 +49,7 @@ class Status(IntEnum):
     BIRTH_AFTER_DECISION = 13  # impossible dates: never a silent amount
     DECISION_AFTER_END = 14    # R2a: decision signed on or after the day eligibility ended
     NO_HOUSEHOLD = 15          # domain.md §3: NQ 04 row without a (known) household type
+    MOTHER_AFTER_CHILD = 16    # R7: impossible dates, never a silent amount
 
 
 class EndReason(IntEnum):
@@ -361,6 +362,7 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
         (np.isnat(people.birth), Status.NO_BIRTH),
         (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
+        (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
         (needs_area & (people.area < 0), Status.NO_AREA),
         ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
         ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),

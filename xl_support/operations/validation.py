@@ -171,6 +171,14 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
                       f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: không chi trả")
 
+    # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
+    never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
+    if never.any():
+        starts, ends = my(elig.start), my(elig.end)
+        out.add(never, "decision", "NEVER_PAYABLE", "warning",
+                lambda i: f"Không có tháng nào được chi trả: tháng bắt đầu hưởng {starts[i]} sau tháng cuối cùng "
+                          f"được hưởng {ends[i]}")
+
     # Personal ID: exactly 12 digits.
     if "id" in reg.columns:
         raw_ids = reg.raw["id"]
