@@ -518,7 +518,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                 where = unit_rows[chosen[owner[p]].path].label
                 note = ("Được chi trả (mức cao nhất)" if kept else
                         f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
-                        "dừng chi trả và ghi ngày thôi hưởng")
+                        "dừng chi trả (người chuyển đi: ghi «Thôi chi trả từ tháng»; xem sheet «Chuyển nơi cư trú»)")
                 duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
                                                str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
                                                str(groups[p] or ""), int(ward_benefit[p]), kept, note))
