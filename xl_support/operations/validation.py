@@ -263,12 +263,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
 
 def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
     """domain.md R2a — a decision signed on or after the day eligibility ended pays nothing: an
-    error with the two dates."""
-    rows = np.flatnonzero(elig.status == Status.DECISION_AFTER_END)
-    if not len(rows):
+    error with the two dates (the engine's status `DECISION_AFTER_END` when no other check fails)."""
+    known = people.group < len(g.codes)
+    mask = known & (people.decision >= elig.lapse)       # also when another check fails first
+    if not mask.any():
         return
-    mask = np.zeros(len(people), dtype=bool)
-    mask[rows] = True
     decisions, lapses = dmy(people.decision), dmy(elig.lapse)
 
     def message(i: int) -> str:
