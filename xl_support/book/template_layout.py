@@ -49,7 +49,8 @@ COMPUTED_WIDTHS = {"benefit": 13, "topup": 13, "insurance": 9, "end_date": 11.5,
 FUNCTIONS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE",
              "end_date": "HP_END_DATE", "basis": "HP_BASIS"}
 # The worksheet functions' register arguments, in order (udfs contract) → register field.
-FUNCTION_ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+FUNCTION_ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth",
+                 "pay_from", "stop_pay_from", "household_type")
 REQUIRED_FUNCTION_ARGS = 4      # the first four are not Optional in the VBA wrapper
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ import pandas as pd
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
 from xl_support.engine.dedupe import suppressed_by_month
+from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.book.register import FIELD_BY_NAME
@@ -134,16 +135,18 @@ class FileResult:
     benefit: Monthly | None = None           # (months, rows) int32, before R11
     insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
+    unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
 
     @property
     def n(self) -> int:
         return 0 if self.row is None else len(self.row)
 
 
-def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None) -> tuple[int, int, list[str]]:
+def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None,
+                       insurance=None) -> tuple[int, int, list[str]]:
     """Errors, warnings and the first two errors of a book (`validation.validate_book`, given the
     engine's People per register and the benefit of the checked month when already computed)."""
-    report = validate_book(book, month=month, people=people, benefit=benefit)
+    report = validate_book(book, month=month, people=people, benefit=benefit, insurance=insurance)
     errors = report.errors
     return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
 
@@ -194,9 +197,10 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     results = month_results(people, elig, months, s.groups, s.params)
     out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
     checked = book.month(month)
-    benefit = (np.split(results.benefit[months.index(checked)], np.cumsum([len(p) for _, p in parts])[:-1])
-               if checked in months else None)
-    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit)
+    cuts = np.cumsum([len(p) for _, p in parts])[:-1]
+    benefit = np.split(results.benefit[months.index(checked)], cuts) if checked in months else None
+    insured = np.split(results.insurance[months.index(checked)], cuts) if checked in months else None
+    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit, insured)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:
@@ -223,6 +227,8 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.benefit = Monthly.of(results.benefit.astype(np.int32))
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
+    if results.insurance_unconfirmed.any():
+        out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     return out
 
 
@@ -344,6 +350,8 @@ class ConsolidationResult:
     years: list[int]
     out: Path | None = None
     seconds: float = 0.0
+    moves: list = field(default_factory=list)  # MoveRow: people paid by two units (R12)
+    unconfirmed: int = 0                       # people with insurance `Chưa xác nhận` in the month (§3)
 
     @property
     def partial(self) -> bool:
@@ -510,10 +518,18 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                 where = unit_rows[chosen[owner[p]].path].label
                 note = ("Được chi trả (mức cao nhất)" if kept else
                         f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
-                        "dừng chi trả và ghi ngày thôi hưởng")
+                        "dừng chi trả (người chuyển đi: ghi «Thôi chi trả từ tháng»; xem sheet «Chuyển nơi cư trú»)")
                 duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
                                                str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
                                                str(groups[p] or ""), int(ward_benefit[p]), kept, note))
+
+    unconfirmed = 0
+    if mi is not None:      # domain.md §3: counted on their own line, no cost (after R11)
+        for i, r in enumerate(chosen):
+            if r.unconfirmed is not None:
+                unconfirmed += int((r.unconfirmed.at(mi).astype(bool) & ~suppressed_month[starts[i]:starts[i + 1]]).sum())
+    moves = _move_rows(chosen, [unit_rows[r.path].label for r in chosen], keys[dup_cols], owner[dup_cols],
+                       (dup_benefit > 0) | dup_insurance, dup_cols, months)
 
     # by group and area, the month
     area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
@@ -525,7 +541,47 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
     groups = groups.astype(np.int64)
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
-                               groups=groups, years=years)
+                               groups=groups, years=years, moves=moves, unconfirmed=unconfirmed)
+
+
+@dataclass
+class MoveRow:
+    """domain.md R12 — one person paid by two units or more over the window (before R11)."""
+    id_text: str
+    name: str
+    spans: str                  # `Unit: months; Unit: months`
+    twice: str                  # months paid by two units ('' none)
+    gap: str                    # months nobody paid between two units ('' none)
+    advice: str
+
+
+def _move_rows(chosen: list[FileResult], labels: list[str], keys: np.ndarray, owner: np.ndarray,
+               paid: np.ndarray, positions: np.ndarray, months: list[dt.date]) -> list[MoveRow]:
+    """`engine.moves` over the rows whose ID is repeated city-wide, with the units named."""
+    if not len(keys):
+        return []
+    names = np.concatenate([r.name for r in chosen])[positions]
+    ids = np.concatenate([r.id_text for r in chosen])[positions]
+    first_row = {}
+    for i, k in enumerate(keys):
+        first_row.setdefault(k, i)
+    rows = []
+    for m in find_moves(keys, owner, paid, months):
+        i = first_row[m.key]
+        spans = "; ".join(f"{labels[s.unit]}: {month_ranges(s.months)}" for s in m.spans)
+        advice = []
+        if m.twice:
+            later = max(m.spans, key=lambda s: s.first)
+            advice.append(f"Chi trả trùng {len(m.twice)} tháng: nếu người này chuyển nơi cư trú, đơn vị nơi cũ ghi "
+                          f"«Thôi chi trả từ tháng» = {later.first:%m/%Y} (tháng nơi mới bắt đầu chi trả); thành phố "
+                          "chỉ tính một mức cao nhất mỗi tháng")
+        if m.gap:
+            advice.append(f"Không đơn vị nào chi trả {len(m.gap)} tháng: đơn vị nơi mới ghi «Chi trả từ tháng» = "
+                          f"{m.gap[0]:%m/%Y} (tháng nơi cũ thôi chi trả) để người này được truy lĩnh")
+        rows.append(MoveRow(str(ids[i] if ids[i] is not None else m.key), str(names[i] or ""), spans,
+                            month_ranges(m.twice), month_ranges(m.gap),
+                            ". ".join(advice) or "Đúng quy định: không trùng, không gián đoạn"))
+    return rows
 
 
 def consolidate(paths, month: dt.date | None, out: str | Path | None, jobs: int = 0,
@@ -577,6 +633,7 @@ SHEET_GROUPS = "Theo nhóm đối tượng"
 SHEET_MISSING = "Chưa gửi"
 SHEET_DUPLICATES = "Trùng giữa đơn vị"
 SHEET_FILES = "Tình trạng tệp"
+SHEET_MOVES = "Chuyển nơi cư trú"
 ROMAN = ["I", "II", "III", "IV", "V"]
 TYPE_PLURAL = {"Phường": "phường", "Xã": "xã", "Đặc khu": "đặc khu"}
 
@@ -649,7 +706,10 @@ def _city_sheet(wb, r: ConsolidationResult) -> None:
                       f"lập ngày {dt.date.today():%d/%m/%Y}",
                       "Số liệu tính lại từ sổ của đơn vị; mỗi người chỉ hưởng một mức cao nhất trong toàn "
                       "thành phố (KH mục IV.1)"])
-    write_table(ws, row, cols, sections, total_label="Tổng cộng toàn thành phố", font_size=11)
+    end = write_table(ws, row, cols, sections, total_label="Tổng cộng toàn thành phố", font_size=11)
+    if r.unconfirmed:
+        _note(ws, end, f"Ngoài ra {r.unconfirmed} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm NQ 04 đơn vị chưa nhập "
+                       "«BHYT HN-…» tại sheet Tham số): không tính vào số người và kinh phí BHYT.")
     _finish(ws, row, 2)
 
 
@@ -729,6 +789,24 @@ def _duplicates_sheet(wb, r: ConsolidationResult) -> None:
     _finish(ws, row, 1)
 
 
+def _moves_sheet(wb, r: ConsolidationResult) -> None:
+    """domain.md R12 — people paid by two units: the months paid twice and the months nobody paid."""
+    from xl_support.documents.layout import ColumnSpec, write_table
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Số định danh cá nhân", 16, "center"),
+            ColumnSpec("Họ và tên", 20, "text"), ColumnSpec("Đơn vị và các tháng đơn vị tính chi trả", 40, "text"),
+            ColumnSpec("Tháng chi trả trùng", 15, "text"), ColumnSpec("Tháng không đơn vị nào chi trả", 15, "text"),
+            ColumnSpec("Đề nghị", 48, "text")]
+    rows = [[i, m.id_text, m.name, m.spans, m.twice or "Không", m.gap or "Không", m.advice]
+            for i, m in enumerate(r.moves, start=1)]
+    ws, row = _sheet(wb, SHEET_MOVES, cols, 1, "Người được chi trả ở hai đơn vị (chuyển nơi cư trú)",
+                     [f"Cả thời gian thực hiện nghị quyết, theo sổ của từng đơn vị – {len(rows)} người; "
+                      "danh sách nội bộ để đơn vị rà soát, không công khai"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
+    if not rows:
+        _note(ws, end - 1, "Không có người nào được hai đơn vị chi trả.")
+    _finish(ws, row, 1)
+
+
 def _files_sheet(wb, r: ConsolidationResult) -> None:
     from xl_support.documents.layout import ColumnSpec, write_table
     cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Tệp", 24, "text"), ColumnSpec("Đơn vị (sheet Tham số)", 18, "text"),
@@ -749,7 +827,7 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 
 
 def build_city_workbook(r: ConsolidationResult):
-    """The city workbook (openpyxl): five sheets, numbers as numbers, A4 landscape."""
+    """The city workbook (openpyxl): six sheets, numbers as numbers, A4 landscape."""
     import openpyxl
 
     from xl_support.documents.layout import stamp_version
@@ -760,6 +838,7 @@ def build_city_workbook(r: ConsolidationResult):
     _groups_sheet(wb, r)
     _missing_sheet(wb, r)
     _duplicates_sheet(wb, r)
+    _moves_sheet(wb, r)
     _files_sheet(wb, r)
     return wb
 

@@ -22,8 +22,9 @@ from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
 from xl_support.engine.dedupe import kept_rows, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, column_letter
-from xl_support.engine.rules import (RULE_CODES, GroupArrays, add_months, eligibility, group_arrays, month_result,
-                    people_arrays, policy_window)
+from xl_support.engine.basis import dmy, lapse_text, my
+from xl_support.engine.rules import (RULE_CODES, GroupArrays, Status, eligibility, group_arrays, month_result,
+                                     people_arrays, policy_window)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 
@@ -151,18 +152,13 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
     out.add(people.mother_birth >= people.birth, "mother_birth", "MOTHER_AFTER_CHILD", "error",
             lambda i: f"Ngày sinh của mẹ {_dmy(people.mother_birth[i])} không trước ngày sinh của trẻ "
                       f"{_dmy(people.birth[i])}")
-    out.add(people.stop < people.decision, "stop", "STOP_BEFORE_DECISION", "warning",
-            lambda i: f"Ngày thôi hưởng {_dmy(people.stop[i])} trước ngày ký quyết định "
-                      f"{_dmy(people.decision[i])}: không chi trả tháng nào")
 
-    # R1 / §3: age limit reached at the decision (16 for children).
-    max_age = g.max_age[gi]
-    limit_day = add_months(people.birth, max_age * 12)
-    too_old = known & (max_age > 0) & (people.decision >= limit_day)
-    out.add(too_old, "decision", "AGE_AT_DECISION", "error",
-            lambda i: f"Đã đủ {max_age[i]} tuổi vào ngày ký quyết định {_dmy(people.decision[i])} "
-                      f"(sinh ngày {_dmy(people.birth[i])}, đủ {max_age[i]} tuổi ngày {_dmy(limit_day[i])}): "
-                      f"không thuộc đối tượng (KH mục IV.2a)")
+    # R2a: eligible on the day of the decision (16th birthday, 36 months, mother's 18th birthday,
+    # stop date) — the engine's own reading, so validation and the amounts agree.
+    elig = eligibility(people, s.groups, s.params)
+    _decision_after_end(out, people, elig, g)
+    # R12: `Chi trả từ tháng` far before the decision; `Thôi chi trả từ tháng` not after the start.
+    _moves(out, people, elig)
 
     # R3: decision outside the 2026–2030 window.
     w_start, w_end = policy_window(s.params)
@@ -174,6 +170,14 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
     out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
                       f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: không chi trả")
+
+    # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
+    never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
+    if never.any():
+        starts, ends = my(elig.start), my(elig.end)
+        out.add(never, "decision", "NEVER_PAYABLE", "warning",
+                lambda i: f"Không có tháng nào được chi trả: tháng bắt đầu hưởng {starts[i]} sau tháng cuối cùng "
+                          f"được hưởng {ends[i]}")
 
     # Personal ID: exactly 12 digits.
     if "id" in reg.columns:
@@ -215,6 +219,10 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
             lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
 
     # NQ 04: household type vs recognition date (36-month continuation, domain.md §3).
+    if reg.kind == NQ04 and "household_type" not in reg.columns:    # no NQ 04 row computes: say so per row
+        out.add(known & g.nq04[gi], "group", "HOUSEHOLD_MISSING", "error",
+                "Sổ không có cột «Loại hộ» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo): dòng nhóm NQ 04 "
+                "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
         htype = frame["household_type"].to_numpy(dtype=object)
         escaped = np.array([isinstance(h, str) and h.startswith("Thoát") for h in htype], dtype=bool)
@@ -223,8 +231,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
                 "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
                                    f"(để tính 36 tháng tiếp tục hỗ trợ)")
         out.add(current & has["recognised"], "recognised", "HOUSEHOLD_RECOGNITION", "warning",
-                lambda i: f"Hộ «{htype[i]}» nhưng có ngày công nhận thoát nghèo/cận nghèo: hỗ trợ sẽ dừng sau "
-                          f"36 tháng kể từ ngày này; kiểm tra lại loại hộ")
+                lambda i: f"Hộ «{htype[i]}» nhưng có ngày công nhận thoát nghèo/cận nghèo: ngày này không được "
+                          f"dùng để tính (hộ {htype[i].lower()} không áp dụng 36 tháng); nếu hộ đã thoát nghèo, "
+                          f"sửa loại hộ")
 
     # §4: area contradicting the unit type (the row's area wins, so only a warning).
     unit_type = s.unit.type if s.unit else s.unit_type
@@ -250,6 +259,46 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
                     f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
                     f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
+
+
+def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
+    """domain.md R2a — a decision signed on or after the day eligibility ended pays nothing: an
+    error with the two dates (the engine's status `DECISION_AFTER_END` when no other check fails)."""
+    known = people.group < len(g.codes)
+    mask = known & (people.decision >= elig.lapse)       # also when another check fails first
+    if not mask.any():
+        return
+    decisions, lapses = dmy(people.decision), dmy(elig.lapse)
+
+    def message(i: int) -> str:
+        gpos = int(people.group[i])
+        when = lapse_text(int(elig.lapse_reason[i]), lapses[i], int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
+                          int(g.recognition_months[gpos]))
+        return (f"Quyết định ký ngày {decisions[i]} khi đã hết điều kiện hưởng từ {when}: không chi trả tháng "
+                f"nào, kể cả tháng ký (KH mục IV.2a, IV.3)")
+    out.add(mask, "decision", "DECISION_AFTER_END", "error", message)
+
+
+PAY_FROM_MAX_ARREARS = 12       # months of arrears before a warning (issue 11, R12)
+
+
+def _moves(out: _Collector, people, elig) -> None:
+    """domain.md R12 — the months a move names: `Chi trả từ tháng` more than 12 months before the
+    decision month → warning; `Thôi chi trả từ tháng` not after the first month paid → error."""
+    decision_m = people.decision.astype("M8[M]")
+    early = people.pay_from < decision_m - np.timedelta64(PAY_FROM_MAX_ARREARS, "M")
+    if early.any():
+        pay, dec = my(people.pay_from), dmy(people.decision)
+        out.add(early, "pay_from", "PAY_FROM_EARLY", "warning",
+                lambda i: f"Chi trả từ tháng {pay[i]}, hơn {PAY_FROM_MAX_ARREARS} tháng trước tháng ký quyết định "
+                          f"{dec[i]}: kiểm tra lại (các tháng trước tháng ký được truy lĩnh)")
+    start = np.where(np.isnat(elig.start), decision_m, elig.start)
+    before = people.stop_pay_from <= start
+    if before.any():
+        stop, first = my(people.stop_pay_from), my(start)
+        out.add(before, "stop_pay_from", "STOP_PAY_BEFORE_START", "error",
+                lambda i: f"Thôi chi trả từ tháng {stop[i]} không sau tháng bắt đầu hưởng {first[i]}: "
+                          f"không chi trả tháng nào (tháng trước tháng thôi chi trả là tháng cuối cùng được hưởng)")
 
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")
@@ -295,16 +344,18 @@ def _id_text(value) -> str:
 
 
 def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
-                  benefit: dict | None = None) -> list[CellIssue]:
+                  benefit: dict | None = None, insurance: dict | None = None) -> list[CellIssue]:
     """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
     normalised name + birth date where one row has no ID (a warning, never a merge).
-    `people` / `benefit`: the engine's People and the month's benefit per register id, when known."""
+    `people` / `benefit` / `insurance`: the engine's People and the month's benefit and insurance
+    flag per register id, when known."""
     regs = [r for r in book.registers if len(r.frame)]
     if not regs:
         return []
     s = book.settings
     people = people or {}
     benefit_of = benefit or {}
+    insurance_of = insurance or {}
     keys = [k if isinstance(k, str) else None for reg in regs for k in reg.frame["id_key"].tolist()]
     reg_of = np.concatenate([np.full(len(reg.frame), i) for i, reg in enumerate(regs)])
     rows = np.concatenate([reg.frame["row"].to_numpy() for reg in regs])
@@ -314,15 +365,19 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     dup = (dup.duplicated(keep=False) & dup.notna()).to_numpy()
     kept = np.arange(len(keys))
     if dup.any():
-        benefit = []
+        benefit, insured = [], []
         for reg in regs:
-            if id(reg) in benefit_of:
+            if id(reg) in benefit_of and id(reg) in insurance_of:
                 benefit.append(benefit_of[id(reg)])
+                insured.append(insurance_of[id(reg)])
                 continue
             p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
-            benefit.append(month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params).benefit)
+            res = month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params)
+            benefit.append(res.benefit)
+            insured.append(res.insurance)
         subset = np.flatnonzero(dup)
-        kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset])]
+        kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset],
+                                        np.concatenate(insured)[subset])]
     for i in np.flatnonzero(dup & (kept != np.arange(len(keys)))):
         reg, row = where(i)
         kreg, krow = where(kept[i])
@@ -383,12 +438,14 @@ def _book_issues(book: Book) -> list[CellIssue]:
 
 
 def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None,
-                  people: list | None = None, benefit: list | None = None) -> ValidationReport:
+                  people: list | None = None, benefit: list | None = None,
+                  insurance: list | None = None) -> ValidationReport:
     """Every issue of the book (parse issues, settings, row checks, R11 across registers).
 
     A caller that already ran the engine on the book (city consolidation) passes, per register
-    in `book.registers` order, `people` (`engine_people`) and `benefit` (`month_result(...).benefit`
-    of `book.month(month)`, before R11), so the engine is not run twice."""
+    in `book.registers` order, `people` (`engine_people`), `benefit` and `insurance`
+    (`month_result(...).benefit` / `.insurance` of `book.month(month)`, before R11), so the engine
+    is not run twice."""
     today = today or dt.date.today()
     month = book.month(month)
     issues = _book_issues(book)
@@ -400,7 +457,8 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
             people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
             issues.extend(_register_issues(reg, book, today, people[id(reg)]))
     issues.extend(_cross_issues(book, month, people,
-                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None))
+                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None,
+                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
     return ValidationReport(issues=issues, rows={r.sheet: len(r.frame) for r in book.registers},
