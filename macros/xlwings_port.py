@@ -67,6 +67,8 @@ class XlwingsPort:
         """Clear the sheet (or add it last) and render `spec` on it."""
         if spec.name in self.sheet_names():
             ws = self.book.sheets[spec.name]
+            if spec.protected and self.engine != "remote":
+                self._try("protect", lambda: ws.api.Unprotect())     # no password (SheetSpec.protected)
             ws.clear()
         else:
             ws = self.book.sheets.add(spec.name, after=self.book.sheets[-1])
@@ -98,6 +100,13 @@ class XlwingsPort:
             self.skipped.append("page_setup")
         if spec.chart:
             self._chart(ws, spec)
+        if spec.hidden:
+            self._try("hidden", lambda: setattr(ws, "visible", False))
+        if spec.protected:
+            if self.engine != "remote":      # COM only; the remote engine has no protection action
+                self._try("protect", lambda: ws.api.Protect())
+            else:
+                self.skipped.append("protect")
 
     def _links(self, ws, spec: SheetSpec) -> None:
         """Links as HYPERLINK formulas, one write per column run (add_hyperlink is one call per cell)."""

@@ -11,7 +11,7 @@ import sys
 
 from xl_support.book.values import CellError, parse_month
 
-KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
+KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget", "arrears", "coming-changes")
 
 
 def month_arg(text: str) -> dt.date:
@@ -57,6 +57,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=month_arg)
     _out_options(p)
     p.set_defaults(handler="xl_support.operations.exports:run_cli")
+
+    p = sub.add_parser("close-month", help="chốt tháng: ghi số đã chi trả vào sheet Đã chi trả")
+    p.add_argument("book")
+    p.add_argument("--month", type=month_arg)
+    p.add_argument("--reopen", action="store_true", help="chốt lại tháng đã chốt (giữ các dòng cũ)")
+    _out_options(p)
+    p.set_defaults(handler="xl_support.operations.cycle:run_cli")
 
     p = sub.add_parser("consolidate", help="tổng hợp toàn thành phố")
     p.add_argument("inputs", nargs="+")
