@@ -69,13 +69,9 @@ _FORMATS = {"date": "dd/mm/yyyy", "int": "#,##0", "id": "@", "month": "@"}
 
 def person_keys(ids, names, births) -> list[str]:
     """domain.md R11 — one key per person: the personal ID; without an ID, name and birth date."""
-    out = []
-    for i, n, b in zip(ids, names, births):
-        if isinstance(i, str) and i:
-            out.append("ID " + i)
-        else:
-            out.append(f"TÊN {name_key(n or '')} {b.isoformat() if isinstance(b, dt.date) else ''}")
-    return out
+    return [("ID " + i) if i.__class__ is str and i else
+            f"TÊN {name_key(n or '')} {b.isoformat() if isinstance(b, dt.date) else ''}"
+            for i, n, b in zip(ids, names, births)]
 
 
 @dataclass
@@ -87,8 +83,8 @@ class Ledger:
 
     @property
     def active(self) -> pd.DataFrame:
-        """Rows not replaced by a reopening."""
-        return self.rows[~self.rows["state"].fillna("").str.startswith(REPLACED)]
+        """Rows not replaced by a reopening (the state of a live row is blank)."""
+        return self.rows[self.rows["state"].fillna("").to_numpy() == ""]
 
     @property
     def paid(self) -> pd.DataFrame:
@@ -152,14 +148,25 @@ def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues
     for name, title, kind in columns:
         c = keys.get(header_key(title))
         read = _reader(kind)
+        cells = [line[c] if c is not None and c < len(line) else None for line in body]
+        seen: dict = {}                     # a ledger repeats months, dates, IDs, names: parse each once
         values = []
-        for r, line in enumerate(body):
-            v = line[c] if c is not None and c < len(line) else None
+        for r, v in enumerate(cells):
             try:
-                values.append(read(v))
+                values.append(seen[v])
+                continue
+            except (KeyError, TypeError):
+                pass
+            try:
+                out = read(v)
             except V.CellError as e:
                 issues.append(f"«{LEDGER_SHEET}» dòng {HEADER_ROW + 1 + r}, cột «{title}»: {e.message}")
-                values.append(None)
+                out = None
+            try:
+                seen[v] = out
+            except TypeError:
+                pass
+            values.append(out)
         data[name] = values
     frame = pd.DataFrame(data, dtype=object)
     first = columns[0][0]

@@ -146,8 +146,8 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     codes, uniq = pd.factorize(pd.Series(ent.keys, dtype=object))
     paid = ledger.paid
     lkeys = person_keys(paid["id"].tolist(), paid["name"].tolist(), paid["birth"].tolist()) if len(paid) else []
-    all_keys = pd.Index(list(uniq)).append(pd.Index(lkeys).difference(pd.Index(list(uniq)))) if lkeys else \
-        pd.Index(list(uniq))
+    known = set(uniq)
+    all_keys = pd.Index(list(uniq) + [k for k in dict.fromkeys(lkeys) if k not in known])
     u = len(all_keys)
     benefit = sched.benefit[:k]
     ent_m = np.zeros((u, k), dtype=np.int64)
@@ -161,7 +161,8 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     rec_m = np.zeros((u, k), dtype=np.int64)
     if len(paid):
         pos = {m: i for i, m in enumerate(past)}
-        mi = np.array([pos.get(m, -1) for m in paid["month"]])
+        mcodes, muniq = pd.factorize(paid["month"])
+        mi = np.array([pos.get(m, -1) for m in muniq], dtype=np.intp)[mcodes] if len(muniq) else mcodes
         ki = all_keys.get_indexer(lkeys)
         ok = mi >= 0
         np.add.at(rec_m, (ki[ok], mi[ok]), paid["amount"].to_numpy()[ok].astype(np.int64))
@@ -196,8 +197,10 @@ def _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, 
     # what was recorded for that month (the month's own row), to say what changed
     last = pd.DataFrame(columns=list(LEDGER_FIELDS) + ["key"])
     if len(paid):
+        wanted = set(keys)
         p = paid.assign(key=lkeys)
-        last = p[p["kind"] == KIND_MONTH].drop_duplicates(["key", "month"], keep="last")
+        p = p[p["key"].isin(wanted).to_numpy() & (p["kind"] == KIND_MONTH).to_numpy()]
+        last = p.drop_duplicates(["key", "month"], keep="last")
     rec = out[["key", "month"]].merge(last, on=["key", "month"], how="left")
     if gone.any():                           # a person no longer in the register: the ledger's data
         led = last.drop_duplicates("key", keep="last").set_index("key") if len(last) else None
