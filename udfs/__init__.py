@@ -40,7 +40,8 @@ CATEGORY = "Hải Phòng – hỗ trợ xã hội"
 REGISTER_ARGS = (
     ("ma_doi_tuong", "group"), ("ngay_sinh", "birth"), ("khu_vuc", "area"), ("ngay_quyet_dinh", "decision"),
     ("tro_cap", "allowance"), ("ngay_cong_nhan", "recognised"), ("ngay_thoi_huong", "stop"),
-    ("ngay_sinh_me", "mother_birth"),
+    ("ngay_sinh_me", "mother_birth"), ("chi_tra_tu_thang", "pay_from"), ("thoi_chi_tra_tu_thang", "stop_pay_from"),
+    ("loai_ho", "household_type"),
 )
 ARG_DOCS = {
     "ma_doi_tuong": "Ô hoặc cột Mã đối tượng (ví dụ CN, TN-BTXH, KNND, HN-BTXH)",
@@ -51,6 +52,9 @@ ARG_DOCS = {
     "ngay_cong_nhan": "Không bắt buộc. Ngày công nhận thoát nghèo/cận nghèo (nhóm TN, HN-…)",
     "ngay_thoi_huong": "Không bắt buộc. Ngày thôi hưởng",
     "ngay_sinh_me": "Không bắt buộc. Ngày sinh của mẹ (nhóm SRXHTD)",
+    "chi_tra_tu_thang": "Không bắt buộc. Chi trả từ tháng (mm/yyyy) khi quyết định ghi, ví dụ người chuyển đến",
+    "thoi_chi_tra_tu_thang": "Không bắt buộc. Thôi chi trả từ tháng (mm/yyyy): tháng đầu tiên không chi trả",
+    "loai_ho": "Sổ NQ 04: Loại hộ (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)",
     "thang": "Không bắt buộc. Tháng tính (ngày hoặc mm/yyyy); bỏ trống: Tháng báo cáo ở sheet Tham số",
     "tham_so": "Không bắt buộc. Vùng nhãn – giá trị của sheet Tham số (ví dụ 'Tham số'!A1:B40)",
 }
@@ -240,7 +244,8 @@ _REGISTER_ARG_NAMES = tuple(a for a, _ in REGISTER_ARGS) + ("thang", "tham_so")
 @xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
-               ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
+               ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
+               thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
     """Mức hỗ trợ hằng tháng (đồng/tháng) theo NQ 55/2025 hoặc NQ 04/2026 cho tháng tính.
 
     Column `Mức hỗ trợ (đồng/tháng)`: whole VND (0 outside the months paid), or a message.
@@ -253,7 +258,8 @@ def HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, 
 @xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
-             ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
+             ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
+               thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
     """Phần bù chênh lệch (đồng/tháng) trong mức hỗ trợ, cho nhóm đang hưởng trợ cấp xã hội.
 
     Column `Trong đó bù chênh lệch (đồng/tháng)`: the part of the benefit that tops up the
@@ -267,7 +273,8 @@ def HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ng
 @xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
-                 ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
+                 ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
+               thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
     """Có/Không: ngân sách hỗ trợ đóng BHYT cho người này trong tháng tính.
 
     Column `Hỗ trợ BHYT` (R10: group with insurance, month payable, 6 years old in the month).
@@ -279,7 +286,8 @@ def HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None
 @xw.func(category=CATEGORY)
 @_args(*_REGISTER_ARG_NAMES)
 def HP_END_DATE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
-                ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
+                ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
+               thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
     """Ngày cuối cùng được hưởng (ngày cuối của tháng cuối cùng được chi trả).
 
     Column `Hưởng đến ngày` (R8): a real date; format the cell as a date (dd/mm/yyyy).
@@ -292,7 +300,8 @@ def HP_END_DATE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None,
 @xw.ret("raw")  # ints and text: no per-cell cleaning needed
 @_args(*_REGISTER_ARG_NAMES)
 def HP_BASIS(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
-             ngay_thoi_huong=None, ngay_sinh_me=None, thang=None, tham_so=None):
+             ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
+               thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
     """Căn cứ: nhóm, điều khoản, cách tính mức, tham số áp dụng và lý do ngày hết hưởng.
 
     Column `Căn cứ` (Vietnamese text).

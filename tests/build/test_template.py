@@ -407,7 +407,7 @@ def test_demo_workbook(demo):
     assert book.settings.unit.full_name == "Phường Đồ Sơn"
     assert book.settings.report_month == dt.date(2026, 11, 1)
     wb = openpyxl.load_workbook(demo, keep_vba=True)
-    assert wb["Trẻ em NQ55"].tables["T_NQ55"].ref == "A5:O65"
+    assert wb["Trẻ em NQ55"].tables["T_NQ55"].ref == "A5:Q65"      # 17 input columns
     with zipfile.ZipFile(demo) as zf:
         assert zf.read("xl/worksheets/sheet2.xml").count(b'cm="1"') == 5
         assert "customUI/customUI.xml" in zf.namelist() and "xl/vbaProject.bin" in zf.namelist()

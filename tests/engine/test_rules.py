@@ -127,7 +127,7 @@ def test_topup_floor_zero_and_never_negative():
 def test_decision_after_16th_birthday_is_never_payable():
     p = dict(group="CN", area="urban", birth=D(2010, 2, 1), decision=D(2026, 4, 1))
     a = assess(p, D(2026, 4, 1))
-    assert a.status == Status.NEVER_PAYABLE and a.benefit == 0
+    assert a.status == Status.DECISION_AFTER_END and a.benefit == 0
 
 
 @pytest.mark.parametrize("person, status", [
@@ -139,7 +139,11 @@ def test_decision_after_16th_birthday_is_never_payable():
     (dict(group="TN", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1), recognised=D(2024, 5, 5)),
      Status.RECOGNITION_NOT_2025),
     (dict(group="KNND", birth=D(2015, 1, 1), decision=D(2026, 1, 1), allowance=360_000), Status.ALLOWANCE_FORBIDDEN),
-    (dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1)), Status.UNCONFIRMED),
+    (dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1), household_type="Nghèo"),
+     Status.UNCONFIRMED),
+    (dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1)), Status.NO_HOUSEHOLD),
+    (dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1), household_type="Thoát nghèo"),
+     Status.NO_RECOGNITION),
     (dict(group="HIV", birth=D(2026, 5, 1), decision=D(2026, 3, 1)), Status.BIRTH_AFTER_DECISION),
 ])
 def test_rows_that_cannot_be_computed_compute_nothing(person, status):
@@ -148,7 +152,7 @@ def test_rows_that_cannot_be_computed_compute_nothing(person, status):
 
 
 def test_unconfirmed_group_computes_once_the_ward_enters_the_amount():
-    p = dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1))
+    p = dict(group="HN-TE", area="urban", birth=D(2015, 1, 1), decision=D(2026, 1, 1), household_type="Cận nghèo")
     groups = GROUPS.with_amount("HN-TE", 600_000).with_insurance("HN-TE", True)
     a = assess(p, D(2026, 6, 1), groups=groups)
     assert (a.benefit, a.insurance, a.status) == (600_000, True, Status.OK)
@@ -156,7 +160,7 @@ def test_unconfirmed_group_computes_once_the_ward_enters_the_amount():
 
 def test_nq04_btxh_topup_and_36_months_after_escaping():
     p = dict(group="HN-BTXH", area="urban", birth=D(1960, 1, 1), decision=D(2026, 2, 1), allowance=500_000,
-             recognised=D(2026, 3, 10))
+             recognised=D(2026, 3, 10), household_type="Thoát nghèo")
     assert amounts(p, D(2026, 2, 1), D(2029, 3, 1), D(2029, 4, 1)) == [1_500_000, 2_300_000, 0]
 
 

@@ -92,8 +92,8 @@ def test_exports_and_guide_macros_report_in_status(tmp_path):
     run = remote.run_macro(tmp_path / "c.xlsx", macros.show_guide)
     assert run.n_actions == 0
     run = remote.run_macro(tmp_path / "c.xlsx", macros.compute)
-    assert run.workbook[S55].cell(3, 16).value == "Mức hỗ trợ (đồng/tháng)"
-    assert isinstance(run.workbook[S55].cell(4, 16).value, (int, float, str))
+    assert run.workbook[S55].cell(3, 18).value == "Mức hỗ trợ (đồng/tháng)"    # after the 17 input columns
+    assert isinstance(run.workbook[S55].cell(4, 18).value, (int, float, str))
 
 
 def test_read_grid_pads_used_range_to_a1(tmp_path):

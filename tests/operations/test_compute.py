@@ -87,7 +87,7 @@ def test_values_right(computed):
     assert got[8][:4] == [750_000, 0, "Có", dt.datetime(2027, 8, 31)]
     assert got[9][:3] == [0, 0, "Không"] and "Chưa có ngày ký quyết định" in got[9][4]
     assert got[10][0].startswith("Lỗi") and "C10" in got[10][4]
-    assert got[11][0].startswith("Chưa có mức")
+    assert got[11][0] == "Lỗi: thiếu loại hộ (Nghèo/Cận nghèo/Thoát nghèo/Thoát cận nghèo)"   # §3
     assert ws.cell(row=6, column=13).number_format == "#,##0"
     assert ws.cell(row=6, column=16).number_format == "dd/mm/yyyy"
     # R11: the NQ 04 top-up (2,000,000 − 360,000 = 1,640,000) is lower than CN's 2,000,000

@@ -16,7 +16,7 @@ from xl_support.__main__ import main
 from xl_support.book.workbook import open_book, units
 from xl_support.operations.compute import compute_book
 from xl_support.operations.consolidate import (OK, SHEET_CITY, SHEET_DUPLICATES, SHEET_FILES, SHEET_GROUPS, SHEET_MISSING,
-                                    SUPERSEDED, UNIDENTIFIED, consolidate, expand_inputs)
+                                                SHEET_MOVES, SUPERSEDED, UNIDENTIFIED, consolidate, expand_inputs)
 from xl_support.engine.parameters import DEFAULT as PARAMS
 from xl_support.engine.rules import schedule
 from xl_support.book.safe_open import Limits, check_workbook
@@ -127,7 +127,7 @@ def test_missing_units_are_the_114_minus_received(wards, tmp_path):
     assert len(r.missing) == len(units()) - len(UNITS) == 110
     assert {u for u, _ in r.missing}.isdisjoint(UNITS)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [SHEET_CITY, SHEET_GROUPS, SHEET_MISSING, SHEET_DUPLICATES, SHEET_FILES]
+    assert wb.sheetnames == [SHEET_CITY, SHEET_GROUPS, SHEET_MISSING, SHEET_DUPLICATES, SHEET_MOVES, SHEET_FILES]
     names = [c.value for c in wb[SHEET_MISSING]["B"] if isinstance(c.value, str)]
     assert OTHER[0].full_name in names and UNITS[0].full_name not in names
     city = wb[SHEET_CITY]

@@ -56,7 +56,7 @@ FAULTS55 = [
     (base55(2, name=None), [("name", "REQUIRED", "error")]),
     (base55(3, birth=dt.date(2030, 1, 1)), [("birth", "DATE_FUTURE", "error"), ("birth", "BIRTH_AFTER_DECISION", "error")]),
     (base55(4, birth=dt.date(2026, 5, 1)), [("birth", "BIRTH_AFTER_DECISION", "error")]),
-    (base55(5, birth=dt.date(2009, 1, 1)), [("decision", "AGE_AT_DECISION", "error")]),
+    (base55(5, birth=dt.date(2009, 1, 1)), [("decision", "DECISION_AFTER_END", "error")]),
     (base55(6, id="03120000123"), [("id", "ID_FORMAT", "error")]),
     (base55(7, id="031999990777"), []),                                   # kept: CN 2,000,000
     (base55(8, "KNND", id="031999990777"), [("id", "DUPLICATE_ID", "warning")]),
@@ -74,7 +74,7 @@ FAULTS55 = [
     (base55(19, decision=dt.date(2025, 12, 15)), [("decision", "DECISION_WINDOW", "warning")]),
     (base55(20, area="Nông thôn"), [("area", "AREA_UNIT", "warning")]),
     (base55(21, area="Miền núi"), [("area", "CELL_AREA", "error")]),
-    (base55(22, stop=dt.date(2026, 1, 5)), [("stop", "STOP_BEFORE_DECISION", "warning")]),
+    (base55(22, stop=dt.date(2026, 1, 5)), [("decision", "DECISION_AFTER_END", "error")]),
     (base55(23, "SRXHTD", mother_birth=dt.date(2025, 3, 1)), [("mother_birth", "MOTHER_AFTER_CHILD", "error")]),
     (base55(24, "CN-BTXH", allowance="abc"), [("allowance", "CELL_ALLOWANCE", "error")]),
     (base55(25, birth="01/01/1890"), [("birth", "CELL_BIRTH", "error")]),
@@ -166,7 +166,7 @@ def test_every_rule_is_reported_at_its_cell(tmp_path):
     assert "dòng 30" in dup.message and S55 in dup.message          # row 27 of FAULTS55 is Excel row 30
     dup55 = next(i for i in report.issues if i.code == "DUPLICATE_ID" and i.sheet == S55)
     assert "dòng 10" in dup55.message and "cùng sheet" in dup55.message
-    age = next(i for i in report.issues if i.code == "AGE_AT_DECISION" and i.row == 8)
+    age = next(i for i in report.issues if i.code == "DECISION_AFTER_END" and i.row == 8)
     assert "16 tuổi" in age.message and "01/01/2025" in age.message
 
 

@@ -14,7 +14,9 @@ from tests.harness.udf_host import MISSING, XlError, column
 import udfs  # noqa: E402  (after the harness: licence key, real decorators)
 
 REGISTER_FUNCS = ("HP_BENEFIT", "HP_TOPUP", "HP_INSURANCE", "HP_END_DATE", "HP_BASIS")
-N_ARGS = 10
+N_ARGS = 13
+REG = 11            # register arguments before `thang`, `tham_so` (template_layout.FUNCTION_ARGS)
+MORE = (MISSING,) * 3   # chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho
 
 
 def call(func: str, *args):
@@ -25,8 +27,10 @@ def call(func: str, *args):
 
 
 def row(code, birth, area, decision, allowance=MISSING, recognised=MISSING, stop=MISSING,
-        mother=MISSING, month=MISSING, settings=MISSING):
-    return (code, birth, area, decision, allowance, recognised, stop, mother, month, settings)
+        mother=MISSING, month=MISSING, settings=MISSING, pay_from=MISSING, stop_pay_from=MISSING,
+        household=MISSING):
+    return (code, birth, area, decision, allowance, recognised, stop, mother, pay_from, stop_pay_from, household,
+            month, settings)
 
 
 def serial(day: dt.date) -> float:
@@ -49,7 +53,7 @@ def test_cn_urban_by_month_as_a_column_of_months():
 def test_cn_btxh_rural_topup():
     args = row("CN-BTXH", "02/04/2015", "Nông thôn", dt.date(2026, 1, 10), allowance=1_050_000)
     for month, amount in (("05/2026", 450_000), ("01/2027", 1_150_000)):
-        full = args[:8] + (month,)
+        full = args[:REG] + (month,)
         assert call("HP_BENEFIT", *full) == amount
         assert call("HP_TOPUP", *full) == amount
         assert call("HP_INSURANCE", *full) == "Không"
@@ -57,7 +61,7 @@ def test_cn_btxh_rural_topup():
 
 def test_tn_rural_36_months_and_insurance():
     args = row("TN", dt.date(2016, 2, 1), "Nông thôn", serial(dt.date(2026, 2, 10)),
-               recognised="20/12/2025")[:8]
+               recognised="20/12/2025")[:REG]
     months = column(["01/2026", "02/2026", "12/2026", "01/2027", "12/2028", "01/2029"])
     assert call("HP_BENEFIT", *args, months) == [[0], [1_500_000], [1_500_000], [2_200_000], [2_200_000], [0]]
     assert call("HP_TOPUP", *args, "12/2028") == 0
@@ -68,7 +72,7 @@ def test_tn_rural_36_months_and_insurance():
 
 
 def test_knnd_last_month_is_the_16th_birthday_month():
-    args = row("KNND", dt.date(2011, 8, 15), None, dt.date(2026, 1, 5))[:8]
+    args = row("KNND", dt.date(2011, 8, 15), None, dt.date(2026, 1, 5))[:REG]
     assert call("HP_BENEFIT", *args, column(["08/2027", "09/2027"])) == [[750_000], [0]]
     assert call("HP_END_DATE", *args, "08/2027") == dt.datetime(2027, 8, 31)
     assert call("HP_INSURANCE", *args, "08/2027") == "Có"
@@ -88,7 +92,8 @@ def _sample_columns(n=24):
     people = sample_people(n, "NQ55", seed=11)
     people[3]["birth"] = people[3]["birth"].strftime("%d/%m/%Y")      # a text date
     people[5]["allowance"] = None if people[5]["allowance"] is None else f"{people[5]['allowance']:,}".replace(",", ".")
-    fields = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+    fields = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth",
+              "pay_from", "stop_pay_from", "household_type")
     return [[p.get(f) for p in people] for f in fields]
 
 
@@ -106,11 +111,11 @@ def test_single_cells_broadcast_against_columns():
     codes = column(["CN", "KNND", "CN"])
     births = column([dt.date(2015, 1, 1), dt.date(2012, 1, 1), dt.date(2014, 1, 1)])
     assert call("HP_BENEFIT", codes, births, "Thành thị", dt.date(2026, 1, 5), MISSING, MISSING, MISSING,
-                MISSING, "06/2026") == [[2_000_000], [750_000], [2_000_000]]
+                MISSING, *MORE, "06/2026") == [[2_000_000], [750_000], [2_000_000]]
 
 
 def test_output_types():
-    args = row("TN", dt.date(2016, 2, 1), "Nông thôn", dt.date(2026, 2, 10), recognised="20/12/2025")[:8]
+    args = row("TN", dt.date(2016, 2, 1), "Nông thôn", dt.date(2026, 2, 10), recognised="20/12/2025")[:REG]
     raw = udf_host.call_raw("udfs", "HP_BENEFIT", *args, "03/2026", MISSING)
     assert raw == [[1_500_000]] and type(raw[0][0]) is int
     end = call("HP_END_DATE", *args, "03/2026")
@@ -125,7 +130,7 @@ def test_blank_register_rows_give_empty_cells():
     areas = column(["Thành thị", "Thành thị", None, None])     # an area alone is still a blank row
     decisions = column([dt.date(2026, 1, 5), None, dt.date(2026, 1, 5), None])
     for func in REGISTER_FUNCS:
-        out = call(func, codes, births, areas, decisions, MISSING, MISSING, MISSING, MISSING, "03/2026")
+        out = call(func, codes, births, areas, decisions, MISSING, MISSING, MISSING, MISSING, *MORE, "03/2026")
         assert [v for [v] in out[1:]] == ["", "", ""], func
         assert out[0][0] != ""
 
@@ -151,12 +156,12 @@ def test_blank_register_rows_give_empty_cells():
 )
 def test_bad_input_gives_a_short_vietnamese_message(args, message):
     for func in ("HP_BENEFIT", "HP_TOPUP", "HP_INSURANCE", "HP_END_DATE"):
-        assert call(func, *row(*args)[:8], "03/2026") == message, func
+        assert call(func, *row(*args)[:REG], "03/2026") == message, func
 
 
 def test_a_pending_row_is_not_an_error():
     """No decision date yet (R2): nothing payable, as `compute` writes it; the basis says why."""
-    args = row("CN", dt.date(2015, 1, 1), "Thành thị", None)[:8]
+    args = row("CN", dt.date(2015, 1, 1), "Thành thị", None)[:REG]
     assert [call(f, *args, "03/2026") for f in REGISTER_FUNCS[:4]] == [0, 0, "Không", dt.datetime(2030, 12, 31)]
     assert "Chưa có ngày ký quyết định hỗ trợ: chưa chi trả" in call("HP_BASIS", *args, "03/2026")
 
@@ -169,12 +174,12 @@ def test_the_basis_explains_a_bad_cell():
 
 def test_a_bad_row_does_not_spoil_the_column():
     out = call("HP_BENEFIT", column(["CN", "CN", "CN"]), column([dt.date(2015, 1, 1), "x", dt.date(2014, 1, 1)]),
-               "Thành thị", dt.date(2026, 1, 5), MISSING, MISSING, MISSING, MISSING, "06/2026")
+               "Thành thị", dt.date(2026, 1, 5), MISSING, MISSING, MISSING, MISSING, *MORE, "06/2026")
     assert out == [[2_000_000], ["Lỗi: ngày sinh không hợp lệ (cần dd/mm/yyyy)"], [2_000_000]]
 
 
 def test_bad_month_and_bad_shapes():
-    assert call("HP_BENEFIT", *row("CN", dt.date(2015, 1, 1), "Thành thị", dt.date(2026, 1, 5))[:8],
+    assert call("HP_BENEFIT", *row("CN", dt.date(2015, 1, 1), "Thành thị", dt.date(2026, 1, 5))[:REG],
                 "13/2026") == "Lỗi: tháng không hợp lệ (cần mm/yyyy hoặc một ngày)"
     uneven = call("HP_BENEFIT", column(["CN", "CN", "CN"]), column([dt.date(2015, 1, 1)] * 2), "Thành thị",
                   dt.date(2026, 1, 5))
@@ -202,7 +207,7 @@ def test_a_parameter_missing_for_the_month_is_a_message():
 # ---------------------------------------------------------------- NQ 04 unconfirmed groups, Tham số
 
 def test_unconfirmed_group_says_so_until_the_ward_enters_the_amount():
-    args = row("HN-TE", dt.date(2015, 5, 5), "Thành thị", dt.date(2026, 2, 1))[:8]
+    args = row("HN-TE", dt.date(2015, 5, 5), "Thành thị", dt.date(2026, 2, 1), household="Cận nghèo")[:REG]
     message = "Chưa có mức: nhập mức hỗ trợ nhóm HN-TE theo Nghị quyết tại sheet Tham số"
     assert call("HP_BENEFIT", *args, "03/2026") == message
     assert call("HP_INSURANCE", *args, "03/2026") == message
@@ -216,7 +221,7 @@ def test_unconfirmed_group_says_so_until_the_ward_enters_the_amount():
 def test_parameter_override_from_tham_so():
     settings = settings_range(("Đơn vị", "Phường Đồ Sơn"), ("Loại đơn vị", "Phường"),
                               ("Chuẩn nghèo thành thị từ 01/07/2026", "2.100.000"))
-    args = row("CN", dt.date(2015, 1, 1), "Thành thị", dt.date(2026, 1, 5))[:8]
+    args = row("CN", dt.date(2015, 1, 1), "Thành thị", dt.date(2026, 1, 5))[:REG]
     assert call("HP_BENEFIT", *args, column(["06/2026", "07/2026"]), settings) == [[2_000_000], [2_100_000]]
     assert call("HP_POVERTY_LINE", "Thành thị", "08/2026", settings) == 2_100_000
     assert "giá trị nhập tại sheet Tham số" in call("HP_BASIS", *args, "08/2026", settings)
@@ -226,17 +231,17 @@ def test_default_month_and_area_from_tham_so():
     settings = settings_range(("Đơn vị", "Xã An Hưng"), ("Loại đơn vị", "Xã"), ("Tháng báo cáo", "01/2027"))
     # No month, no area: January 2027 (report month), rural (a xã).
     assert call("HP_BENEFIT", "CN", dt.date(2015, 1, 1), None, dt.date(2026, 1, 5), MISSING, MISSING, MISSING,
-                MISSING, MISSING, settings) == 2_200_000
+                MISSING, *MORE, MISSING, settings) == 2_200_000
     as_date = settings_range(("Tháng báo cáo", dt.date(2026, 6, 30)), ("Loại đơn vị", "Phường"))
     assert call("HP_BENEFIT", "CN", dt.date(2015, 1, 1), None, dt.date(2026, 1, 5), MISSING, MISSING, MISSING,
-                MISSING, None, as_date) == 2_000_000
+                MISSING, *MORE, None, as_date) == 2_000_000
     assert call("HP_POVERTY_LINE", MISSING, MISSING, settings) == 2_200_000
 
 
 def test_a_bad_tham_so_value_is_reported_not_ignored():
     settings = settings_range(("Chuẩn nghèo thành thị từ 01/07/2026", "hai triệu"))
     out = call("HP_BENEFIT", "CN", dt.date(2015, 1, 1), "Thành thị", dt.date(2026, 1, 5), MISSING, MISSING,
-               MISSING, MISSING, "08/2026", settings)
+               MISSING, MISSING, *MORE, "08/2026", settings)
     assert out.startswith("Lỗi: sheet Tham số – Chuẩn nghèo thành thị từ 01/07/2026: số tiền không hợp lệ")
 
 
@@ -273,11 +278,13 @@ def test_wizard_descriptions_and_wrapper():
         assert all(d and not d.startswith("Positional") for d in spec["arg_descriptions"])
     assert specs["HP_BENEFIT"]["arg_names"] == [
         "ma_doi_tuong", "ngay_sinh", "khu_vuc", "ngay_quyet_dinh", "tro_cap", "ngay_cong_nhan",
-        "ngay_thoi_huong", "ngay_sinh_me", "thang", "tham_so"]
+        "ngay_thoi_huong", "ngay_sinh_me", "chi_tra_tu_thang", "thoi_chi_tra_tu_thang", "loai_ho", "thang",
+        "tham_so"]
     assert specs["HP_POVERTY_LINE"]["arg_names"] == ["khu_vuc", "thang", "tham_so"]
     vba = udf_host.generate_vba("udfs")
     assert ("Function HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, "
-            "Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, "
+            "Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, "
+            "Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, "
             "Optional tham_so)") in vba
     assert "R11" in udfs.HP_BENEFIT.__doc__
 

@@ -28,13 +28,14 @@ from xl_support.book import register as R
 from xl_support.book.workbook import open_book
 from xl_support.operations.compute import compute_book
 from xl_support.book.register import NQ04, NQ55, column_letter
+from xl_support.book.template_layout import FUNCTION_ARGS
 from xl_support.build.sample import sample_people, write_register_sheet
 
 formulas = pytest.importorskip("formulas")  # a test dependency (pyproject [test]); never skipped in CI
 
 FUNCS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE", "end_date": "HP_END_DATE",
          "basis": "HP_BASIS"}
-ARG_FIELDS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+ARG_FIELDS = FUNCTION_ARGS      # the udfs contract's argument order
 MONTH = dt.date(2026, 11, 1)
 SETTINGS_RANGE = "'Tham số'!$A$1:$B$8"
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -134,7 +135,7 @@ def _write_book(path):
     cols = _columns(NQ55)
     extra = max(cols.values()) + 2
     for i, r in enumerate((4, 9, 12)):
-        refs = [f"{column_letter(cols[n])}{r}" for n in ARG_FIELDS]
+        refs = [f"{column_letter(cols[n])}{r}" if n in cols else "" for n in ARG_FIELDS]
         for k, func in enumerate(FUNCS.values()):
             ws55.cell(row=r, column=extra + k, value=f"={func}({','.join(refs)},'Tham số'!$B$3,{SETTINGS_RANGE})")
     ps = wb.create_sheet("Tham số")

@@ -14,26 +14,26 @@ failed:
     HP_BASE_SALARY = Err.Description
 End Function
 
-Function HP_BASIS(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, Optional tham_so)
+Function HP_BASIS(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, Optional tham_so)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HP_BASIS = XLPy.CallUDF("udfs", "HP_BASIS", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so), ThisWorkbook, Application.Caller)
+        HP_BASIS = XLPy.CallUDF("udfs", "HP_BASIS", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HP_BASIS = XLPy.CallUDF("udfs", "HP_BASIS", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so))
+        HP_BASIS = XLPy.CallUDF("udfs", "HP_BASIS", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so))
         Exit Function
     #End If
 failed:
     HP_BASIS = Err.Description
 End Function
 
-Function HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, Optional tham_so)
+Function HP_BENEFIT(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, Optional tham_so)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HP_BENEFIT = XLPy.CallUDF("udfs", "HP_BENEFIT", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so), ThisWorkbook, Application.Caller)
+        HP_BENEFIT = XLPy.CallUDF("udfs", "HP_BENEFIT", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HP_BENEFIT = XLPy.CallUDF("udfs", "HP_BENEFIT", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so))
+        HP_BENEFIT = XLPy.CallUDF("udfs", "HP_BENEFIT", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so))
         Exit Function
     #End If
 failed:
@@ -53,26 +53,26 @@ failed:
     HP_CITY_STANDARD = Err.Description
 End Function
 
-Function HP_END_DATE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, Optional tham_so)
+Function HP_END_DATE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, Optional tham_so)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HP_END_DATE = XLPy.CallUDF("udfs", "HP_END_DATE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so), ThisWorkbook, Application.Caller)
+        HP_END_DATE = XLPy.CallUDF("udfs", "HP_END_DATE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HP_END_DATE = XLPy.CallUDF("udfs", "HP_END_DATE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so))
+        HP_END_DATE = XLPy.CallUDF("udfs", "HP_END_DATE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so))
         Exit Function
     #End If
 failed:
     HP_END_DATE = Err.Description
 End Function
 
-Function HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, Optional tham_so)
+Function HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, Optional tham_so)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HP_INSURANCE = XLPy.CallUDF("udfs", "HP_INSURANCE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so), ThisWorkbook, Application.Caller)
+        HP_INSURANCE = XLPy.CallUDF("udfs", "HP_INSURANCE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HP_INSURANCE = XLPy.CallUDF("udfs", "HP_INSURANCE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so))
+        HP_INSURANCE = XLPy.CallUDF("udfs", "HP_INSURANCE", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so))
         Exit Function
     #End If
 failed:
@@ -118,13 +118,13 @@ failed:
     HP_STANDARD = Err.Description
 End Function
 
-Function HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional thang, Optional tham_so)
+Function HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, Optional tro_cap, Optional ngay_cong_nhan, Optional ngay_thoi_huong, Optional ngay_sinh_me, Optional chi_tra_tu_thang, Optional thoi_chi_tra_tu_thang, Optional loai_ho, Optional thang, Optional tham_so)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        HP_TOPUP = XLPy.CallUDF("udfs", "HP_TOPUP", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so), ThisWorkbook, Application.Caller)
+        HP_TOPUP = XLPy.CallUDF("udfs", "HP_TOPUP", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        HP_TOPUP = XLPy.CallUDF("udfs", "HP_TOPUP", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, thang, tham_so))
+        HP_TOPUP = XLPy.CallUDF("udfs", "HP_TOPUP", Array(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap, ngay_cong_nhan, ngay_thoi_huong, ngay_sinh_me, chi_tra_tu_thang, thoi_chi_tra_tu_thang, loai_ho, thang, tham_so))
         Exit Function
     #End If
 failed:

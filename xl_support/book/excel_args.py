@@ -121,7 +121,7 @@ def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[Cell
         if name not in small:
             continue
         values = small[name].to_numpy(dtype=object)
-        if FIELD_BY_NAME[name].kind == "date":
+        if FIELD_BY_NAME[name].kind in ("date", "month"):
             values = date_array(values.tolist())
         columns[name] = values[idx]
     bad = np.zeros(n, dtype=bool)
@@ -192,7 +192,7 @@ def months(values: list, settings: Settings, today: dt.date | None = None) -> li
 
 # ---------------------------------------------------------------- cells the engine could not read
 
-HINTS = {"date": "cần dd/mm/yyyy", "amount": "cần số đồng nguyên, không âm",
+HINTS = {"date": "cần dd/mm/yyyy", "month": "cần mm/yyyy", "amount": "cần số đồng nguyên, không âm",
          "area": "Thành thị/Nông thôn", "household": "Nghèo/Cận nghèo/Thoát nghèo/Thoát cận nghèo"}
 
 

@@ -25,7 +25,7 @@ NQ55, NQ04 = "NQ55", "NQ04"
 class Field:
     name: str
     header: str             # the contract header (design.md)
-    kind: str               # text | date | amount | area | group | household | id
+    kind: str               # text | date | month | amount | area | group | household | id
     registers: tuple[str, ...] = (NQ55, NQ04)
     required: bool = False  # a contract column: missing → reported
     computed: bool = False
@@ -46,7 +46,9 @@ FIELDS: tuple[Field, ...] = (
     Field("recognised", "Ngày công nhận thoát nghèo/cận nghèo", "date", required=True),
     Field("mother_birth", "Ngày sinh của mẹ", "date", registers=(NQ55,), required=True),
     Field("decision", "Ngày ký quyết định", "date", required=True, essential=True),
+    Field("pay_from", "Chi trả từ tháng", "month"),             # R2, R12: optional
     Field("stop", "Ngày thôi hưởng", "date", required=True),
+    Field("stop_pay_from", "Thôi chi trả từ tháng", "month"),   # R12: optional
     Field("school", "Trường đang học", "text", registers=(NQ55,), required=True),
     Field("note", "Ghi chú", "text"),
     Field("benefit", "Mức hỗ trợ (đồng/tháng)", "computed", computed=True),
@@ -59,7 +61,7 @@ FIELD_BY_NAME = {f.name: f for f in FIELDS}
 COMPUTED_FIELDS = tuple(f for f in FIELDS if f.computed)
 INPUT_FIELDS = tuple(f for f in FIELDS if not f.computed)
 PARSERS = {
-    "date": V.parse_date, "amount": V.parse_amount, "area": V.parse_area, "group": V.parse_group_code,
+    "date": V.parse_date, "month": V.parse_month, "amount": V.parse_amount, "area": V.parse_area, "group": V.parse_group_code,
     "household": V.parse_household_type, "text": V.parse_text, "id": V.parse_text,
 }
 HEADER_SCAN_ROWS = 30

@@ -23,7 +23,8 @@ NAME_UNIT = "DonVi"
 FUNCTIONS = {"benefit": "HP_BENEFIT", "topup": "HP_TOPUP", "insurance": "HP_INSURANCE",
              "end_date": "HP_END_DATE", "basis": "HP_BASIS"}
 # The worksheet functions' register arguments, in order (udfs contract) → register field.
-FUNCTION_ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+FUNCTION_ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth",
+                 "pay_from", "stop_pay_from", "household_type")
 
 @dataclass(frozen=True)
 class RegisterSheet:

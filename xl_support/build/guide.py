@@ -99,9 +99,16 @@ COLUMN_HELP = {
     "recognised": "Ngày quyết định công nhận hộ thoát nghèo/thoát cận nghèo (nhóm TN, TN-BTXH và "
                   "hộ thoát nghèo của NQ 04): tính 36 tháng được tiếp tục hưởng.",
     "mother_birth": "Ngày sinh của mẹ (nhóm SRXHTD: hưởng đến khi mẹ đủ 18 tuổi; chỉ sổ NQ 55).",
-    "decision": "Ngày Chủ tịch UBND ký quyết định hỗ trợ: hưởng từ tháng này. Để trống = chưa chi trả.",
-    "stop": "Ngày thôi hưởng (chết, chuyển đi, không còn đủ điều kiện): tháng này là tháng cuối "
-            "được hưởng.",
+    "decision": "Ngày Chủ tịch UBND ký quyết định hỗ trợ: hưởng từ tháng này (hoặc từ «Chi trả từ tháng» "
+                "nếu quyết định ghi). Để trống = chưa chi trả. Người phải còn đủ điều kiện vào ngày ký.",
+    "pay_from": "Không bắt buộc. Tháng bắt đầu chi trả khi quyết định ghi rõ (mm/yyyy), ví dụ người chuyển "
+                "đến: ghi đúng tháng nơi cũ thôi chi trả. Có thể trước tháng ký: các tháng đó được truy lĩnh "
+                "trong lần chi trả đầu tiên. Để trống = từ tháng ký quyết định.",
+    "stop": "Ngày xảy ra sự kiện làm thôi hưởng (chết, không còn đủ điều kiện): tháng này là tháng cuối "
+            "được hưởng. Người chuyển đi nơi khác: ghi «Thôi chi trả từ tháng», không ghi cột này.",
+    "stop_pay_from": "Không bắt buộc. Tháng đầu tiên KHÔNG chi trả theo quyết định thôi chi trả (mm/yyyy), "
+                     "ví dụ người chuyển đi nơi khác: tháng trước đó là tháng cuối được hưởng. Nơi mới ghi "
+                     "cùng tháng này vào «Chi trả từ tháng».",
     "school": "Trường đang học (chỉ sổ NQ 55; dùng cho danh sách BHYT học sinh).",
     "note": "Ghi chú tự do.",
     "benefit": "TỰ TÍNH: mức hỗ trợ tháng báo cáo (đồng/tháng), hoặc lý do chưa tính được.",
@@ -164,7 +171,8 @@ def guide_rows(interpretations: list[tuple[str, str]], example: str) -> list[tup
     rows.append(("section", "5. Các hàm HP_ (dùng được ở bất kỳ ô nào)", ""))
     rows += [("item", name, text) for name, text in FUNCTIONS]
     rows.append(("para", "", "Đối số: Mã đối tượng, Ngày sinh, Khu vực, Ngày ký quyết định, Trợ cấp đang hưởng, "
-                             "Ngày công nhận, Ngày thôi hưởng, Ngày sinh của mẹ, Tháng, Bảng tham số – mỗi đối số "
+                             "Ngày công nhận, Ngày thôi hưởng, Ngày sinh của mẹ, Chi trả từ tháng, Thôi chi trả "
+                             "từ tháng, Loại hộ, Tháng, Bảng tham số – mỗi đối số "
                              "là một ô hoặc cả cột. Ví dụ cho dòng 6 của sổ NQ 55: " + example + " (máy đặt dấu phân cách "
                              "là dấu chấm phẩy thì thay dấu phẩy bằng dấu chấm phẩy)."))
     rows.append(("section", "6. Cách hiểu và áp dụng quy định", ""))

@@ -62,7 +62,7 @@ XLWINGS_CONF = (
 
 WIDTHS = {"stt": 5, "name": 24, "birth": 11.5, "sex": 7, "id": 15, "residential_group": 14, "area": 11,
           "household_type": 13, "group": 18, "allowance": 13, "recognised": 13, "mother_birth": 11.5,
-          "decision": 11.5, "stop": 11.5, "school": 18, "note": 16, "benefit": 13, "topup": 13,
+          "decision": 11.5, "pay_from": 10, "stop": 11.5, "stop_pay_from": 10, "school": 18, "note": 16, "benefit": 13, "topup": 13,
           "insurance": 9, "end_date": 11.5, "basis": 45}
 LISTS = {
     "sex": ("DsGioiTinh", ["Nam", "Nữ"]),
@@ -72,7 +72,7 @@ LISTS = {
     "yes_no": ("DsCoKhong", ["Có", "Không"]),
 }
 GROUP_LISTS = {NQ55: "DsMaNQ55", NQ04: "DsMaNQ04"}
-NUMBER_FORMATS = {"date": "dd/mm/yyyy", "amount": "#,##0", "id": "@", "benefit": "#,##0", "topup": "#,##0",
+NUMBER_FORMATS = {"date": "dd/mm/yyyy", "month": "mm/yyyy", "amount": "#,##0", "id": "@", "benefit": "#,##0", "topup": "#,##0",
                   "end_date": "dd/mm/yyyy"}
 UNIT_LIST = "DsDonVi"
 
@@ -143,6 +143,18 @@ def _list_validation(formula: str, prompt_title: str, prompt: str, strict: bool 
     dv.errorTitle = "Giá trị không có trong danh sách"
     dv.error = ("Chọn một giá trị trong danh sách." if strict else
                 "Giá trị không có trong danh sách. Bấm Yes để giữ, No để nhập lại.")
+    return dv
+
+
+def _month_validation(title: str):
+    """A month column (domain.md R12): a date (Excel reads `04/2026` typed in an mm/yyyy cell as
+    01/04/2026) within 2025–2031; warning style, so `mm/yyyy` kept as text is accepted too."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+    dv = DataValidation(type="date", operator="between", formula1="DATE(2025,1,1)", formula2="DATE(2031,12,31)",
+                        allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="warning")
+    dv.promptTitle, dv.prompt = title[:32], "Nhập tháng dạng mm/yyyy, ví dụ 04/2026 (không bắt buộc)."
+    dv.errorTitle = "Tháng không hợp lệ"
+    dv.error = "Cần một tháng dạng mm/yyyy trong thời gian 2025–2031. Bấm Yes để giữ, No để nhập lại."
     return dv
 
 
@@ -229,6 +241,8 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
         elif f.name in LISTS:
             name, values = LISTS[f.name]
             dv = _list_validation(name, f.header, "Chọn: " + " / ".join(values))
+        elif f.kind == "month":
+            dv = _month_validation(f.header)
         else:
             continue
         dv.add(rng)

@@ -76,7 +76,33 @@ def _end_text(reason: int, event: str, max_age: int, mother_age: int, months: in
         return f"tháng mẹ đủ {mother_age} tuổi ({event})"
     if reason == EndReason.STOP_DATE:
         return f"tháng có ngày thôi hưởng {event}"
+    if reason == EndReason.STOP_PAY:
+        return f"tháng trước tháng thôi chi trả ghi ở cột «Thôi chi trả từ tháng» ({event})"
     return "hết thời gian thực hiện nghị quyết"
+
+
+def lapse_text(reason: int, lapse: str, max_age: int, mother_age: int, months: int) -> str:
+    """R2a — the day eligibility ended, in words (`lapse` = the first day not eligible)."""
+    if reason == EndReason.MAX_AGE:
+        return f"ngày đủ {max_age} tuổi {lapse}"
+    if reason == EndReason.RECOGNITION_MONTHS:
+        return f"ngày {lapse}, khi đã hết {months} tháng kể từ ngày công nhận thoát nghèo/cận nghèo"
+    if reason == EndReason.MOTHER_ADULT:
+        return f"ngày mẹ đủ {mother_age} tuổi {lapse}"
+    return f"ngày {lapse}, sau ngày thôi hưởng"
+
+
+def decision_after_end_texts(people: People, elig: Eligibility, g: GroupArrays, rows) -> dict[int, str]:
+    """R2a — for each row in `rows`: why its decision pays nothing, with the two dates."""
+    decisions, lapses = dmy(people.decision), dmy(elig.lapse)
+    out = {}
+    for i in map(int, rows):
+        gpos, reason = int(people.group[i]), int(elig.lapse_reason[i])
+        when = lapse_text(reason, lapses[i], int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
+                          int(g.recognition_months[gpos]))
+        out[i] = (f"Không được hưởng: quyết định ký ngày {decisions[i]}, khi đã hết điều kiện hưởng từ {when} "
+                  f"(phải còn đủ điều kiện vào ngày ký quyết định – KH mục IV.2a, IV.3).")
+    return out
 
 
 def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Groups,
@@ -97,6 +123,11 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
     amounts: dict[int, str] = {}
     is_topup = (g.rule == RULE_CODES["topup"]).tolist()
     ok, pending, never = int(Status.OK), int(Status.PENDING), int(Status.NEVER_PAYABLE)
+    after_end = decision_after_end_texts(people, elig, g, np.flatnonzero(elig.status == Status.DECISION_AFTER_END))
+    has_pay_from = ~np.isnat(people.pay_from)
+    pay_from = my(people.pay_from) if has_pay_from.any() else None
+    arrears = (has_pay_from & (people.pay_from < people.decision.astype("M8[M]"))).tolist()
+    stop_pay = my(people.stop_pay_from) if (elig.end_reason == EndReason.STOP_PAY).any() else None
     out: list[str] = []
     for i in range(len(group)):
         gpos, st = group[i], status[i]
@@ -104,6 +135,9 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
         if head is None:
             head = heads[gpos] = (f"{table[gpos].resolution} – nhóm {table[gpos].code}: {table[gpos].label} "
                                   f"({table[gpos].clause})." if gpos < len(table) else "")
+        if i in after_end:
+            out.append(f"{head} {after_end[i]}".strip())
+            continue
         if st != ok and st != pending and st != never:
             message = (row_messages[i] if row_messages and row_messages[i] else
                        STATUS_MESSAGES[Status(st)].format(code=table[gpos].code if gpos < len(table) else ""))
@@ -116,7 +150,7 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
             text = _end_text(reason[i], marker, int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
                              int(g.recognition_months[gpos]))
             parts = ends_text[key] = tuple(text.split(marker))
-        event = f"{events[i]}{parts[1]}" if len(parts) == 2 else ""
+        event = f"{stop_pay[i] if reason[i] == EndReason.STOP_PAY else events[i]}{parts[1]}" if len(parts) == 2 else ""
         end = f"Hưởng đến {ends[i]}: {parts[0]}{event}."
         if st == pending:
             out.append(f"{head} Chưa có ngày ký quyết định hỗ trợ: chưa chi trả. {end}")
@@ -125,7 +159,10 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
             out.append(f"{head} Không được hưởng: quyết định ký ngày {decisions[i]}, sau tháng cuối cùng "
                        f"được hưởng. {end}")
             continue
-        start = f"Hưởng từ tháng {starts[i]} (quyết định ký ngày {decisions[i]}). {end}"
+        named = "" if pay_from is None or not pay_from[i] else (
+            f", chi trả từ tháng {pay_from[i]} theo quyết định"
+            + ("; các tháng trước tháng ký được truy lĩnh trong lần chi trả đầu tiên" if arrears[i] else ""))
+        start = f"Hưởng từ tháng {starts[i]} (quyết định ký ngày {decisions[i]}{named}). {end}"
         if payable[i]:
             rkey = (gpos, area[i])
             rule = rules.get(rkey)

@@ -16,6 +16,8 @@ STATUS_MESSAGES: dict[Status, str] = {
     Status.NEVER_PAYABLE: "Không được hưởng: quyết định ký sau tháng cuối cùng được hưởng",
     Status.ALLOWANCE_FORBIDDEN: "Lỗi: nhóm {code} không áp dụng cho người đang hưởng trợ cấp xã hội",
     Status.BIRTH_AFTER_DECISION: "Lỗi: ngày sinh sau ngày ký quyết định",
+    Status.DECISION_AFTER_END: "Lỗi: quyết định ký khi đã hết điều kiện hưởng (xem Căn cứ)",
+    Status.NO_HOUSEHOLD: "Lỗi: thiếu loại hộ (Nghèo/Cận nghèo/Thoát nghèo/Thoát cận nghèo)",
     Status.RECOGNITION_NOT_2025: "Không thuộc nhóm: hộ không được công nhận thoát nghèo, thoát cận nghèo năm 2025",
 }
 

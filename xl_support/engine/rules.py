@@ -21,8 +21,12 @@ import pandas as pd
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
 
-PEOPLE_COLUMNS = ("group", "area", "birth", "allowance", "recognised", "mother_birth", "decision", "stop")
-DATE_COLUMNS = ("birth", "recognised", "mother_birth", "decision", "stop")
+PEOPLE_COLUMNS = ("group", "area", "birth", "allowance", "recognised", "mother_birth", "decision", "stop",
+                  "pay_from", "stop_pay_from", "household_type")
+DATE_COLUMNS = ("birth", "recognised", "mother_birth", "decision", "stop", "pay_from", "stop_pay_from")
+#: domain.md §3 — `Loại hộ` labels → household codes (People.household); blank or unknown → −1.
+HOUSEHOLD_CODES = {"Nghèo": 0, "Cận nghèo": 1, "Thoát nghèo": 2, "Thoát cận nghèo": 3}
+ESCAPED_HOUSEHOLDS = (2, 3)
 NAT_M = np.datetime64("NaT", "M")
 FAR_M = np.datetime64("9999-12", "M")
 
@@ -43,6 +47,8 @@ class Status(IntEnum):
     ALLOWANCE_FORBIDDEN = 11  # R13
     RECOGNITION_NOT_2025 = 12  # R5 / plan II.2
     BIRTH_AFTER_DECISION = 13  # impossible dates: never a silent amount
+    DECISION_AFTER_END = 14    # R2a: decision signed on or after the day eligibility ended
+    NO_HOUSEHOLD = 15          # domain.md §3: NQ 04 row without a (known) household type
 
 
 class EndReason(IntEnum):
@@ -52,6 +58,7 @@ class EndReason(IntEnum):
     MOTHER_ADULT = 2
     STOP_DATE = 3
     WINDOW = 4
+    STOP_PAY = 5            # R12: `Thôi chi trả từ tháng` M → M−1 is the last month paid
 
 
 RULE_CODES = {"topup": 0, "poverty_line": 1, "standard_multiple": 2, "fixed": 3, "unconfirmed": 4}
@@ -142,6 +149,7 @@ class GroupArrays:
     recognition_year: np.ndarray
     mother_max_age: np.ndarray
     allowance: np.ndarray
+    nq04: np.ndarray        # bool: a group of the NQ 04 register (`Loại hộ` decides the 36 months)
     standard: tuple[str | None, ...]
 
     @classmethod
@@ -161,6 +169,7 @@ class GroupArrays:
             recognition_year=col([g.recognition_year for g in gs]),
             mother_max_age=col([g.mother_max_age for g in gs]),
             allowance=col([ALLOWANCE_CODES[g.allowance] for g in gs]),
+            nq04=col([g.register == "NQ04" for g in gs]).astype(bool),
             standard=tuple(g.standard for g in gs) + (None,),
         )
 
@@ -202,6 +211,17 @@ class People:
     decision: np.ndarray
     stop: np.ndarray
     bad_cell: np.ndarray    # bool: a cell of the row could not be read
+    pay_from: np.ndarray = None       # datetime64[M]: `Chi trả từ tháng` (R2, R12), NaT when empty
+    stop_pay_from: np.ndarray = None  # datetime64[M]: `Thôi chi trả từ tháng` (R12), NaT when empty
+    household: np.ndarray = None      # int8 HOUSEHOLD_CODES, −1 blank or unknown (domain.md §3)
+
+    def __post_init__(self):
+        n = len(self.group)
+        for name in ("pay_from", "stop_pay_from"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(n, NAT_M))
+        if self.household is None:
+            object.__setattr__(self, "household", np.full(n, -1, dtype=np.int8))
 
     def __len__(self) -> int:
         return len(self.group)
@@ -242,11 +262,16 @@ def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None 
     allowance = (pd.to_numeric(frame["allowance"], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
                  if "allowance" in frame else np.full(n, -1, dtype=np.int64))
     bad = frame["bad_cell"].to_numpy(dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
+    household = (pd.Series(frame["household_type"].to_numpy(dtype=object)).map(HOUSEHOLD_CODES)
+                 .fillna(-1).to_numpy(dtype=np.int8) if "household_type" in frame else None)
     return People(
         group=garr.index(frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None)),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
+        pay_from=month_of(_dates(frame, "pay_from")) if "pay_from" in frame else None,
+        stop_pay_from=month_of(_dates(frame, "stop_pay_from")) if "stop_pay_from" in frame else None,
+        household=household,
     )
 
 
@@ -260,6 +285,8 @@ class Eligibility:
     end_reason: np.ndarray    # EndReason codes
     end_event: np.ndarray     # datetime64[D]: the day of the end event (birthday, stop date…)
     insurance_from: np.ndarray  # datetime64[M]: month of the 6th birthday (R10)
+    lapse: np.ndarray = None  # datetime64[D]: R2a — first day not eligible (NaT: none before 2031)
+    lapse_reason: np.ndarray = None  # EndReason of `lapse`
 
 
 def _birthday(birth: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -280,37 +307,55 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
     gi = people.group
     window_start, window_end = policy_window(params)
 
-    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window.
+    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window,
+    # R12 stop-payment month (its month − 1 is the last month paid).
+    nat_d = np.datetime64("NaT", "D")
+    one_day = np.timedelta64(1, "D")
     max_age_day = _birthday(people.birth, g.max_age[gi])
-    months_after = g.recognition_months[gi]
-    recognition_end = np.where(
-        (months_after > 0) & ~np.isnat(people.recognised),
-        add_months(people.recognised, months_after) - np.timedelta64(1, "D"), np.datetime64("NaT", "D"))
+    recognition_end = np.where(_counts_36_months(people, g) & ~np.isnat(people.recognised),
+                               add_months(people.recognised, g.recognition_months[gi]) - one_day, nat_d)
     mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
     window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
-    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day])
+    stop_pay_last = month_end(people.stop_pay_from - np.timedelta64(1, "M"))
+    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day, stop_pay_last])
     event_months = np.where(np.isnat(events), FAR_M, month_of(events.reshape(-1)).reshape(events.shape))
     end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
     cols = np.arange(len(people))
     end = event_months[end_reason, cols]
     end_event = events[end_reason, cols]
 
+    # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date).
+    lapses = np.stack([max_age_day, recognition_end + one_day, mother_adult, people.stop + one_day])
+    lapse_reason = np.argmin(np.where(np.isnat(lapses), np.datetime64("9999-12-31", "D"), lapses), axis=0)
+    lapse = lapses[lapse_reason, cols]
+
     min_age_month = np.where(g.min_age[gi] > 0, month_of(_birthday(people.birth, g.min_age[gi])), NAT_M)
-    start = np.fmax(np.fmax(month_of(people.decision), window_start), min_age_month)
+    first = np.where(np.isnat(people.pay_from), month_of(people.decision), people.pay_from)   # R2, R12
+    start = np.fmax(np.fmax(first, window_start), min_age_month)
     start = np.where(np.isnat(people.decision), NAT_M, start)
 
-    status = _status(people, g, start, end)
+    status = _status(people, g, start, end, lapse)
     return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
-                       insurance_from=month_of(add_months(people.birth, 72)))
+                       insurance_from=month_of(add_months(people.birth, 72)), lapse=lapse,
+                       lapse_reason=lapse_reason)
 
 
-def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def _counts_36_months(people: People, g: GroupArrays) -> np.ndarray:
+    """R5 / domain.md §3 — rows whose eligibility ends 36 months after the recognition date: the
+    groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households."""
+    gi = people.group
+    escaped = (people.household == ESCAPED_HOUSEHOLDS[0]) | (people.household == ESCAPED_HOUSEHOLDS[1])
+    return (g.recognition_months[gi] > 0) & (~g.nq04[gi] | escaped)
+
+
+def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray) -> np.ndarray:
     """First failing condition per row (order = what staff should fix first)."""
     gi = people.group
     rule = g.rule[gi]
     needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
     rec_year = g.recognition_year[gi]
     rec_years = year_of(people.recognised)
+    nq04 = g.nq04[gi]
     conditions = [
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
@@ -319,11 +364,14 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray) 
         (needs_area & (people.area < 0), Status.NO_AREA),
         ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
         ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
-        ((rec_year > 0) & np.isnat(people.recognised), Status.NO_RECOGNITION),
+        (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
+        (((rec_year > 0) | (nq04 & _counts_36_months(people, g))) & np.isnat(people.recognised),
+         Status.NO_RECOGNITION),
         ((rec_year > 0) & ~np.isnat(people.recognised) & (rec_years != rec_year), Status.RECOGNITION_NOT_2025),
         ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
         (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
         (np.isnat(start), Status.PENDING),
+        (people.decision >= lapse, Status.DECISION_AFTER_END),
         (start > end, Status.NEVER_PAYABLE),
     ]
     status = np.full(len(people), Status.OK, dtype=np.int8)

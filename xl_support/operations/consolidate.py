@@ -46,6 +46,7 @@ import pandas as pd
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
 from xl_support.engine.dedupe import suppressed_by_month
+from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.book.register import FIELD_BY_NAME
@@ -344,6 +345,7 @@ class ConsolidationResult:
     years: list[int]
     out: Path | None = None
     seconds: float = 0.0
+    moves: list = field(default_factory=list)  # MoveRow: people paid by two units (R12)
 
     @property
     def partial(self) -> bool:
@@ -515,6 +517,9 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                                                str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
                                                str(groups[p] or ""), int(ward_benefit[p]), kept, note))
 
+    moves = _move_rows(chosen, [unit_rows[r.path].label for r in chosen], keys[dup_cols], owner[dup_cols],
+                       (dup_benefit > 0) | dup_insurance, dup_cols, months)
+
     # by group and area, the month
     area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
@@ -525,7 +530,47 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
     groups = groups.astype(np.int64)
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
-                               groups=groups, years=years)
+                               groups=groups, years=years, moves=moves)
+
+
+@dataclass
+class MoveRow:
+    """domain.md R12 — one person paid by two units or more over the window (before R11)."""
+    id_text: str
+    name: str
+    spans: str                  # `Unit: months; Unit: months`
+    twice: str                  # months paid by two units ('' none)
+    gap: str                    # months nobody paid between two units ('' none)
+    advice: str
+
+
+def _move_rows(chosen: list[FileResult], labels: list[str], keys: np.ndarray, owner: np.ndarray,
+               paid: np.ndarray, positions: np.ndarray, months: list[dt.date]) -> list[MoveRow]:
+    """`engine.moves` over the rows whose ID is repeated city-wide, with the units named."""
+    if not len(keys):
+        return []
+    names = np.concatenate([r.name for r in chosen])[positions]
+    ids = np.concatenate([r.id_text for r in chosen])[positions]
+    first_row = {}
+    for i, k in enumerate(keys):
+        first_row.setdefault(k, i)
+    rows = []
+    for m in find_moves(keys, owner, paid, months):
+        i = first_row[m.key]
+        spans = "; ".join(f"{labels[s.unit]}: {month_ranges(s.months)}" for s in m.spans)
+        advice = []
+        if m.twice:
+            later = max(m.spans, key=lambda s: s.first)
+            advice.append(f"Chi trả trùng {len(m.twice)} tháng: nếu người này chuyển nơi cư trú, đơn vị nơi cũ ghi "
+                          f"«Thôi chi trả từ tháng» = {later.first:%m/%Y} (tháng nơi mới bắt đầu chi trả); thành phố "
+                          "chỉ tính một mức cao nhất mỗi tháng")
+        if m.gap:
+            advice.append(f"Không đơn vị nào chi trả {len(m.gap)} tháng: đơn vị nơi mới ghi «Chi trả từ tháng» = "
+                          f"{m.gap[0]:%m/%Y} (tháng nơi cũ thôi chi trả) để người này được truy lĩnh")
+        rows.append(MoveRow(str(ids[i] if ids[i] is not None else m.key), str(names[i] or ""), spans,
+                            month_ranges(m.twice), month_ranges(m.gap),
+                            ". ".join(advice) or "Đúng quy định: không trùng, không gián đoạn"))
+    return rows
 
 
 def consolidate(paths, month: dt.date | None, out: str | Path | None, jobs: int = 0,
@@ -577,6 +622,7 @@ SHEET_GROUPS = "Theo nhóm đối tượng"
 SHEET_MISSING = "Chưa gửi"
 SHEET_DUPLICATES = "Trùng giữa đơn vị"
 SHEET_FILES = "Tình trạng tệp"
+SHEET_MOVES = "Chuyển nơi cư trú"
 ROMAN = ["I", "II", "III", "IV", "V"]
 TYPE_PLURAL = {"Phường": "phường", "Xã": "xã", "Đặc khu": "đặc khu"}
 
@@ -729,6 +775,24 @@ def _duplicates_sheet(wb, r: ConsolidationResult) -> None:
     _finish(ws, row, 1)
 
 
+def _moves_sheet(wb, r: ConsolidationResult) -> None:
+    """domain.md R12 — people paid by two units: the months paid twice and the months nobody paid."""
+    from xl_support.documents.layout import ColumnSpec, write_table
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Số định danh cá nhân", 16, "center"),
+            ColumnSpec("Họ và tên", 20, "text"), ColumnSpec("Đơn vị và các tháng đơn vị tính chi trả", 40, "text"),
+            ColumnSpec("Tháng chi trả trùng", 15, "text"), ColumnSpec("Tháng không đơn vị nào chi trả", 15, "text"),
+            ColumnSpec("Đề nghị", 48, "text")]
+    rows = [[i, m.id_text, m.name, m.spans, m.twice or "Không", m.gap or "Không", m.advice]
+            for i, m in enumerate(r.moves, start=1)]
+    ws, row = _sheet(wb, SHEET_MOVES, cols, 1, "Người được chi trả ở hai đơn vị (chuyển nơi cư trú)",
+                     [f"Cả thời gian thực hiện nghị quyết, theo sổ của từng đơn vị – {len(rows)} người; "
+                      "danh sách nội bộ để đơn vị rà soát, không công khai"])
+    end = write_table(ws, row, cols, rows, total_label=None, font_size=11)
+    if not rows:
+        _note(ws, end - 1, "Không có người nào được hai đơn vị chi trả.")
+    _finish(ws, row, 1)
+
+
 def _files_sheet(wb, r: ConsolidationResult) -> None:
     from xl_support.documents.layout import ColumnSpec, write_table
     cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Tệp", 24, "text"), ColumnSpec("Đơn vị (sheet Tham số)", 18, "text"),
@@ -749,7 +813,7 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 
 
 def build_city_workbook(r: ConsolidationResult):
-    """The city workbook (openpyxl): five sheets, numbers as numbers, A4 landscape."""
+    """The city workbook (openpyxl): six sheets, numbers as numbers, A4 landscape."""
     import openpyxl
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -757,6 +821,7 @@ def build_city_workbook(r: ConsolidationResult):
     _groups_sheet(wb, r)
     _missing_sheet(wb, r)
     _duplicates_sheet(wb, r)
+    _moves_sheet(wb, r)
     _files_sheet(wb, r)
     return wb
 

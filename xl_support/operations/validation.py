@@ -22,8 +22,9 @@ from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
 from xl_support.engine.dedupe import kept_rows, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, column_letter
-from xl_support.engine.rules import (RULE_CODES, GroupArrays, add_months, eligibility, group_arrays, month_result,
-                    people_arrays, policy_window)
+from xl_support.engine.basis import dmy, lapse_text, my
+from xl_support.engine.rules import (RULE_CODES, GroupArrays, Status, eligibility, group_arrays, month_result,
+                                     people_arrays, policy_window)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key
 
@@ -151,18 +152,13 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
     out.add(people.mother_birth >= people.birth, "mother_birth", "MOTHER_AFTER_CHILD", "error",
             lambda i: f"Ngày sinh của mẹ {_dmy(people.mother_birth[i])} không trước ngày sinh của trẻ "
                       f"{_dmy(people.birth[i])}")
-    out.add(people.stop < people.decision, "stop", "STOP_BEFORE_DECISION", "warning",
-            lambda i: f"Ngày thôi hưởng {_dmy(people.stop[i])} trước ngày ký quyết định "
-                      f"{_dmy(people.decision[i])}: không chi trả tháng nào")
 
-    # R1 / §3: age limit reached at the decision (16 for children).
-    max_age = g.max_age[gi]
-    limit_day = add_months(people.birth, max_age * 12)
-    too_old = known & (max_age > 0) & (people.decision >= limit_day)
-    out.add(too_old, "decision", "AGE_AT_DECISION", "error",
-            lambda i: f"Đã đủ {max_age[i]} tuổi vào ngày ký quyết định {_dmy(people.decision[i])} "
-                      f"(sinh ngày {_dmy(people.birth[i])}, đủ {max_age[i]} tuổi ngày {_dmy(limit_day[i])}): "
-                      f"không thuộc đối tượng (KH mục IV.2a)")
+    # R2a: eligible on the day of the decision (16th birthday, 36 months, mother's 18th birthday,
+    # stop date) — the engine's own reading, so validation and the amounts agree.
+    elig = eligibility(people, s.groups, s.params)
+    _decision_after_end(out, people, elig, g)
+    # R12: `Chi trả từ tháng` far before the decision; `Thôi chi trả từ tháng` not after the start.
+    _moves(out, people, elig)
 
     # R3: decision outside the 2026–2030 window.
     w_start, w_end = policy_window(s.params)
@@ -223,8 +219,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
                 "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
                                    f"(để tính 36 tháng tiếp tục hỗ trợ)")
         out.add(current & has["recognised"], "recognised", "HOUSEHOLD_RECOGNITION", "warning",
-                lambda i: f"Hộ «{htype[i]}» nhưng có ngày công nhận thoát nghèo/cận nghèo: hỗ trợ sẽ dừng sau "
-                          f"36 tháng kể từ ngày này; kiểm tra lại loại hộ")
+                lambda i: f"Hộ «{htype[i]}» nhưng có ngày công nhận thoát nghèo/cận nghèo: ngày này không được "
+                          f"dùng để tính (hộ {htype[i].lower()} không áp dụng 36 tháng); nếu hộ đã thoát nghèo, "
+                          f"sửa loại hộ")
 
     # §4: area contradicting the unit type (the row's area wins, so only a warning).
     unit_type = s.unit.type if s.unit else s.unit_type
@@ -250,6 +247,47 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
                     f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
                     f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
+
+
+def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
+    """domain.md R2a — a decision signed on or after the day eligibility ended pays nothing: an
+    error with the two dates."""
+    rows = np.flatnonzero(elig.status == Status.DECISION_AFTER_END)
+    if not len(rows):
+        return
+    mask = np.zeros(len(people), dtype=bool)
+    mask[rows] = True
+    decisions, lapses = dmy(people.decision), dmy(elig.lapse)
+
+    def message(i: int) -> str:
+        gpos = int(people.group[i])
+        when = lapse_text(int(elig.lapse_reason[i]), lapses[i], int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
+                          int(g.recognition_months[gpos]))
+        return (f"Quyết định ký ngày {decisions[i]} khi đã hết điều kiện hưởng từ {when}: không chi trả tháng "
+                f"nào, kể cả tháng ký (KH mục IV.2a, IV.3)")
+    out.add(mask, "decision", "DECISION_AFTER_END", "error", message)
+
+
+PAY_FROM_MAX_ARREARS = 12       # months of arrears before a warning (issue 11, R12)
+
+
+def _moves(out: _Collector, people, elig) -> None:
+    """domain.md R12 — the months a move names: `Chi trả từ tháng` more than 12 months before the
+    decision month → warning; `Thôi chi trả từ tháng` not after the first month paid → error."""
+    decision_m = people.decision.astype("M8[M]")
+    early = people.pay_from < decision_m - np.timedelta64(PAY_FROM_MAX_ARREARS, "M")
+    if early.any():
+        pay, dec = my(people.pay_from), dmy(people.decision)
+        out.add(early, "pay_from", "PAY_FROM_EARLY", "warning",
+                lambda i: f"Chi trả từ tháng {pay[i]}, hơn {PAY_FROM_MAX_ARREARS} tháng trước tháng ký quyết định "
+                          f"{dec[i]}: kiểm tra lại (các tháng trước tháng ký được truy lĩnh)")
+    start = np.where(np.isnat(elig.start), decision_m, elig.start)
+    before = people.stop_pay_from <= start
+    if before.any():
+        stop, first = my(people.stop_pay_from), my(start)
+        out.add(before, "stop_pay_from", "STOP_PAY_BEFORE_START", "error",
+                lambda i: f"Thôi chi trả từ tháng {stop[i]} không sau tháng bắt đầu hưởng {first[i]}: "
+                          f"không chi trả tháng nào (tháng trước tháng thôi chi trả là tháng cuối cùng được hưởng)")
 
 
 _TWELVE_DIGITS = re.compile(r"\d{12}")

@@ -45,7 +45,8 @@ AREA_TEXT = {"urban": "Thành thị", "rural": "Nông thôn", None: "Chưa xác 
 REASONS = [(int(r), END_REASON_TEXT[r]) for r in EndReason] + [(OTHER_REASON, OTHER_REASON_TEXT)]
 REASON_KEYS = {int(EndReason.MAX_AGE): "thoi_het_tuoi", int(EndReason.RECOGNITION_MONTHS): "thoi_het_36_thang",
                int(EndReason.MOTHER_ADULT): "thoi_me_du_18", int(EndReason.STOP_DATE): "thoi_theo_ngay_thoi_huong",
-               int(EndReason.WINDOW): "thoi_het_chinh_sach", OTHER_REASON: "thoi_huong_muc_khac"}
+               int(EndReason.WINDOW): "thoi_het_chinh_sach", int(EndReason.STOP_PAY): "thoi_chuyen_noi_cu_tru",
+               OTHER_REASON: "thoi_huong_muc_khac"}
 
 #: The `Dữ liệu` sheet's columns (key, header) — a contract with the city tool: add at the end only.
 CITY_DATA_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -73,6 +74,7 @@ CITY_DATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("luy_ke_nam_bhyt", "Kinh phí BHYT lũy kế năm (đồng)"),
     ("can_den_het_nam_ho_tro", "Kinh phí hỗ trợ cần đến hết năm (đồng)"),
     ("can_den_het_nam_bhyt", "Kinh phí BHYT cần đến hết năm (đồng)"),
+    ("thoi_chuyen_noi_cu_tru", "Thôi hưởng: thôi chi trả theo quyết định (chuyển nơi cư trú)"),
 )
 TEXT_KEYS = ("don_vi", "loai_don_vi", "thang", "nghi_quyet", "ma_doi_tuong", "khu_vuc")
 

@@ -15,6 +15,7 @@ END_REASON_TEXT = {
     EndReason.MOTHER_ADULT: "Mẹ đủ 18 tuổi",
     EndReason.STOP_DATE: "Thôi hưởng theo ngày thôi hưởng (chết, chuyển đi, không còn đủ điều kiện)",
     EndReason.WINDOW: "Hết thời gian thực hiện chính sách (31/12/2030)",
+    EndReason.STOP_PAY: "Thôi chi trả theo quyết định (chuyển nơi cư trú)",
 }
 #: A stop that is no end event: R11 moved the payment to another row of the same person.
 OTHER_REASON = -1
