@@ -28,6 +28,9 @@ EXTRA = [
     # stop date in January 2027: last month paid January, stops from February (R6)
     dict(name="Thôi Tháng Một", birth=D(2016, 3, 3), sex="Nam", id="031299000004", residential_group="Tổ dân phố 2",
          area="Thành thị", group="CN", decision=D(2026, 3, 1), stop=D(2027, 1, 20)),
+    # R12: moves out, `Thôi chi trả từ tháng` 01/2027 → December 2026 is the last month paid
+    dict(name="Chuyển Đi Tháng Một", birth=D(2016, 2, 2), sex="Nữ", id="031299000006", residential_group="Tổ dân phố 3",
+         area="Thành thị", group="CN", decision=D(2026, 3, 1), stop_pay_from="01/2027"),
     # no decision yet: pending
     dict(name="Chờ Quyết Định", birth=D(2017, 4, 4), sex="Nam", id="031299000005", residential_group="Tổ dân phố 3",
          area="Thành thị", group="CN"),
@@ -177,6 +180,7 @@ def test_coming_changes_list_each_kind_with_its_month(closed):
     assert ("Sáu Tuổi Tháng Mười Hai", cycle.C_INS_UP, dec) in got
     assert ("Bù Giảm Trợ Cấp", cycle.C_AMOUNT, jan) in got          # poverty line of 2027
     assert ("Chờ Quyết Định", cycle.C_PENDING, None) in got
+    assert ("Chuyển Đi Tháng Một", cycle.C_STOP, jan) in got
     stop = frame[(frame["kind"] == cycle.C_STOP) & (names.iloc[frame["pos"]].to_numpy() == "Lê Thị Mười Sáu")]
     assert "tròn 16 tuổi" in stop["detail"].iat[0]
     ws = openpyxl.load_workbook(closed / "cc.xlsx").worksheets[0]
@@ -184,17 +188,9 @@ def test_coming_changes_list_each_kind_with_its_month(closed):
     assert any(t.startswith("Tháng 12/2026 — Tăng BHYT") for t in texts)
 
 
-@pytest.mark.skipif("pay_from" not in FIELD_BY_NAME, reason="R12 columns (issue 11) not merged yet")
 def test_moved_in_child_paid_from_an_earlier_month(changed, closed):
+    """domain.md R12: a child moved in, `Chi trả từ tháng` 09/2026, decision signed 05/11/2026."""
     wb = openpyxl.load_workbook(changed)
-    ws = wb[S55]
-    headers = {ws.cell(3, c).value: c for c in range(1, ws.max_column + 1)}
-    if FIELD_BY_NAME["pay_from"].header not in headers:
-        c = ws.max_column + 1
-        ws.cell(3, c, FIELD_BY_NAME["pay_from"].header)
-    wb.save(closed / "moved.xlsx")
-    _append(openpyxl.load_workbook(closed / "moved.xlsx")[S55], 3, NQ55, [])
-    wb = openpyxl.load_workbook(closed / "moved.xlsx")
     _append(wb[S55], 3, NQ55, [dict(name="Chuyển Đến Tháng Chín", birth=D(2016, 5, 5), sex="Nam", id="031299000009",
                                     residential_group="Tổ dân phố 4", area="Thành thị", group="CN",
                                     decision=D(2026, 11, 5), pay_from="09/2026")])

@@ -41,6 +41,8 @@ LEDGER_COLUMNS = (
     ("allowance", "Trợ cấp đang hưởng (đồng)", "int"),
     ("decision", "Ngày ký quyết định", "date"),
     ("stop", "Ngày thôi hưởng", "date"),
+    ("pay_from", "Chi trả từ tháng", "month"),
+    ("stop_pay_from", "Thôi chi trả từ tháng", "month"),
     ("amount", "Số tiền (đồng)", "int"),
     ("entitled", "Được hưởng theo sổ (đồng)", "int"),
     ("recorded", "Đã chi trả trước đó (đồng)", "int"),

@@ -44,6 +44,7 @@ R_ALLOWANCE = "Sửa trợ cấp đang hưởng"
 R_AREA = "Đổi khu vực"
 R_DECISION = "Sửa ngày ký quyết định"
 R_STOP = "Sửa ngày thôi hưởng"
+R_STOP_PAY = "Thôi chi trả từ tháng (chuyển nơi cư trú)"
 R_PARAMS = "Thay đổi tham số (chuẩn nghèo, mức chuẩn, mức của nhóm)"
 
 
@@ -59,14 +60,19 @@ def _as_date(v):
     return v
 
 
-def _allowances(book: Book) -> np.ndarray:
-    """The allowance column of every register row, in `people_table` order (−1 when empty)."""
-    out = []
+def _column(book: Book, name: str) -> list:
+    """A typed register column of every row, in `people_table` order (None when empty/absent)."""
+    out: list = []
     for reg in book.registers:
         f = reg.frame
-        col = f["allowance"] if "allowance" in f else [None] * len(f)
-        out += [-1 if v is None or v != v else int(v) for v in col]
-    return np.array(out, dtype=np.int64)
+        out += [None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else v
+                for v in (f[name] if name in f else [None] * len(f))]
+    return out
+
+
+def _allowances(book: Book) -> np.ndarray:
+    """The allowance column of every register row (−1 when empty)."""
+    return np.array([-1 if v is None else int(v) for v in _column(book, "allowance")], dtype=np.int64)
 
 
 @dataclass
@@ -78,6 +84,8 @@ class Entitlement:
     allowance: np.ndarray
     topup: np.ndarray        # bool per row: the group tops up an allowance
     month: dt.date
+    pay_from: list = field(default_factory=list)        # R12 `Chi trả từ tháng` per row
+    stop_pay_from: list = field(default_factory=list)   # R12 `Thôi chi trả từ tháng` per row
 
 
 def entitlement(book: Book, month: dt.date) -> Entitlement:
@@ -88,7 +96,9 @@ def entitlement(book: Book, month: dt.date) -> Entitlement:
     keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), [_as_date(b) for b in p["birth"]])
     groups = book.settings.groups
     topup = np.array([bool(g and g.is_topup) for g in map(groups.get, p["group"])], dtype=bool)
-    return Entitlement(sched=sched, keys=keys, allowance=_allowances(book), topup=topup, month=month)
+    return Entitlement(sched=sched, keys=keys, allowance=_allowances(book), topup=topup, month=month,
+                       pay_from=[_as_date(v) for v in _column(book, "pay_from")],
+                       stop_pay_from=[_as_date(v) for v in _column(book, "stop_pay_from")])
 
 
 # ---------------------------------------------------------------- arrears
@@ -118,7 +128,8 @@ class Arrears:
 
 
 LINE_COLUMNS = ("key", "month", "entitled", "recorded", "diff", "reason", "id", "name", "birth", "residential_group",
-                "sheet", "row", "register", "group", "area", "allowance", "decision", "stop")
+                "sheet", "row", "register", "group", "area", "allowance", "decision", "stop", "pay_from",
+                "stop_pay_from")
 
 
 def _info_frame(ent: Entitlement) -> pd.DataFrame:
@@ -128,7 +139,8 @@ def _info_frame(ent: Entitlement) -> pd.DataFrame:
         "residential_group": p["residential_group"], "sheet": p["sheet"], "row": p["row"],
         "register": p["register"], "group": p["group"], "area": p["area"].fillna(""),
         "allowance": ent.allowance, "decision": [_as_date(d) for d in p["decision"]],
-        "stop": [_as_date(d) for d in p["stop"]]})
+        "stop": [_as_date(d) for d in p["stop"]], "pay_from": ent.pay_from or None,
+        "stop_pay_from": ent.stop_pay_from or None})
 
 
 def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple[Arrears, Entitlement]:
@@ -207,7 +219,7 @@ def _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, 
         for i in np.flatnonzero(gone):
             if led is not None and keys[i] in led.index:
                 for c in ("id", "name", "birth", "residential_group", "sheet", "row", "register", "group", "area",
-                          "allowance", "decision", "stop"):
+                          "allowance", "decision", "stop", "pay_from", "stop_pay_from"):
                     cur.at[i, c] = led.at[keys[i], c]
     for c in info.columns:
         out[c] = cur[c].to_numpy()
@@ -220,8 +232,9 @@ def _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, 
     out["reason"] = np.select(
         [~has_rec & early, ~has_rec & ~gone, gone | (out["entitled"].to_numpy() == 0) & ~has_rec,
          differs("birth"), differs("group"), differs("allowance"), differs("area"), differs("decision"),
-         differs("stop"), gone | (out["entitled"].to_numpy() == 0)],
-        [R_EARLIER, R_NOT_PAID, R_GONE, R_BIRTH, R_GROUP, R_ALLOWANCE, R_AREA, R_DECISION, R_STOP, R_GONE],
+         differs("pay_from"), differs("stop"), differs("stop_pay_from"), gone | (out["entitled"].to_numpy() == 0)],
+        [R_EARLIER, R_NOT_PAID, R_GONE, R_BIRTH, R_GROUP, R_ALLOWANCE, R_AREA, R_DECISION, R_EARLIER, R_STOP,
+         R_STOP_PAY, R_GONE],
         default=R_PARAMS)
     return out[list(LINE_COLUMNS)].sort_values(["sheet", "row", "month"], kind="stable").reset_index(drop=True)
 
@@ -437,7 +450,7 @@ def _end_text(people: pd.Series, groups) -> str:
         return f"ngày thôi hưởng {stop:%d/%m/%Y}" if stop else "ngày thôi hưởng"
     if reason == EndReason.WINDOW:
         return "hết thời gian thực hiện chính sách (31/12/2030)"
-    return "thôi chi trả từ tháng theo quyết định"
+    return "thôi chi trả từ tháng theo quyết định (chuyển nơi cư trú)"
 
 
 def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.DataFrame, BookSchedule]:
