@@ -203,3 +203,18 @@ def test_moved_in_child_paid_from_an_earlier_month(changed, closed):
     mine = arr.lines[arr.lines["name"] == "Chuyển Đến Tháng Chín"]
     assert mine[["month", "diff"]].values.tolist() == [[D(2026, 9, 1), 2_000_000], [D(2026, 10, 1), 2_000_000]]
     assert set(mine["reason"]) == {cycle.R_EARLIER}
+
+
+def test_city_consolidation_shows_paid_vs_entitled_for_closed_months(changed, closed):
+    from xl_support.operations.consolidate import SHEET_CLOSED
+    folder = closed / "wards"
+    folder.mkdir()
+    shutil.copy(changed, folder / "do-son.xlsx")
+    status = _run("consolidate", folder, "--month", "2026-11", "-o", closed / "city.xlsx")
+    assert status in (0, 3)
+    ws = openpyxl.load_workbook(closed / "city.xlsx")[SHEET_CLOSED]
+    book = open_book(changed)
+    paid = int(book.ledger.paid["amount"].sum())
+    entitled = int(cycle.entitlement(book, D(2026, 10, 1)).sched.benefit[-1].sum())
+    row = next(r for r in _rows(ws) if r[1] == "10/2026")
+    assert row[2:5] == [paid, entitled, entitled - paid] and entitled - paid == 100_000 - 300_000 - 750_000

@@ -390,7 +390,7 @@ def close_month_ledger(book: Book, month: dt.date, *, reopen: bool = False,
 def close_month(port: BookPort, month: dt.date | None = None, *, reopen: bool = False,
                 today: dt.date | None = None) -> Closing:
     """*Chốt tháng* / `close-month`: record the month's payments in the owned sheet `Đã chi trả`."""
-    from xl_support.operations.summary import SUMMARY_SHEET
+    from xl_support.book.template_layout import SUMMARY_SHEET
     from xl_support.operations.validation import CHECK_SHEET
     port.progress("Đang đọc sổ…")
     book = read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
@@ -477,7 +477,11 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.Dat
         start = np.flatnonzero((b[t - 1] == 0) & (b[t] > 0))
         add(t, C_START, start, b[t - 1, start], b[t, start], [f"từ tháng {m:%m/%Y}"] * len(start))
         change = np.flatnonzero((b[t - 1] > 0) & (b[t] > 0) & (b[t - 1] != b[t]))
-        add(t, C_AMOUNT, change, b[t - 1, change], b[t, change], [_amount_reason(params, prev, m)] * len(change))
+        reasons: dict = {}
+        add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
+            [reasons.setdefault((p["group"].iat[j], p["area"].iat[j]),
+                                _amount_reason(params, prev, m, groups.get(p["group"].iat[j]), p["area"].iat[j]))
+             for j in change])
         up = np.flatnonzero(~ins[t - 1] & ins[t])
         add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
             [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(p["birth"].iat[j]) == m else "bắt đầu hưởng")
@@ -509,11 +513,17 @@ def _sixth_birthday_month(birth) -> dt.date | None:
     return month_add(birth.replace(day=1), 72)
 
 
-def _amount_reason(params, prev: dt.date, month: dt.date) -> str:
-    """Which parameter changed between the two months (poverty line, standards)."""
+def _amount_reason(params, prev: dt.date, month: dt.date, group, area) -> str:
+    """Which parameter of the row's amount changed between the two months (its area's poverty
+    line, its group's standard)."""
     parts = []
-    for key, area in (("poverty_line", "rural"), ("poverty_line", "urban"), ("national_standard", None),
-                      ("city_standard", None)):
+    if group and group.amount_rule in ("topup", "poverty_line") and area:
+        keys = [("poverty_line", area)]
+    elif group and group.amount_rule == "standard_multiple" and group.standard:
+        keys = [(group.standard, None)]
+    else:
+        keys = []
+    for key, area in keys:
         try:
             a, b = params.period(key, prev, area), params.period(key, month, area)
         except LookupError:
@@ -521,3 +531,54 @@ def _amount_reason(params, prev: dt.date, month: dt.date) -> str:
         if a.value != b.value:
             parts.append(f"{b.label} {money(a.value)} → {money(b.value)} ({period_text(b)})")
     return "; ".join(parts) or "thay đổi mức của nhóm"
+
+
+def summary_section(spec, row: int, book: Book, month: dt.date) -> int:
+    """Section V of `Tổng hợp` (issue 17): the coming changes counted per kind and month, and the
+    closed months (paid as recorded vs entitled now). Returns the next free row."""
+    frame, sched = coming_changes(book, month)
+    later = sched.months[1:]
+    spec.put(row, 1, [["V. THAY ĐỔI CÁC THÁNG TỚI VÀ CÁC THÁNG ĐÃ CHỐT"]], bold=True)
+    row += 1
+    spec.put(row, 1, [["", "Loại thay đổi (số người)", *[f"Tháng {m:%m/%Y}" for m in later]]],
+             bold=True, fill="D9D9D9", wrap=True)
+    row += 1
+    body = []
+    for kind in CHANGE_KINDS:
+        if kind == C_PENDING:
+            body.append(["", f"{kind} (hiện nay)", int((frame["kind"] == kind).sum()) if len(frame) else 0, None])
+        else:
+            body.append(["", kind, *[int(((frame["kind"] == kind) & (frame["month"] == m)).sum()) if len(frame)
+                                     else 0 for m in later]])
+    spec.put(row, 1, body)
+    row += len(body) + 1
+    closed = book.ledger.closed_months()
+    if closed:
+        paid = paid_vs_entitled(book, closed)
+        spec.put(row, 1, [["", "Tháng đã chốt", "Đã chi trả (đồng)", "Theo sổ hiện nay (đồng)", "Chênh lệch (đồng)"]],
+                 bold=True, fill="D9D9D9", wrap=True)
+        row += 1
+        lines = [["", f"{m:%m/%Y}", p, e, e - p] for m, p, e in paid]
+        spec.put(row, 1, lines, number_format="#,##0")
+        row += len(lines)
+        spec.put(row, 1, [["Chênh lệch ≠ 0: sổ hoặc tham số đã sửa sau khi chốt; xem «Xuất báo cáo → "
+                           "Truy lĩnh, truy thu»."]])
+        row += 1
+    else:
+        spec.put(row, 1, [["Chưa chốt tháng nào (nút «Chốt tháng» sau khi chi trả)."]])
+        row += 1
+    return row
+
+
+def paid_vs_entitled(book: Book, months: list[dt.date]) -> list[tuple[dt.date, int, int]]:
+    """Issue 17 §5 — for each closed month: the month's amounts recorded as paid (arrears paid
+    with a later month included for the month they are for) and the entitlement now (R11)."""
+    if not months:
+        return []
+    sched = book_schedule(book, months[0], months[-1])
+    paid = book.ledger.paid
+    out = []
+    for m in months:
+        p = int(paid.loc[paid["month"] == m, "amount"].sum()) if len(paid) else 0
+        out.append((m, p, int(sched.benefit[sched.at(m)].sum())))
+    return out
