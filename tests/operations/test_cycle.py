@@ -218,3 +218,32 @@ def test_city_consolidation_shows_paid_vs_entitled_for_closed_months(changed, cl
     entitled = int(cycle.entitlement(book, D(2026, 10, 1)).sched.benefit[-1].sum())
     row = next(r for r in _rows(ws) if r[1] == "10/2026")
     assert row[2:5] == [paid, entitled, entitled - paid] and entitled - paid == 100_000 - 300_000 - 750_000
+
+
+def test_coming_changes_for_the_other_end_events(closed):
+    """36 months after escaping poverty (R5), the mother's 18th birthday (R7), the base salary
+    (insurance contribution), the end of the window (R3)."""
+    wb = openpyxl.load_workbook(closed / "book.xlsx")
+    _append(wb[S55], 3, NQ55, [
+        dict(name="Hết Ba Mươi Sáu Tháng", birth=D(2016, 1, 1), sex="Nam", id="031299000011", residential_group="Tổ 1",
+             area="Thành thị", group="TN", recognised=D(2025, 1, 5), decision=D(2026, 2, 1)),
+        dict(name="Mẹ Đủ Mười Tám", birth=D(2025, 6, 1), sex="Nữ", id="031299000012", residential_group="Tổ 1",
+             area="Thành thị", group="SRXHTD", mother_birth=D(2010, 1, 20), decision=D(2026, 2, 1))])
+    wb.save(closed / "ends.xlsx")
+    book = open_book(closed / "ends.xlsx")
+
+    def events(month):
+        frame, sched = cycle.coming_changes(book, month)
+        names = sched.people["name"]
+        return {(names.iat[j], k, m): d for j, k, m, d in zip(frame["pos"], frame["kind"], frame["month"],
+                                                                frame["detail"])}
+    feb28 = D(2028, 2, 1)
+    got = events(D(2027, 12, 1))
+    assert "36 tháng" in got[("Hết Ba Mươi Sáu Tháng", cycle.C_STOP, feb28)]
+    assert ("Hết Ba Mươi Sáu Tháng", cycle.C_INS_DOWN, feb28) in got
+    assert "mẹ tròn 18 tuổi" in got[("Mẹ Đủ Mười Tám", cycle.C_STOP, feb28)]
+    got = events(D(2026, 5, 1))
+    jul = [d for (n, k, m), d in got.items() if k == cycle.C_INS_COST and m == D(2026, 7, 1)]
+    assert jul and "2.530.000" in jul[0]
+    got = events(D(2030, 11, 1))
+    assert any(k == cycle.C_STOP and m == D(2031, 1, 1) and "31/12/2030" in d for (n, k, m), d in got.items())

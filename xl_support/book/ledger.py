@@ -37,8 +37,8 @@ LEDGER_COLUMNS = (
     ("row", "Dòng", "int"),
     ("register", "Nghị quyết", "text"),
     ("group", "Nhóm", "text"),
-    ("area", "Khu vực", "text"),
-    ("allowance", "Trợ cấp đang hưởng (đồng)", "int"),
+    ("area", "Khu vực", "area"),
+    ("allowance", "Trợ cấp đang hưởng (đồng)", "allowance"),
     ("decision", "Ngày ký quyết định", "date"),
     ("stop", "Ngày thôi hưởng", "date"),
     ("pay_from", "Chi trả từ tháng", "month"),
@@ -66,7 +66,8 @@ MONTH_COLUMNS = (
 MONTH_TABLE_COL = len(LEDGER_COLUMNS) + 2          # one empty column between the two tables
 LEDGER_FIELDS = tuple(f for f, _, _ in LEDGER_COLUMNS)
 MONTH_FIELDS = tuple(f for f, _, _ in MONTH_COLUMNS)
-_FORMATS = {"date": "dd/mm/yyyy", "int": "#,##0", "id": "@", "month": "@"}
+AREA_TEXT = {"urban": "Thành thị", "rural": "Nông thôn"}
+_FORMATS = {"date": "dd/mm/yyyy", "int": "#,##0", "allowance": "#,##0", "id": "@", "month": "mm/yyyy"}
 
 
 def person_keys(ids, names, births) -> list[str]:
@@ -138,6 +139,11 @@ def _reader(kind: str):
         return id_key
     if kind == "yesno":
         return lambda v: isinstance(v, str) and header_key(v) == "co"
+    if kind == "area":
+        return V.parse_area
+    if kind == "allowance":            # blank = none entered (−1, as the engine's People)
+        amount = _reader("int")
+        return lambda v: -1 if V.is_blank(v) else amount(v)
     return V.parse_text
 
 
@@ -189,10 +195,14 @@ def read_ledger(grid: list[list] | None) -> Ledger:
 def _cell(value, kind: str):
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return None
-    if kind == "month":
-        return f"{value:%m/%Y}"
+    if kind == "month":          # a real date shown mm/yyyy: Excel would turn the text 10/2026 into a date anyway
+        return value
     if kind == "yesno":
         return "Có" if value else "Không"
+    if kind == "area":
+        return AREA_TEXT.get(value, value)
+    if kind == "allowance":
+        return None if value is None or int(value) < 0 else int(value)
     if kind == "int":
         return int(value)
     return value
@@ -200,7 +210,8 @@ def _cell(value, kind: str):
 
 def ledger_sheet(ledger: Ledger) -> SheetSpec:
     """The owned sheet: hidden, protected without a password (not edited by accident)."""
-    spec = SheetSpec(LEDGER_SHEET, hidden=True, protected=True, landscape=True, freeze=f"A{HEADER_ROW + 1}")
+    spec = SheetSpec(LEDGER_SHEET, hidden=True, protected=True, landscape=True, fit_width=False,
+                     freeze=f"A{HEADER_ROW + 1}")
     spec.put(1, 1, [["Đã chi trả — sổ ghi các tháng đã chốt (do chương trình ghi, không sửa tay)"]],
              bold=True, size=13)
     spec.put(2, 1, [["Mỗi dòng: một người, một tháng được hưởng, số tiền đã chi trả trong kỳ chốt. "
