@@ -67,7 +67,7 @@ MONTH_TABLE_COL = len(LEDGER_COLUMNS) + 2          # one empty column between th
 LEDGER_FIELDS = tuple(f for f, _, _ in LEDGER_COLUMNS)
 MONTH_FIELDS = tuple(f for f, _, _ in MONTH_COLUMNS)
 AREA_TEXT = {"urban": "Thành thị", "rural": "Nông thôn"}
-_FORMATS = {"date": "dd/mm/yyyy", "int": "#,##0", "allowance": "#,##0", "id": "@", "month": "mm/yyyy"}
+_FORMATS = {"date": "dd/mm/yyyy", "month": "mm/yyyy"}   # dates only: a format per cell is costly to write
 
 
 def person_keys(ids, names, births) -> list[str]:

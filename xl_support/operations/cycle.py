@@ -388,12 +388,13 @@ def close_month_ledger(book: Book, month: dt.date, *, reopen: bool = False,
 
 
 def close_month(port: BookPort, month: dt.date | None = None, *, reopen: bool = False,
-                today: dt.date | None = None) -> Closing:
-    """*Chốt tháng* / `close-month`: record the month's payments in the owned sheet `Đã chi trả`."""
+                today: dt.date | None = None, book: Book | None = None) -> Closing:
+    """*Chốt tháng* / `close-month`: record the month's payments in the owned sheet `Đã chi trả`.
+    `book`: the port's workbook already read (the CLI reads the file with calamine)."""
     from xl_support.book.template_layout import SUMMARY_SHEET
     from xl_support.operations.validation import CHECK_SHEET
     port.progress("Đang đọc sổ…")
-    book = read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
+    book = book or read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
     month = book.month(month)
     ledger, closing = close_month_ledger(book, month, reopen=reopen, today=today)
     port.replace_sheet(ledger_sheet(ledger))
@@ -414,9 +415,16 @@ def run_cli(args) -> int:
     from xl_support.book.fileio import check_output_path
     from xl_support.book.ports import OpenpyxlPort
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = OpenpyxlPort(args.book, quiet=True)
+    from xl_support.book.workbook import open_book
     try:
-        closing = close_month(port, args.month, reopen=args.reopen)
+        book = open_book(args.book)                 # calamine: the values, fast
+        port = OpenpyxlPort(args.book, quiet=True)  # the file to write back
+    except FileNotFoundError:
+        raise UserFacingError(f"Không tìm thấy tệp «{args.book}».") from None
+    except Exception as e:  # a broken or foreign file: say so, no traceback
+        raise UserFacingError(f"Không đọc được sổ «{args.book}»: {e}") from None
+    try:
+        closing = close_month(port, args.month, reopen=args.reopen, book=book)
     except CloseRefused as e:
         print(f"Lỗi: {e.message}", file=sys.stderr)
         return 1
