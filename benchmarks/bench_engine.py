@@ -65,7 +65,9 @@ POVERTY_LINE = {("rural", 2026): 1_500_000, ("urban", 2026): 2_000_000,
 TOPUP = {"CN-BTXH", "TN-BTXH", "DC-BTXH"}
 PL = {"CN", "TN", "DC-NHE"}
 STD = {"KNND", "XHTD", "SRXHTD", "HIV"}
-FORBIDDEN = {"TN", "DC-NHE", "KNND", "XHTD", "SRXHTD"}
+FORBIDDEN = {"CN", "TN", "DC-NHE", "KNND", "XHTD", "SRXHTD"}      # R13 (CN: not BTXH)
+NQ55_COLUMNS = ("group", "area", "birth", "allowance", "recognised", "mother_birth", "decision", "stop")
+NQ55_DATES = ("birth", "recognised", "mother_birth", "decision", "stop")
 NEEDS_AREA = TOPUP | PL
 KNOWN = TOPUP | PL | STD
 
@@ -79,7 +81,7 @@ def _edate(d: dt.date, months: int) -> dt.date:
 
 
 def loop_benefit(records: list[tuple], month: dt.date) -> list[int]:
-    """domain.md R1–R9 row by row (the 'plain Python loop' of design.md, ~0.42 s/100k there)."""
+    """domain.md R1–R9, R2a row by row (the 'plain Python loop' of design.md, ~0.42 s/100k there)."""
     ym = month.year * 12 + month.month
     out = []
     for group, area, birth, allowance, recognised, mother, decision, stop in records:
@@ -87,19 +89,25 @@ def loop_benefit(records: list[tuple], month: dt.date) -> list[int]:
                 or (group in TOPUP and allowance < 0) or (group in FORBIDDEN and allowance > 0)
                 or (group.startswith("TN") and (recognised is None or recognised.year != 2025))
                 or (group == "SRXHTD" and mother is None)
-                or group not in KNOWN):
+                or group not in KNOWN or birth > decision or (mother is not None and mother >= birth)):
             out.append(0)
             continue
         start = max(decision.year * 12 + decision.month, 2026 * 12 + 1)
         ends = [_edate(birth, 192), dt.date(2030, 12, 31)]
+        lapses = [_edate(birth, 192)]           # R2a: the first day not eligible
         if group.startswith("TN"):
             ends.append(_edate(recognised, 36) - dt.timedelta(days=1))
+            lapses.append(_edate(recognised, 36))
         if group == "SRXHTD":
             ends.append(_edate(mother, 216))
+            lapses.append(_edate(mother, 216))
         if stop is not None:
             ends.append(stop)
+            lapses.append(stop + dt.timedelta(days=1))
         last = min(ends)
-        if not (start <= ym <= last.year * 12 + last.month):
+        if decision >= min(lapses):
+            out.append(0)
+        elif not (start <= ym <= last.year * 12 + last.month):
             out.append(0)
         elif group in STD:
             out.append(750_000)
@@ -131,13 +139,29 @@ def edge_frame(n: int, seed: int):
     f.loc[pick(0.03), "birth"] = np.datetime64("2012-02-29")
     f.loc[pick(0.03), "birth"] = np.datetime64("2011-01-31")
     f.loc[pick(0.03), "recognised"] = np.datetime64("2025-02-28")
+    # R2a: decisions around the 16th birthday, the end of the 36 months, the mother's 18th
+    # birthday (R14: a mother born 29/02/2008 is 18 on 28/02/2026) and before a stop date
+    near = rng.integers(-2, 3, n).astype("m8[D]")
+    sixteen = pick(0.04)
+    signed = days("2026-01-01", 1000)
+    f.loc[sixteen, "decision"] = signed[sixteen]
+    f.loc[sixteen, "birth"] = (signed - np.timedelta64(16 * 365 + 4, "D") + near)[sixteen]
+    mothers = pick(0.03) & (f["group"] == "SRXHTD").to_numpy()
+    f.loc[mothers, "mother_birth"] = np.datetime64("2008-02-29")
+    f.loc[mothers, "decision"] = np.datetime64("2026-02-28") + near[mothers]
+    tn = pick(0.05) & f["group"].str.startswith("TN").to_numpy()
+    f.loc[tn, "decision"] = (f.loc[tn, "recognised"].to_numpy().astype("M8[D]") + np.timedelta64(1096, "D")
+                             + near[tn])
+    before = pick(0.03)
+    f.loc[before, "stop"] = (f.loc[before, "decision"].to_numpy().astype("M8[D]") + near[before])
+    f.loc[pick(0.02) & (f["group"] == "CN").to_numpy(), "allowance"] = 1_050_000
     return f
 
 
 def frame_records(frame) -> list[tuple]:
     """Typed frame → tuples of Python values (date or None), the loop's input."""
     cols = []
-    for name in rules.PEOPLE_COLUMNS:
+    for name in NQ55_COLUMNS:
         col = frame[name].fillna(-1).to_numpy(dtype=np.int64) if name == "allowance" else frame[name].to_numpy()
         if np.issubdtype(col.dtype, np.datetime64):
             col = col.astype("M8[D]").astype(object)          # NaT → None
@@ -150,7 +174,7 @@ def frame_records(frame) -> list[tuple]:
 def rows_npz(frame, path: Path) -> None:
     arrays = {"group": frame["group"].to_numpy(dtype=str), "area": frame["area"].fillna("").to_numpy(dtype=str),
               "allowance": frame["allowance"].fillna(-1).to_numpy(dtype=np.int64)}
-    for k in rules.DATE_COLUMNS:
+    for k in NQ55_DATES:
         arrays[k] = frame[k].to_numpy().astype("M8[D]")
     np.savez(path, **arrays)
 

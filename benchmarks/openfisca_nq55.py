@@ -1,4 +1,4 @@
-"""NQ 55/2025/NQ-HĐND monthly benefit (domain.md §2, R1–R10) as an OpenFisca tax-benefit system.
+"""NQ 55/2025/NQ-HĐND monthly benefit (domain.md §2, R1–R10, R2a, R13, R14) as an OpenFisca tax-benefit system.
 
 An independent, second implementation of the rules the way an OpenFisca country package would
 write them: one `Person` entity, input variables for the register columns, formulas with
@@ -146,7 +146,7 @@ POVERTY_LINE = [Group.CN, Group.TN, Group.DC_NHE]
 STANDARD_MULTIPLE = [Group.KNND, Group.XHTD, Group.SRXHTD, Group.HIV]
 TN_GROUPS = [Group.TN_BTXH, Group.TN]
 INSURED = [Group.TN, Group.DC_NHE, Group.KNND, Group.XHTD, Group.SRXHTD]
-NO_ALLOWANCE_ALLOWED = [Group.TN, Group.DC_NHE, Group.KNND, Group.XHTD, Group.SRXHTD]   # R13
+NO_ALLOWANCE_ALLOWED = [Group.CN, Group.TN, Group.DC_NHE, Group.KNND, Group.XHTD, Group.SRXHTD]   # R13 (CN: not BTXH)
 
 
 def _in(groups, members) -> np.ndarray:
@@ -154,7 +154,8 @@ def _in(groups, members) -> np.ndarray:
 
 
 def _edate(days: np.ndarray, months) -> np.ndarray:
-    """Excel EDATE on datetime64[D] vectors: same day `months` later, clamped to the month end."""
+    """Excel EDATE on datetime64[D] vectors: same day `months` later, clamped to the month end
+    (R14: 29 February → 28 February in a common year)."""
     first = days.astype("M8[M]")
     target = first + months
     last = (target + 1).astype("M8[D]") - np.timedelta64(1, "D")
@@ -194,8 +195,29 @@ INPUTS = [
 
 # ------------------------------------------------------------------ formulas (MONTH)
 
+class eligibility_lapse(Variable):
+    """R2a: the first day not eligible — the 16th birthday, the day after the 36 months, the
+    mother's 18th birthday, the day after the stop date (NaT: none)."""
+    value_type = date
+    entity = Person
+    definition_period = MONTH
+    label = "Ngày hết điều kiện hưởng"
+
+    def formula(person, period, parameters):
+        p = parameters(period).nq55
+        g = person("group", period).view(np.ndarray)
+        one = np.timedelta64(1, "D")
+        events = np.stack([
+            _edate(person("birth", period), 12 * int(p.max_age)),
+            where(_in(g, TN_GROUPS), _edate(person("recognised", period), int(p.months_after_recognition)), NAT),
+            where(g == Group.SRXHTD.index, _edate(person("mother_birth", period), 12 * int(p.mother_max_age)), NAT),
+            person("stop", period) + one])
+        return np.fmin.reduce(events, axis=0)
+
+
 class eligible(Variable):
-    """Row conditions (R2 decision, R4 area/allowance, R5 recognised in 2025, R7 mother, R13)."""
+    """Row conditions (R2 decision, R2a eligible on its day, R4 area/allowance, R5 recognised in
+    2025, R7 mother, R13; impossible dates: born after the decision, mother not born before)."""
     value_type = bool
     entity = Person
     definition_period = MONTH
@@ -209,8 +231,11 @@ class eligible(Variable):
         recognised = person("recognised", period)
         rec_year = recognised.astype("M8[Y]").astype(np.int64) + 1970
         needs_area = _in(g, TOPUP + POVERTY_LINE)
+        birth, decision, mother = person("birth", period), person("decision", period), person("mother_birth", period)
         return (
             (g != Group.KHAC.index)
+            & ~(decision >= person("eligibility_lapse", period))
+            & ~(birth > decision) & ~(mother >= birth)
             & ~np.isnat(person("birth", period))
             & ~np.isnat(person("decision", period))
             & ~(needs_area & (area == Area.unknown.index))
@@ -324,7 +349,7 @@ class nq55_insurance(Variable):
                 & (sixth <= _month(period)))
 
 
-FORMULAS = [eligible, start_month, end_month, payable, poverty_line, nq55_benefit, nq55_topup, nq55_insurance]
+FORMULAS = [eligibility_lapse, eligible, start_month, end_month, payable, poverty_line, nq55_benefit, nq55_topup, nq55_insurance]
 
 
 # ------------------------------------------------------------------ system, simulation

@@ -27,7 +27,7 @@ import xlwings as xw
 from xl_support.book import excel_args as A
 from xl_support.book import values as V
 from xl_support.engine.basis import basis_texts
-from xl_support.engine.messages import cell_message
+from xl_support.engine.messages import cell_message, insurance_cells
 from xl_support.engine.parameters import ParameterError
 from xl_support.engine.rules import Status, eligibility, month_end, month_result, people_arrays
 
@@ -196,7 +196,7 @@ def _output_values(output: str, elig, res) -> np.ndarray:
     if output == "topup":
         return np.array(res.topup.tolist(), dtype=object)
     if output == "insurance":
-        return np.where(res.insurance, "Có", "Không").astype(object)
+        return np.array(insurance_cells(res.insurance, res.insurance_unconfirmed), dtype=object)
     if output == "end_date":
         ends = np.empty(len(elig.end), dtype=object)
         ends[:] = month_end(elig.end).astype("M8[us]").tolist()     # datetime; NaT → None
@@ -275,9 +275,10 @@ def HP_TOPUP(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ng
 def HP_INSURANCE(ma_doi_tuong, ngay_sinh, khu_vuc, ngay_quyet_dinh, tro_cap=None, ngay_cong_nhan=None,
                  ngay_thoi_huong=None, ngay_sinh_me=None, chi_tra_tu_thang=None,
                thoi_chi_tra_tu_thang=None, loai_ho=None, thang=None, tham_so=None):
-    """Có/Không: ngân sách hỗ trợ đóng BHYT cho người này trong tháng tính.
+    """Có/Không/Chưa xác nhận: ngân sách hỗ trợ đóng BHYT cho người này trong tháng tính.
 
-    Column `Hỗ trợ BHYT` (R10: group with insurance, month payable, 6 years old in the month).
+    Column `Hỗ trợ BHYT` (R10: group with insurance, month payable, 6 years old in the month;
+    `Chưa xác nhận` for an NQ 04 group whose insurance the ward has not entered, domain.md §3).
     """
     return _register("insurance", locals())
 

@@ -94,15 +94,33 @@ def lapse_text(reason: int, lapse: str, max_age: int, mother_age: int, months: i
 
 def decision_after_end_texts(people: People, elig: Eligibility, g: GroupArrays, rows) -> dict[int, str]:
     """R2a — for each row in `rows`: why its decision pays nothing, with the two dates."""
-    decisions, lapses = dmy(people.decision), dmy(elig.lapse)
+    rows = np.asarray(rows, dtype=np.intp)
+    decisions, lapses = dmy(people.decision[rows]), dmy(elig.lapse[rows])
+    texts: dict[tuple[int, int], tuple[str, str]] = {}
     out = {}
-    for i in map(int, rows):
-        gpos, reason = int(people.group[i]), int(elig.lapse_reason[i])
-        when = lapse_text(reason, lapses[i], int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
-                          int(g.recognition_months[gpos]))
-        out[i] = (f"Không được hưởng: quyết định ký ngày {decisions[i]}, khi đã hết điều kiện hưởng từ {when} "
-                  f"(phải còn đủ điều kiện vào ngày ký quyết định – KH mục IV.2a, IV.3).")
+    for k, (i, gpos, reason) in enumerate(zip(rows.tolist(), people.group[rows].tolist(),
+                                              elig.lapse_reason[rows].tolist())):
+        parts = texts.get((gpos, reason))
+        if parts is None:
+            text = lapse_text(reason, "\0", int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
+                              int(g.recognition_months[gpos]))
+            parts = texts[(gpos, reason)] = tuple(text.split("\0"))
+        out[i] = (f"Không được hưởng: quyết định ký ngày {decisions[k]}, khi đã hết điều kiện hưởng từ "
+                  f"{parts[0]}{lapses[k]}{parts[1]} (phải còn đủ điều kiện vào ngày ký quyết định – KH mục "
+                  f"IV.2a, IV.3).")
     return out
+
+
+def _named_months(people: People) -> list[str]:
+    """R2, R12 — per row, the words for a first month named by the decision ('' when none)."""
+    has = ~np.isnat(people.pay_from)
+    if not has.any():
+        return [""] * len(people)
+    arrears = has & (people.pay_from < people.decision.astype("M8[M]"))
+    texts = my(people.pay_from)
+    return [("" if not t else f", chi trả từ tháng {t} theo quyết định"
+             + ("; các tháng trước tháng ký được truy lĩnh trong lần chi trả đầu tiên" if a else ""))
+            for t, a in zip(texts, arrears.tolist())]
 
 
 def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Groups,
@@ -114,8 +132,8 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
     month_m = np.datetime64(res.month, "M")
     starts, ends, events, decisions = my(elig.start), dmy(month_end(elig.end)), dmy(elig.end_event), dmy(people.decision)
     group, area, status, reason = (a.tolist() for a in (people.group, people.area, elig.status, elig.end_reason))
-    payable, benefit, allowance, insurance = (a.tolist() for a in (res.payable, res.benefit, people.allowance,
-                                                                   res.insurance))
+    payable, benefit, allowance, insurance, unconfirmed = (
+        a.tolist() for a in (res.payable, res.benefit, people.allowance, res.insurance, res.insurance_unconfirmed))
     not_started = (elig.start > month_m).tolist()
     heads: dict[int, str] = {}
     rules: dict[tuple[int, int], str] = {}
@@ -123,11 +141,13 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
     amounts: dict[int, str] = {}
     is_topup = (g.rule == RULE_CODES["topup"]).tolist()
     ok, pending, never = int(Status.OK), int(Status.PENDING), int(Status.NEVER_PAYABLE)
-    after_end = decision_after_end_texts(people, elig, g, np.flatnonzero(elig.status == Status.DECISION_AFTER_END))
-    has_pay_from = ~np.isnat(people.pay_from)
-    pay_from = my(people.pay_from) if has_pay_from.any() else None
-    arrears = (has_pay_from & (people.pay_from < people.decision.astype("M8[M]"))).tolist()
-    stop_pay = my(people.stop_pay_from) if (elig.end_reason == EndReason.STOP_PAY).any() else None
+    r2a = int(Status.DECISION_AFTER_END)
+    after_end = decision_after_end_texts(people, elig, g, np.flatnonzero(elig.status == r2a))
+    named = _named_months(people)
+    stop_pay = elig.end_reason == EndReason.STOP_PAY
+    if stop_pay.any():      # R12: the event of a stop-payment month is that month
+        events = np.where(stop_pay, np.array(my(people.stop_pay_from), dtype=object),
+                          np.array(events, dtype=object)).tolist()
     out: list[str] = []
     for i in range(len(group)):
         gpos, st = group[i], status[i]
@@ -135,7 +155,7 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
         if head is None:
             head = heads[gpos] = (f"{table[gpos].resolution} – nhóm {table[gpos].code}: {table[gpos].label} "
                                   f"({table[gpos].clause})." if gpos < len(table) else "")
-        if i in after_end:
+        if st == r2a:
             out.append(f"{head} {after_end[i]}".strip())
             continue
         if st != ok and st != pending and st != never:
@@ -150,7 +170,7 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
             text = _end_text(reason[i], marker, int(g.max_age[gpos]), int(g.mother_max_age[gpos]),
                              int(g.recognition_months[gpos]))
             parts = ends_text[key] = tuple(text.split(marker))
-        event = f"{stop_pay[i] if reason[i] == EndReason.STOP_PAY else events[i]}{parts[1]}" if len(parts) == 2 else ""
+        event = f"{events[i]}{parts[1]}" if len(parts) == 2 else ""
         end = f"Hưởng đến {ends[i]}: {parts[0]}{event}."
         if st == pending:
             out.append(f"{head} Chưa có ngày ký quyết định hỗ trợ: chưa chi trả. {end}")
@@ -159,10 +179,7 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
             out.append(f"{head} Không được hưởng: quyết định ký ngày {decisions[i]}, sau tháng cuối cùng "
                        f"được hưởng. {end}")
             continue
-        named = "" if pay_from is None or not pay_from[i] else (
-            f", chi trả từ tháng {pay_from[i]} theo quyết định"
-            + ("; các tháng trước tháng ký được truy lĩnh trong lần chi trả đầu tiên" if arrears[i] else ""))
-        start = f"Hưởng từ tháng {starts[i]} (quyết định ký ngày {decisions[i]}{named}). {end}"
+        start = f"Hưởng từ tháng {starts[i]} (quyết định ký ngày {decisions[i]}{named[i]}). {end}"
         if payable[i]:
             rkey = (gpos, area[i])
             rule = rules.get(rkey)
@@ -170,7 +187,9 @@ def basis_texts(people: People, elig: Eligibility, res: MonthResult, groups: Gro
                 rule = rules[rkey] = _amount_rule(g, gpos, area[i], res)
             amount = amounts.get(benefit[i]) or amounts.setdefault(benefit[i], money(benefit[i]))
             extra = (f" (trợ cấp đang hưởng {money(allowance[i])} đồng)" if is_topup[gpos] else "")
-            ins = " BHYT: ngân sách hỗ trợ 100% mức đóng." if insurance[i] else ""
+            ins = (" BHYT: ngân sách hỗ trợ 100% mức đóng." if insurance[i] else
+                   f" BHYT: chưa xác nhận – Nghị quyết chưa được nhập; đơn vị nhập «BHYT {table[gpos].code}» "
+                   f"(Có/Không) tại sheet Tham số." if unconfirmed[i] else "")
             out.append(f"{head} Mức: {rule}. Tháng {month}: {amount} đồng{extra}. {start}{ins}")
         else:
             when = "chưa đến tháng bắt đầu hưởng" if not_started[i] else "đã hết thời gian hưởng"

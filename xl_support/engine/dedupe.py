@@ -7,11 +7,18 @@ import numpy as np
 import pandas as pd
 
 
-def kept_rows(keys: Sequence[str | None], benefit: np.ndarray) -> np.ndarray:
-    """For each row, the position of the row kept for its ID: the highest benefit, the first
-    row on a tie. Rows without an ID keep themselves."""
+def rank(benefit: np.ndarray, insurance: np.ndarray | None) -> np.ndarray:
+    """R11 order of the rows of one person: the highest benefit; on equal amounts the row with
+    health-insurance support (one card, not none); then the first row."""
+    score = np.asarray(benefit).astype(np.int64) * 2
+    return score if insurance is None else score + np.asarray(insurance, dtype=bool)
+
+
+def kept_rows(keys: Sequence[str | None], benefit: np.ndarray, insurance: np.ndarray | None = None) -> np.ndarray:
+    """For each row, the position of the row kept for its ID: the highest benefit, then the row
+    with insurance support, then the first row (`rank`). Rows without an ID keep themselves."""
     n = len(keys)
-    frame = pd.DataFrame({"key": pd.Series(list(keys), dtype=object), "benefit": np.asarray(benefit),
+    frame = pd.DataFrame({"key": pd.Series(list(keys), dtype=object), "benefit": rank(benefit, insurance),
                           "pos": np.arange(n)})
     frame = frame[frame["key"].notna()]
     kept = np.arange(n)
@@ -25,14 +32,14 @@ def kept_rows(keys: Sequence[str | None], benefit: np.ndarray) -> np.ndarray:
 
 def suppressed_by_month(keys: Sequence[str | None], benefit: np.ndarray, insurance: np.ndarray) -> np.ndarray:
     """R11 for every month of (months, rows) arrays at once: per month and ID the row kept is the
-    highest benefit, the first on a tie (as `kept_rows`); returns the rows *not* kept that had a
+    highest benefit, then the one with insurance, then the first (as `kept_rows`); returns the rows *not* kept that had a
     benefit or insurance that month (they are paid nothing, as in `compute_book`)."""
     out = np.zeros(benefit.shape, dtype=bool)
     series = pd.Series(list(keys), dtype=object)
     cols = np.flatnonzero((series.notna() & series.duplicated(keep=False)).to_numpy())
     if not len(cols) or not benefit.shape[0]:
         return out
-    sub = pd.DataFrame(benefit[:, cols].T, index=cols)
+    sub = pd.DataFrame(rank(benefit[:, cols], insurance[:, cols]).T, index=cols)
     kept = sub.groupby(series.to_numpy()[cols], sort=False).transform("idxmax").to_numpy() == cols[:, None]
     out[:, cols] = ~kept.T & ((benefit[:, cols] > 0) | insurance[:, cols])
     return out

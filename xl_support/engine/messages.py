@@ -17,6 +17,7 @@ STATUS_MESSAGES: dict[Status, str] = {
     Status.ALLOWANCE_FORBIDDEN: "Lỗi: nhóm {code} không áp dụng cho người đang hưởng trợ cấp xã hội",
     Status.BIRTH_AFTER_DECISION: "Lỗi: ngày sinh sau ngày ký quyết định",
     Status.DECISION_AFTER_END: "Lỗi: quyết định ký khi đã hết điều kiện hưởng (xem Căn cứ)",
+    Status.MOTHER_AFTER_CHILD: "Lỗi: ngày sinh của mẹ không trước ngày sinh của trẻ",
     Status.NO_HOUSEHOLD: "Lỗi: thiếu loại hộ (Nghèo/Cận nghèo/Thoát nghèo/Thoát cận nghèo)",
     Status.RECOGNITION_NOT_2025: "Không thuộc nhóm: hộ không được công nhận thoát nghèo, thoát cận nghèo năm 2025",
 }
@@ -25,6 +26,17 @@ STATUS_MESSAGES: dict[Status, str] = {
 #: Statuses whose computed cells say "Lỗi: …" (data errors); pending, not payable and
 #: unconfirmed NQ 04 amounts are not errors.
 ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))
+
+
+#: `Hỗ trợ BHYT` cell values (design.md computed columns).
+INSURANCE_YES, INSURANCE_NO, INSURANCE_UNCONFIRMED = "Có", "Không", "Chưa xác nhận"
+
+
+def insurance_cells(insurance, unconfirmed) -> list[str]:
+    """`Có` / `Không` / `Chưa xác nhận` per row (domain.md R10, §3: an unconfirmed insurance is
+    never `Không`)."""
+    return [INSURANCE_YES if y else INSURANCE_UNCONFIRMED if u else INSURANCE_NO
+            for y, u in zip(insurance.tolist(), unconfirmed.tolist())]
 
 
 def cell_message(status: int, code: str | None) -> str:

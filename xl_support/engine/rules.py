@@ -49,6 +49,7 @@ class Status(IntEnum):
     BIRTH_AFTER_DECISION = 13  # impossible dates: never a silent amount
     DECISION_AFTER_END = 14    # R2a: decision signed on or after the day eligibility ended
     NO_HOUSEHOLD = 15          # domain.md §3: NQ 04 row without a (known) household type
+    MOTHER_AFTER_CHILD = 16    # R7: impossible dates, never a silent amount
 
 
 class EndReason(IntEnum):
@@ -361,6 +362,7 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
         (np.isnat(people.birth), Status.NO_BIRTH),
         (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
+        (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
         (needs_area & (people.area < 0), Status.NO_AREA),
         ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
         ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
@@ -391,6 +393,11 @@ class MonthResult:
     insurance: np.ndarray     # bool
     poverty_line: dict        # area code → Period used (for the basis text)
     standard: dict            # parameter key → Period used
+    insurance_unconfirmed: np.ndarray | None = None   # bool: would be supported, group's "?" (§3)
+
+    def __post_init__(self):
+        if self.insurance_unconfirmed is None:
+            object.__setattr__(self, "insurance_unconfirmed", np.zeros(len(self.insurance), dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -403,11 +410,12 @@ class MonthResults:
     insurance: np.ndarray     # bool
     poverty_line: list[dict]  # per month: area code → Period used
     standard: list[dict]      # per month: parameter key → Period used
+    insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
 
     def month(self, k: int) -> MonthResult:
         return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
                            topup=self.topup[k], insurance=self.insurance[k], poverty_line=self.poverty_line[k],
-                           standard=self.standard[k])
+                           standard=self.standard[k], insurance_unconfirmed=self.insurance_unconfirmed[k])
 
 
 def _needs(payable: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
@@ -481,10 +489,13 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     benefit = amount[state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
     np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
     topup = benefit * is_topup                           # = np.where(is_topup, benefit, 0)
-    insurance = (elig.insurance_from <= m) & (g.insurance == INSURANCE_CODES["yes"])[gi]
-    insurance &= payable
+    old_enough = (elig.insurance_from <= m) & payable
+    insurance = old_enough & (g.insurance == INSURANCE_CODES["yes"])[gi]
+    # domain.md §3: an unconfirmed insurance is never `Không` — flagged until the ward says Có/Không
+    unconfirmed = old_enough & (g.insurance == INSURANCE_CODES["unconfirmed"])[gi]
     return MonthResults(months=[month.replace(day=1) for month in months], payable=payable, benefit=benefit,
-                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used)
+                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used,
+                        insurance_unconfirmed=unconfirmed)
 
 
 def month_result(people: People, elig: Eligibility, month: dt.date,

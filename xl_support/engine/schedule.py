@@ -40,6 +40,11 @@ class BookSchedule:
     insurance: np.ndarray       # (months, people) bool, after R11
     suppressed: np.ndarray      # (months, people) bool: R11 paid another row instead
     params: Parameters
+    unconfirmed: np.ndarray | None = None   # (months, people) bool: insurance `Chưa xác nhận` (§3), after R11
+
+    def __post_init__(self):
+        if self.unconfirmed is None:
+            self.unconfirmed = np.zeros(self.insurance.shape, dtype=bool)
 
     def at(self, month: dt.date) -> int:
         """Index of `month` in `months`."""
@@ -51,9 +56,12 @@ class BookSchedule:
         return self.insurance.astype(np.int64) * per_month[:, None]
 
 
-def apply_r11(keys: list, benefit: np.ndarray, insurance: np.ndarray, suppressed: np.ndarray) -> None:
+def apply_r11(keys: list, benefit: np.ndarray, insurance: np.ndarray, suppressed: np.ndarray,
+              unconfirmed: np.ndarray | None = None) -> None:
     """R11 per month, in place: a row not kept gets no benefit and no insurance that month."""
     sup = suppressed_by_month(keys, benefit, insurance)
     benefit[sup] = 0
     insurance[sup] = False
+    if unconfirmed is not None:
+        unconfirmed[sup] = False
     suppressed |= sup

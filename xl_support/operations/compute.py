@@ -11,7 +11,7 @@ import pandas as pd
 from xl_support.engine.basis import basis_texts
 from xl_support.book.workbook import Book
 from xl_support.engine.dedupe import kept_rows
-from xl_support.engine.messages import cell_message
+from xl_support.engine.messages import cell_message, insurance_cells
 from xl_support.book.ports import DATE_FORMAT, MONEY_FORMAT, BookPort, read_port_book
 from xl_support.book.register import COMPUTED_FIELDS, INPUT_FIELDS, Register
 from xl_support.engine.rules import Eligibility, MonthResult, People, Status, eligibility, month_result, people_arrays
@@ -37,12 +37,13 @@ class RegisterResult:
         row_messages = _short_bad_cell_messages(self.register)
         benefit, topup, insurance, end_date = [], [], [], []
         ends = pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)
+        labels = insurance_cells(self.res.insurance, self.res.insurance_unconfirmed)
         for i in range(len(self.people)):
             status = int(self.elig.status[i])
             if status in (Status.OK, Status.PENDING, Status.NEVER_PAYABLE):
                 benefit.append(int(self.res.benefit[i]))
                 topup.append(int(self.res.topup[i]))
-                insurance.append("Có" if self.res.insurance[i] else "Không")
+                insurance.append(labels[i])
                 end_date.append(ends[i].date())
             else:   # the same short message in every value column, as the worksheet functions show
                 message = row_messages[i] or cell_message(status, codes[i])
@@ -82,7 +83,7 @@ def compute_book(book: Book, month: dt.date | None = None) -> list[RegisterResul
         return []
     keys = [k for reg, *_ in parts for k in reg.frame["id_key"].tolist()]
     benefit = np.concatenate([res.benefit for *_, res in parts])
-    kept = kept_rows(keys, benefit)
+    kept = kept_rows(keys, benefit, np.concatenate([res.insurance for *_, res in parts]))
     where = [(reg.sheet, int(r)) for reg, *_ in parts for r in reg.frame["row"]]
     out, offset = [], 0
     for reg, people, elig, res in parts:
@@ -95,7 +96,7 @@ def compute_book(book: Book, month: dt.date | None = None) -> list[RegisterResul
         suppressed = np.array([k is not None for k in kept_at], dtype=bool)
         res = MonthResult(res.month, res.payable & ~suppressed, np.where(suppressed, 0, res.benefit),
                           np.where(suppressed, 0, res.topup), res.insurance & ~suppressed,
-                          res.poverty_line, res.standard)
+                          res.poverty_line, res.standard, res.insurance_unconfirmed & ~suppressed)
         texts = basis_texts(people, elig, res, s.groups, s.params, _row_messages(reg))
         texts = [t if k is None else f"Không chi trả (hưởng một mức cao nhất – KH mục IV.1): người này được "
                  f"chi trả ở sheet «{k[0]}» dòng {k[1]}. {t}" for t, k in zip(texts, kept_at)]

@@ -136,6 +136,7 @@ class FileResult:
     benefit: Monthly | None = None           # (months, rows) int32, before R11
     insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
+    unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
     closed: list = field(default_factory=list)   # issue 17: (month, paid, entitled) per closed month
 
     @property
@@ -143,10 +144,11 @@ class FileResult:
         return 0 if self.row is None else len(self.row)
 
 
-def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None) -> tuple[int, int, list[str]]:
+def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None,
+                       insurance=None) -> tuple[int, int, list[str]]:
     """Errors, warnings and the first two errors of a book (`validation.validate_book`, given the
     engine's People per register and the benefit of the checked month when already computed)."""
-    report = validate_book(book, month=month, people=people, benefit=benefit)
+    report = validate_book(book, month=month, people=people, benefit=benefit, insurance=insurance)
     errors = report.errors
     return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
 
@@ -197,9 +199,10 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     results = month_results(people, elig, months, s.groups, s.params)
     out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
     checked = book.month(month)
-    benefit = (np.split(results.benefit[months.index(checked)], np.cumsum([len(p) for _, p in parts])[:-1])
-               if checked in months else None)
-    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit)
+    cuts = np.cumsum([len(p) for _, p in parts])[:-1]
+    benefit = np.split(results.benefit[months.index(checked)], cuts) if checked in months else None
+    insured = np.split(results.insurance[months.index(checked)], cuts) if checked in months else None
+    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit, insured)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:
@@ -227,6 +230,8 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.benefit = Monthly.of(results.benefit.astype(np.int32))
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
+    if results.insurance_unconfirmed.any():
+        out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     return out
 
 
@@ -349,6 +354,7 @@ class ConsolidationResult:
     out: Path | None = None
     seconds: float = 0.0
     moves: list = field(default_factory=list)  # MoveRow: people paid by two units (R12)
+    unconfirmed: int = 0                       # people with insurance `Chưa xác nhận` in the month (§3)
     closed: list = field(default_factory=list)  # (unit, month, paid, entitled): closed months (issue 17)
 
     @property
@@ -516,11 +522,16 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                 where = unit_rows[chosen[owner[p]].path].label
                 note = ("Được chi trả (mức cao nhất)" if kept else
                         f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
-                        "dừng chi trả và ghi ngày thôi hưởng")
+                        "dừng chi trả (người chuyển đi: ghi «Thôi chi trả từ tháng»; xem sheet «Chuyển nơi cư trú»)")
                 duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
                                                str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
                                                str(groups[p] or ""), int(ward_benefit[p]), kept, note))
 
+    unconfirmed = 0
+    if mi is not None:      # domain.md §3: counted on their own line, no cost (after R11)
+        for i, r in enumerate(chosen):
+            if r.unconfirmed is not None:
+                unconfirmed += int((r.unconfirmed.at(mi).astype(bool) & ~suppressed_month[starts[i]:starts[i + 1]]).sum())
     moves = _move_rows(chosen, [unit_rows[r.path].label for r in chosen], keys[dup_cols], owner[dup_cols],
                        (dup_benefit > 0) | dup_insurance, dup_cols, months)
 
@@ -535,7 +546,8 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     groups = groups.astype(np.int64)
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
-                               groups=groups, years=years, moves=moves, closed=closed)
+                               groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
+                               closed=closed)
 
 
 @dataclass
@@ -701,7 +713,10 @@ def _city_sheet(wb, r: ConsolidationResult) -> None:
                       f"lập ngày {dt.date.today():%d/%m/%Y}",
                       "Số liệu tính lại từ sổ của đơn vị; mỗi người chỉ hưởng một mức cao nhất trong toàn "
                       "thành phố (KH mục IV.1)"])
-    write_table(ws, row, cols, sections, total_label="Tổng cộng toàn thành phố", font_size=11)
+    end = write_table(ws, row, cols, sections, total_label="Tổng cộng toàn thành phố", font_size=11)
+    if r.unconfirmed:
+        _note(ws, end, f"Ngoài ra {r.unconfirmed} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm NQ 04 đơn vị chưa nhập "
+                       "«BHYT HN-…» tại sheet Tham số): không tính vào số người và kinh phí BHYT.")
     _finish(ws, row, 2)
 
 

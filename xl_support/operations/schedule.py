@@ -76,6 +76,7 @@ def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
     n = len(table)
     benefit = np.zeros((len(months), n), dtype=np.int64)
     insurance = np.zeros((len(months), n), dtype=bool)
+    unconfirmed = np.zeros((len(months), n), dtype=bool)
     suppressed = np.zeros((len(months), n), dtype=bool)
     start = 0
     for _, people, elig in engine:                 # all months of a register at once
@@ -83,7 +84,8 @@ def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:
             res = month_results(people, elig, months, s.groups, s.params)
             benefit[:, start:start + len(people)] = res.benefit
             insurance[:, start:start + len(people)] = res.insurance
+            unconfirmed[:, start:start + len(people)] = res.insurance_unconfirmed
         start += len(people)
-    apply_r11(table["id_key"].tolist(), benefit, insurance, suppressed)
+    apply_r11(table["id_key"].tolist(), benefit, insurance, suppressed, unconfirmed)
     return BookSchedule(months=months, people=table, benefit=benefit, insurance=insurance,
-                        suppressed=suppressed, params=s.params)
+                        suppressed=suppressed, params=s.params, unconfirmed=unconfirmed)

@@ -41,6 +41,7 @@ class SummaryFigures:
     insurance_cost: int       # their cost in the month
     monthly: list[tuple[dt.date, int, int, int, int]]   # month, payroll, insurance cost, paid, insured
     year_need: int            # sum of payroll + insurance over the year
+    unconfirmed: int = 0      # people whose insurance is `Chưa xác nhận` in the month (§3): no cost
 
 
 def figures(sched: BookSchedule, month: dt.date) -> SummaryFigures:
@@ -50,7 +51,8 @@ def figures(sched: BookSchedule, month: dt.date) -> SummaryFigures:
                 int(sched.insurance[i].sum())) for i, m in enumerate(sched.months)]
     return SummaryFigures(month=month, paid=int((sched.benefit[k] > 0).sum()), amount=int(sched.benefit[k].sum()),
                           insured=int(sched.insurance[k].sum()), insurance_cost=int(costs[k].sum()),
-                          monthly=monthly, year_need=sum(p + c for _, p, c, _, _ in monthly))
+                          monthly=monthly, year_need=sum(p + c for _, p, c, _, _ in monthly),
+                          unconfirmed=int(sched.unconfirmed[k].sum()))
 
 
 def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime | None = None
@@ -158,7 +160,13 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
                       ["Kinh phí BHYT tháng", fig.insurance_cost]])
     spec.style(row, 3, 3, 1, number_format=MONEY_FORMAT)
     spec.put(row + 3, 2, [[f"Lương cơ sở: {base.legal_ref}, áp dụng từ {base.start:%d/%m/%Y}"]])
-    row += 5
+    row += 4
+    if fig.unconfirmed:     # domain.md §3: counted on their own line, no cost until the ward decides
+        spec.put(row, 2, [["Số người BHYT «Chưa xác nhận» (nhóm NQ 04 chưa nhập «BHYT HN-…» tại sheet Tham số; "
+                           "chưa tính kinh phí)", fig.unconfirmed]])
+        spec.style(row, 2, 1, 1, wrap=True)
+        row += 1
+    row += 1
 
     # IV. the twelve months
     spec.page_breaks.append(row)

@@ -171,6 +171,14 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
                       f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: không chi trả")
 
+    # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
+    never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
+    if never.any():
+        starts, ends = my(elig.start), my(elig.end)
+        out.add(never, "decision", "NEVER_PAYABLE", "warning",
+                lambda i: f"Không có tháng nào được chi trả: tháng bắt đầu hưởng {starts[i]} sau tháng cuối cùng "
+                          f"được hưởng {ends[i]}")
+
     # Personal ID: exactly 12 digits.
     if "id" in reg.columns:
         raw_ids = reg.raw["id"]
@@ -331,16 +339,18 @@ def _id_text(value) -> str:
 
 
 def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
-                  benefit: dict | None = None) -> list[CellIssue]:
+                  benefit: dict | None = None, insurance: dict | None = None) -> list[CellIssue]:
     """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
     normalised name + birth date where one row has no ID (a warning, never a merge).
-    `people` / `benefit`: the engine's People and the month's benefit per register id, when known."""
+    `people` / `benefit` / `insurance`: the engine's People and the month's benefit and insurance
+    flag per register id, when known."""
     regs = [r for r in book.registers if len(r.frame)]
     if not regs:
         return []
     s = book.settings
     people = people or {}
     benefit_of = benefit or {}
+    insurance_of = insurance or {}
     keys = [k if isinstance(k, str) else None for reg in regs for k in reg.frame["id_key"].tolist()]
     reg_of = np.concatenate([np.full(len(reg.frame), i) for i, reg in enumerate(regs)])
     rows = np.concatenate([reg.frame["row"].to_numpy() for reg in regs])
@@ -350,15 +360,19 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     dup = (dup.duplicated(keep=False) & dup.notna()).to_numpy()
     kept = np.arange(len(keys))
     if dup.any():
-        benefit = []
+        benefit, insured = [], []
         for reg in regs:
-            if id(reg) in benefit_of:
+            if id(reg) in benefit_of and id(reg) in insurance_of:
                 benefit.append(benefit_of[id(reg)])
+                insured.append(insurance_of[id(reg)])
                 continue
             p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
-            benefit.append(month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params).benefit)
+            res = month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params)
+            benefit.append(res.benefit)
+            insured.append(res.insurance)
         subset = np.flatnonzero(dup)
-        kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset])]
+        kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset],
+                                        np.concatenate(insured)[subset])]
     for i in np.flatnonzero(dup & (kept != np.arange(len(keys)))):
         reg, row = where(i)
         kreg, krow = where(kept[i])
@@ -417,12 +431,14 @@ def _book_issues(book: Book) -> list[CellIssue]:
 
 
 def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None,
-                  people: list | None = None, benefit: list | None = None) -> ValidationReport:
+                  people: list | None = None, benefit: list | None = None,
+                  insurance: list | None = None) -> ValidationReport:
     """Every issue of the book (parse issues, settings, row checks, R11 across registers).
 
     A caller that already ran the engine on the book (city consolidation) passes, per register
-    in `book.registers` order, `people` (`engine_people`) and `benefit` (`month_result(...).benefit`
-    of `book.month(month)`, before R11), so the engine is not run twice."""
+    in `book.registers` order, `people` (`engine_people`), `benefit` and `insurance`
+    (`month_result(...).benefit` / `.insurance` of `book.month(month)`, before R11), so the engine
+    is not run twice."""
     today = today or dt.date.today()
     month = book.month(month)
     issues = _book_issues(book)
@@ -434,7 +450,8 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
             people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
             issues.extend(_register_issues(reg, book, today, people[id(reg)]))
     issues.extend(_cross_issues(book, month, people,
-                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None))
+                                dict(zip(map(id, book.registers), benefit)) if benefit is not None else None,
+                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
     return ValidationReport(issues=issues, rows={r.sheet: len(r.frame) for r in book.registers},

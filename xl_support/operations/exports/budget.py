@@ -147,6 +147,11 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     if unconfirmed:
         lines.append("Chưa tính các nhóm chưa có mức hỗ trợ (" + ", ".join(unconfirmed) +
                      "): nhập mức theo Nghị quyết tại sheet «Tham số» rồi xuất lại.")
+    unsure = sched.unconfirmed.any(axis=0)
+    if unsure.any():        # domain.md §3: counted on their own, no cost until the ward decides
+        codes = sorted(set(sched.people["group"].to_numpy(dtype=object)[unsure]))
+        lines.append(f"Chưa tính kinh phí BHYT của {int(unsure.sum())} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm "
+                     + ", ".join(codes) + "): nhập «BHYT <mã nhóm>» (Có/Không) tại sheet «Tham số» rồi xuất lại.")
     for line in lines:
         row = note(ws, row, line, n, italic=True, size=11)
     row += 1

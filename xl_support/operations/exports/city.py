@@ -75,6 +75,7 @@ CITY_DATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("can_den_het_nam_ho_tro", "Kinh phí hỗ trợ cần đến hết năm (đồng)"),
     ("can_den_het_nam_bhyt", "Kinh phí BHYT cần đến hết năm (đồng)"),
     ("thoi_chuyen_noi_cu_tru", "Thôi hưởng: thôi chi trả theo quyết định (chuyển nơi cư trú)"),
+    ("so_bhyt_chua_xac_nhan", "Số người hỗ trợ BHYT chưa xác nhận trong tháng (chưa tính kinh phí)"),
 )
 TEXT_KEYS = ("don_vi", "loai_don_vi", "thang", "nghi_quyet", "ma_doi_tuong", "khu_vuc")
 
@@ -122,6 +123,7 @@ def city_figures(sched: BookSchedule, month: dt.date, settings: Settings, unit: 
                 "kinh_phi_bhyt_thang": int(costs[k, sel].sum()),
                 "moi_phe_duyet": int((new & sel).sum()),
                 "thoi_huong": int(((reasons != -2) & sel).sum()),
+                "so_bhyt_chua_xac_nhan": int(sched.unconfirmed[k, sel].sum()),
             }
             for code, key in REASON_KEYS.items():
                 r[key] = int(((reasons == code) & sel).sum())
@@ -238,6 +240,11 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
     row = write_table(ws, row, REPORT_COLUMNS, sections)
     if any(r["khu_vuc"] == "Chưa xác định" and r["so_nguoi"] for r in rows):
         row = note(ws, row - 1, "Cột «Cộng» gồm cả người chưa xác định khu vực.", n, italic=True, size=11) + 1
+    unconfirmed = _sum(rows, "so_bhyt_chua_xac_nhan")
+    if unconfirmed:         # domain.md §3: their own line, no cost
+        row = note(ws, row - 1, f"Ngoài ra {unconfirmed} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm NQ 04 chưa nhập "
+                                "«BHYT HN-…» tại sheet Tham số): không tính vào số người và kinh phí BHYT.",
+                   n, italic=True, size=11) + 1
 
     # II. stops by reason
     row = note(ws, row, "II. Đối tượng thôi hưởng từ tháng này, theo lý do", n, bold=True)

@@ -13,7 +13,7 @@ END_REASON_TEXT = {
     EndReason.MAX_AGE: "Hết độ tuổi được hưởng (trẻ em đủ 16 tuổi)",
     EndReason.RECOGNITION_MONTHS: "Hết 36 tháng kể từ ngày công nhận thoát nghèo, thoát cận nghèo",
     EndReason.MOTHER_ADULT: "Mẹ đủ 18 tuổi",
-    EndReason.STOP_DATE: "Thôi hưởng theo ngày thôi hưởng (chết, chuyển đi, không còn đủ điều kiện)",
+    EndReason.STOP_DATE: "Thôi hưởng theo ngày thôi hưởng (chết, không còn đủ điều kiện)",
     EndReason.WINDOW: "Hết thời gian thực hiện chính sách (31/12/2030)",
     EndReason.STOP_PAY: "Thôi chi trả theo quyết định (chuyển nơi cư trú)",
 }

@@ -194,6 +194,10 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
             f"Người đóng: Ngân sách địa phương (NSĐP) hỗ trợ 100 % mức đóng. Mức lương cơ sở tháng "
             f"{month:%m/%Y}: {money(base)} đồng; mức đóng {rate} % = {money(cost)} đồng/người/tháng.",
         ]
+        unsure = int(sched.unconfirmed[sched.at(month)].sum()) if not school else 0
+        if unsure:          # domain.md §3: left out until the ward enters «BHYT HN-…»
+            lines.append(f"Danh sách không gồm {unsure} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm NQ 04 chưa nhập "
+                         "«BHYT HN-…» tại sheet Tham số).")
         for line in lines:
             row = note(ws, row, line, n)
         row += 1
