@@ -415,7 +415,10 @@ def run_cli(args) -> int:
     from xl_support.book.fileio import check_output_path
     from xl_support.book.ports import OpenpyxlPort
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
+    from pathlib import Path
     from xl_support.book.workbook import open_book
+    if not Path(args.book).is_file():
+        raise UserFacingError(f"Không tìm thấy tệp «{args.book}».")
     try:
         book = open_book(args.book)                 # calamine: the values, fast
         port = OpenpyxlPort(args.book, quiet=True)  # the file to write back
