@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.harness import udf_host  # noqa: E402  (sets the licence key before xlwings)
 from xl_support.build.sample import sample_people  # noqa: E402
 
-ARGS = ("group", "birth", "area", "decision", "allowance", "recognised", "stop", "mother_birth")
+from xl_support.book.template_layout import FUNCTION_ARGS as ARGS     # the udfs argument order  # noqa: E402
 TARGET_MS = 50.0
 
 

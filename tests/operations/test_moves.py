@@ -107,3 +107,22 @@ def test_moves_month_arithmetic():
     found = moves(np.array(["A", "A", "B", "B"], dtype=object), np.array([0, 1, 0, 0]), paid, months)
     assert [(m.key, month_ranges(m.twice), month_ranges(m.gap)) for m in found] == [("A", "", "04/2026–05/2026")]
     assert month_ranges([D(2026, 1, 1), D(2026, 3, 1), D(2026, 2, 1), D(2026, 12, 1)]) == "01/2026–03/2026, 12/2026"
+
+
+def test_the_worksheet_functions_read_the_month_columns():
+    """HP_ functions take `chi_tra_tu_thang`, `thoi_chi_tra_tu_thang` (text mm/yyyy or a date) as compute does."""
+    from tests.harness import udf_host
+    from tests.harness.udf_host import MISSING
+    from xl_support.book.template_layout import FUNCTION_ARGS
+
+    def call(func, person, month):
+        args = [MISSING if person.get(n) is None else person[n] for n in FUNCTION_ARGS]
+        return udf_host.call("udfs", func, *args, month, MISSING)
+
+    new, old = NEW[2], OLD[2]           # pays from 04/2026 (decision 02/07/2026); stops from 04/2026
+    assert call("HP_BENEFIT", new, "05/2026") == 2_000_000 and call("HP_BENEFIT", new, "03/2026") == 0
+    assert call("HP_BENEFIT", old, "03/2026") == 2_000_000 and call("HP_BENEFIT", old, "04/2026") == 0
+    assert call("HP_END_DATE", old, "03/2026") == dt.datetime(2026, 3, 31)
+    assert "04/2026" in call("HP_BASIS", old, "03/2026")
+    bad = dict(old, stop_pay_from="13/2026")
+    assert call("HP_BENEFIT", bad, "03/2026") == "Lỗi: thôi chi trả từ tháng không hợp lệ (cần mm/yyyy)"

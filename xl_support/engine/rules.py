@@ -234,6 +234,8 @@ def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
     col = frame[name]
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return to_days(col.to_numpy())
+    if not col.notna().any():       # an optional column left empty (R12 months): no per-cell loop
+        return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
     return dates_to_days(col.tolist())
 
 

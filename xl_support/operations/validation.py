@@ -219,6 +219,10 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
             lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
 
     # NQ 04: household type vs recognition date (36-month continuation, domain.md §3).
+    if reg.kind == NQ04 and "household_type" not in reg.columns:    # no NQ 04 row computes: say so per row
+        out.add(known & g.nq04[gi], "group", "HOUSEHOLD_MISSING", "error",
+                "Sổ không có cột «Loại hộ» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo): dòng nhóm NQ 04 "
+                "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
         htype = frame["household_type"].to_numpy(dtype=object)
         escaped = np.array([isinstance(h, str) and h.startswith("Thoát") for h in htype], dtype=bool)
