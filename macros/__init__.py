@@ -7,7 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 __all__ = ["prepare", "validate", "compute", "summary", "export_city_report", "export_insurance_list",
-           "export_payment_list", "export_public_list", "export_budget", "reload_functions", "show_guide"]
+           "export_payment_list", "export_public_list", "export_budget", "reload_functions", "show_guide",
+           "close_month", "export_arrears", "export_coming_changes"]
 
 GUIDE_SHEET = "Hướng dẫn"
 
@@ -138,6 +139,31 @@ def export_public_list(book=None, month=None):
 
 def export_budget(book=None, month=None):
     return _export("budget", book, month)
+
+
+def export_arrears(book=None, month=None):
+    return _export("arrears", book, month)
+
+
+def export_coming_changes(book=None, month=None):
+    return _export("coming-changes", book, month)
+
+
+def close_month(book=None, month: dt.date | None = None, reopen: bool = False):
+    """*Chốt tháng* (issue 17): record the report month's payments in the hidden sheet
+    `Đã chi trả`; refused for a month already closed, out of order, or a book with errors."""
+    from xl_support.operations.cycle import CloseRefused, close_month as close_op
+    from xl_support.operations.validation import CHECK_SHEET, validate as validate_op
+
+    def action(port):
+        try:
+            closing = close_op(port, month, reopen=reopen)
+        except CloseRefused:
+            validate_op(port)
+            port.activate(CHECK_SHEET)
+            raise
+        return closing
+    return _run(action, book)
 
 
 def reload_functions(book=None):

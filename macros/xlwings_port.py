@@ -98,6 +98,8 @@ class XlwingsPort:
         self._grids.clear()
         if spec.name in self.sheet_names():
             ws = self.book.sheets[spec.name]
+            if spec.protected and self.engine != "remote":
+                self._try("protect", lambda: ws.api.Unprotect())     # no password (SheetSpec.protected)
             ws.clear()
         else:
             ws = self.book.sheets.add(spec.name, after=self.book.sheets[-1])
@@ -133,6 +135,13 @@ class XlwingsPort:
             self._try("hidden", lambda: setattr(ws, "visible", False))
         if spec.chart:
             self._chart(ws, spec)
+        if spec.hidden:
+            self._try("hidden", lambda: setattr(ws, "visible", False))
+        if spec.protected:
+            if self.engine != "remote":      # COM only; the remote engine has no protection action
+                self._try("protect", lambda: ws.api.Protect())
+            else:
+                self.skipped.append("protect")
 
     def _validation(self, ws, v) -> None:
         """A drop-down list (COM `Range.Validation.Add(xlValidateList, xlValidAlertWarning)`)."""

@@ -101,7 +101,7 @@ def test_guide_shows_the_version_and_the_bundle():
 def test_in_place_only_where_a_command_rewrites_its_book():
     with_in_place = {name for name, p in subparsers(parser()).items()
                      if any("--in-place" in a.option_strings for a in p._actions)}
-    assert with_in_place == {"compute", "validate", "summary", "prepare"}
+    assert with_in_place == {"compute", "validate", "summary", "prepare", "close-month"}
 
 
 def test_version(capsys):

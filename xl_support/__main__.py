@@ -25,6 +25,8 @@ KIND_HELP = {
     "payment-list": "danh sách chi trả tháng, có cột ký nhận, để in",
     "public-list": "danh sách công khai để niêm yết (không ghi nhóm nhạy cảm, số định danh chỉ hiện 4 số cuối)",
     "budget": "dự toán kinh phí cả năm theo nhóm",
+    "arrears": "truy lĩnh, truy thu: hưởng theo sổ hiện nay trừ số đã chi trả ở các tháng đã chốt",
+    "coming-changes": "thay đổi hai tháng tới: bắt đầu, thôi hưởng, đổi mức, tăng/giảm BHYT, dòng còn chờ",
 }
 KINDS = tuple(KIND_HELP)
 
@@ -282,6 +284,15 @@ def parser() -> argparse.ArgumentParser:
                    help="loại báo cáo: " + ", ".join(KINDS) + " (xem dưới đây)")
     add_month(p)
     add_out(p, "xlsx")
+
+    p = command(sub, "close-month", "xl_support.operations.cycle:run_cli", "chốt tháng (sheet Đã chi trả)",
+                "Chốt tháng: sau khi kiểm tra không có lỗi, ghi số đã chi trả của từng người trong tháng vào sheet "
+                "ẩn «Đã chi trả». Tháng đã chốt không bao giờ tính lại; chốt lại cần --reopen. Các tháng chốt "
+                "theo thứ tự.", (EXIT_0, "1  sổ còn lỗi dữ liệu: không chốt", EXIT_2))
+    add_book(p)
+    add_month(p)
+    p.add_argument("--reopen", action="store_true", help="chốt lại tháng đã chốt (giữ các dòng cũ, đánh dấu đã thay)")
+    add_out(p, "book", in_place=True)
 
     p = command(sub, "consolidate", "xl_support.operations.consolidate:run_cli", "tổng hợp toàn thành phố",
                 "Tổng hợp sổ của các đơn vị thành một tệp của thành phố: tổng số, đơn vị chưa gửi, người được chi "

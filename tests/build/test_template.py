@@ -107,9 +107,10 @@ def test_every_ribbon_action_names_a_ribbon_callback(parts):
     actions = {e.get("label"): e.get("onAction") for e in root.iter() if e.get("onAction")}
     assert set(actions) == {"Kiểm tra dữ liệu", "Tính lại", "Tổng hợp", "Báo cáo thành phố",
                             "Danh sách BHYT (mẫu D03-TS)", "Danh sách chi trả", "Danh sách công khai",
-                            "Dự toán kinh phí", "Nạp lại hàm", "Hướng dẫn"}
+                            "Dự toán kinh phí", "Nạp lại hàm", "Hướng dẫn", "Chốt tháng", "Truy lĩnh, truy thu",
+                            "Thay đổi tháng tới"}
     menu = tab.find(f".//{CUI}menu")
-    assert menu.get("label") == "Xuất báo cáo" and len(menu) == 5
+    assert menu.get("label") == "Xuất báo cáo" and len(menu) == 7
     assert all(e.get("imageMso") for e in root.iter() if e.tag in (CUI + "button", CUI + "menu"))
     vba = read_vba_project(parts["xl/vbaProject.bin"])
     source = vba.module("Ribbon").source
@@ -119,7 +120,9 @@ def test_every_ribbon_action_names_a_ribbon_callback(parts):
     expected = {"OnValidate": "validate", "OnCompute": "compute", "OnSummary": "summary",
                 "OnExportCityReport": "export_city_report", "OnExportInsuranceList": "export_insurance_list",
                 "OnExportPaymentList": "export_payment_list", "OnExportPublicList": "export_public_list",
-                "OnExportBudget": "export_budget", "OnReloadFunctions": "reload_functions"}
+                "OnExportBudget": "export_budget", "OnReloadFunctions": "reload_functions",
+                "OnCloseMonth": "close_month", "OnExportArrears": "export_arrears",
+                "OnExportComingChanges": "export_coming_changes"}
     for sub, macro in expected.items():
         body = source.split(f"Sub {sub}(control As IRibbonControl)")[1].split("End Sub")[0]
         assert f'RunPython "import macros; macros.{macro}()"' in body

@@ -583,6 +583,9 @@ class _Replayer:
     def setSheetName(self, action):
         self.sheet(action).title = self.arg(action)
 
+    def setSheetVisibility(self, action):
+        self.sheet(action).sheet_state = "visible" if self.arg(action) == "Visible" else "hidden"
+
     def sheetDelete(self, action):
         self.wb.remove(self.sheet(action))
 

@@ -519,7 +519,8 @@ def test_libreoffice_renders_every_export(exports, folder):
     assert proc.returncode == 0, proc.stderr
     expect = {"city-report": "BÁO CÁO TÌNH HÌNH THỰC HIỆN", "insurance-list": "DANH SÁCH NGƯỜI CHỈ THAM GIA",
               "payment-list": "Số tiền bằng chữ", "public-list": "DANH SÁCH CÔNG KHAI",
-              "budget": "NHU CẦU KINH PHÍ"}
+              "budget": "NHU CẦU KINH PHÍ", "arrears": "DANH SÁCH TRUY LĨNH, TRUY THU",
+              "coming-changes": "DANH SÁCH THAY ĐỔI"}
     for kind in KINDS:
         text = subprocess.run([pdftotext, "-layout", str(pdf_dir / f"{kind}.pdf"), "-"], capture_output=True,
                               text=True).stdout

@@ -109,7 +109,8 @@ class SheetSpec:
     heights: dict[int, float] = field(default_factory=dict)  # row → height in points
     page_breaks: list[int] = field(default_factory=list)     # a new printed page starts at these rows
     validations: list[ListValidation] = field(default_factory=list)
-    hidden: bool = False                  # a sheet for the program (xlwings.conf), not for people
+    hidden: bool = False                  # hidden sheet (not 'very hidden': Unhide shows it)
+    protected: bool = False               # sheet protection without a password (against accidental edits)
 
     def put(self, row: int, col: int, values: list[list], **style) -> None:
         """Add a block, and a style over it when style attributes are given."""
@@ -214,6 +215,10 @@ def render_openpyxl(ws, spec: SheetSpec) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ps.fitToWidth, ps.fitToHeight = 1, 0
     ws.print_options.horizontalCentered = True
+    if spec.hidden:
+        ws.sheet_state = "hidden"
+    if spec.protected:
+        ws.protection.sheet = True        # no password: Review → Unprotect Sheet lifts it
     ws.page_margins.left = ws.page_margins.right = 0.5
     if spec.print_title_rows:
         ws.print_title_rows = spec.print_title_rows

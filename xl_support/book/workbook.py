@@ -16,6 +16,7 @@ from pathlib import Path
 from xl_support.book import values as V
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
+from xl_support.book.ledger import LEDGER_SHEET, Ledger, empty_ledger, read_ledger
 from xl_support.book.register import CellIssue, Register, read_register
 from xl_support.book.text import header_key
 
@@ -144,6 +145,7 @@ class Book:
     settings: Settings
     sheet_names: list[str]
     source: str = ""
+    ledger: Ledger = field(default_factory=empty_ledger)   # `Đã chi trả` (issue 17)
 
     def month(self, month: dt.date | None = None) -> dt.date:
         """The month computed: asked, else the report month, else the current month."""
@@ -158,11 +160,12 @@ def no_register_message(name: str) -> str:
 
 
 def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
-    registers = [r for name, grid in grids.items() if name != SETTINGS_SHEET
+    registers = [r for name, grid in grids.items() if name not in (SETTINGS_SHEET, LEDGER_SHEET)
                  for r in [read_register(name, grid)] if r is not None]
     settings_sheet = next((n for n in grids if header_key(n) == header_key(SETTINGS_SHEET)), None)
     settings = read_settings(grids.get(settings_sheet), settings_sheet or SETTINGS_SHEET)
-    return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source)
+    return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source,
+                ledger=read_ledger(grids.get(LEDGER_SHEET)))
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *,

@@ -65,12 +65,26 @@ BUTTONS = (
      "tiếp; bấm «Nạp lại hàm» để đặt lại công thức."),
     ("Tổng hợp", "Lập sheet «Tổng hợp»: số người và kinh phí theo nhóm, khu vực, tổ dân phố; chi trả "
      "tháng báo cáo và nhu cầu kinh phí cả năm."),
+    ("Chốt tháng", "Sau khi đã chi trả tháng báo cáo: ghi số tiền từng người (kèm truy lĩnh đã trả) vào "
+     "sheet ẩn «Đã chi trả». Tháng đã chốt không bao giờ tính lại: sửa sổ hay đổi tham số sau đó thì "
+     "phần chênh lệch hiện thành truy lĩnh (trả thêm) hoặc truy thu (trả thừa) ở tháng sau. Chốt lần "
+     "lượt từng tháng; không chốt lại được một tháng đã chốt."),
     ("Xuất báo cáo", "Lập một tệp Excel mới: báo cáo thành phố; danh sách BHYT (mẫu D03-TS) gửi Bảo hiểm "
-     "xã hội; danh sách chi trả để in ký nhận; danh sách công khai (không ghi nhóm nhạy cảm, số định "
-     "danh chỉ hiện 4 số cuối); dự toán kinh phí."),
+     "xã hội; danh sách chi trả để in ký nhận (kèm cột truy lĩnh và sheet truy lĩnh, truy thu); danh "
+     "sách công khai (không ghi nhóm nhạy cảm, số định danh chỉ hiện 4 số cuối); dự toán kinh phí; "
+     "truy lĩnh, truy thu; thay đổi hai tháng tới (tăng, giảm BHYT, thôi hưởng, đổi mức)."),
     ("Nạp lại hàm", "Nạp lại các hàm HP_ (sau khi cài bản chương trình Python mới) và đặt lại công thức "
      "trực tiếp ở năm cột tính toán sau khi đã bấm «Tính lại»."),
     ("Hướng dẫn", "Mở sheet này."),
+)
+
+MONTHLY_ROUTINE = (     # issue 17: the monthly cycle in five lines
+    "Kiểm tra dữ liệu: sửa hết các lỗi trong sheet «Kiểm tra».",
+    "Tính lại: xem mức hỗ trợ của tháng báo cáo.",
+    "Xuất danh sách chi trả: in, chi trả, lấy chữ ký (truy lĩnh cộng vào; truy thu chỉ liệt kê, không tự trừ).",
+    "Chốt tháng: ghi số đã chi trả vào sheet «Đã chi trả».",
+    "Xem thay đổi tháng tới (Xuất báo cáo → Thay đổi tháng tới): ai tăng, giảm BHYT, thôi hưởng, đổi mức; "
+    "rồi đổi «Tháng báo cáo» ở sheet «Tham số» sang tháng sau.",
 )
 
 SHEETS = (
@@ -81,6 +95,8 @@ SHEETS = (
      "lương cơ sở, tỷ lệ đóng BHYT theo thời kỳ kèm văn bản căn cứ; mức hỗ trợ các nhóm NQ 04/2026 "
      "chưa xác nhận. Sửa một giá trị ở đây thì công thức và các nút dùng giá trị mới."),
     ("Tổng hợp", "Do nút «Tổng hợp» lập; không nhập tay."),
+    ("Đã chi trả", "Sheet ẩn, khóa (không mật khẩu) do nút «Chốt tháng» ghi: mỗi dòng một người, một tháng "
+     "được hưởng, số tiền đã chi trả. Không sửa tay."),
     ("Kiểm tra", "Do nút «Kiểm tra dữ liệu» lập; không nhập tay."),
 )
 
@@ -178,6 +194,8 @@ def guide_rows(interpretations: list[tuple[str, str]], example: str) -> list[tup
     rows += [("item", f"Bước {i}", text) for i, text in enumerate(setup_steps(), 1)]
     rows.append(("section", "2. Các nút trên thẻ «Hỗ trợ NQ»", ""))
     rows += [("item", name, text) for name, text in BUTTONS]
+    rows.append(("para", "", "Việc hằng tháng, theo thứ tự:"))
+    rows += [("item", f"Bước {i}", text) for i, text in enumerate(MONTHLY_ROUTINE, 1)]
     rows.append(("section", "3. Các sheet", ""))
     rows += [("item", name, text) for name, text in SHEETS]
     rows.append(("section", "4. Các cột của danh sách", ""))

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
+from xl_support.operations.cycle import paid_vs_entitled
 from xl_support.engine.dedupe import suppressed_by_month
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
@@ -136,6 +137,7 @@ class FileResult:
     insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
     unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
+    closed: list = field(default_factory=list)   # issue 17: (month, paid, entitled) per closed month
 
     @property
     def n(self) -> int:
@@ -210,6 +212,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         out.notes.append("Tham số riêng của đơn vị: " + "; ".join(s.overrides))
     out.notes.extend(first)
     out.months = list(months)
+    out.closed = paid_vs_entitled(book, book.ledger.closed_months())   # `Đã chi trả` (issue 17)
 
     def cat(values, dtype=object):
         arrays = [np.asarray(v, dtype=dtype) for v in values]
@@ -352,6 +355,7 @@ class ConsolidationResult:
     seconds: float = 0.0
     moves: list = field(default_factory=list)  # MoveRow: people paid by two units (R12)
     unconfirmed: int = 0                       # people with insurance `Chưa xác nhận` in the month (§3)
+    closed: list = field(default_factory=list)  # (unit, month, paid, entitled): closed months (issue 17)
 
     @property
     def partial(self) -> bool:
@@ -540,8 +544,10 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         "paid": month_paid > 0, "benefit": month_paid, "insured": month_insured, "cost": month_cost})
     groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
     groups = groups.astype(np.int64)
+    closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
-                               groups=groups, years=years, moves=moves, unconfirmed=unconfirmed)
+                               groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
+                               closed=closed)
 
 
 @dataclass
@@ -634,6 +640,7 @@ SHEET_MISSING = "Chưa gửi"
 SHEET_DUPLICATES = "Trùng giữa đơn vị"
 SHEET_FILES = "Tình trạng tệp"
 SHEET_MOVES = "Chuyển nơi cư trú"
+SHEET_CLOSED = "Đã chi trả theo đơn vị"
 ROMAN = ["I", "II", "III", "IV", "V"]
 TYPE_PLURAL = {"Phường": "phường", "Xã": "xã", "Đặc khu": "đặc khu"}
 
@@ -807,6 +814,24 @@ def _moves_sheet(wb, r: ConsolidationResult) -> None:
     _finish(ws, row, 1)
 
 
+def _closed_sheet(wb, r: ConsolidationResult) -> None:
+    """Issue 17 — per unit and closed month: paid as the unit's `Đã chi trả` recorded vs the
+    entitlement computed now from its register (R11 within the unit)."""
+    from xl_support.documents.layout import ColumnSpec, Section, write_table
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Tháng đã chốt", 12, "center"),
+            ColumnSpec("Đã chi trả (đồng)", 18, "money"), ColumnSpec("Theo sổ hiện nay (đồng)", 18, "money"),
+            ColumnSpec("Chênh lệch (đồng)", 16, "money")]
+    sections: list = []
+    for unit, m, paid, entitled in r.closed:
+        if not sections or sections[-1].title != unit:
+            sections.append(Section(unit, [], None))
+        sections[-1].rows.append([len(sections[-1].rows) + 1, f"{m:%m/%Y}", paid, entitled, entitled - paid])
+    ws, row = _sheet(wb, SHEET_CLOSED, cols, 1, "Đã chi trả và được hưởng theo sổ – các tháng đơn vị đã chốt",
+                     ["Chênh lệch khác 0: đơn vị đã sửa sổ hoặc tham số sau khi chốt (truy lĩnh, truy thu)"])
+    write_table(ws, row, cols, sections, total_label="Cộng", font_size=11)
+    _finish(ws, row, 1)
+
+
 def _files_sheet(wb, r: ConsolidationResult) -> None:
     from xl_support.documents.layout import ColumnSpec, write_table
     cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Tệp", 24, "text"), ColumnSpec("Đơn vị (sheet Tham số)", 18, "text"),
@@ -839,6 +864,8 @@ def build_city_workbook(r: ConsolidationResult):
     _missing_sheet(wb, r)
     _duplicates_sheet(wb, r)
     _moves_sheet(wb, r)
+    if r.closed:
+        _closed_sheet(wb, r)
     _files_sheet(wb, r)
     return wb
 

@@ -191,6 +191,8 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     spec.chart = ChartSpec(title=f"Kinh phí từng tháng năm {month.year} (hỗ trợ + BHYT, đồng)", header_row=header_row,
                            first_row=first_month_row, last_row=first_month_row + len(body) - 1,
                            category_col=2, series_cols=[3], anchor=f"B{row}", y_title="đồng")
+    from xl_support.operations.cycle import summary_section
+    summary_section(spec, row + 20, book, month)        # below the chart (issue 17)
     spec.fit_rows()
     return spec, fig
 

@@ -27,10 +27,11 @@ from xl_support.operations.exports.common import unit_names
 from xl_support.engine.schedule import month_add
 from xl_support.operations.schedule import book_schedule
 
-KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
+KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget", "arrears", "coming-changes")
 KIND_TITLES = {"city-report": "Báo cáo thành phố", "insurance-list": "Danh sách BHYT (D03-TS)",
                "payment-list": "Danh sách chi trả", "public-list": "Danh sách công khai",
-               "budget": "Nhu cầu kinh phí"}
+               "budget": "Nhu cầu kinh phí", "arrears": "Truy lĩnh, truy thu",
+               "coming-changes": "Thay đổi các tháng tới"}
 
 __all__ = ["KINDS", "ExportResult", "ExportRefused", "export_book", "export_errors", "run_cli"]
 
@@ -112,20 +113,31 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
     if errors:
         raise ExportRefused(errors)
     on = on or dt.date.today()
-    sched = book_schedule(book, *_range(book, kind, month))
     unit = unit_names(book.settings)
     wb = new_report_workbook()
     wb.remove(wb.active)
     groups = book.settings.groups
-    if kind == "city-report":
+    sched = book_schedule(book, *_range(book, kind, month)) if kind not in ("arrears", "coming-changes",
+                                                                           "payment-list") else None
+    if kind == "arrears":                # issue 17: the monthly cycle
+        from xl_support.operations.exports.arrears import export_arrears
+        info = export_arrears(wb, book, month, unit, on)
+    elif kind == "coming-changes":
+        from xl_support.operations.exports.changes import write_changes
+        info = write_changes(wb, book, month, unit, on)
+    elif kind == "city-report":
         from xl_support.operations.exports.city import write_city_report
         info = write_city_report(wb, sched, month, unit, on, book.settings)
     elif kind == "insurance-list":
         from xl_support.operations.exports.insurance import write_insurance_list
         info = write_insurance_list(wb, sched, month, unit, on)
     elif kind == "payment-list":
+        from xl_support.operations.exports.arrears import payroll_inputs, write_arrears_sheet
         from xl_support.operations.exports.lists import write_payment_list
-        info = write_payment_list(wb, sched, month, unit, on, groups)
+        sched, by_col, lines, notes = payroll_inputs(book, month)
+        info = write_payment_list(wb, sched, month, unit, on, groups, arrears=by_col)
+        if len(lines):
+            info["arrears"] = write_arrears_sheet(wb, lines, month, unit, on, groups, notes)
     elif kind == "public-list":
         from xl_support.operations.exports.lists import write_public_list
         info = write_public_list(wb, sched, month, unit, on, groups)

@@ -98,13 +98,14 @@ def public_text(text: str, terms: list[str], where: str) -> str:
 
 # ---------------------------------------------------------------- shared
 
-def _paid_by_register(sched: BookSchedule, month: dt.date) -> dict[str, list[int]]:
-    """Positions of the people paid in `month`, per register, in list order."""
+def _paid_by_register(sched: BookSchedule, month: dt.date, extra: dict | None = None) -> dict[str, list[int]]:
+    """Positions of the people paid in `month` (or paid arrears, `extra`), per register, in list order."""
     k = sched.at(month)
     p = sched.people
+    extra = extra or {}
     out: dict[str, list[int]] = {}
     for reg in REGISTER_ORDER:
-        idx = [i for i in range(len(p)) if p["register"].iat[i] == reg and sched.benefit[k, i] > 0]
+        idx = [i for i in range(len(p)) if p["register"].iat[i] == reg and (sched.benefit[k, i] > 0 or i in extra)]
         idx.sort(key=lambda i: (natural_key(p["residential_group"].iat[i] or NO_GROUP),
                                 person_key(p["name"].iat[i]), p["sheet"].iat[i], p["row"].iat[i]))
         if idx:
@@ -146,6 +147,13 @@ PAYROLL_COLUMNS = [
 ]
 
 
+ARREARS_COLUMNS = [              # issue 17: the month's amount plus the arrears paid with it
+    ColumnSpec("Tháng này (đồng)", 12, "money"),
+    ColumnSpec("Truy lĩnh (đồng)", 12, "money"),
+    ColumnSpec("Cộng số tiền nhận (đồng)", 13, "money"),
+]
+
+
 def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
     """The group on the payroll [decision]: the public wording for every group. Every recipient
     signs the same sheet and sees the other rows; the full label of a sensitive group would
@@ -155,30 +163,34 @@ def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
 
 
 def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
-                       groups: Groups) -> dict:
-    """One payroll sheet per resolution; returns {'rows': people, 'total': VND}."""
+                       groups: Groups, arrears: dict[int, int] | None = None) -> dict:
+    """One payroll sheet per resolution; returns {'rows': people, 'total': VND}. `arrears`
+    (schedule position → truy lĩnh, issue 17) adds the columns month / arrears / sum."""
     k = sched.at(month)
     p = sched.people
     used: set[str] = set()
     total_all, count_all = 0, 0
-    by_reg = _paid_by_register(sched, month)
+    by_reg = _paid_by_register(sched, month, arrears)
+    columns = PAYROLL_COLUMNS if not arrears else (PAYROLL_COLUMNS[:4] + ARREARS_COLUMNS + PAYROLL_COLUMNS[5:])
     for reg in REGISTER_ORDER if by_reg else ("NQ55",):
         idx = by_reg.get(reg, [])
         ws = wb.create_sheet(sheet_title(f"Chi trả {reg[:2]} {reg[2:]}", used))
-        n = len(PAYROLL_COLUMNS)
-        row = begin_document(ws, [c.width for c in PAYROLL_COLUMNS], unit,
+        n = len(columns)
+        row = begin_document(ws, [c.width for c in columns], unit,
                              "Danh sách chi trả kinh phí hỗ trợ hằng tháng",
                              [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
 
         def make_row(i):
+            amounts = [int(sched.benefit[k, i])]
+            if arrears:
+                amounts += [arrears.get(i) or None, amounts[0] + arrears.get(i, 0)]
             return [None, p["name"].iat[i], p["birth"].iat[i],
-                    payroll_label(groups.get(p["group"].iat[i]), reg, groups),
-                    int(sched.benefit[k, i]), "", ""]
+                    payroll_label(groups.get(p["group"].iat[i]), reg, groups), *amounts, "", ""]
 
         sections = _sections(sched, idx, make_row, subtotal=True)
-        total = int(sum(sched.benefit[k, i] for i in idx))
+        total = int(sum(sched.benefit[k, i] + (arrears or {}).get(i, 0) for i in idx))
         header = row
-        row = write_table(ws, row, PAYROLL_COLUMNS, sections, total_label=f"Tổng cộng ({len(idx)} người)")
+        row = write_table(ws, row, columns, sections, total_label=f"Tổng cộng ({len(idx)} người)")
         for r in range(header + 2, row):  # room for a signature on every person's row
             if isinstance(ws.cell(row=r, column=1).value, int):
                 dim = ws.row_dimensions[r]

@@ -1,0 +1,235 @@
+"""The ledger sheet `Đã chi trả` (issue 17): what was actually paid, one row per person and month
+paid for, written when a month is closed (`operations.cycle.close_month`) and read back here as
+typed rows (a grid → a frame, like registers).
+
+Layout (owned, hidden, protected without a password): title in A1, a note in A2, the header in
+row 3, payment rows from row 4 (`LEDGER_COLUMNS`); the closed-months table sits to the right of
+it (`MONTH_COLUMNS`, same header row). A row of kind *Truy thu* lists a recovery for the clerk:
+it is never counted as paid (`Ledger.paid`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from xl_support.book import values as V
+from xl_support.book.sheets import SheetSpec
+from xl_support.book.text import header_key, id_key, name_key
+
+LEDGER_SHEET = "Đã chi trả"
+HEADER_ROW = 3
+KIND_MONTH, KIND_ARREARS, KIND_RECOVERY = "Tháng", "Truy lĩnh", "Truy thu"
+PAID_KINDS = (KIND_MONTH, KIND_ARREARS)      # what reached the person; Truy thu is a notice
+REPLACED = "Đã thay thế"                     # state of rows of a reopened month
+
+# (field, header, kind): kind drives how the cell is read back and formatted
+LEDGER_COLUMNS = (
+    ("paid_in", "Kỳ chi trả", "month"),
+    ("month", "Tháng được hưởng", "month"),
+    ("kind", "Loại", "text"),
+    ("id", "Số định danh cá nhân", "id"),
+    ("name", "Họ và tên", "text"),
+    ("birth", "Ngày sinh", "date"),
+    ("residential_group", "Tổ dân phố", "text"),
+    ("sheet", "Sổ", "text"),
+    ("row", "Dòng", "int"),
+    ("register", "Nghị quyết", "text"),
+    ("group", "Nhóm", "text"),
+    ("area", "Khu vực", "area"),
+    ("allowance", "Trợ cấp đang hưởng (đồng)", "allowance"),
+    ("decision", "Ngày ký quyết định", "date"),
+    ("stop", "Ngày thôi hưởng", "date"),
+    ("pay_from", "Chi trả từ tháng", "month"),
+    ("stop_pay_from", "Thôi chi trả từ tháng", "month"),
+    ("amount", "Số tiền (đồng)", "int"),
+    ("entitled", "Được hưởng theo sổ (đồng)", "int"),
+    ("recorded", "Đã chi trả trước đó (đồng)", "int"),
+    ("topup", "Trong đó bù chênh lệch (đồng)", "int"),
+    ("insurance", "Hỗ trợ BHYT", "yesno"),
+    ("insurance_cost", "Tiền BHYT (đồng)", "int"),
+    ("reason", "Lý do", "text"),
+    ("params", "Tham số áp dụng", "text"),
+    ("version", "Phiên bản", "text"),
+    ("closed_on", "Ngày chốt", "date"),
+    ("state", "Trạng thái", "text"),
+)
+MONTH_COLUMNS = (
+    ("closed", "Tháng đã chốt", "month"),
+    ("closed_on", "Ngày chốt", "date"),
+    ("version", "Phiên bản", "text"),
+    ("people", "Số người", "int"),
+    ("total", "Tổng tiền (đồng)", "int"),
+    ("state", "Trạng thái", "text"),
+)
+MONTH_TABLE_COL = len(LEDGER_COLUMNS) + 2          # one empty column between the two tables
+LEDGER_FIELDS = tuple(f for f, _, _ in LEDGER_COLUMNS)
+MONTH_FIELDS = tuple(f for f, _, _ in MONTH_COLUMNS)
+AREA_TEXT = {"urban": "Thành thị", "rural": "Nông thôn"}
+_FORMATS = {"date": "dd/mm/yyyy", "month": "mm/yyyy"}   # dates only: a format per cell is costly to write
+
+
+def person_keys(ids, names, births) -> list[str]:
+    """domain.md R11 — one key per person: the personal ID; without an ID, name and birth date."""
+    return [("ID " + i) if i.__class__ is str and i else
+            f"TÊN {name_key(n or '')} {b.isoformat() if isinstance(b, dt.date) else ''}"
+            for i, n, b in zip(ids, names, births)]
+
+
+@dataclass
+class Ledger:
+    """The rows of `Đã chi trả` (LEDGER_FIELDS, typed) and its closed-months table."""
+    rows: pd.DataFrame
+    months: pd.DataFrame
+    issues: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> pd.DataFrame:
+        """Rows not replaced by a reopening (the state of a live row is blank)."""
+        return self.rows[self.rows["state"].fillna("").to_numpy() == ""]
+
+    @property
+    def paid(self) -> pd.DataFrame:
+        """Active rows that were paid (the month's amount and arrears; recoveries are notices)."""
+        a = self.active
+        return a[a["kind"].isin(PAID_KINDS)]
+
+    def closed_months(self) -> list[dt.date]:
+        """Months closed and not reopened, in order."""
+        m = self.months
+        live = m[~m["state"].fillna("").str.startswith(REPLACED)]
+        return sorted({d for d in live["closed"] if isinstance(d, dt.date)})
+
+    def with_rows(self, rows: pd.DataFrame, month_row: dict) -> "Ledger":
+        return Ledger(rows=pd.concat([self.rows, rows], ignore_index=True) if len(self.rows) else rows,
+                      months=pd.concat([self.months, pd.DataFrame([month_row])], ignore_index=True),
+                      issues=list(self.issues))
+
+    def replace_month(self, month: dt.date, when: dt.date) -> "Ledger":
+        """A reopening: the month's rows and entry stay, marked replaced (issue 17: never lost)."""
+        mark = f"{REPLACED} ngày {when:%d/%m/%Y}"
+        rows, months = self.rows.copy(), self.months.copy()
+        live_r = ~rows["state"].fillna("").str.startswith(REPLACED)
+        rows.loc[live_r & (rows["paid_in"] == month), "state"] = mark
+        live_m = ~months["state"].fillna("").str.startswith(REPLACED)
+        months.loc[live_m & (months["closed"] == month), "state"] = mark
+        return Ledger(rows=rows, months=months, issues=list(self.issues))
+
+
+def empty_ledger() -> Ledger:
+    return Ledger(rows=pd.DataFrame({f: [] for f in LEDGER_FIELDS}, dtype=object),
+                  months=pd.DataFrame({f: [] for f in MONTH_FIELDS}, dtype=object))
+
+
+def _reader(kind: str):
+    if kind == "month":
+        return V.parse_month
+    if kind == "date":
+        return V.parse_date
+    if kind == "int":
+        def amount(v):
+            if type(v) is int:
+                return v
+            if type(v) is float and v.is_integer():
+                return int(v)
+            return V.parse_amount(v)
+        return amount
+    if kind == "id":
+        return id_key
+    if kind == "yesno":
+        return lambda v: isinstance(v, str) and header_key(v) == "co"
+    if kind == "area":
+        return V.parse_area
+    if kind == "allowance":            # blank = none entered (−1, as the engine's People)
+        amount = _reader("int")
+        return lambda v: -1 if V.is_blank(v) else amount(v)
+    return V.parse_text
+
+
+def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> pd.DataFrame:
+    """Rows below the header of one table (its columns, 0-based col0 ≤ c < col1, found by header
+    text) → typed frame."""
+    keys = {header_key(str(h)): c for c, h in enumerate(header) if col0 <= c < col1 and isinstance(h, str)}
+    data = {}
+    body = grid[HEADER_ROW:]
+    for name, title, kind in columns:
+        c = keys.get(header_key(title))
+        read = _reader(kind)
+        cells = [line[c] if c is not None and c < len(line) else None for line in body]
+        seen: dict = {}                     # a ledger repeats months, dates, IDs, names: parse each once
+        values = []
+        for r, v in enumerate(cells):
+            try:
+                values.append(seen[v])
+                continue
+            except (KeyError, TypeError):
+                pass
+            try:
+                out = read(v)
+            except V.CellError as e:
+                issues.append(f"«{LEDGER_SHEET}» dòng {HEADER_ROW + 1 + r}, cột «{title}»: {e.message}")
+                out = None
+            try:
+                seen[v] = out
+            except TypeError:
+                pass
+            values.append(out)
+        data[name] = values
+    frame = pd.DataFrame(data, dtype=object)
+    first = columns[0][0]
+    return frame[frame[first].notna()].reset_index(drop=True)
+
+
+def read_ledger(grid: list[list] | None) -> Ledger:
+    """The sheet's grid → typed rows; an absent sheet is an empty ledger."""
+    if not grid or len(grid) < HEADER_ROW:
+        return empty_ledger()
+    header = list(grid[HEADER_ROW - 1])
+    issues: list[str] = []
+    rows = _table(grid, header, LEDGER_COLUMNS, 0, MONTH_TABLE_COL - 1, issues)
+    months = _table(grid, header, MONTH_COLUMNS, MONTH_TABLE_COL - 1, len(header), issues)
+    return Ledger(rows=rows, months=months, issues=issues)
+
+
+def _cell(value, kind: str):
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if kind == "month":          # a real date shown mm/yyyy: Excel would turn the text 10/2026 into a date anyway
+        return value
+    if kind == "yesno":
+        return "Có" if value else "Không"
+    if kind == "area":
+        return AREA_TEXT.get(value, value)
+    if kind == "allowance":
+        return None if value is None or int(value) < 0 else int(value)
+    if kind == "int":
+        return int(value)
+    return value
+
+
+def ledger_sheet(ledger: Ledger) -> SheetSpec:
+    """The owned sheet: hidden, protected without a password (not edited by accident)."""
+    spec = SheetSpec(LEDGER_SHEET, hidden=True, protected=True, landscape=True, fit_width=False,
+                     freeze=f"A{HEADER_ROW + 1}")
+    spec.put(1, 1, [["Đã chi trả — sổ ghi các tháng đã chốt (do chương trình ghi, không sửa tay)"]],
+             bold=True, size=13)
+    spec.put(2, 1, [["Mỗi dòng: một người, một tháng được hưởng, số tiền đã chi trả trong kỳ chốt. "
+                     "Chốt lại một tháng (mở lại) giữ các dòng cũ, ghi «Đã thay thế»."]])
+    spec.put(HEADER_ROW, 1, [[t for _, t, _ in LEDGER_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
+    spec.put(HEADER_ROW, MONTH_TABLE_COL, [[t for _, t, _ in MONTH_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
+    body = [[_cell(v, k) for v, (_, _, k) in zip(r, LEDGER_COLUMNS)]
+            for r in ledger.rows[list(LEDGER_FIELDS)].itertuples(index=False)]
+    if body:
+        spec.put(HEADER_ROW + 1, 1, body)
+    months = [[_cell(v, k) for v, (_, _, k) in zip(r, MONTH_COLUMNS)]
+              for r in ledger.months[list(MONTH_FIELDS)].itertuples(index=False)]
+    if months:
+        spec.put(HEADER_ROW + 1, MONTH_TABLE_COL, months)
+    for cols, first, n in ((LEDGER_COLUMNS, 1, len(body)), (MONTH_COLUMNS, MONTH_TABLE_COL, len(months))):
+        for j, (_, title, kind) in enumerate(cols):
+            spec.widths[first + j] = 28 if title in ("Tham số áp dụng", "Lý do") else 13
+            if kind in _FORMATS and n:
+                spec.style(HEADER_ROW + 1, first + j, n, 1, number_format=_FORMATS[kind])
+    spec.heights[HEADER_ROW] = 45
+    return spec

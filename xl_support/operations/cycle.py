@@ -1,0 +1,595 @@
+"""The monthly cycle (issue 17): close a month into the ledger `Đã chi trả`, arrears (truy lĩnh)
+and recoveries (truy thu) against it, and the coming changes of the next two months.
+
+Every amount comes from one engine schedule over all months of all people
+(`operations.schedule.book_schedule`, R11 applied per month); the ledger (`book.ledger`) says
+what was paid. A person is matched by `book.ledger.person_keys` (the personal ID; else name and
+birth date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xl_support.book.fileio import UserFacingError
+from xl_support.book.ledger import (KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, LEDGER_FIELDS, LEDGER_SHEET, Ledger,
+                                    ledger_sheet, person_keys)
+from xl_support.book.ports import BookPort, read_port_book
+from xl_support.book.workbook import Book
+from xl_support.engine.basis import money, period_text
+from xl_support.engine.rules import policy_window
+from xl_support.engine.schedule import BookSchedule, insurance_cost, month_add
+from xl_support.operations.schedule import book_schedule
+
+def product_version() -> str:
+    """The installed product's version (xl_support.__version__ via the package metadata: the
+    operations floor does not import the top level)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("hp-support")
+    except PackageNotFoundError:
+        return ""
+
+
+# reasons of an arrears / recovery line (Vietnamese: shown to the clerk), in order of precedence
+R_EARLIER = "Quyết định cho hưởng từ tháng trước tháng ký"
+R_NOT_PAID = "Chưa có trong danh sách đã chi trả của tháng"
+R_GONE = "Không còn trong sổ hoặc không còn được hưởng"
+R_BIRTH = "Sửa ngày sinh"
+R_GROUP = "Đổi mã đối tượng"
+R_ALLOWANCE = "Sửa trợ cấp đang hưởng"
+R_AREA = "Đổi khu vực"
+R_DECISION = "Sửa ngày ký quyết định"
+R_STOP = "Sửa ngày thôi hưởng"
+R_STOP_PAY = "Thôi chi trả từ tháng (chuyển nơi cư trú)"
+R_PARAMS = "Thay đổi tham số (chuẩn nghèo, mức chuẩn, mức của nhóm)"
+
+
+def _month(m) -> dt.date:
+    return dt.date.fromisoformat(f"{np.datetime64(m, 'M')}-01")
+
+
+def _as_date(v):
+    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v
+
+
+def _column(book: Book, name: str) -> list:
+    """A typed register column of every row, in `people_table` order (None when empty/absent)."""
+    out: list = []
+    for reg in book.registers:
+        f = reg.frame
+        out += [None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else v
+                for v in (f[name] if name in f else [None] * len(f))]
+    return out
+
+
+def _allowances(book: Book) -> np.ndarray:
+    """The allowance column of every register row (−1 when empty)."""
+    return np.array([-1 if v is None else int(v) for v in _column(book, "allowance")], dtype=np.int64)
+
+
+@dataclass
+class Entitlement:
+    """The engine's schedule of the book from the window's first month to `month`, plus what
+    the cycle needs per register row: person key, allowance, topup flag."""
+    sched: BookSchedule
+    keys: list[str]
+    allowance: np.ndarray
+    topup: np.ndarray        # bool per row: the group tops up an allowance
+    month: dt.date
+    pay_from: list = field(default_factory=list)        # R12 `Chi trả từ tháng` per row
+    stop_pay_from: list = field(default_factory=list)   # R12 `Thôi chi trả từ tháng` per row
+
+
+def entitlement(book: Book, month: dt.date) -> Entitlement:
+    """One engine call for all months of all people (domain.md R11 per month)."""
+    first = min(_month(policy_window(book.settings.params)[0]), month)
+    sched = book_schedule(book, first, month)
+    p = sched.people
+    keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), [_as_date(b) for b in p["birth"]])
+    groups = book.settings.groups
+    topup = np.array([bool(g and g.is_topup) for g in map(groups.get, p["group"])], dtype=bool)
+    return Entitlement(sched=sched, keys=keys, allowance=_allowances(book), topup=topup, month=month,
+                       pay_from=[_as_date(v) for v in _column(book, "pay_from")],
+                       stop_pay_from=[_as_date(v) for v in _column(book, "stop_pay_from")])
+
+
+# ---------------------------------------------------------------- arrears
+
+@dataclass
+class Arrears:
+    """Truy lĩnh / truy thu of the months before `month` (one line per person and month)."""
+    month: dt.date
+    lines: pd.DataFrame          # LINE_COLUMNS
+    unrecorded: list[dt.date]    # months before `month` not closed: only R12-earlier months count
+    closed: list[dt.date]
+    rep: dict = field(default_factory=dict)   # person key → schedule column carrying the arrears
+
+    def per_person(self) -> pd.DataFrame:
+        """key, arrears (> 0), recovery (< 0), months of each (mm/yyyy, …)."""
+        if self.lines.empty:
+            return pd.DataFrame(columns=["key", "arrears", "recovery"])
+        d = self.lines
+        pos, neg = d["diff"].clip(lower=0), d["diff"].clip(upper=0)
+        return pd.DataFrame({"key": d["key"], "arrears": pos, "recovery": neg}).groupby(
+            "key", sort=False).sum().reset_index()
+
+    def by_column(self) -> dict[int, int]:
+        """Schedule column → truy lĩnh to pay with the month (the payroll hook)."""
+        per = self.per_person()
+        return {self.rep[k]: int(a) for k, a in zip(per["key"], per["arrears"]) if a > 0 and k in self.rep}
+
+
+LINE_COLUMNS = ("key", "month", "entitled", "recorded", "diff", "reason", "id", "name", "birth", "residential_group",
+                "sheet", "row", "register", "group", "area", "allowance", "decision", "stop", "pay_from",
+                "stop_pay_from")
+
+
+def _info_frame(ent: Entitlement) -> pd.DataFrame:
+    p = ent.sched.people
+    return pd.DataFrame({
+        "id": p["id_key"], "name": p["name"], "birth": [_as_date(b) for b in p["birth"]],
+        "residential_group": p["residential_group"], "sheet": p["sheet"], "row": p["row"],
+        "register": p["register"], "group": p["group"], "area": p["area"].fillna(""),
+        "allowance": ent.allowance, "decision": [_as_date(d) for d in p["decision"]],
+        "stop": [_as_date(d) for d in p["stop"]], "pay_from": ent.pay_from or None,
+        "stop_pay_from": ent.stop_pay_from or None})
+
+
+def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple[Arrears, Entitlement]:
+    """domain.md R12 and issue 17 — for every person and every month before `month` that is closed
+    or was due: entitlement now minus what the ledger recorded as paid. Closed months compare
+    everything; months not closed (before the first closed month, or a gap) count as not
+    recorded: only months before the decision month (a decision paying from an earlier month)
+    give arrears there."""
+    ent = ent or entitlement(book, month)
+    sched = ent.sched
+    ledger = book.ledger
+    closed = ledger.closed_months()
+    past = [m for m in sched.months if m < month]
+    k = len(past)
+    codes, uniq = pd.factorize(pd.Series(ent.keys, dtype=object))
+    paid = ledger.paid
+    lkeys = person_keys(paid["id"].tolist(), paid["name"].tolist(), paid["birth"].tolist()) if len(paid) else []
+    known = set(uniq)
+    all_keys = pd.Index(list(uniq) + [k for k in dict.fromkeys(lkeys) if k not in known])
+    u = len(all_keys)
+    benefit = sched.benefit[:k]
+    ent_m = np.zeros((u, k), dtype=np.int64)
+    np.add.at(ent_m, codes, benefit.T)
+    decision = sched.people["decision"].map(_as_date)
+    dmonth = np.array([np.datetime64(d, "M") if d else np.datetime64("NaT", "M") for d in decision])
+    mcol = np.array([np.datetime64(m, "M") for m in past], dtype="M8[M]")
+    earlier = (mcol[:, None] < dmonth[None, :]) & (benefit > 0)           # R12: paid from before signing
+    early_m = np.zeros((u, k), dtype=np.int64)
+    np.add.at(early_m, codes, (benefit * earlier).T)
+    rec_m = np.zeros((u, k), dtype=np.int64)
+    if len(paid):
+        pos = {m: i for i, m in enumerate(past)}
+        mcodes, muniq = pd.factorize(paid["month"])
+        mi = np.array([pos.get(m, -1) for m in muniq], dtype=np.intp)[mcodes] if len(muniq) else mcodes
+        ki = all_keys.get_indexer(lkeys)
+        ok = mi >= 0
+        np.add.at(rec_m, (ki[ok], mi[ok]), paid["amount"].to_numpy()[ok].astype(np.int64))
+    is_closed = np.array([m in closed for m in past], dtype=bool)
+    diff = np.where(is_closed[None, :], ent_m - rec_m, early_m - np.minimum(rec_m, early_m))
+    ui, mi = np.nonzero(diff)
+    unrecorded = [m for m, c in zip(past, is_closed) if not c and m >= _month(policy_window(book.settings.params)[0])]
+    # one column per person carries their arrears: the row paid in the month, else the first
+    cols_by_key = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(codes) else np.array([], int)
+    rep = {}
+    if len(codes) and sched.benefit.shape[0]:
+        paid_now = sched.benefit[-1] > 0
+        now_col = pd.Series(np.where(paid_now, np.arange(len(codes)), len(codes))).groupby(codes).min().to_numpy()
+        rep_col = np.where(now_col < len(codes), now_col, cols_by_key)
+        rep = dict(zip(uniq, rep_col.tolist()))
+    lines = _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, lkeys)
+    return Arrears(month=month, lines=lines, unrecorded=unrecorded, closed=closed, rep=rep), ent
+
+
+def _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, lkeys) -> pd.DataFrame:
+    """The non-zero differences with who, and why (R_* reasons)."""
+    if not len(ui):
+        return pd.DataFrame(columns=list(LINE_COLUMNS))
+    keys = all_keys[ui]
+    months = [past[i] for i in mi]
+    info = _info_frame(ent)
+    cols = [rep.get(key, -1) for key in keys]
+    cur = info.iloc[[c if c >= 0 else 0 for c in cols]].reset_index(drop=True)
+    gone = np.array([c < 0 for c in cols])
+    out = pd.DataFrame({"key": keys, "month": months, "entitled": ent_m[ui, mi], "recorded": rec_m[ui, mi],
+                        "diff": diff[ui, mi]})
+    # what was recorded for that month (the month's own row), to say what changed
+    last = pd.DataFrame(columns=list(LEDGER_FIELDS) + ["key"])
+    if len(paid):
+        wanted = set(keys)
+        p = paid.assign(key=lkeys)
+        p = p[p["key"].isin(wanted).to_numpy() & (p["kind"] == KIND_MONTH).to_numpy()]
+        last = p.drop_duplicates(["key", "month"], keep="last")
+    rec = out[["key", "month"]].merge(last, on=["key", "month"], how="left")
+    if gone.any():                           # a person no longer in the register: the ledger's data
+        led = last.drop_duplicates("key", keep="last").set_index("key") if len(last) else None
+        for i in np.flatnonzero(gone):
+            if led is not None and keys[i] in led.index:
+                for c in ("id", "name", "birth", "residential_group", "sheet", "row", "register", "group", "area",
+                          "allowance", "decision", "stop", "pay_from", "stop_pay_from"):
+                    cur.at[i, c] = led.at[keys[i], c]
+    for c in info.columns:
+        out[c] = cur[c].to_numpy()
+    has_rec = rec["amount"].notna().to_numpy()
+
+    def differs(col):
+        a, b = cur[col].tolist(), rec[col].tolist()
+        return has_rec & np.array([_norm(x) != _norm(y) for x, y in zip(a, b)], dtype=bool)
+    early = early_m[ui, mi] > 0
+    out["reason"] = np.select(
+        [~has_rec & early, ~has_rec & ~gone, gone | (out["entitled"].to_numpy() == 0) & ~has_rec,
+         differs("birth"), differs("group"), differs("allowance"), differs("area"), differs("decision"),
+         differs("pay_from"), differs("stop"), differs("stop_pay_from"), gone | (out["entitled"].to_numpy() == 0)],
+        [R_EARLIER, R_NOT_PAID, R_GONE, R_BIRTH, R_GROUP, R_ALLOWANCE, R_AREA, R_DECISION, R_EARLIER, R_STOP,
+         R_STOP_PAY, R_GONE],
+        default=R_PARAMS)
+    return out[list(LINE_COLUMNS)].sort_values(["sheet", "row", "month"], kind="stable").reset_index(drop=True)
+
+
+def _norm(v):
+    """Compare ledger and register values alike (blank = None, numbers as int)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and v != v) or v == "" or v == -1:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, (np.integer, float)):
+        return int(v)
+    return v
+
+
+# ---------------------------------------------------------------- closing a month
+
+def _params_texts(sched: BookSchedule, groups, month: dt.date) -> list[str]:
+    """The parameters used for each row's amount in `month` (poverty line / standard, base salary
+    when insured): computed once per (group, area, insured)."""
+    params = sched.params
+    cache: dict = {}
+    out = []
+    k = sched.at(month)
+    for code, area, ins in zip(sched.people["group"], sched.people["area"], sched.insurance[k]):
+        key = (code, area, bool(ins))
+        if key not in cache:
+            g = groups.get(code)
+            parts = []
+            try:
+                if g and g.amount_rule in ("topup", "poverty_line") and area:
+                    p = params.period("poverty_line", month, area)
+                    parts.append(f"{p.label} {money(p.value)} ({period_text(p)})")
+                elif g and g.amount_rule == "standard_multiple" and g.standard:
+                    p = params.period(g.standard, month)
+                    parts.append(f"{p.label} {money(p.value)} × {g.multiple[0]}/{g.multiple[1]} ({period_text(p)})")
+                elif g and g.fixed_amount:
+                    parts.append(f"Mức của nhóm {code} {money(g.fixed_amount)}")
+                if ins:
+                    p = params.period("base_salary", month)
+                    parts.append(f"{p.label} {money(p.value)} ({period_text(p)})")
+            except LookupError:
+                pass
+            cache[key] = "; ".join(parts)
+        out.append(cache[key])
+    return out
+
+
+def _ledger_rows(info: pd.DataFrame, **cols) -> pd.DataFrame:
+    frame = info.copy()
+    for k, v in cols.items():
+        frame[k] = v
+    for f in LEDGER_FIELDS:
+        if f not in frame:
+            frame[f] = None
+    return frame[list(LEDGER_FIELDS)].astype(object)
+
+
+def payment_rows(book: Book, month: dt.date, closed_on: dt.date) -> tuple[pd.DataFrame, Arrears]:
+    """The ledger rows of `month`: the month's amount of each row paid, then truy lĩnh (paid
+    with it) and truy thu (a notice for the clerk, never deducted)."""
+    arr, ent = arrears(book, month)
+    sched = ent.sched
+    k = sched.at(month)
+    info = _info_frame(ent)
+    paid = (sched.benefit[k] > 0) | sched.insurance[k]
+    cost = insurance_cost(sched.params, month)
+    common = dict(paid_in=month, version=product_version(), closed_on=closed_on, state="")
+    rows = _ledger_rows(
+        info[paid], month=month, kind=KIND_MONTH, amount=sched.benefit[k][paid],
+        topup=(sched.benefit[k] * ent.topup)[paid], insurance=sched.insurance[k][paid],
+        insurance_cost=np.where(sched.insurance[k][paid], cost, 0),
+        params=np.array(_params_texts(sched, book.settings.groups, month), dtype=object)[paid], reason="", **common)
+    lines = arr.lines
+    extra = []
+    for kind, mask in ((KIND_ARREARS, lines["diff"] > 0), (KIND_RECOVERY, lines["diff"] < 0)):
+        sel = lines[mask]
+        if len(sel):
+            extra.append(_ledger_rows(sel[list(_info_frame(ent).columns)], month=sel["month"].to_numpy(), kind=kind,
+                                      amount=sel["diff"].to_numpy(), entitled=sel["entitled"].to_numpy(),
+                                      recorded=sel["recorded"].to_numpy(), topup=0, insurance=False, insurance_cost=0,
+                                      reason=sel["reason"].to_numpy(), params="", **common))
+    frame = pd.concat([rows, *extra], ignore_index=True) if extra else rows
+    return frame, arr
+
+
+class CloseRefused(UserFacingError):
+    """The book has data errors: the month is not closed (exit status 1)."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = "\n".join(f"  – {e}" for e in errors[:5])
+        more = f"\n  … và {len(errors) - 5} lỗi khác." if len(errors) > 5 else ""
+        super().__init__(f"Sổ còn {len(errors)} lỗi dữ liệu nên chưa chốt tháng. Hãy chạy «Kiểm tra dữ liệu» "
+                         f"(lệnh validate), sửa rồi chốt lại.\n{shown}{more}")
+
+
+@dataclass
+class Closing:
+    month: dt.date
+    people: int
+    amount: int           # the month's amounts
+    arrears: int          # truy lĩnh paid with it
+    recovery: int         # truy thu listed (≤ 0), not deducted
+    reopened: bool
+
+
+def close_month_ledger(book: Book, month: dt.date, *, reopen: bool = False,
+                       today: dt.date | None = None) -> tuple[Ledger, Closing]:
+    """Issue 17 — the new ledger with `month` closed. Refused: a month already closed (unless
+    `reopen`, which keeps the old rows marked replaced, and only for the last closed month), a
+    month out of order (the next month after the last closed one), a book with data errors."""
+    from xl_support.operations.validation import validate_book
+    today = today or dt.date.today()
+    month = month.replace(day=1)
+    ledger = book.ledger
+    if ledger.issues:
+        raise UserFacingError(f"Sheet «{LEDGER_SHEET}» có ô không đọc được (không sửa tay sheet này):\n  – "
+                              + "\n  – ".join(ledger.issues[:5]))
+    closed = ledger.closed_months()
+    if month in closed:
+        if not reopen:
+            raise UserFacingError(f"Tháng {month:%m/%Y} đã chốt: số liệu đã chi trả không tính lại. "
+                                  f"Nếu thật sự cần chốt lại, dùng --reopen (các dòng cũ được giữ, ghi «Đã thay thế»).")
+        if month != closed[-1]:
+            raise UserFacingError(f"Chỉ mở lại được tháng chốt gần nhất ({closed[-1]:%m/%Y}); "
+                                  f"tháng {month:%m/%Y} đã có các tháng sau chốt tiếp.")
+        ledger = ledger.replace_month(month, today)
+    elif closed and month != month_add(closed[-1], 1):
+        expected = month_add(closed[-1], 1)
+        raise UserFacingError(f"Các tháng chốt lần lượt: tháng chốt gần nhất là {closed[-1]:%m/%Y}, "
+                              f"tháng cần chốt tiếp là {expected:%m/%Y} (không phải {month:%m/%Y}).")
+    errors = validate_book(book, month=month).errors
+    if errors:
+        raise CloseRefused([f"«{i.sheet}» ô {i.cell}: {i.message}" if i.cell else f"«{i.sheet}»: {i.message}"
+                            for i in errors])
+    book = Book(registers=book.registers, settings=book.settings, sheet_names=book.sheet_names,
+                source=book.source, ledger=ledger)
+    rows, arr = payment_rows(book, month, today)
+    month_amount = int(rows.loc[rows["kind"] == KIND_MONTH, "amount"].sum())
+    arrears_amount = int(rows.loc[rows["kind"] == KIND_ARREARS, "amount"].sum())
+    paid_rows = rows[rows["kind"] != KIND_RECOVERY]
+    people = len(set(person_keys(paid_rows["id"].tolist(), paid_rows["name"].tolist(), paid_rows["birth"].tolist())))
+    entry = dict(closed=month, closed_on=today, version=product_version(), people=people,
+                 total=month_amount + arrears_amount, state="")
+    closing = Closing(month=month, people=people, amount=month_amount, arrears=arrears_amount,
+                      recovery=int(rows.loc[rows["kind"] == KIND_RECOVERY, "amount"].sum()), reopened=reopen)
+    return ledger.with_rows(rows, entry), closing
+
+
+def close_month(port: BookPort, month: dt.date | None = None, *, reopen: bool = False,
+                today: dt.date | None = None, book: Book | None = None) -> Closing:
+    """*Chốt tháng* / `close-month`: record the month's payments in the owned sheet `Đã chi trả`.
+    `book`: the port's workbook already read (the CLI reads the file with calamine)."""
+    from xl_support.book.template_layout import SUMMARY_SHEET
+    from xl_support.operations.validation import CHECK_SHEET
+    port.progress("Đang đọc sổ…")
+    book = book or read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
+    month = book.month(month)
+    ledger, closing = close_month_ledger(book, month, reopen=reopen, today=today)
+    port.replace_sheet(ledger_sheet(ledger))
+    port.progress(closing_text(closing))
+    return closing
+
+
+def closing_text(c: Closing) -> str:
+    again = " (chốt lại, các dòng cũ ghi «Đã thay thế»)" if c.reopened else ""
+    rec = f"; truy thu cần xem xét: {money(-c.recovery)} đồng (không tự trừ)" if c.recovery else ""
+    return (f"Đã chốt tháng {c.month:%m/%Y}{again}: {c.people} người, {money(c.amount)} đồng của tháng"
+            f" + {money(c.arrears)} đồng truy lĩnh{rec}. Ghi vào sheet «{LEDGER_SHEET}».")
+
+
+def run_cli(args) -> int:
+    """`close-month BOOK --month YYYY-MM -o OUT [--reopen]`; exit 1 when the book has data errors."""
+    import sys
+    from xl_support.book.fileio import check_output_path
+    from xl_support.book.ports import OpenpyxlPort
+    out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
+    from pathlib import Path
+    from xl_support.book.workbook import open_book
+    if not Path(args.book).is_file():
+        raise UserFacingError(f"Không tìm thấy tệp «{args.book}».")
+    try:
+        book = open_book(args.book)                 # calamine: the values, fast
+        port = OpenpyxlPort(args.book, quiet=True)  # the file to write back
+    except FileNotFoundError:
+        raise UserFacingError(f"Không tìm thấy tệp «{args.book}».") from None
+    except Exception as e:  # a broken or foreign file: say so, no traceback
+        raise UserFacingError(f"Không đọc được sổ «{args.book}»: {e}") from None
+    try:
+        closing = close_month(port, args.month, reopen=args.reopen, book=book)
+    except CloseRefused as e:
+        print(f"Lỗi: {e.message}", file=sys.stderr)
+        return 1
+    port.save(out)
+    print(closing_text(closing) + f" → {out}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- coming changes
+
+C_INS_UP, C_INS_DOWN, C_STOP, C_START, C_AMOUNT, C_INS_COST, C_PENDING = (
+    "Tăng BHYT (D03-TS)", "Giảm BHYT (D03-TS)", "Thôi hưởng", "Bắt đầu hưởng", "Thay đổi mức hỗ trợ",
+    "Thay đổi mức đóng BHYT", "Chờ quyết định hoặc mức hỗ trợ")
+CHANGE_KINDS = (C_STOP, C_START, C_AMOUNT, C_INS_UP, C_INS_DOWN, C_INS_COST, C_PENDING)
+CHANGE_COLUMNS = ("month", "kind", "pos", "before", "after", "detail")
+
+
+def _end_text(people: pd.Series, groups) -> str:
+    """Why the last month paid is the last (domain.md R1, R5, R6, R7, R3; R12 stop month)."""
+    from xl_support.engine.rules import EndReason
+    reason = int(people["end_reason"])
+    g = groups.get(people["group"])
+    if reason == EndReason.MAX_AGE:
+        return f"tròn {g.max_age if g and g.max_age else 16} tuổi"
+    if reason == EndReason.RECOGNITION_MONTHS:
+        return "hết 36 tháng kể từ ngày công nhận thoát nghèo/cận nghèo"
+    if reason == EndReason.MOTHER_ADULT:
+        return "mẹ tròn 18 tuổi"
+    if reason == EndReason.STOP_DATE:
+        stop = _as_date(people["stop"])
+        return f"ngày thôi hưởng {stop:%d/%m/%Y}" if stop else "ngày thôi hưởng"
+    if reason == EndReason.WINDOW:
+        return "hết thời gian thực hiện chính sách (31/12/2030)"
+    return "thôi chi trả từ tháng theo quyết định (chuyển nơi cư trú)"
+
+
+def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.DataFrame, BookSchedule]:
+    """Issue 17 — for the `horizon` months after `month`: who starts or stops insurance, who stops
+    or starts, whose amount or insurance contribution changes (one engine schedule over
+    month..month+horizon), and the rows still pending a decision or an amount."""
+    from xl_support.engine.rules import Status
+    month = month.replace(day=1)
+    sched = book_schedule(book, month, month_add(month, horizon))
+    p, params, groups = sched.people, sched.params, book.settings.groups
+    b, ins = sched.benefit, sched.insurance
+    out = []
+
+    def add(t, kind, cols, before, after, details):
+        for j, x, y, d in zip(cols, before, after, details):
+            out.append((sched.months[t], kind, int(j), int(x), int(y), d))
+
+    for t in range(1, len(sched.months)):
+        m, prev = sched.months[t], sched.months[t - 1]
+        stop = np.flatnonzero((b[t - 1] > 0) & (b[t] == 0))
+        add(t, C_STOP, stop, b[t - 1, stop], b[t, stop],
+            [("hưởng ở dòng khác có mức cao hơn (một người một mức)" if sched.suppressed[t, j]
+              else f"tháng cuối được hưởng {prev:%m/%Y}: {_end_text(p.iloc[j], groups)}") for j in stop])
+        start = np.flatnonzero((b[t - 1] == 0) & (b[t] > 0))
+        add(t, C_START, start, b[t - 1, start], b[t, start], [f"từ tháng {m:%m/%Y}"] * len(start))
+        change = np.flatnonzero((b[t - 1] > 0) & (b[t] > 0) & (b[t - 1] != b[t]))
+        reasons: dict = {}
+        add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
+            [reasons.setdefault((p["group"].iat[j], p["area"].iat[j]),
+                                _amount_reason(params, prev, m, groups.get(p["group"].iat[j]), p["area"].iat[j]))
+             for j in change])
+        up = np.flatnonzero(~ins[t - 1] & ins[t])
+        add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
+            [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(p["birth"].iat[j]) == m else "bắt đầu hưởng")
+             for j in up])
+        down = np.flatnonzero(ins[t - 1] & ~ins[t])
+        add(t, C_INS_DOWN, down, [insurance_cost(params, prev)] * len(down), [0] * len(down),
+            [("thôi hưởng: " + _end_text(p.iloc[j], groups)) if b[t, j] == 0 else "không còn thuộc diện hỗ trợ BHYT"
+             for j in down])
+        c0, c1 = insurance_cost(params, prev), insurance_cost(params, m)
+        if c0 != c1:
+            same = np.flatnonzero(ins[t - 1] & ins[t])
+            base = params.period("base_salary", m)
+            add(t, C_INS_COST, same, [c0] * len(same), [c1] * len(same),
+                [f"lương cơ sở {money(base.value)} ({period_text(base)})"] * len(same))
+    status = p["status"].to_numpy()
+    pending = np.flatnonzero((status == Status.PENDING) | (status == Status.UNCONFIRMED))
+    for j in pending:
+        out.append((None, C_PENDING, int(j), 0, 0, "chưa có ngày ký quyết định" if status[j] == Status.PENDING
+                    else "nhóm chưa có mức hỗ trợ (nhập ở sheet Tham số)"))
+    frame = pd.DataFrame(out, columns=list(CHANGE_COLUMNS))
+    return frame, sched
+
+
+def _sixth_birthday_month(birth) -> dt.date | None:
+    """domain.md R10/R14 — the month of the 6th birthday (29/02 → 28/02)."""
+    birth = _as_date(birth)
+    if not birth:
+        return None
+    return month_add(birth.replace(day=1), 72)
+
+
+def _amount_reason(params, prev: dt.date, month: dt.date, group, area) -> str:
+    """Which parameter of the row's amount changed between the two months (its area's poverty
+    line, its group's standard)."""
+    parts = []
+    if group and group.amount_rule in ("topup", "poverty_line") and area:
+        keys = [("poverty_line", area)]
+    elif group and group.amount_rule == "standard_multiple" and group.standard:
+        keys = [(group.standard, None)]
+    else:
+        keys = []
+    for key, area in keys:
+        try:
+            a, b = params.period(key, prev, area), params.period(key, month, area)
+        except LookupError:
+            continue
+        if a.value != b.value:
+            parts.append(f"{b.label} {money(a.value)} → {money(b.value)} ({period_text(b)})")
+    return "; ".join(parts) or "thay đổi mức của nhóm"
+
+
+def summary_section(spec, row: int, book: Book, month: dt.date) -> int:
+    """Section V of `Tổng hợp` (issue 17): the coming changes counted per kind and month, and the
+    closed months (paid as recorded vs entitled now). Returns the next free row."""
+    frame, sched = coming_changes(book, month)
+    later = sched.months[1:]
+    spec.put(row, 1, [["V. THAY ĐỔI CÁC THÁNG TỚI VÀ CÁC THÁNG ĐÃ CHỐT"]], bold=True)
+    row += 1
+    spec.put(row, 1, [["", "Loại thay đổi (số người)", *[f"Tháng {m:%m/%Y}" for m in later]]],
+             bold=True, fill="D9D9D9", wrap=True)
+    row += 1
+    body = []
+    for kind in CHANGE_KINDS:
+        if kind == C_PENDING:
+            body.append(["", f"{kind} (hiện nay)", int((frame["kind"] == kind).sum()) if len(frame) else 0, None])
+        else:
+            body.append(["", kind, *[int(((frame["kind"] == kind) & (frame["month"] == m)).sum()) if len(frame)
+                                     else 0 for m in later]])
+    spec.put(row, 1, body)
+    row += len(body) + 1
+    closed = book.ledger.closed_months()
+    if closed:
+        paid = paid_vs_entitled(book, closed)
+        spec.put(row, 1, [["", "Tháng đã chốt", "Đã chi trả (đồng)", "Theo sổ hiện nay (đồng)", "Chênh lệch (đồng)"]],
+                 bold=True, fill="D9D9D9", wrap=True)
+        row += 1
+        lines = [["", f"{m:%m/%Y}", p, e, e - p] for m, p, e in paid]
+        spec.put(row, 1, lines, number_format="#,##0")
+        row += len(lines)
+        spec.put(row, 1, [["Chênh lệch ≠ 0: sổ hoặc tham số đã sửa sau khi chốt; xem «Xuất báo cáo → "
+                           "Truy lĩnh, truy thu»."]])
+        row += 1
+    else:
+        spec.put(row, 1, [["Chưa chốt tháng nào (nút «Chốt tháng» sau khi chi trả)."]])
+        row += 1
+    return row
+
+
+def paid_vs_entitled(book: Book, months: list[dt.date]) -> list[tuple[dt.date, int, int]]:
+    """Issue 17 §5 — for each closed month: the month's amounts recorded as paid (arrears paid
+    with a later month included for the month they are for) and the entitlement now (R11)."""
+    if not months:
+        return []
+    sched = book_schedule(book, months[0], months[-1])
+    paid = book.ledger.paid
+    out = []
+    for m in months:
+        p = int(paid.loc[paid["month"] == m, "amount"].sum()) if len(paid) else 0
+        out.append((m, p, int(sched.benefit[sched.at(m)].sum())))
+    return out

@@ -1,0 +1,59 @@
+"""`export --kind coming-changes` (issue 17): what changes in the two months after the report
+month — insurance increases and decreases for the D03-TS list, people who stop or start, amounts
+that change (poverty line in January 2027, base salary), rows pending a decision or an amount."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from openpyxl import Workbook
+
+from xl_support.book.workbook import Book
+from xl_support.documents.layout import ColumnSpec, Section, write_table
+from xl_support.operations.exports.common import UnitNames, begin_document, end_document, month_text, note, sheet_title
+from xl_support.operations.exports.lists import payroll_label
+
+CHANGES_SHEET = "Thay đổi tháng tới"
+CHANGES_COLUMNS = [
+    ColumnSpec("STT", 5, "center"),
+    ColumnSpec("Họ và tên", 22, "text"),
+    ColumnSpec("Ngày sinh", 11.5, "date"),
+    ColumnSpec("Tổ dân phố", 14, "text"),
+    ColumnSpec("Đối tượng", 22, "text"),
+    ColumnSpec("Sổ, dòng", 14, "text"),
+    ColumnSpec("Trước (đồng)", 12, "money", summed=False),
+    ColumnSpec("Sau (đồng)", 12, "money", summed=False),
+    ColumnSpec("Chi tiết", 40, "text"),
+]
+
+
+def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
+    """One sheet, a section per month and kind of change (CHANGE_KINDS order), then the pending rows."""
+    from xl_support.operations.cycle import CHANGE_KINDS, coming_changes
+    frame, sched = coming_changes(book, month)
+    p, groups = sched.people, book.settings.groups
+    ws = wb.create_sheet(sheet_title(CHANGES_SHEET, set(wb.sheetnames)))
+    n = len(CHANGES_COLUMNS)
+    row = begin_document(ws, [c.width for c in CHANGES_COLUMNS], unit, "Danh sách thay đổi các tháng tới",
+                         [f"Sau {month_text(month).lower()}: tháng {sched.months[1]:%m/%Y} và {sched.months[-1]:%m/%Y}"])
+    sections: list[Section] = []
+    order = {k: i for i, k in enumerate(CHANGE_KINDS)}
+    frame = frame.assign(o=frame["kind"].map(order), m=frame["month"].map(lambda m: m or dt.date.max))
+    for (m, _), d in frame.sort_values(["m", "o"], kind="stable").groupby(["m", "o"], sort=False):
+        kind = d["kind"].iat[0]
+        title = f"{kind} ({len(d)} người)" if m == dt.date.max else f"Tháng {m:%m/%Y} — {kind} ({len(d)} người)"
+        rows = []
+        for j, before, after, detail in zip(d["pos"], d["before"], d["after"], d["detail"]):
+            rows.append([len(rows) + 1, p["name"].iat[j], p["birth"].iat[j], p["residential_group"].iat[j],
+                         payroll_label(groups.get(p["group"].iat[j]), p["register"].iat[j], groups),
+                         f"{p['sheet'].iat[j]}, dòng {p['row'].iat[j]}", int(before) or None, int(after) or None,
+                         detail])
+        sections.append(Section(title, rows, None))
+    header = row
+    row = write_table(ws, row, CHANGES_COLUMNS, sections, total_label=None)
+    row = note(ws, row, "Tăng/giảm BHYT: lập danh sách D03-TS (Xuất báo cáo → Danh sách BHYT) cho tháng có thay đổi. "
+               "Các tháng sau tính theo sổ hiện có (chưa gồm đối tượng mới).", n, italic=True)
+    end_document(ws, row + 1, unit, on, [("Người lập biểu", "")], n,
+                 table_header_rows=(header, header + 1), landscape=True)
+    return {"rows": int(frame["pos"].nunique()) if len(frame) else 0, "total": 0,
+            "counts": frame.groupby(["kind"]).size().to_dict() if len(frame) else {}}
