@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -40,7 +41,10 @@ __all__ = [
 # ---------------------------------------------------------------- errors shown to the user
 
 class UserFacingError(Exception):
-    """An error whose Vietnamese ``message`` is shown to the user as is (no traceback)."""
+    """An error whose Vietnamese ``message`` is shown to the user as is (no traceback);
+    ``exit_status`` is the command's exit status (design.md: 2 could not run, 1 data errors)."""
+
+    exit_status = 2
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -91,6 +95,39 @@ class OutputLockedError(UserFacingError):
             f"Không ghi được tệp «{path}»: tệp đang mở trong Excel hoặc chương trình khác, "
             "hoặc không có quyền ghi. Hãy đóng tệp rồi thử lại."
         )
+
+
+_OS_REASONS = {
+    errno.ENOENT: "không tìm thấy tệp hoặc thư mục",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép thao tác",
+    errno.EROFS: "ổ đĩa hoặc thư mục chỉ cho phép đọc",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "đã hết dung lượng được cấp trên ổ đĩa",
+    errno.EISDIR: "đây là một thư mục",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EBUSY: "tệp đang được chương trình khác dùng",
+    errno.EIO: "lỗi đọc/ghi ổ đĩa",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+    errno.EINVAL: "tên tệp hoặc đường dẫn không hợp lệ",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """A Vietnamese reason for an operating-system error (never the English OS text)."""
+    if isinstance(error, PermissionError):
+        return _OS_REASONS[errno.EACCES]
+    return _OS_REASONS.get(getattr(error, "errno", None) or 0, f"lỗi hệ thống số {error.errno}"
+                           if getattr(error, "errno", None) else "lỗi hệ thống khi đọc/ghi tệp")
+
+
+class OSFailure(UserFacingError):
+    """An OSError while reading or writing a named file, in Vietnamese."""
+
+    def __init__(self, path, error: OSError, *, writing: bool = False):
+        self.path = path
+        super().__init__(f"Không {'ghi' if writing else 'đọc'} được tệp «{path}»: {os_reason(error)}.")
 
 
 # ---------------------------------------------------------------- OUT / BOOK checks

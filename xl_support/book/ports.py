@@ -52,11 +52,18 @@ class OpenpyxlPort:
 
     def __init__(self, path: str | Path, *, quiet: bool = False):
         import openpyxl
+        from xl_support.book.safe_open import screen_workbook, unreadable
         self.path = Path(path)
         self.name = self.path.name
         self.quiet = quiet
         keep_vba = self.path.suffix.lower() in (".xlsm", ".xltm")
-        self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=False)
+        screen_workbook(self.path)
+        try:
+            self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=False)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:   # noqa: BLE001 — a file the screening let through but openpyxl refuses
+            raise unreadable(self.path, e) from None
 
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)

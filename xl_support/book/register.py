@@ -62,7 +62,7 @@ PARSERS = {
     "date": V.parse_date, "amount": V.parse_amount, "area": V.parse_area, "group": V.parse_group_code,
     "household": V.parse_household_type, "text": V.parse_text, "id": V.parse_text,
 }
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 100
 
 
 @cache
@@ -116,7 +116,7 @@ class Register:
 
 
 def find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
-    """First row (within the first 30) holding both `Họ và tên` and `Mã đối tượng` (or synonyms)."""
+    """First row (within the first 100) holding both `Họ và tên` and `Mã đối tượng` (or synonyms)."""
     synonyms = header_synonyms()
     for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         columns: dict[str, int] = {}

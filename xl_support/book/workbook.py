@@ -159,16 +159,25 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, list[list]]:
-    """Every sheet's values with python-calamine (fast; cached values of formula cells)."""
+    """Every sheet's values with python-calamine (fast; cached values of formula cells), after
+    the one screening (`safe_open.screen_workbook`: the reader never allocates by a hostile
+    extent). A file the reader still refuses is a `UserFacingError`, never a traceback."""
     from python_calamine import CalamineWorkbook
-    wb = CalamineWorkbook.from_path(str(path))
-    out = {}
-    for name in wb.sheet_names:
-        if sheets is not None and name not in sheets:
-            continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        out[name] = [[None if v == "" else v for v in row] for row in rows]
+    from xl_support.book.safe_open import screen_workbook, unreadable
+    screen_workbook(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for name in wb.sheet_names:
+            if sheets is not None and name not in sheets:
+                continue
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            out[name] = [[None if v == "" else v for v in row] for row in rows]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:   # noqa: BLE001 — calamine errors and Rust panics (PanicException)
+        raise unreadable(path, e) from None
     return out
 
 
