@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     _safe_streams()
     args = parser().parse_args(argv)
     module, func = args.handler.split(":")
-    from xl_support.book.fileio import UserFacingError, os_reason
+    from xl_support.book.fileio import UserFacingError, os_reason, release_all
     try:
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except UserFacingError as e:
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
             traceback.print_exc()
         return 2
+    finally:
+        release_all()               # the locks next to OUT this command took (issue 12)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from operator import itemgetter
 import pandas as pd
 
 from xl_support.book import values as V
-from xl_support.book.text import header_key, id_key, name_key
+from xl_support.book.text import header_key, id_key, name_key, nfkc_cells
 
 NQ55, NQ04 = "NQ55", "NQ04"
 
@@ -224,6 +224,7 @@ def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
     The one conversion used by registers read from sheets and by the worksheet functions.
     """
     columns = columns or {}
+    raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
     issues: list[CellIssue] = []
     n = len(rows)
     bad = [False] * n
@@ -272,7 +273,7 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
                     kept.append(row)
                     break
     width = min(map(len, kept)) if kept else 0
-    raw = {n: _column(kept, c, width) for n, c in columns.items()}
+    raw = {n: nfkc_cells(_column(kept, c, width)) for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
     frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,

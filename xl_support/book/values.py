@@ -15,6 +15,7 @@ _DMY = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?\s*$")
 _MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+MAX_AMOUNT = 10**12      # no amount of these registers comes near; keeps int64 sums far from overflow
 _AMOUNT = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
 
 
@@ -99,6 +100,8 @@ def parse_amount(value: object) -> int | None:
         raise CellError("số tiền không hợp lệ")
     if amount < 0:
         raise CellError("số tiền không được âm")
+    if amount > MAX_AMOUNT:
+        raise CellError(f"số tiền quá lớn: {amount:.3g} (tối đa {MAX_AMOUNT:,} đồng)".replace(",", "."))
     return amount
 
 

@@ -17,7 +17,7 @@ from xl_support.book import values as V
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
 from xl_support.book.register import CellIssue, Register, read_register
-from xl_support.book.text import header_key
+from xl_support.book.text import header_key, nfkc
 
 SETTINGS_SHEET = "Tham số"
 UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
@@ -86,7 +86,7 @@ def _cells(grid: list[list]):
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             if isinstance(value, str) and value.strip():
-                yield r + 1, c + 1, value.strip(), (row[c + 1] if c + 1 < len(row) else None)
+                yield r + 1, c + 1, nfkc(value).strip(), nfkc(row[c + 1] if c + 1 < len(row) else None)
 
 
 def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Settings:
@@ -116,11 +116,14 @@ def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Setti
                 pkey, area = labels[header_key(m["label"])]
                 start = V.parse_date(m["date"])
                 amount = V.parse_amount(value)
+                params.check_plausible(pkey, amount)       # issue 12: outside its bound → error, not used
                 if params.value_at(pkey, start, area) != amount:
                     params = params.with_override(pkey, area, start, amount)
                     s.overrides.append(f"{label}: {amount:,}".replace(",", "."))
             elif (m := _GROUP_AMOUNT.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
-                groups = groups.with_amount(m["code"].upper(), V.parse_amount(value))
+                amount = V.parse_amount(value)
+                params.check_plausible("poverty_line", amount, label)   # a monthly amount: the money bound
+                groups = groups.with_amount(m["code"].upper(), amount)
                 s.overrides.append(f"{label}: {value}")
             elif (m := _GROUP_INSURANCE.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
                 groups = groups.with_insurance(m["code"].upper(), V.parse_yes_no(value))
