@@ -69,8 +69,18 @@ class OpenpyxlPort:
         return list(self.wb.sheetnames)
 
     def read_grid(self, sheet: str) -> list[list]:
-        ws = self.wb[sheet]
-        return [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        """From the sheet's stored cells only: `iter_rows` would create a cell object for every
+        empty position up to a stray value far below the register (issue 12: 60,000 rows → 1.2
+        million cells, seconds and hundreds of MB, all saved back)."""
+        cells = self.wb[sheet]._cells          # {(row, column): Cell}, what the file holds
+        if not cells:
+            return []
+        rows = max(r for r, _ in cells)
+        cols = max(c for _, c in cells)
+        grid = [[None] * cols for _ in range(rows)]
+        for (r, c), cell in cells.items():
+            grid[r - 1][c - 1] = cell.value
+        return grid
 
     def write_block(self, sheet, row, col, values, number_format=None):
         from xl_support.book.fileio import set_text

@@ -285,7 +285,10 @@ CRASHED = Rejection("CRASH", "Tệp làm chương trình đọc dừng đột ng
 
 
 def _limit_worker_memory(limit: int = WORKER_MEMORY) -> None:
-    """Pool initializer: cap the worker's address space (POSIX; elsewhere nothing to do)."""
+    """Pool initializer: cap the worker's address space (POSIX; elsewhere nothing to do). A
+    worker that dies is reported per file: no fault dump on the console."""
+    import faulthandler
+    faulthandler.disable()
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
