@@ -94,8 +94,11 @@ def parse_amount(value: object) -> int | None:
     elif isinstance(value, str):
         text = value.strip().replace(" ", "").removesuffix("đ").removesuffix("đồng")
         if not _AMOUNT.match(text):
-            raise CellError(f"số tiền không hợp lệ: «{value.strip()}»")
-        amount = int(text.replace(".", ""))
+            raise CellError(f"số tiền không hợp lệ: «{value.strip()[:40]}»")
+        digits = text.replace(".", "").lstrip("0")
+        if len(digits) > len(str(MAX_AMOUNT)):     # before int(): a 5,000-digit text is no amount
+            raise CellError(f"số tiền quá lớn ({len(digits)} chữ số; tối đa {MAX_AMOUNT:,} đồng)".replace(",", "."))
+        amount = int(digits or "0")
     else:
         raise CellError("số tiền không hợp lệ")
     if amount < 0:

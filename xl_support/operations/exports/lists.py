@@ -7,11 +7,9 @@ name, then full name) — never in register order, which often follows the group
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from openpyxl import Workbook
 
-from xl_support.book.fileio import UserFacingError
 from xl_support.engine.policy import Group, Groups
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.documents.vnwords import amount_in_words
@@ -80,7 +78,7 @@ def public_text(text: str, terms: list[str], where: str) -> str:
     a sensitive word refuses the export, naming the cell to fix."""
     found = mentions_sensitive(text, terms)
     if found:
-        raise UserFacingError(
+        raise privacy.SensitiveText(
             f"Không thể lập danh sách công khai: ô {where} có nội dung nhạy cảm («{found}»). "
             "Danh sách công khai không được nêu nhóm HIV, bị xâm hại, khuyết tật… Hãy sửa ô này "
             "(ghi chú để ở cột «Ghi chú») rồi xuất lại.")

@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from xl_support.book.fileio import UserFacingError
 from xl_support.book.text import ascii_digits, fold, nfkc
 
 _DATE = re.compile(r"(?<![0-9])([0-9]{1,2})\s*[/.\-]\s*([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})(?![0-9])")
 _DIGIT_RUN = re.compile(r"[0-9](?:[\s.\-]*[0-9]){8,}|[0-9]{5,}")
 _TOKEN = re.compile(r"\w+")
+
+
+class SensitiveText(UserFacingError):
+    """A public cell would reveal a protected group: a data error, the export is refused (exit 1)."""
+
+    exit_status = 1
 
 
 def scrub(text):
