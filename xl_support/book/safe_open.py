@@ -1,10 +1,12 @@
-"""Cheap checks on a workbook file before any parser sees it (design.md "Reliability and
-security": truncated, not a zip, password-protected, zip bomb, XML entity bomb, huge sheets).
+"""The one safe opening (issue 12; design.md "Reliability and security"): checks on a workbook
+file before any parser sees it — format, truncated, password-protected, zip bomb, XML entity
+bomb, and the real extent of each sheet (a sheet may claim A1:O10 and hold one cell at
+XFD99999: readers allocate up to the farthest cell).
 
-Every check reads only the zip directory and the first kilobytes of the XML parts (a sheet
-part is streamed through only when its dimension is missing or its size is suspicious), so a
-hostile file costs milliseconds. `check_workbook(path)` returns None when the file may be
-parsed, else a `Rejection` with a Vietnamese reason for the city office.
+The zip directory and the XML prologs are read first; then every sheet part is streamed once
+(byte searches in the common case), so a hostile file costs milliseconds and little memory.
+`check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with a
+Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command).
 """
 from __future__ import annotations
 
@@ -159,7 +161,7 @@ def _xml_text(raw: bytes) -> str:
 
 
 def check_zip(path: Path, limits: Limits = LIMITS) -> Rejection | None:
-    """Zip directory (bomb), XML prologs (entity bomb), sheet dimensions (row cap)."""
+    """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:

@@ -3,8 +3,9 @@
 Reads each ward workbook itself (registers + `Tham số`, python-calamine) and recomputes it with
 the engine — not the numbers a ward exported: a ward may have edited its report, and R11
 (highest single benefit) must be applied across units. Each file is first screened by
-`safe_open.check_workbook` (cheap checks against broken and hostile files); a rejected file is
-reported with a Vietnamese reason and every other file is still consolidated.
+`safe_open.screen_workbook` (inside `read_grids`) and runs in its own worker process (a crash
+costs that file only, issue 12); a rejected file is reported with a Vietnamese reason and every
+other file is still consolidated.
 
 Decisions (issue 7):
 * The unit is the `Đơn vị` of the `Tham số` sheet, never the file name. A workbook without a
