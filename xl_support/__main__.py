@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import datetime as dt
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -349,15 +350,54 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _safe_streams() -> None:
+    """stdout/stderr survive a console that cannot show Vietnamese (Windows code pages):
+    a character the console lacks is written as an escape, never a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):   # replaced streams (tests, IDEs) keep theirs
+            pass
+
+
+def _say(text: str) -> None:
+    try:
+        print(text, file=sys.stderr)
+    except (OSError, ValueError):      # stderr closed or broken: nothing more can be said
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit-status contract (design.md): 0 done, 1 data errors, 2 could not
+    run, 3 partial. Never a traceback: every failure is a Vietnamese line on stderr."""
+    _safe_streams()
     args = parser().parse_args(argv)
     module, func = args.handler.split(":")
-    from xl_support.book.fileio import UserFacingError
+    from xl_support.book.fileio import UserFacingError, os_reason, release_all
     try:
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except UserFacingError as e:
-        print(f"Lỗi: {getattr(e, 'message', e)}", file=sys.stderr)
-        return getattr(e, "exit_status", 2)
+        _say(f"Lỗi: {getattr(e, 'message', e)}")
+        return int(getattr(e, "exit_status", 2))
+    except KeyboardInterrupt:
+        _say("Đã dừng theo yêu cầu người dùng; tệp kết quả (nếu có) chưa được ghi.")
+        return 2
+    except MemoryError:
+        _say("Lỗi: không đủ bộ nhớ để chạy lệnh (sổ quá lớn hoặc có vùng dữ liệu bất thường).")
+        return 2
+    except OSError as e:
+        where = f" «{e.filename}»" if getattr(e, "filename", None) else ""
+        _say(f"Lỗi: không đọc/ghi được tệp{where}: {os_reason(e)}.")
+        return 2
+    except Exception as e:  # noqa: BLE001 — the last line of defence: a message, never a traceback
+        _say(f"Lỗi: lệnh «{args.command}» không chạy được do lỗi bất ngờ ({type(e).__name__}). "
+             "Hãy kiểm tra tệp đầu vào; nếu lỗi lặp lại, hãy gửi tệp và dòng lệnh này cho bộ phận hỗ trợ.")
+        if os.environ.get("HP_SUPPORT_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        return 2
+    finally:
+        release_all()               # the locks next to OUT this command took (issue 12)
 
 
 if __name__ == "__main__":

@@ -237,7 +237,7 @@ def test_good_file_passes_the_checks(wards):
 def test_row_count_without_dimension_is_streamed(tmp_path, wards):
     path = _rezip(wards[0], tmp_path / "nodim.xlsx", {"xl/worksheets/sheet1.xml": _many_rows(False, 3000)})
     assert check_workbook(path) is None
-    rejection = check_workbook(path, Limits(max_rows=2000, stream_count_above=0))
+    rejection = check_workbook(path, Limits(max_rows=2000))
     assert rejection and rejection.code == "TOO_MANY_ROWS" and "3.000" in rejection.reason
 
 
@@ -295,9 +295,15 @@ def test_folders_expand_to_workbooks_only(tmp_path, wards):
 def test_city_workbook_in_the_input_folder(tmp_path, wards):
     shutil.copy(wards[0], tmp_path / "a.xlsx")
     out = tmp_path / "city.xlsx"
-    assert main(["consolidate", str(tmp_path), "--month", "2026-11", "-o", str(out)]) == 0
-    assert main(["consolidate", str(tmp_path), "--month", "2026-11", "-o", str(out), "--force"]) == 0  # OUT skipped
-    shutil.copy(out, tmp_path / "city_old.xlsx")
+    for force in ([], ["--force"]):                    # issue 12: refused, even with --force
+        assert main(["consolidate", str(tmp_path), "--month", "2026-11", "-o", str(out), *force]) == 2
+        assert not out.exists()
+    assert main(["consolidate", str(tmp_path / "a.xlsx"), "--month", "2026-11", "-o", str(tmp_path / "a.xlsx"),
+                 "--force"]) == 2                      # onto an input file
+    assert (tmp_path / "a.xlsx").read_bytes() == wards[0].read_bytes()
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-city.xlsx"
+    assert main(["consolidate", str(tmp_path), "--month", "2026-11", "-o", str(elsewhere)]) == 0
+    shutil.copy(elsewhere, tmp_path / "city_old.xlsx")
     r = consolidate(expand_inputs([str(tmp_path)]), MONTH, None, jobs=1, progress=False)
     assert {f.path.name: f.status for f in r.files}["city_old.xlsx"] == "rejected"
     assert "sổ tổng hợp thành phố" in next(f.reason for f in r.files if f.path.name == "city_old.xlsx")

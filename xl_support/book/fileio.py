@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import tempfile
@@ -25,6 +26,11 @@ __all__ = [
     "OutputFolderMissingError",
     "OutputLockedError",
     "check_output_path",
+    "guard_output",
+    "fingerprint",
+    "BookBusyError",
+    "ChangedSinceReadError",
+    "os_reason",
     "atomic_path",
     "atomic_write",
     "save_workbook_atomic",
@@ -40,7 +46,10 @@ __all__ = [
 # ---------------------------------------------------------------- errors shown to the user
 
 class UserFacingError(Exception):
-    """An error whose Vietnamese ``message`` is shown to the user as is (no traceback)."""
+    """An error whose Vietnamese ``message`` is shown to the user as is (no traceback);
+    ``exit_status`` is the command's exit status (design.md: 2 could not run, 1 data errors)."""
+
+    exit_status = 2
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -93,6 +102,39 @@ class OutputLockedError(UserFacingError):
         )
 
 
+_OS_REASONS = {
+    errno.ENOENT: "không tìm thấy tệp hoặc thư mục",
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép thao tác",
+    errno.EROFS: "ổ đĩa hoặc thư mục chỉ cho phép đọc",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "đã hết dung lượng được cấp trên ổ đĩa",
+    errno.EISDIR: "đây là một thư mục",
+    errno.ENOTDIR: "một phần của đường dẫn không phải thư mục",
+    errno.ENAMETOOLONG: "tên tệp quá dài",
+    errno.EBUSY: "tệp đang được chương trình khác dùng",
+    errno.EIO: "lỗi đọc/ghi ổ đĩa",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+    errno.EINVAL: "tên tệp hoặc đường dẫn không hợp lệ",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """A Vietnamese reason for an operating-system error (never the English OS text)."""
+    if isinstance(error, PermissionError):
+        return _OS_REASONS[errno.EACCES]
+    return _OS_REASONS.get(getattr(error, "errno", None) or 0, f"lỗi hệ thống số {error.errno}"
+                           if getattr(error, "errno", None) else "lỗi hệ thống khi đọc/ghi tệp")
+
+
+class OSFailure(UserFacingError):
+    """An OSError while reading or writing a named file, in Vietnamese."""
+
+    def __init__(self, path, error: OSError, *, writing: bool = False):
+        self.path = path
+        super().__init__(f"Không {'ghi' if writing else 'đọc'} được tệp «{path}»: {os_reason(error)}.")
+
+
 # ---------------------------------------------------------------- OUT / BOOK checks
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -113,7 +155,8 @@ def check_output_path(
 
     design.md: never overwrite an existing OUT unless ``force``; never write OUT = BOOK
     (``source``) unless ``in_place`` (which alone allows replacing BOOK). Raises a
-    :class:`UserFacingError` subclass.
+    :class:`UserFacingError` subclass. Then `guard_output` (issue 12): the lock next to OUT,
+    temps of killed runs removed, OUT's fingerprint kept for the change check before replacing.
     """
     path = Path(out)
     if path.is_dir():
@@ -124,10 +167,176 @@ def check_output_path(
     if source is not None and _same_file(path, Path(source)):
         if not in_place:
             raise SameAsInputError(path)
+        guard_output(path)
         return path
     if path.exists() and not force:
         raise OutputExistsError(path)
+    guard_output(path)
     return path
+
+
+# ---------------------------------------------------------------- no lost updates (issue 12)
+
+class BookBusyError(UserFacingError):
+    """Another command is writing the same file (its lock is next to the file)."""
+
+    def __init__(self, path: Path, owner: str):
+        self.path = path
+        super().__init__(
+            f"Tệp «{path}» đang được một lệnh khác ghi ({owner}). Hãy chờ lệnh đó xong rồi chạy lại; "
+            f"nếu không có lệnh nào đang chạy, hãy xóa tệp khóa «{lock_path(path).name}» bên cạnh.")
+
+
+class ChangedSinceReadError(UserFacingError):
+    """The file changed between the moment it was read and the moment it would be replaced."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(
+            f"Tệp «{path}» đã bị thay đổi (bởi Excel hoặc một lệnh khác) trong lúc lệnh này chạy: không ghi đè "
+            "để khỏi làm mất thay đổi đó. Hãy chạy lại lệnh.")
+
+
+LOCK_STALE_SECONDS = 30 * 60      # a lock we cannot check (another machine, Windows) is stale after this
+_held: dict[str, Path] = {}       # lock files this process holds, by normalised target path
+_expected: dict[str, tuple | None] = {}   # target → its fingerprint when the command started
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def lock_path(path: str | os.PathLike) -> Path:
+    """The lock file next to a book: hidden, and skipped by `consolidate` (dot prefix)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.hp-lock")
+
+
+def fingerprint(path: str | os.PathLike) -> tuple | None:
+    """(size, mtime_ns, sha256) of a file, None when it does not exist (issue 12 change check)."""
+    import hashlib
+    try:
+        st = os.stat(path)
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    except FileNotFoundError:
+        return None
+    except OSError:                 # unreadable now: compared as "changed" only if it was readable
+        return ("unreadable",)
+    return st.st_size, st.st_mtime_ns, digest.hexdigest()
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True                 # cannot check safely (os.kill would terminate it): age decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_is_stale(lock: Path) -> bool:
+    import socket
+    import time
+    try:
+        text = lock.read_text("utf-8", "replace").split()
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return True
+    if len(text) >= 2 and text[0].isdigit() and text[1] == socket.gethostname() and os.name == "posix":
+        return not _pid_alive(int(text[0]))
+    return age > LOCK_STALE_SECONDS
+
+
+def acquire_lock(path: str | os.PathLike) -> None:
+    """Take the lock next to `path` for this process (re-entrant); a stale lock (its process
+    is gone) is taken over; a live one is a `BookBusyError`. Released by `release_lock`, after
+    the file is replaced, and at exit."""
+    import atexit
+    import socket
+    path = Path(path)
+    key = _key(path)
+    if key in _held:
+        return
+    lock = lock_path(path)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            if _lock_is_stale(lock):
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                continue
+            try:
+                owner = lock.read_text("utf-8", "replace").split()
+                who = f"tiến trình {owner[0]} trên máy {owner[1]}" if len(owner) >= 2 else "không rõ"
+            except OSError:
+                who = "không rõ"
+            raise BookBusyError(path, who) from None
+        except OSError:
+            return                  # a folder where no lock can be made: the change check still guards
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {socket.gethostname()}\n")
+        if not _held:
+            atexit.register(release_all)
+        _held[key] = lock
+        return
+    raise BookBusyError(path, "không rõ")
+
+
+def release_lock(path: str | os.PathLike) -> None:
+    lock = _held.pop(_key(Path(path)), None)
+    if lock is not None:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def release_all() -> None:
+    for key in list(_held):
+        lock = _held.pop(key)
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """A temporary file left by a killed run holds personal data: remove it (issue 12). Temp
+    names carry their writer's process id; a temp of a live process is left alone."""
+    import time
+    folder = path.parent if str(path.parent) else Path(".")
+    prefix = f".{path.name}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and ".tmp" in n[len(prefix):]]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        old = pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid))
+        if not old:
+            with contextlib.suppress(OSError):
+                old = time.time() - os.stat(folder / name).st_mtime > LOCK_STALE_SECONDS
+        if old:
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)
+
+
+def guard_output(path: str | os.PathLike) -> None:
+    """Before a command reads anything: remove temps of killed runs, take the lock next to OUT,
+    and remember OUT's fingerprint, checked again just before OUT is replaced."""
+    path = Path(path)
+    _remove_stale_temps(path)
+    acquire_lock(path)
+    _expected[_key(path)] = fingerprint(path)
+
+
+def _check_unchanged(path: Path) -> None:
+    key = _key(path)
+    if key in _expected and fingerprint(path) != _expected[key]:
+        raise ChangedSinceReadError(path)
 
 
 # ---------------------------------------------------------------- atomic writing
@@ -164,7 +373,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.",
+                                        suffix=f".tmp{path.suffix}")
+    except OSError as e:
+        raise OSFailure(path, e, writing=True) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -172,14 +385,21 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, _target_mode(path))
+        _check_unchanged(path)
         try:
             os.replace(tmp, path)
         except PermissionError:
             raise OutputLockedError(path) from None
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OSFailure(path, e, writing=True) from None
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    _expected.pop(_key(path), None)
+    release_lock(path)
     _fsync_dir(folder)
 
 

@@ -17,7 +17,7 @@ from operator import itemgetter
 import pandas as pd
 
 from xl_support.book import values as V
-from xl_support.book.text import header_key, id_key
+from xl_support.book.text import header_key, id_key, nfkc_cells
 
 NQ55, NQ04 = "NQ55", "NQ04"
 
@@ -65,7 +65,7 @@ PARSERS = {
     "date": V.parse_date, "month": V.parse_month, "amount": V.parse_amount, "area": V.parse_area, "group": V.parse_group_code,
     "household": V.parse_household_type, "text": V.parse_text, "id": V.parse_text,
 }
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 100
 
 
 @cache
@@ -151,7 +151,7 @@ def numbering_row(row: list) -> bool:
 
 
 def find_header(grid: list[list]) -> tuple[int, dict[str, int]] | None:
-    """First row (within the first 30) holding both `Họ và tên` and `Mã đối tượng` (or synonyms)."""
+    """First row (within the first 100) holding both `Họ và tên` and `Mã đối tượng` (or synonyms)."""
     synonyms = header_synonyms()
     for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         columns: dict[str, int] = {}
@@ -263,6 +263,7 @@ def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
     The one conversion used by registers read from sheets and by the worksheet functions.
     """
     columns = columns or {}
+    raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
     issues: list[CellIssue] = []
     n = len(rows)
     bad = [False] * n
@@ -310,7 +311,7 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
                     kept.append(row)
                     break
     width = min(map(len, kept)) if kept else 0
-    raw = {n: _column(kept, c, width) for n, c in columns.items()}
+    raw = {n: nfkc_cells(_column(kept, c, width)) for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
     frame, issues = typed_frame(raw, rows, sheet, columns)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,

@@ -1,25 +1,30 @@
-"""Cheap checks on a workbook file before any parser sees it (design.md "Reliability and
-security": truncated, not a zip, password-protected, zip bomb, XML entity bomb, huge sheets).
+"""The one safe opening (issue 12; design.md "Reliability and security"): checks on a workbook
+file before any parser sees it — format, truncated, password-protected, zip bomb, XML entity
+bomb, and the real extent of each sheet (a sheet may claim A1:O10 and hold one cell at
+XFD99999: readers allocate up to the farthest cell).
 
-Every check reads only the zip directory and the first kilobytes of the XML parts (a sheet
-part is streamed through only when its dimension is missing or its size is suspicious), so a
-hostile file costs milliseconds. `check_workbook(path)` returns None when the file may be
-parsed, else a `Rejection` with a Vietnamese reason for the city office.
+The zip directory and the XML prologs are read first; then every sheet part is streamed once
+(byte searches in the common case), so a hostile file costs milliseconds and little memory.
+`check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with a
+Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command).
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from posixpath import normpath
+
+from xl_support.book.fileio import UserFacingError, os_reason
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br(?:elationships)?:id="([^"]*)"')
 _SHEET_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br(?:elationships)?:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
@@ -34,9 +39,9 @@ class Limits:
     max_ratio: int = 200                      # uncompressed / compressed, for parts ≥ ratio_floor
     ratio_floor: int = 4 * 2**20
     max_rows: int = 100_000                   # rows of one sheet
-    max_cells: int = 20_000_000               # rows × columns of one sheet's dimension
+    max_cols: int = 1_000                     # columns of one sheet (the register has ~25)
+    max_cells: int = 5_000_000                # rows × columns a reader allocates for one sheet
     prolog_bytes: int = 64 * 1024             # XML read before the root element, at most
-    stream_count_above: int = 4 * 2**20       # sheet parts this big get their rows counted
 
 
 LIMITS = Limits()
@@ -44,7 +49,7 @@ LIMITS = Limits()
 
 @dataclass(frozen=True)
 class Rejection:
-    code: str        # NOT_FOUND, UNSUPPORTED, EMPTY, NOT_ZIP, ENCRYPTED, OLD_XLS, CORRUPT, ZIP_BOMB, XML_BOMB, TOO_MANY_ROWS
+    code: str        # NOT_FOUND, NOT_FILE, UNSUPPORTED, EMPTY, NOT_ZIP, ENCRYPTED, OLD_XLS, CORRUPT, ZIP_BOMB, XML_BOMB, TOO_MANY_ROWS
     reason: str      # Vietnamese, for the file-status sheet
 
 
@@ -69,12 +74,22 @@ def check_signature(path: Path) -> Rejection | None:
         return Rejection("UNSUPPORTED", f"Định dạng «{suffix or 'không có đuôi'}» không được hỗ trợ: "
                                         "chỉ nhận tệp .xlsx hoặc .xlsm")
     try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return Rejection("NOT_FOUND", "Không tìm thấy tệp")
+    except OSError as e:
+        return Rejection("NOT_FOUND", f"Không đọc được tệp ({os_reason(e)})")
+    if stat.S_ISDIR(info.st_mode):
+        return Rejection("NOT_FILE", "Đây là một thư mục, không phải tệp sổ Excel")
+    if not stat.S_ISREG(info.st_mode):
+        return Rejection("NOT_FILE", "Đây không phải tệp thông thường (ống dẫn, thiết bị…): không đọc")
+    try:
         with open(path, "rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
         return Rejection("NOT_FOUND", "Không tìm thấy tệp")
     except OSError as e:
-        return Rejection("NOT_FOUND", f"Không đọc được tệp ({e.strerror or e})")
+        return Rejection("NOT_FOUND", f"Không đọc được tệp ({os_reason(e)})")
     if not head:
         return Rejection("EMPTY", "Tệp rỗng (0 byte): hãy đề nghị đơn vị gửi lại")
     if head == OLE_MAGIC:
@@ -145,30 +160,15 @@ def _xml_text(raw: bytes) -> str:
     return html.unescape(raw.decode("utf-8", "replace"))
 
 
-def _count_rows(zf: zipfile.ZipFile, info: zipfile.ZipInfo, stop_after: int) -> int:
-    """Row elements of a sheet part, streamed (stops as soon as the limit is passed)."""
-    count, tail = 0, b""
-    with zf.open(info) as fh:
-        while chunk := fh.read(1 << 20):
-            data = tail + chunk
-            count += data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
-            tail = data[-5:]
-            count -= tail.count(b"<row ") + tail.count(b":row ")   # counted again with the next chunk
-            if count > stop_after:
-                return count
-        count += tail.count(b"<row ") + tail.count(b":row ")
-    return count
-
-
 def check_zip(path: Path, limits: Limits = LIMITS) -> Rejection | None:
-    """Zip directory (bomb), XML prologs (entity bomb), sheet dimensions (row cap)."""
+    """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         return Rejection("CORRUPT", "Tệp bị hỏng hoặc không đầy đủ (có thể gửi hoặc tải về chưa xong): "
                                     "hãy đề nghị đơn vị gửi lại")
     except OSError as e:
-        return Rejection("CORRUPT", f"Không đọc được tệp ({e.strerror or e})")
+        return Rejection("CORRUPT", f"Không đọc được tệp ({os_reason(e)})")
     with zf:
         infos = zf.infolist()
         names = {i.filename for i in infos}
@@ -207,26 +207,102 @@ def check_zip(path: Path, limits: Limits = LIMITS) -> Rejection | None:
     return None
 
 
-def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> Rejection | None:
-    """Row cap from `<dimension ref=…>`; counted by streaming when absent or the part is big."""
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
+_FAR_REF = re.compile(rb' r="(?:[A-Z]{2,}|[A-Z]\d{5,})')     # a cell beyond column Z or row 9,999
+_NEAR_ROW_REF = re.compile(rb'<row r="(\d{1,4})"')
+_NEAR_MAX_ROW = 9_999
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What a sheet really holds (from its cell references, never from `<dimension>`)."""
+    rows: int            # last row a reader will allocate
+    cols: int            # last column a reader will allocate
+    cells: int           # cell elements
+    far_cell: str        # the cell that sets the extent (e.g. "XFD99999"), for the message
+
+
+def _near_chunk(data: bytes) -> int | None:
+    """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
+    writes) and lies within A1:Z9999, checked with byte searches only (the common case: no
+    per-cell work in Python); else None."""
+    cells = data.count(b'<c r="')
+    tags = data.count(b"<c")
+    if tags != cells:        # other elements starting with "c" (cols, cfRule, …) or unreferenced cells
+        tags -= data.count(b"<co") + data.count(b"<cf") + data.count(b"<cu") + data.count(b"<ce")
+    if tags != cells or b":c " in data or _FAR_REF.search(data):
+        return None
+    return cells
+
+
+def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LIMITS) -> Extent:
+    """Stream a sheet part and find the last row and column holding a cell (design.md
+    "Reliability": a sheet may claim A1:O10 and hold one cell at XFD99999; python-calamine and
+    openpyxl allocate rows × columns up to the farthest cell). Stops early once a limit is passed.
+
+    Chunks whose cells all lie in A1:Z9999 are passed by byte searches (their rows are taken
+    from the row elements); the others are read cell by cell. Rows without cells (a custom
+    height) allocate nothing and are not counted. A cell without a reference is placed after
+    the previous one, as readers do: counted conservatively (each may extend the columns, its
+    row element the rows)."""
+    max_row = max_col = cells = rows_seen = unreferenced = 0
+    far_row = far_col = "A1"
+    tail = b""
     with zf.open(info) as fh:
-        head = fh.read(8192)
-    m = _DIMENSION.search(head)
-    rows = cols = None
-    if m and m.group(2):
-        last_row = int(m.group(4) or m.group(2))
-        first_row = int(m.group(2))
-        rows = last_row - first_row + 1 if m.group(4) else last_row
-        cols = (_col_number(m.group(3)) - _col_number(m.group(1)) + 1) if m.group(3) else 1
-    if rows is None or info.file_size >= limits.stream_count_above:
-        counted = _count_rows(zf, info, limits.max_rows)
-        rows = max(rows or 0, counted)
-    if rows > limits.max_rows:
-        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có {_n(rows)} dòng (giới hạn {_n(limits.max_rows)} "
-                                          "dòng mỗi sheet): hãy đề nghị đơn vị xóa các dòng thừa rồi gửi lại")
-    if cols and rows * cols > limits.max_cells:
-        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có vùng dữ liệu {_n(rows)} dòng × {_n(cols)} cột "
-                                          f"(giới hạn {_n(limits.max_cells)} ô): hãy xóa vùng thừa rồi gửi lại")
+        while True:
+            chunk = fh.read(1 << 20)
+            data = tail + chunk
+            if chunk:                       # keep an unfinished tag for the next chunk
+                cut = data.rfind(b"<")
+                data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+                if len(tail) > 65536:       # a "tag" this long is not a cell; do not carry it forever
+                    tail = b""
+            n = _near_chunk(data)
+            if n is not None:
+                cells += n
+                if n:
+                    row = min(max(map(int, _NEAR_ROW_REF.findall(data)), default=1), _NEAR_MAX_ROW)
+                    if row > max_row:
+                        max_row, far_row = row, f"A{row}"
+                    max_col = max(max_col, 1)
+            else:
+                refs = _CELL_REF.findall(data)
+                n_tags = len(_CELL_TAG.findall(data))
+                cells += n_tags
+                unreferenced += n_tags - len(refs)
+                if refs:
+                    letters, numbers = zip(*refs)
+                    widest = max(set(letters), key=lambda c: (len(c), c))
+                    ints = list(map(int, numbers))
+                    col, row = _col_number(widest), max(ints)
+                    if col > max_col:
+                        max_col, far_col = col, f"{widest.decode()}{ints[letters.index(widest)]}"
+                    if row > max_row:
+                        max_row, far_row = row, f"{letters[ints.index(row)].decode()}{row}"
+                if unreferenced:           # cells placed by position: their row is the row element's
+                    rows_seen += len(_ROW_TAG.findall(data))
+                    max_row = max(max_row, rows_seen, *map(int, _ROW_REF.findall(data)))
+                    max_col = max(max_col, min(unreferenced, 16_384))
+            if (max_row > limits.max_rows or max_col > limits.max_cols or cells > limits.max_cells
+                    or max_row * max_col > limits.max_cells or not chunk):
+                break
+    too_wide = max_col > limits.max_cols or (max_row <= limits.max_rows and max_col > 26)
+    return Extent(max_row, max_col, cells, far_col if too_wide else far_row)
+
+
+def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> Rejection | None:
+    """Reject a sheet whose real extent (not its `<dimension>`) is absurd for a register."""
+    e = sheet_extent(zf, info, limits)
+    if e.rows > limits.max_rows:
+        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có {_n(e.rows)} dòng, dữ liệu tới ô {e.far_cell} (giới hạn "
+                                          f"{_n(limits.max_rows)} dòng mỗi sheet): hãy xóa các dòng thừa rồi lưu lại")
+    if e.cols > limits.max_cols or e.rows * e.cols > limits.max_cells or e.cells > limits.max_cells:
+        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có dữ liệu trải tới ô {e.far_cell} (vùng {_n(e.rows)} dòng × "
+                                          f"{_n(e.cols)} cột, giới hạn {_n(limits.max_cols)} cột và {_n(limits.max_cells)} ô): "
+                                          "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
     return None
 
 
@@ -241,3 +317,30 @@ def check_workbook(path: str | Path, limits: Limits = LIMITS) -> Rejection | Non
     except Exception as e:   # noqa: BLE001 — zlib.error and friends on a damaged stream
         return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
                                     "hãy đề nghị đơn vị gửi lại")
+
+
+class ScreenError(UserFacingError):
+    """An input workbook refused by the screening (the `Rejection` is kept for consolidation)."""
+
+    def __init__(self, path: Path, rejection: Rejection):
+        self.rejection = rejection
+        super().__init__(f"Không mở được tệp «{path}»: {rejection.reason}")
+
+
+def screen_workbook(path: str | Path, limits: Limits = LIMITS) -> None:
+    """The one safe opening every command goes through before a reader sees a file (issue 12):
+    format, encryption, zip and entity bombs, and the real extent of each sheet (never its
+    `<dimension>`). Raises `ScreenError` (a `UserFacingError`, Vietnamese reason)."""
+    rejection = check_workbook(path, limits)
+    if rejection:
+        raise ScreenError(Path(path), rejection)
+
+
+def unreadable(path: str | Path, error: BaseException) -> UserFacingError:
+    """The message for a file that passed the screening but that the reader refused."""
+    if isinstance(error, MemoryError):
+        return UserFacingError(f"Không đủ bộ nhớ để đọc tệp «{path}»: tệp quá lớn hoặc có vùng dữ liệu bất thường.")
+    if isinstance(error, OSError):
+        return UserFacingError(f"Không đọc được tệp «{path}»: {os_reason(error)}.")
+    return UserFacingError(f"Không đọc được tệp «{path}»: tệp bị hỏng hoặc không đúng định dạng sổ Excel "
+                           f"({type(error).__name__}). Hãy mở bằng Excel, lưu lại rồi thử lại.")

@@ -6,12 +6,36 @@ import unicodedata
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_UNICODE_DIGIT = re.compile(r"\d")
+
+
+def nfkc(value):
+    """issue 12 — text as one form before any parsing: full-width and other compatibility forms
+    become plain (`０１２` → `012`), decomposed Vietnamese (Unikey "tổ hợp") becomes precomposed.
+    Other values are returned unchanged; ASCII text is already in this form."""
+    if value.__class__ is str and not value.isascii():
+        return unicodedata.normalize("NFKC", value)
+    return value
+
+
+def nfkc_cells(values: list) -> list:
+    """`nfkc` over a column of cell values; the list itself when nothing would change (one
+    check over the whole column: the usual column is already in this form)."""
+    joined = "\x00".join([v for v in values if v.__class__ is str])
+    if joined.isascii() or unicodedata.is_normalized("NFKC", joined):
+        return values
+    return [nfkc(v) for v in values]
+
+
+def ascii_digits(text: str) -> str:
+    """Any Unicode decimal digit (Arabic-Indic, Devanagari, …) as its ASCII digit."""
+    return _UNICODE_DIGIT.sub(lambda m: str(unicodedata.decimal(m[0])), text)
 
 
 @lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case ASCII fold of Vietnamese text: diacritics dropped, `đ` → `d`."""
-    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", str(text)).replace("đ", "d").replace("Đ", "D")
     return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
 
 
@@ -32,7 +56,7 @@ def id_key(value: object) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    digits = re.sub(r"\D", "", str(value))
+    digits = re.sub(r"[^0-9]", "", ascii_digits(nfkc(str(value))))
     if not digits:
         return None
     return digits.zfill(12) if len(digits) < 12 and isinstance(value, int) else digits
@@ -40,5 +64,6 @@ def id_key(value: object) -> str | None:
 
 def natural_key(text: str) -> tuple:
     """'Tổ dân phố 2' before 'Tổ dân phố 10'; case and diacritics folded."""
-    parts = re.split(r"(\d+)", fold(text or ""))
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
+    parts = re.split(r"([0-9]+)", ascii_digits(fold(text or "")))
+    # a run of digits compares by its value without int() (a 5,000-digit "number" is still a key)
+    return tuple((0, len(p.lstrip("0")), p.lstrip("0")) if p.isdigit() else (1, p) for p in parts if p != "")

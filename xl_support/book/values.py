@@ -15,6 +15,7 @@ _DMY = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?\s*$")
 _MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+MAX_AMOUNT = 10**12      # no amount of these registers comes near; keeps int64 sums far from overflow
 _AMOUNT = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
 
 
@@ -93,12 +94,17 @@ def parse_amount(value: object) -> int | None:
     elif isinstance(value, str):
         text = value.strip().replace(" ", "").removesuffix("đ").removesuffix("đồng")
         if not _AMOUNT.match(text):
-            raise CellError(f"số tiền không hợp lệ: «{value.strip()}»")
-        amount = int(text.replace(".", ""))
+            raise CellError(f"số tiền không hợp lệ: «{value.strip()[:40]}»")
+        digits = text.replace(".", "").lstrip("0")
+        if len(digits) > len(str(MAX_AMOUNT)):     # before int(): a 5,000-digit text is no amount
+            raise CellError(f"số tiền quá lớn ({len(digits)} chữ số; tối đa {MAX_AMOUNT:,} đồng)".replace(",", "."))
+        amount = int(digits or "0")
     else:
         raise CellError("số tiền không hợp lệ")
     if amount < 0:
         raise CellError("số tiền không được âm")
+    if amount > MAX_AMOUNT:
+        raise CellError(f"số tiền quá lớn: {amount:.3g} (tối đa {MAX_AMOUNT:,} đồng)".replace(",", "."))
     return amount
 
 

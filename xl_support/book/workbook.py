@@ -18,7 +18,7 @@ from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, Paramete
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
 from xl_support.book.ledger import LEDGER_SHEET, Ledger, empty_ledger, read_ledger
 from xl_support.book.register import CellIssue, Register, read_register
-from xl_support.book.text import header_key
+from xl_support.book.text import header_key, nfkc
 
 SETTINGS_SHEET = "Tham số"
 UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
@@ -87,7 +87,7 @@ def _cells(grid: list[list]):
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             if isinstance(value, str) and value.strip():
-                yield r + 1, c + 1, value.strip(), (row[c + 1] if c + 1 < len(row) else None)
+                yield r + 1, c + 1, nfkc(value).strip(), nfkc(row[c + 1] if c + 1 < len(row) else None)
 
 
 def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Settings:
@@ -117,11 +117,14 @@ def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Setti
                 pkey, area = labels[header_key(m["label"])]
                 start = V.parse_date(m["date"])
                 amount = V.parse_amount(value)
+                params.check_plausible(pkey, amount)       # issue 12: outside its bound → error, not used
                 if params.value_at(pkey, start, area) != amount:
                     params = params.with_override(pkey, area, start, amount)
                     s.overrides.append(f"{label}: {amount:,}".replace(",", "."))
             elif (m := _GROUP_AMOUNT.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
-                groups = groups.with_amount(m["code"].upper(), V.parse_amount(value))
+                amount = V.parse_amount(value)
+                params.check_plausible("poverty_line", amount, label)   # a monthly amount: the money bound
+                groups = groups.with_amount(m["code"].upper(), amount)
                 s.overrides.append(f"{label}: {value}")
             elif (m := _GROUP_INSURANCE.match(label)) and groups.get(m["code"].upper()) and not V.is_blank(value):
                 groups = groups.with_insurance(m["code"].upper(), V.parse_yes_no(value))
@@ -170,18 +173,27 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *,
                empty_as_none: bool = True) -> dict[str, list[list]]:
-    """Every sheet's values with python-calamine (fast; cached values of formula cells). Empty
-    cells are None; with `empty_as_none=False` they stay calamine's "" (no copy of the grid:
-    `load_book` reads both alike — city consolidation, issue 18)."""
+    """Every sheet's values with python-calamine (fast; cached values of formula cells), after
+    the one screening (`safe_open.screen_workbook`: the reader never allocates by a hostile
+    extent). Empty cells are None; with `empty_as_none=False` they stay calamine's "" (no copy of
+    the grid: `load_book` reads both alike — city consolidation, issue 18). A file the reader
+    still refuses is a `UserFacingError`, never a traceback."""
     from python_calamine import CalamineWorkbook
-    wb = CalamineWorkbook.from_path(str(path))
-    out = {}
-    for name in wb.sheet_names:
-        if sheets is not None and name not in sheets:
-            continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        out[name] = [[None if v == "" else v for v in row] for row in rows] if empty_as_none else rows
+    from xl_support.book.safe_open import screen_workbook, unreadable
+    screen_workbook(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for name in wb.sheet_names:
+            if sheets is not None and name not in sheets:
+                continue
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            out[name] = [[None if v == "" else v for v in row] for row in rows] if empty_as_none else rows
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:   # noqa: BLE001 — calamine errors and Rust panics (PanicException)
+        raise unreadable(path, e) from None
     return out
 
 

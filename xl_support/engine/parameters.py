@@ -32,6 +32,7 @@ class Period:
     unit: str
     label: str
     legal_ref: str
+    max_value: int | None = None    # plausibility bound of a value entered in `Tham số` (data, issue 12)
 
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -51,7 +52,8 @@ def _shipped_periods() -> tuple[Period, ...]:
     text = resources.files("xl_support.engine").joinpath("data/parameters.csv").read_text("utf-8")
     return tuple(
         Period(r["key"], r["area"] or None, dt.date.fromisoformat(r["start"]), _date_or_none(r["end"]),
-               int(r["value"]), r["unit"], r["label_vi"], r["legal_ref"])
+               int(r["value"]), r["unit"], r["label_vi"], r["legal_ref"],
+               int(r["max_value"]) if r.get("max_value") else None)
         for r in csv.DictReader(text.splitlines())
     )
 
@@ -84,6 +86,20 @@ class Parameters:
         """The value in force on `day`, or None."""
         found = [p for p in self.periods if p.key == key and p.area == area and p.covers(day)]
         return found[-1].value if found else None
+
+    def bound(self, key: str) -> int | None:
+        """The largest plausible value of parameter `key` (data/parameters.csv `max_value`)."""
+        return max((p.max_value for p in self.periods if p.key == key and p.max_value is not None), default=None)
+
+    def check_plausible(self, key: str, value: int, label: str | None = None) -> None:
+        """issue 12: a value entered in `Tham số` is a whole number between 0 and its bound."""
+        bound = self.bound(key)
+        if value < 0 or (bound is not None and value > bound):
+            label = label or next((p.label for p in self.periods if p.key == key), key)
+            limit = f"{bound:,}".replace(",", ".") if bound is not None else ""
+            shown, limit = (f"{v:,}".replace(",", ".") for v in (value, bound or 0))
+            raise ParameterError(f"giá trị {shown} không hợp lý cho «{label}» (phải từ 0 đến {limit}); "
+                                 "giá trị này không được dùng")
 
     def with_override(self, key: str, area: str | None, start: dt.date, value: int,
                       legal_ref: str = "giá trị nhập tại sheet Tham số") -> "Parameters":

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from xl_support.engine.basis import basis_texts
+from xl_support.book.values import is_blank
 from xl_support.book.workbook import Book
 from xl_support.engine.dedupe import kept_rows
 from xl_support.engine.messages import cell_marker, insurance_cells
@@ -95,13 +96,49 @@ def compute_book(book: Book, month: dt.date | None = None) -> list[RegisterResul
 
 
 FORMATS = {"benefit": MONEY_FORMAT, "topup": MONEY_FORMAT, "end_date": DATE_FORMAT}
+#: First words of a row under or inside a register that is not a person (folded, domain-neutral).
+NOT_A_PERSON = ("tong cong", "tong so", "tong", "cong", "ghi chu", "nguoi lap", "lap bieu", "xac nhan",
+                "thu truong", "chu tich", "ke toan", "ngay thang")
+
+
+def person_rows(register: Register) -> np.ndarray:
+    """Rows of the frame that hold a person (issue 12): a name, an ID or a group code; and not a
+    total or a note (`Tổng cộng` with `=SUM(…)`, `Người lập biểu`, …: no ID, and the STT or name
+    cell starts with such a word). Only these rows get computed values."""
+    from xl_support.book.text import header_key
+    n = len(register.frame)
+    raw = register.raw
+    blank = [None] * n
+    name, ident, group, stt = (raw.get(k, blank) for k in ("name", "id", "group", "stt"))
+    out = np.zeros(n, dtype=bool)
+    for i in range(n):
+        if is_blank(name[i]) and is_blank(ident[i]) and is_blank(group[i]):
+            continue
+        if is_blank(ident[i]):
+            label = next((header_key(str(v)) for v in (stt[i], name[i]) if isinstance(v, str) and v.strip()), "")
+            if any(label == w or label.startswith(w + " ") for w in NOT_A_PERSON):
+                continue
+        out[i] = True
+    return out
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first index, end index) runs of the list."""
+    runs, start = [], 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i] != rows[i - 1] + 1:
+            runs.append((start, i))
+            start = i
+    return runs
 
 
 def write_computed(port: BookPort, result: RegisterResult) -> None:
-    """Write the five columns (adding missing headers after the last column); nothing else."""
+    """Write the five columns (adding missing headers after the last column) on the rows that
+    hold a person (`person_rows`), in blocks of consecutive rows; nothing else."""
     reg = result.register
     cells = result.cells()
-    rows = reg.frame["row"].tolist()
+    keep = person_rows(reg)
+    rows = [r for r, k in zip(reg.frame["row"].tolist(), keep) if k]
     next_col = max([reg.width, *reg.columns.values()]) + 1
     for f in COMPUTED_FIELDS:
         col = reg.columns.get(f.name)
@@ -109,18 +146,30 @@ def write_computed(port: BookPort, result: RegisterResult) -> None:
             col = reg.columns[f.name] = next_col
             next_col += 1
             port.write_block(reg.sheet, reg.header_row, col, [[f.header]])
-        if not rows:
-            continue
-        block: list[list] = [[None] for _ in range(rows[-1] - rows[0] + 1)]
-        for r, value in zip(rows, cells[f.name]):
-            block[r - rows[0]][0] = value
-        port.write_block(reg.sheet, rows[0], col, block, FORMATS.get(f.name))
+        values = [v for v, k in zip(cells[f.name], keep) if k]
+        for a, b in _runs(rows):
+            port.write_block(reg.sheet, rows[a], col, [[v] for v in values[a:b]], FORMATS.get(f.name))
+
+
+def check_computable(book: Book) -> None:
+    """design.md exit 2: a book without a register, or a register without a column nothing can be
+    computed without, is a reason to stop (never "0 rows" and exit 0)."""
+    from xl_support.book.fileio import UserFacingError
+    if not book.registers:
+        raise UserFacingError("Không tìm thấy sổ đối tượng: không sheet nào có dòng tiêu đề gồm «Họ và tên» và "
+                              "«Mã đối tượng» (trong 100 dòng đầu). Hãy dùng sổ theo mẫu Template.xlsm.")
+    for reg in book.registers:
+        missing = [f.header for f in reg.missing_columns() if f.essential]
+        if missing:
+            raise UserFacingError(f"Sheet «{reg.sheet}» thiếu cột {', '.join(f'«{m}»' for m in missing)}: "
+                                  "không tính được. Hãy thêm cột theo mẫu rồi chạy lại.")
 
 
 def compute(port: BookPort, month: dt.date | None = None) -> list[RegisterResult]:
     """The `compute` operation over a port (CLI and the *Tính lại* button)."""
     port.progress("Đang đọc sổ…")
     book = read_port_book(port)
+    check_computable(book)
     results = compute_book(book, month)
     for r in results:
         port.progress(f"Đang ghi kết quả sheet «{r.register.sheet}» ({len(r.register.frame)} dòng)…")

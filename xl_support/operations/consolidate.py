@@ -3,8 +3,9 @@
 Reads each ward workbook itself (registers + `Tham số`, python-calamine) and recomputes it with
 the engine — not the numbers a ward exported: a ward may have edited its report, and R11
 (highest single benefit) must be applied across units. Each file is first screened by
-`safe_open.check_workbook` (cheap checks against broken and hostile files); a rejected file is
-reported with a Vietnamese reason and every other file is still consolidated.
+`safe_open.screen_workbook` (inside `read_grids`) and runs in its own worker process (a crash
+costs that file only, issue 12); a rejected file is reported with a Vietnamese reason and every
+other file is still consolidated.
 
 Decisions (issue 7):
 * The unit is the `Đơn vị` of the `Tham số` sheet, never the file name. A workbook without a
@@ -52,7 +53,7 @@ from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.book.register import FIELD_BY_NAME
 from xl_support.engine.rules import People, eligibility, month_results, months_between, people_arrays, policy_window
-from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, check_workbook
+from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, ScreenError
 from xl_support.engine.schedule import insurance_cost
 from xl_support.operations.validation import validate_book
 
@@ -133,7 +134,7 @@ class FileResult:
     group: np.ndarray | None = None          # object: group code
     kind: np.ndarray | None = None           # object: NQ55 | NQ04
     area: np.ndarray | None = None           # int8: 0 rural, 1 urban, -1 unknown
-    benefit: Monthly | None = None           # (months, rows) int32, before R11
+    benefit: Monthly | None = None           # (months, rows) int64, before R11
     insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
     unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
@@ -161,15 +162,18 @@ def process_file(path: str, months: list[dt.date], month: dt.date | None = None)
     except OSError:
         mtime = 0.0
     out = FileResult(path=str(path), mtime=mtime)
-    out.rejection = check_workbook(p)
-    if out.rejection:
-        return out
     try:
-        book = load_book(read_grids(p, empty_as_none=False), source=str(p))
-    except Exception as e:   # noqa: BLE001 — a file the checks let through but the reader refuses
-        out.rejection = Rejection("CORRUPT", f"Không đọc được tệp ({type(e).__name__}): hãy đề nghị đơn vị gửi lại")
-        return out
-    return compute_file(book, months, out, month)
+        book = load_book(read_grids(p, empty_as_none=False), source=str(p))      # read_grids screens the file first
+        return compute_file(book, months, out, month)
+    except ScreenError as e:
+        out.rejection = e.rejection
+    except MemoryError:
+        out.rejection = Rejection("TOO_BIG", "Không đủ bộ nhớ để đọc tệp (tệp quá lớn hoặc có vùng dữ liệu bất "
+                                             "thường): hãy đề nghị đơn vị xóa các vùng thừa rồi gửi lại")
+    except Exception as e:   # noqa: BLE001 — one bad file never stops the others
+        out.rejection = Rejection("CORRUPT", f"Không đọc hoặc không tính được tệp ({type(e).__name__}): "
+                                             "hãy đề nghị đơn vị mở bằng Excel, lưu lại rồi gửi lại")
+    return out
 
 
 def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.date | None = None) -> FileResult:
@@ -227,7 +231,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
                      for reg, _ in parts])
     out.kind = cat([[reg.kind] * len(reg.frame) for reg, _ in parts])
     out.area = people.area
-    out.benefit = Monthly.of(results.benefit.astype(np.int32))
+    out.benefit = Monthly.of(results.benefit.astype(np.int64))   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
     if results.insurance_unconfirmed.any():
@@ -261,34 +265,93 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     return unique
 
 
+def refuse_output_among_inputs(out: str | Path, inputs: list[str], files: list[Path]) -> None:
+    """issue 12: the city workbook never replaces a ward's workbook, nor lands in a folder being
+    consolidated (the next run would read it as a ward) — refused even with --force."""
+    def key(p) -> str:
+        return os.path.normcase(os.path.realpath(p))
+    target = key(out)
+    if any(target == key(f) for f in files):
+        raise UserFacingError(f"Tệp kết quả «{out}» là một sổ đầu vào: không ghi đè sổ của đơn vị (kể cả với "
+                              "--force). Hãy chọn tên tệp khác, ở thư mục khác.")
+    for text in inputs:
+        if Path(text).is_dir():
+            folder = key(text)
+            if target.startswith(folder.rstrip(os.sep) + os.sep):
+                raise UserFacingError(f"Tệp kết quả «{out}» nằm trong thư mục đầu vào «{text}»: lần tổng hợp sau "
+                                      "sẽ đọc nhầm nó như sổ của đơn vị. Hãy ghi kết quả ra thư mục khác.")
+
+
 def default_jobs(n_files: int) -> int:
     """2 processes on this 2-core machine from 8 files on (measured: benchmarks/bench_consolidate.py)."""
     return 2 if n_files >= 8 and (os.cpu_count() or 1) >= 2 else 1
 
 
+#: Address space of one worker process: a file that needs more fails alone (MemoryError or the
+#: worker dies) instead of taking the machine or the other files down (issue 12).
+WORKER_MEMORY = 3 * 2**30
+CRASHED = Rejection("CRASH", "Tệp làm chương trình đọc dừng đột ngột (tệp hỏng, quá lớn hoặc có vùng dữ liệu "
+                             "bất thường); các tệp khác vẫn được tổng hợp: hãy đề nghị đơn vị lưu lại rồi gửi lại")
+
+
+def _limit_worker_memory(limit: int = WORKER_MEMORY) -> None:
+    """Pool initializer: cap the worker's address space (POSIX; elsewhere nothing to do). A
+    worker that dies is reported per file: no fault dump on the console."""
+    import faulthandler
+    faulthandler.disable()
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> list[int]:
+    """process_file on a pool of `jobs` workers; `done(i, result)` per file. Returns the indices
+    left without a result because a worker died (the pool is then broken for every file)."""
+    from concurrent.futures.process import BrokenProcessPool
+    left = {i for i, _ in items}
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_worker_memory) as pool:
+            futures = {pool.submit(process_file, str(p), months, month): i for i, p in items}
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    continue
+                except Exception:   # noqa: BLE001 — the worker could not send this file's result
+                    result = FileResult(str(dict(items)[i]), 0.0, CRASHED)
+                left.discard(i)
+                done(i, result)
+    except BrokenProcessPool:
+        pass
+    return sorted(left)
+
+
 def run_files(paths: list[Path], months: list[dt.date], month: dt.date | None = None, jobs: int = 0,
               progress: bool = True) -> list[FileResult]:
-    """process_file over every path, on `jobs` processes (0 = choose), with a progress bar."""
+    """process_file over every path in worker processes (`jobs`, 0 = choose), with a progress
+    bar. Each file is isolated (issue 12): a worker that dies (native abort, out of memory)
+    breaks the pool, so the files without a result are run again one per fresh worker, and only
+    the file that kills its own worker is rejected."""
     from tqdm import tqdm
     jobs = jobs or default_jobs(len(paths))
     bar = tqdm(total=len(paths), desc="Tổng hợp", unit=" tệp", file=sys.stderr, disable=not progress, leave=False)
     results: dict[int, FileResult] = {}
+
+    def done(i: int, result: FileResult) -> None:
+        results[i] = result
+        bar.update()
+
     try:
-        if jobs <= 1 or len(paths) < 2:
-            for i, p in enumerate(paths):
-                results[i] = process_file(str(p), months, month)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(process_file, str(p), months, month): i for i, p in enumerate(paths)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        results[i] = fut.result()
-                    except Exception as e:   # noqa: BLE001 — a worker died on this file
-                        results[i] = FileResult(str(paths[i]), 0.0, Rejection(
-                            "CORRUPT", f"Không xử lý được tệp ({type(e).__name__}): hãy đề nghị đơn vị gửi lại"))
-                    bar.update()
+        left = _pool_run(list(enumerate(paths)), months, month, max(1, min(jobs, len(paths))), done)
+        for i in left:                                   # alone, so a crash costs only this file
+            if _pool_run([(i, paths[i])], months, month, 1, done):
+                done(i, FileResult(str(paths[i]), 0.0, CRASHED))
     finally:
         bar.close()
     return [results[i] for i in range(len(paths))]
@@ -428,7 +491,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     dup_owner = owner[dup_cols]
     local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
     dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
-                   else np.zeros((len(months), 0), np.int32))
+                   else np.zeros((len(months), 0), np.int64))
     dup_insurance = (np.concatenate([r.insurance.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
                      else np.zeros((len(months), 0), bool))
     dup_suppressed = suppressed_by_month(keys[dup_cols], dup_benefit, dup_insurance)
@@ -439,7 +502,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     suppressed_month = np.zeros(len(keys), dtype=bool)
     if mi is not None:
         suppressed_month[dup_cols] = dup_suppressed[mi]
-        ward_benefit = np.concatenate([r.benefit.at(mi) for r in chosen]) if chosen else np.zeros(0, np.int32)
+        ward_benefit = np.concatenate([r.benefit.at(mi) for r in chosen]) if chosen else np.zeros(0, np.int64)
         ward_insurance = np.concatenate([r.insurance.at(mi) for r in chosen]) if chosen else np.zeros(0, bool)
         month_paid = ward_benefit.astype(np.int64)
         month_paid[suppressed_month] = 0
@@ -610,11 +673,8 @@ def consolidate(paths, month: dt.date | None, out: str | Path | None, jobs: int 
 def run_cli(args) -> int:
     """`consolidate FOLDER_OR_FILES… --month YYYY-MM -o OUT [--jobs N]` (design.md)."""
     paths = expand_inputs(list(args.inputs))
+    refuse_output_among_inputs(args.out, list(args.inputs), paths)
     out = check_output_path(args.out, force=args.force, in_place=args.in_place)
-    same = lambda p: os.path.normcase(os.path.abspath(p)) == os.path.normcase(os.path.abspath(out))   # noqa: E731
-    paths = [p for p in paths if not same(p)]          # the city workbook of an earlier run, in the folder
-    if not paths:
-        raise UserFacingError("Không có sổ của đơn vị nào để tổng hợp (chỉ có tệp kết quả)")
     if args.jobs is not None and args.jobs < 0:
         raise UserFacingError("--jobs phải là số không âm (0 = tự chọn)")
     result = consolidate(paths, args.month, out, jobs=args.jobs or 0, progress=sys.stderr.isatty())

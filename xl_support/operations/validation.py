@@ -586,12 +586,8 @@ def run_cli(args) -> int:
         port.save(out)
     else:
         from xl_support.book.workbook import read_grids
-        from xl_support.book.fileio import UserFacingError
         print("Đang đọc sổ…", file=sys.stderr)
-        try:
-            grids = read_grids(args.book)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is reported to the user
-            raise UserFacingError(f"Không đọc được tệp «{args.book}»: {e}") from None
+        grids = read_grids(args.book)      # screened; an unreadable file is a UserFacingError
         grids.pop(CHECK_SHEET, None)
         report = validate_book(load_book(grids, source=args.book))
         out = None

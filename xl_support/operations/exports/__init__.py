@@ -158,12 +158,7 @@ def run_cli(args) -> int:
     if Path(args.book).exists() and Path(args.out).exists() and Path(args.out).samefile(args.book):
         raise UserFacingError("Không ghi báo cáo đè lên sổ đầu vào: hãy chọn tên tệp khác.")
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    try:
-        book = open_book(args.book)
-    except FileNotFoundError:
-        raise UserFacingError(f"Không tìm thấy tệp «{args.book}».") from None
-    except Exception as e:  # a broken or foreign file: say so, no traceback
-        raise UserFacingError(f"Không đọc được sổ «{args.book}»: {e}") from None
+    book = open_book(args.book)        # screened; an unreadable file is a UserFacingError
     result = export_book(book, args.kind, args.month, out, force=args.force)
     amount = f", {money(result.total)} đồng" if result.kind != "public-list" else ""
     print(f"Đã xuất «{KIND_TITLES[result.kind]}» tháng {result.month:%m/%Y}: {result.rows} người{amount} "

@@ -7,19 +7,17 @@ name, then full name) — never in register order, which often follows the group
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from openpyxl import Workbook
 
-from xl_support.book.fileio import UserFacingError
 from xl_support.engine.policy import Group, Groups
 from xl_support.documents.layout import ColumnSpec, Section, write_table
-from xl_support.book.text import fold
 from xl_support.documents.vnwords import amount_in_words
 from xl_support.operations.exports.common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_document, end_document,
                      month_text, note, person_key, sheet_title)
 from xl_support.book.text import natural_key
 from xl_support.engine.schedule import BookSchedule
+from xl_support.operations.exports import privacy
 
 NO_GROUP = "Chưa ghi tổ dân phố"
 SIGNATURE_ROW_PT = 30
@@ -34,7 +32,6 @@ NEUTRAL_LABEL = {"NQ55": "Trẻ em có hoàn cảnh đặc biệt", "NQ04": "Th�
 #: the folded (no-diacritics) forms are matched only in text typed without any diacritics.
 SENSITIVE_WORDS = ("hiv", "aids", "xâm hại", "tình dục", "khuyết tật", "chất độc", "da cam", "dioxin",
                    "nhiễm", "tàn tật", "mồ côi", "bạo lực", "hiếp")
-_DIGIT_RUN = re.compile(r"\d{5,}")
 
 
 def sensitive_terms(groups: Groups) -> list[str]:
@@ -46,15 +43,7 @@ def sensitive_terms(groups: Groups) -> list[str]:
     return terms
 
 
-def mentions_sensitive(text: str, terms: list[str]) -> str | None:
-    """The first sensitive term found in `text` (word-bounded), else None."""
-    low = " ".join(str(text).lower().split())
-    plain = low.isascii()
-    for term in terms:
-        for t in {term, fold(term)} if plain else {term}:
-            if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", low if not plain else fold(low)):
-                return term
-    return None
+mentions_sensitive = privacy.mentions_sensitive     # issue 12: any form of the word (privacy.py)
 
 
 def public_label(group: Group | None, register: str, groups: Groups) -> str:
@@ -89,11 +78,11 @@ def public_text(text: str, terms: list[str], where: str) -> str:
     a sensitive word refuses the export, naming the cell to fix."""
     found = mentions_sensitive(text, terms)
     if found:
-        raise UserFacingError(
+        raise privacy.SensitiveText(
             f"Không thể lập danh sách công khai: ô {where} có nội dung nhạy cảm («{found}»). "
             "Danh sách công khai không được nêu nhóm HIV, bị xâm hại, khuyết tật… Hãy sửa ô này "
             "(ghi chú để ở cột «Ghi chú») rồi xuất lại.")
-    return _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), text)
+    return privacy.scrub(text)
 
 
 # ---------------------------------------------------------------- shared
@@ -184,10 +173,13 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
             amounts = [int(sched.benefit[k, i])]
             if arrears:
                 amounts += [arrears.get(i) or None, amounts[0] + arrears.get(i, 0)]
-            return [None, p["name"].iat[i], p["birth"].iat[i],
+            return [None, privacy.scrub(p["name"].iat[i]), p["birth"].iat[i],
                     payroll_label(groups.get(p["group"].iat[i]), reg, groups), *amounts, "", ""]
 
         sections = _sections(sched, idx, make_row, subtotal=True)
+        for s in sections:          # every recipient sees the sheet: no ID-like digits in a title
+            s.title = privacy.scrub(s.title)
+            s.subtotal_label = privacy.scrub(s.subtotal_label)
         total = int(sum(sched.benefit[k, i] + (arrears or {}).get(i, 0) for i in idx))
         header = row
         row = write_table(ws, row, columns, sections, total_label=f"Tổng cộng ({len(idx)} người)")
@@ -240,7 +232,7 @@ def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
 
         sections = _sections(sched, idx, make_row, subtotal=False)
         for s in sections:
-            s.title = _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), s.title)
+            s.title = privacy.scrub(s.title)
         header = row
         row = write_table(ws, row, PUBLIC_COLUMNS, sections, total_label=f"Tổng số: {len(idx)} người")
         row = note(ws, row - 1, "Mọi ý kiến về danh sách xin gửi Ủy ban nhân dân trong thời hạn niêm yết.",
