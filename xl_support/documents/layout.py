@@ -41,6 +41,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import unicodedata
 import weakref
 from copy import copy
@@ -58,6 +59,7 @@ __all__ = [
     "FONT_NAME",
     "use_document_font",
     "new_report_workbook",
+    "new_document_book",
     "ColumnSpec",
     "Section",
     "write_document_header",
@@ -110,6 +112,7 @@ _TIMES_BOLD = [int(x) for x in (
     "500 500 444 394 220 394 520").split()]
 
 
+@functools.lru_cache(maxsize=None)
 def _char_em(ch: str, bold: bool = False) -> float:
     """Advance width of one character in em: Vietnamese letters take their base letter's
     width (the horn of ơ/ư adds a little); other characters count as an average letter."""
@@ -125,7 +128,7 @@ def _char_em(ch: str, bold: bool = False) -> float:
 
 def _text_pt(text: str, size: float, bold: bool) -> float:
     """Estimated printed width of a one-line text, in points (5 % margin)."""
-    return sum(_char_em(c, bold) for c in text) * size * 1.05
+    return sum([_char_em(c, bold) for c in text]) * size * 1.05
 
 
 def _max_digit_px(ws: Worksheet) -> int:
@@ -148,6 +151,7 @@ def _span_pt(ws: Worksheet, first: int, last: int) -> float:
     return sum(_col_pt(ws, c) for c in range(first, last + 1)) - 4  # cell padding
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _line_count(text: str, width_pt: float, size: float, bold: bool) -> int:
     """Lines the text takes when wrapped (greedy word wrap, explicit line breaks kept)."""
     lines = 0
@@ -251,6 +255,13 @@ def use_document_font(wb: Workbook, *, name: str = FONT_NAME, size: float = SIZE
     list.__setitem__(fonts, 0, font)
     fonts._rebuild_dict()  # refresh the value → index map
     wb._named_styles["Normal"].font = font
+
+
+def new_document_book():
+    """A new export workbook written by the fast writer of :mod:`xl_support.documents.xlsx`
+    (same layout calls; Times New Roman 12 is its default font)."""
+    from xl_support.documents.xlsx import DocBook
+    return DocBook()
 
 
 def new_report_workbook() -> Workbook:
@@ -414,6 +425,7 @@ def _check_int(value: Any, column: ColumnSpec) -> Any:
 
 
 _STYLE_CACHE: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
+_SHARED_STYLES: dict[tuple, tuple] = {}
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSpec, *,
@@ -431,6 +443,15 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     else:
         set_text(cell, value)
     horizontal = {"text": "left", "money": "right"}.get(kind, "center")
+    if not hasattr(cell, "_style"):  # a documents.xlsx sheet: shared style objects, no hashing
+        key = (horizontal, size, bold)
+        shared = _SHARED_STYLES.get(key)
+        if shared is None:
+            shared = _SHARED_STYLES[key] = (
+                Alignment(horizontal=horizontal, vertical="center", wrap_text=True), _font(size, bold=bold))
+        cell.alignment, cell.font = shared
+        cell.border = _BOX
+        return
     # Assigning openpyxl style objects hashes them into the workbook's style tables (most of
     # the time of a table); the same assignments on the same prior style always give the same
     # style array, so it is computed once per workbook and copied.
@@ -457,12 +478,13 @@ def _display_text(value: Any, column: ColumnSpec) -> str:
 
 
 def _fit_row(ws: Worksheet, row: int, first_col: int, columns: Sequence[ColumnSpec],
-             values: Sequence[Any], size: float, bold: bool) -> None:
+             values: Sequence[Any], size: float, bold: bool,
+             widths: Sequence[float] | None = None) -> None:
     lines = 1
     for i, (column, value) in enumerate(zip(columns, values)):
         text = _display_text(value, column)
         if text:
-            width = _span_pt(ws, first_col + i, first_col + i)
+            width = widths[i] if widths is not None else _span_pt(ws, first_col + i, first_col + i)
             lines = max(lines, _line_count(text, width, size, bold))
     _fit_height(ws, row, lines * _line_height(size) + 3)
 
@@ -585,6 +607,8 @@ def write_table(
                  font=_font(font_size - 1, italic=True), border=_BOX)
         row += 1
 
+    widths = [_span_pt(ws, first_col + i, first_col + i) for i in range(n)]
+
     def emit(items: Sequence[Any], depth: int) -> None:
         nonlocal row
         for item in items:
@@ -605,7 +629,7 @@ def write_table(
                     raise ValueError(f"a table row has {len(item)} values for {n} columns: {item!r}")
                 for i, (column, value) in enumerate(zip(columns, item)):
                     _write_value(ws, row, first_col + i, value, column, bold=False, size=font_size)
-                _fit_row(ws, row, first_col, columns, item, font_size, False)
+                _fit_row(ws, row, first_col, columns, item, font_size, False, widths)
                 row += 1
 
     emit(rows, 0)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from xl_support.book.workbook import Book
 from xl_support.book.fileio import UserFacingError, check_output_path, save_workbook_atomic
-from xl_support.documents.layout import new_report_workbook
+from xl_support.documents.layout import new_document_book
 from xl_support.engine.rules import policy_window
 from xl_support.operations.exports.common import unit_names
 from xl_support.engine.schedule import month_add
@@ -112,8 +112,7 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
     on = on or dt.date.today()
     sched = book_schedule(book, *_range(book, kind, month))
     unit = unit_names(book.settings)
-    wb = new_report_workbook()
-    wb.remove(wb.active)
+    wb = new_document_book()
     groups = book.settings.groups
     if kind == "city-report":
         from xl_support.operations.exports.city import write_city_report

@@ -7,6 +7,7 @@ name, then full name) — never in register order, which often follows the group
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from openpyxl import Workbook
@@ -46,9 +47,18 @@ def sensitive_terms(groups: Groups) -> list[str]:
     return terms
 
 
+@functools.lru_cache(maxsize=16)
+def _any_term(terms: tuple[str, ...]) -> re.Pattern:
+    """One pattern matching any of the terms or their folded forms (a quick first test)."""
+    alternatives = sorted({re.escape(t) for term in terms for t in (term, fold(term))}, key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+
+
 def mentions_sensitive(text: str, terms: list[str]) -> str | None:
     """The first sensitive term found in `text` (word-bounded), else None."""
     low = " ".join(str(text).lower().split())
+    if not _any_term(tuple(terms)).search(low if not low.isascii() else fold(low)):
+        return None
     plain = low.isascii()
     for term in terms:
         for t in {term, fold(term)} if plain else {term}:
@@ -103,10 +113,13 @@ def _paid_by_register(sched: BookSchedule, month: dt.date) -> dict[str, list[int
     k = sched.at(month)
     p = sched.people
     out: dict[str, list[int]] = {}
+    registers = p["register"].tolist()
+    paid = (sched.benefit[k] > 0).tolist()
+    rgroups, names, sheets, rows = (p[c].tolist() for c in ("residential_group", "name", "sheet", "row"))
+    group_key = {g: natural_key(g or NO_GROUP) for g in set(rgroups)}
     for reg in REGISTER_ORDER:
-        idx = [i for i in range(len(p)) if p["register"].iat[i] == reg and sched.benefit[k, i] > 0]
-        idx.sort(key=lambda i: (natural_key(p["residential_group"].iat[i] or NO_GROUP),
-                                person_key(p["name"].iat[i]), p["sheet"].iat[i], p["row"].iat[i]))
+        idx = [i for i in range(len(p)) if registers[i] == reg and paid[i]]
+        idx.sort(key=lambda i: (group_key[rgroups[i]], person_key(names[i]), sheets[i], rows[i]))
         if idx:
             out[reg] = idx
     return out
@@ -114,8 +127,9 @@ def _paid_by_register(sched: BookSchedule, month: dt.date) -> dict[str, list[int
 
 def _sections(sched: BookSchedule, idx: list[int], make_row, subtotal: bool) -> list[Section]:
     sections: list[Section] = []
+    rgroups = sched.people["residential_group"].tolist()
     for i in idx:
-        title = sched.people["residential_group"].iat[i] or NO_GROUP
+        title = rgroups[i] or NO_GROUP
         if not sections or sections[-1].title != title:
             sections.append(Section(title, [], None))
         sections[-1].rows.append(make_row(i))
@@ -170,10 +184,12 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
                              "Danh sách chi trả kinh phí hỗ trợ hằng tháng",
                              [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
 
+        names, births, codes = p["name"].tolist(), p["birth"].tolist(), p["group"].tolist()
+        benefit = sched.benefit[k].tolist()
+        labels = {c: payroll_label(groups.get(c), reg, groups) for c in set(codes[i] for i in idx)}
+
         def make_row(i):
-            return [None, p["name"].iat[i], p["birth"].iat[i],
-                    payroll_label(groups.get(p["group"].iat[i]), reg, groups),
-                    int(sched.benefit[k, i]), "", ""]
+            return [None, names[i], births[i], labels[codes[i]], int(benefit[i]), "", ""]
 
         sections = _sections(sched, idx, make_row, subtotal=True)
         total = int(sum(sched.benefit[k, i] for i in idx))
@@ -220,11 +236,18 @@ def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                              "Danh sách công khai đối tượng được hỗ trợ",
                              [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
 
+        names, births, codes, ids, rgroups, sheets, rows = (
+            p[c].tolist() for c in ("name", "birth", "group", "id_key", "residential_group", "sheet", "row"))
+        labels = {c: public_label(groups.get(c), reg, groups) for c in set(codes[i] for i in idx)}
+        checked: set[str] = set()
+
         def make_row(i):
-            where = f"«{p['sheet'].iat[i]}» dòng {p['row'].iat[i]}"
-            public_text(p["residential_group"].iat[i], terms, where)
-            return [None, public_text(p["name"].iat[i], terms, where), month_year(p["birth"].iat[i]),
-                    mask_id(p["id_key"].iat[i]), public_label(groups.get(p["group"].iat[i]), reg, groups)]
+            where = f"«{sheets[i]}» dòng {rows[i]}"
+            if rgroups[i] not in checked:
+                public_text(rgroups[i], terms, where)
+                checked.add(rgroups[i])
+            return [None, public_text(names[i], terms, where), month_year(births[i]),
+                    mask_id(ids[i]), labels[codes[i]]]
 
         sections = _sections(sched, idx, make_row, subtotal=False)
         for s in sections:
