@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xl_support.build import guide
-from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE, SETTINGS_SHEET, units
+from xl_support.book.workbook import (LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_CODE, LABEL_UNIT_TYPE,
+                                      SETTINGS_SHEET, units)
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
 from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
@@ -302,6 +303,8 @@ def _settings_sheet(ws, st) -> dict[str, str]:
          note="Tháng tính hỗ trợ, nhập dạng mm/yyyy (ví dụ 11/2026). Để trống = tháng hiện tại.")
     line(8, LABEL_SPECIAL_ZONE_AREA, "Nông thôn",
          note="Chỉ dùng cho đặc khu (Cát Hải, Bạch Long Vĩ): khu vực áp dụng chuẩn nghèo.")
+    line(9, LABEL_UNIT_CODE, fmt="@",
+         note="Mã đơn vị tham gia BHYT do cơ quan BHXH cấp (ghi ở đầu danh sách D03-TS). Không bắt buộc.")
     validations = [
         ("B5", _list_validation(UNIT_LIST, LABEL_UNIT, "Chọn đơn vị trong danh sách.", strict=True)),
         ("B6", _list_validation(LISTS["unit_type"][0], LABEL_UNIT_TYPE, "Phường / Xã / Đặc khu", strict=True)),

@@ -284,6 +284,7 @@ def write_document_header(
     first_col: int = 1,
     place_date: tuple[str, _dt.date] | None = None,
     left_share: float = 0.42,
+    upper_bold: bool = False,
 ) -> int:
     """Write the administrative header (NĐ 30/2020, Phụ lục I, mục 1–4) from ``first_row``;
     return the next free row.
@@ -293,7 +294,9 @@ def write_document_header(
     XÃ HỘI", upper case, bold) with a short rule under it, and "Số: {doc_number}" (e.g.
     ``"   /BC-UBND"``; None: no number line). Right block: the national title and the motto.
     ``place_date`` puts "Đồ Sơn, ngày … tháng … năm …" (italic) on the right of the number
-    line, as in a report; lists put it above the signatures instead.
+    line, under the motto (NĐ 30/2020 Phụ lục I mục 5). ``upper_bold``: the first line is
+    bold too — a People's Committee is named in full on two bold lines ("ỦY BAN NHÂN DÂN",
+    "PHƯỜNG ĐỒ SƠN"), without a superior body.
     """
     if width_cols < 2:
         raise ValueError("the header needs at least 2 columns")
@@ -305,7 +308,7 @@ def write_document_header(
 
     left_lines: list[tuple[str, Font]] = []
     if issuer_upper:
-        left_lines.append((issuer_upper.upper(), _font(SIZE_BODY)))
+        left_lines.append((issuer_upper.upper(), _font(SIZE_BODY, bold=upper_bold)))
     left_lines.append((issuer.upper(), _font(SIZE_BODY, bold=True)))
     right_lines = [
         ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _font(SIZE_BODY, bold=True)),
@@ -425,6 +428,21 @@ def _check_int(value: Any, column: ColumnSpec) -> Any:
 
 
 _STYLE_CACHE: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
+#: Per sheet: rows to print on the same page as the next row (headings), row ranges never split
+#: across pages (signature blocks, short tables) and the tables written (header rows, last row).
+_KEEP_NEXT: "weakref.WeakKeyDictionary[Any, set]" = weakref.WeakKeyDictionary()
+_KEEP_TOGETHER: "weakref.WeakKeyDictionary[Any, list]" = weakref.WeakKeyDictionary()
+_TABLES: "weakref.WeakKeyDictionary[Any, list]" = weakref.WeakKeyDictionary()
+
+
+def keep_with_next(ws, row: int) -> None:
+    """Print ``row`` (a heading) on the same page as the row under it (no orphaned heading)."""
+    _KEEP_NEXT.setdefault(ws, set()).add(row)
+
+
+def keep_together(ws, first: int, last: int) -> None:
+    """Never split rows ``first``..``last`` across two pages when they fit on one."""
+    _KEEP_TOGETHER.setdefault(ws, []).append((first, last))
 _SHARED_STYLES: dict[tuple, tuple] = {}
 
 
@@ -600,6 +618,9 @@ def write_table(
                  border=_BOX, fill=HEADER_FILL)
         row = top + 1
 
+    header_last = row - 1 + (1 if number_row else 0)
+    for r in range(top, header_last + 1):
+        keep_with_next(ws, r)
     if number_row:
         for i, column in enumerate(columns):
             label = column.number_label if column.number_label is not None else f"({i + 1})"
@@ -616,6 +637,7 @@ def write_table(
                 _put(ws, row, first_col, last_col, item.title,
                      font=_font(font_size, bold=True, italic=depth > 0),
                      horizontal="left", border=_BOX)
+                keep_with_next(ws, row)
                 row += 1
                 emit(item.rows, depth + 1)
                 if item.subtotal_label is not None:
@@ -638,6 +660,7 @@ def write_table(
         values.update(totals or {})
         _write_total_row(ws, row, first_col, columns, total_label, values, font_size)
         row += 1
+    _TABLES.setdefault(ws, []).append((top, header_last, row - 1))
     return row + 1
 
 
@@ -665,6 +688,7 @@ def write_place_date_and_signatures(
     first_col: int = 1,
     signature_space_rows: int = 4,
     note: str = "(Ký, ghi rõ họ tên)",
+    recipients: Sequence[str] | None = None,
 ) -> int:
     """Write the place/date line (italic, over the last signer) and the signature blocks side
     by side; return the next free row.
@@ -679,13 +703,23 @@ def write_place_date_and_signatures(
     last_col = first_col + width_cols - 1
     date_text = place_date_text(place, on) if place and on else None
     min_last = _text_pt(date_text, SIZE_BODY, False) + 12 if date_text else 0.0
-    blocks = _blocks(ws, first_col, last_col, len(signers), min_last_pt=min_last)
+    n_blocks = len(signers) + (1 if recipients else 0)
+    blocks = _blocks(ws, first_col, last_col, n_blocks, min_last_pt=min_last)
+    start = row
 
     if date_text:
         _put(ws, row, *blocks[-1], date_text, font=_font(SIZE_BODY, italic=True))
         row += 1
     title_row, note_row = row, row + 1
     name_row = note_row + 1 + signature_space_rows
+    if recipients:  # NĐ 30/2020 Phụ lục I mục 9: "Nơi nhận:" on the left, the lines under it
+        first, last = blocks[0]
+        blocks = blocks[1:]
+        _put(ws, title_row, first, last, "Nơi nhận:", font=_font(SIZE_BODY, bold=True, italic=True),
+             horizontal="left", vertical="top")
+        for k, line in enumerate(recipients):
+            _put(ws, note_row + k, first, last, f"- {line}", font=_font(11), horizontal="left", vertical="top")
+        name_row = max(name_row, note_row + len(recipients))
     for (first, last), signer in zip(blocks, signers):
         title, name = signer[0], signer[1]
         signer_note = signer[2] if len(signer) > 2 else note
@@ -697,6 +731,7 @@ def write_place_date_and_signatures(
             _put(ws, name_row, first, last, name, font=_font(SIZE_BODY, bold=True))
     for r in range(note_row + 1, name_row):
         _fit_height(ws, r, _line_height(SIZE_BODY) + 2)
+    keep_together(ws, start, name_row)
     return name_row + 1
 
 
@@ -734,6 +769,7 @@ def setup_print(
     if repeat_rows:
         ws.print_title_rows = repeat_rows
     ws.print_options.horizontalCentered = True
+    paginate(ws, landscape=landscape, margins_cm=margins_cm, fit_width=fit_width)
     if footer:
         ws.oddFooter.center.text = footer
         ws.oddFooter.center.font = f"{FONT_NAME},Italic"
@@ -741,3 +777,122 @@ def setup_print(
         ws.evenFooter.center.text = footer
         ws.evenFooter.center.font = f"{FONT_NAME},Italic"
         ws.evenFooter.center.size = 11
+
+
+# ---------------------------------------------------------------- pages
+
+A4_PT = (595.28, 841.89)
+_PT_PER_CM = 72 / 2.54
+DEFAULT_ROW_PT = 15.75
+_SAFETY = 0.99  # row heights are explicit (estimated tall); a little room for rounding
+
+
+def _is_doc(ws) -> bool:
+    from xl_support.documents.xlsx import DocSheet
+    return isinstance(ws, DocSheet)
+
+
+def _max_col(ws) -> int:
+    if _is_doc(ws):
+        return max((max(c) for c in ws._cells.values() if c), default=1)
+    return ws.max_column
+
+
+def _max_row(ws) -> int:
+    return ws.max_row
+
+
+def _row_pt(ws, row: int) -> float:
+    dim = ws.row_dimensions.get(row) if hasattr(ws.row_dimensions, "get") else None
+    height = getattr(dim, "height", None)
+    return float(height) if height else DEFAULT_ROW_PT
+
+
+def _add_break(ws, after_row: int) -> None:
+    if _is_doc(ws):
+        ws.row_breaks.append(after_row)
+    else:
+        from openpyxl.worksheet.pagebreak import Break
+        ws.row_breaks.append(Break(id=after_row))
+
+
+def _clear_breaks(ws) -> None:
+    if _is_doc(ws):
+        ws.row_breaks.clear()
+    else:
+        from openpyxl.worksheet.pagebreak import RowBreak
+        ws.row_breaks = RowBreak()
+
+
+def page_scale(ws, *, landscape: bool, margins_cm, fit_width: bool = True) -> float:
+    """The print scale of a sheet fitted to one page wide (whole percent, as Excel rounds)."""
+    width = (A4_PT[1] if landscape else A4_PT[0]) - (margins_cm[0] + margins_cm[1]) * _PT_PER_CM
+    sheet = sum(_col_pt(ws, c) for c in range(1, _max_col(ws) + 1))
+    if not fit_width or sheet <= width:
+        return 1.0
+    return max(0.1, int(100 * width / sheet) / 100)
+
+
+def paginate(ws, *, landscape: bool, margins_cm=(2.0, 1.5, 1.5, 1.5), fit_width: bool = True) -> list[int]:
+    """Place every page break of the sheet (manual breaks; returns the rows after which a page
+    ends), so that what the layout marked stays whole: a heading with the row under it
+    (:func:`keep_with_next`), a signature block or a table short enough for one page
+    (:func:`keep_together`). A table taller than a page gets its header rows repeated on every
+    page (print titles) unless the sheet already has print titles. Row heights are the
+    explicit ones the layout set (estimated from the text, on the tall side), so Excel and
+    LibreOffice break where this function does."""
+    _clear_breaks(ws)
+    scale = page_scale(ws, landscape=landscape, margins_cm=margins_cm, fit_width=fit_width)
+    height = (A4_PT[0] if landscape else A4_PT[1]) - (margins_cm[2] + margins_cm[3]) * _PT_PER_CM
+    first_cap = height / scale * _SAFETY
+    last_row = _max_row(ws)
+    keep_next = _KEEP_NEXT.get(ws, set())
+    blocks = list(_KEEP_TOGETHER.get(ws, []))
+
+    def span(a: int, b: int) -> float:
+        return sum(_row_pt(ws, r) for r in range(a, b + 1))
+
+    for top, header_last, last in _TABLES.get(ws, []):
+        start = top - 1 if top - 1 in keep_next else top
+        if span(start, last) <= first_cap * 0.9:
+            blocks.append((start, last))
+        elif not ws.print_title_rows:
+            ws.print_title_rows = f"{top}:{header_last}"
+    titles = 0.0
+    if ws.print_title_rows:
+        a, _, b = str(ws.print_title_rows).replace("$", "").partition(":")
+        titles = span(int(a), int(b or a))
+    cap = first_cap
+    later_cap = first_cap - titles
+    block_end = {}
+    for a, b in blocks:
+        if span(a, b) <= later_cap:
+            block_end[a] = max(block_end.get(a, a), b)
+    breaks: list[int] = []
+    used, r = 0.0, 1
+    while r <= last_row:
+        end = r
+        while end in keep_next and end < last_row:
+            end += 1
+        end = max(end, block_end.get(r, r))
+        k = r + 1
+        while k <= end:  # a block starting inside the unit extends it
+            end = max(end, block_end.get(k, k))
+            k += 1
+        unit = span(r, end)
+        if used > 0 and used + unit > cap and unit <= later_cap:
+            breaks.append(r - 1)
+            _add_break(ws, r - 1)
+            used, cap = 0.0, later_cap
+        if unit > cap - used:  # too tall for any page: row by row
+            h = _row_pt(ws, r)
+            if used > 0 and used + h > cap:
+                breaks.append(r - 1)
+                _add_break(ws, r - 1)
+                used, cap = 0.0, later_cap
+            used += h
+            r += 1
+            continue
+        used += unit
+        r = end + 1
+    return breaks

@@ -93,6 +93,7 @@ class DocSheet:
         self.print_title_rows: str | None = None
         self.freeze_panes: str | None = None
         self.auto_filter = SimpleNamespace(ref=None)
+        self.row_breaks: list[int] = []  # rows after which a page ends (layout.paginate)
         self.oddFooter = _HeaderPart()
         self.evenFooter = _HeaderPart()
 
@@ -384,6 +385,9 @@ def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
     if odd or even:
         out.append("<headerFooter>" + (f"<oddFooter>{escape(odd)}</oddFooter>" if odd else "")
                    + (f"<evenFooter>{escape(even)}</evenFooter>" if even and even != odd else "") + "</headerFooter>")
+    if ws.row_breaks:
+        out.append(f'<rowBreaks count="{len(ws.row_breaks)}" manualBreakCount="{len(ws.row_breaks)}">'
+                   + "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in ws.row_breaks) + "</rowBreaks>")
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
 

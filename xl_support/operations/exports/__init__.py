@@ -119,7 +119,7 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
         info = write_city_report(wb, sched, month, unit, on, book.settings)
     elif kind == "insurance-list":
         from xl_support.operations.exports.insurance import write_insurance_list
-        info = write_insurance_list(wb, sched, month, unit, on)
+        info = write_insurance_list(wb, sched, month, unit, on, book.settings.unit_code)
     elif kind == "payment-list":
         from xl_support.operations.exports.lists import write_payment_list
         info = write_payment_list(wb, sched, month, unit, on, groups)
@@ -129,8 +129,10 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
     else:
         from xl_support.operations.exports.budget import write_budget
         info = write_budget(wb, sched, month, unit, on, groups)
+    from xl_support import __version__
     wb.properties.creator = unit.full
     wb.properties.title = KIND_TITLES[kind]
+    wb.properties.version = __version__
     save_workbook_atomic(wb, path)
     return ExportResult(path=path, kind=kind, month=month, sheets=wb.sheetnames, rows=int(info["rows"]),
                         total=int(info["total"]), details=info)

@@ -22,6 +22,10 @@ from xl_support.operations.exports.common import REGISTER_ORDER, RESOLUTION_SHOR
 from xl_support.engine.schedule import BookSchedule
 
 
+#: *Nơi nhận* of the budget report (NĐ 30/2020 Phụ lục I mục 9).
+BUDGET_RECIPIENTS = ("UBND thành phố (để b/c);", "Sở Tài chính;", "Lưu: VT, KT.")
+
+
 @dataclass(frozen=True)
 class Segment:
     """Months of one year at one base salary: the columns of the budget tables."""
@@ -100,7 +104,8 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
                          "Nhu cầu kinh phí thực hiện chính sách hỗ trợ",
                          ["Theo Nghị quyết số 55/2025/NQ-HĐND và Nghị quyết số 04/2026/NQ-HĐND "
                           "của HĐND thành phố Hải Phòng",
-                          f"Giai đoạn {years[0]}–{years[-1]} (lập theo sổ tháng {month:%m/%Y})" if years else ""])
+                          f"Giai đoạn {years[0]}–{years[-1]} (lập theo sổ tháng {month:%m/%Y})" if years else ""],
+                         doc_number="      /BC-UBND", on=on)
 
     def values(per_segment: list[int]) -> list[int]:
         return [sum(per_segment[k] for k in s) for s in sums[2:]]
@@ -152,6 +157,6 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     row += 1
     end_document(ws, row, unit, on, [("Người lập biểu", ""), ("Kế toán", ""),
                                      ("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")], n,
-                 table_header_rows=None, landscape=True)
+                 table_header_rows=None, landscape=True, recipients=BUDGET_RECIPIENTS)
     return {"rows": int(((sched.benefit > 0).any(axis=0)).sum()), "total": totals["benefit"] + totals["insurance"],
             **totals}

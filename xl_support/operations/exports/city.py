@@ -74,6 +74,8 @@ CITY_DATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("can_den_het_nam_ho_tro", "Kinh phí hỗ trợ cần đến hết năm (đồng)"),
     ("can_den_het_nam_bhyt", "Kinh phí BHYT cần đến hết năm (đồng)"),
 )
+#: *Nơi nhận* of the report (NĐ 30/2020 Phụ lục I mục 9).
+CITY_RECIPIENTS = ("Như trên;", "Thường trực Đảng ủy, HĐND phường (để b/c);", "Lưu: VT, VHXH.")
 TEXT_KEYS = ("don_vi", "loai_don_vi", "thang", "nghi_quyet", "ma_doi_tuong", "khu_vuc")
 
 
@@ -212,7 +214,7 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                          "Báo cáo tình hình thực hiện chính sách hỗ trợ theo Nghị quyết số 55/2025/NQ-HĐND "
                          "và Nghị quyết số 04/2026/NQ-HĐND",
                          [f"{month_text(month)} (lũy kế quý {quarter} và từ đầu năm {month.year})"],
-                         doc_number="      /BC-UBND")
+                         doc_number="      /BC-UBND", on=on)
     row = note(ws, row, "Kính gửi: Ủy ban nhân dân thành phố Hải Phòng; Sở Y tế; Sở Tài chính; "
                         "Sở Nông nghiệp và Môi trường.", n, horizontal="center") + 1
 
@@ -270,7 +272,7 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
     row = note(ws, row - 1, "Bảng số liệu theo nhóm và khu vực ở sheet «Dữ liệu» (để thành phố tổng hợp).",
                n, italic=True, size=11) + 1
     end_document(ws, row, unit, on, [("Người lập biểu", ""), ("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")],
-                 n, table_header_rows=None, landscape=True)
+                 n, table_header_rows=None, landscape=True, recipients=CITY_RECIPIENTS)
     _write_data_sheet(wb, fig)
     return {"rows": _sum(rows, "so_nguoi"), "total": _sum(rows, "kinh_phi_thang"),
             "insurance": _sum(rows, "kinh_phi_bhyt_thang"), "data": rows}

@@ -182,7 +182,7 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
         n = len(PAYROLL_COLUMNS)
         row = begin_document(ws, [c.width for c in PAYROLL_COLUMNS], unit,
                              "Danh sách chi trả kinh phí hỗ trợ hằng tháng",
-                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)], on=on)
 
         names, births, codes = p["name"].tolist(), p["birth"].tolist(), p["group"].tolist()
         benefit = sched.benefit[k].tolist()
@@ -234,7 +234,7 @@ def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
         n = len(PUBLIC_COLUMNS)
         row = begin_document(ws, [c.width for c in PUBLIC_COLUMNS], unit,
                              "Danh sách công khai đối tượng được hỗ trợ",
-                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)], on=on)
 
         names, births, codes, ids, rgroups, sheets, rows = (
             p[c].tolist() for c in ("name", "birth", "group", "id_key", "residential_group", "sheet", "row"))
