@@ -420,8 +420,8 @@ def _check_int(value: Any, column: ColumnSpec) -> Any:
         return value
     if hasattr(value, "__index__"):  # numpy integers
         return int(value)
-    if isinstance(value, str) and column.kind == "int":
-        return value  # e.g. "—"
+    if isinstance(value, str):
+        return value  # e.g. "—", "Chưa có mức"
     raise TypeError(
         f"column {column.header!r} ({column.kind}) takes whole numbers (VND ints), got {value!r}"
     )

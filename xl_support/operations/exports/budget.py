@@ -18,7 +18,7 @@ from xl_support.engine.basis import money
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.rules import Status
-from xl_support.operations.exports.common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
+from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
 from xl_support.engine.schedule import BookSchedule
 
 
@@ -53,7 +53,7 @@ def _mask(sched: BookSchedule, seg: Segment) -> np.ndarray:
 
 def budget_columns(segs: list[Segment]) -> tuple[list[ColumnSpec], list[tuple]]:
     """Columns and what each sums: ('seg', [segment indexes]) per money column."""
-    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nhóm đối tượng", 40, "text")]
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nội dung", 40, "text")]
     sums: list[tuple] = [None, None]
     years = sorted({s.year for s in segs})
     for y in years:
@@ -117,7 +117,8 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
             rows = []
             for g in groups.for_register(reg):
                 stt += 1
-                rows.append([stt, g.display] + values(data.get(g.code, [0] * len(fig.segments))))
+                figures = values(data.get(g.code, [0] * len(fig.segments)))
+                rows.append([stt, g.display] + (figures if has_amount(g) else [NO_AMOUNT] * len(figures)))
             sections.append(Section(f"{roman}. Đối tượng theo {RESOLUTION_SHORT[reg]}", rows,
                                     f"Cộng {roman}"))
         return sections
@@ -133,8 +134,7 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     row = note(ws, row, "III. Tổng hợp nhu cầu kinh phí (đồng)", n, bold=True)
     ben = [sum(v[k] for v in fig.benefit.values()) for k in range(len(fig.segments))]
     ins = [sum(v[k] for v in fig.insurance.values()) for k in range(len(fig.segments))]
-    summary_cols = [cols[0], ColumnSpec("Nội dung", cols[1].width, "text"), *cols[2:]]
-    row = write_table(ws, row, summary_cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
+    row = write_table(ws, row, cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
                                       [2, "Hỗ trợ đóng bảo hiểm y tế"] + values(ins)])
     unconfirmed = sorted({c for c, s in zip(sched.people["group"], sched.people["status"])
                           if int(s) == Status.UNCONFIRMED})

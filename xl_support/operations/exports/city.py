@@ -35,7 +35,7 @@ from xl_support.book.workbook import Settings
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import FONT_NAME, ColumnSpec, Section, write_table
 from xl_support.engine.rules import EndReason, Status
-from xl_support.operations.exports.common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
+from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
 from xl_support.engine.schedule import BookSchedule
 from xl_support.operations.exports.data import END_REASON_TEXT, OTHER_REASON, OTHER_REASON_TEXT, stop_reasons
 
@@ -218,7 +218,8 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
     row = note(ws, row, "Kính gửi: Ủy ban nhân dân thành phố Hải Phòng; Sở Y tế; Sở Tài chính; "
                         "Sở Nông nghiệp và Môi trường.", n, horizontal="center") + 1
 
-    # I. by group and area
+    # I. by group and area: one table per resolution, each short enough to print whole on a page
+    # with its own header (a page of table II/III never carries table I's repeated header)
     row = note(ws, row, "I. Đối tượng và kinh phí hỗ trợ trong tháng", n, bold=True)
     sections, stt = [], 0
     for roman, reg in zip(("1", "2"), REGISTER_ORDER):
@@ -234,8 +235,17 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                           _sum(rows, "luy_ke_nam_ho_tro", ma_doi_tuong=c) + _sum(rows, "luy_ke_nam_bhyt", ma_doi_tuong=c),
                           _sum(rows, "can_den_het_nam_ho_tro", ma_doi_tuong=c)
                           + _sum(rows, "can_den_het_nam_bhyt", ma_doi_tuong=c)])
+            if not has_amount(g):
+                for i in (5, 7, 10, 11):
+                    items[-1][i] = NO_AMOUNT
         sections.append(Section(f"{roman}. Đối tượng theo {RESOLUTION_SHORT[reg]}", items, f"Cộng {roman}"))
-    row = write_table(ws, row, REPORT_COLUMNS, sections)
+    grand = {i: sum(r[i] for sec in sections for r in sec.rows if isinstance(r[i], int)) for i in range(2, n)}
+    for k, section in enumerate(sections):
+        last = k == len(sections) - 1
+        row = write_table(ws, row, REPORT_COLUMNS, [section], total_label="Tổng cộng" if last else None,
+                          totals=grand if last else None, set_widths=k == 0)
+        if not last:
+            row -= 1  # the next table follows without a blank row
     if any(r["khu_vuc"] == "Chưa xác định" and r["so_nguoi"] for r in rows):
         row = note(ws, row - 1, "Cột «Cộng» gồm cả người chưa xác định khu vực.", n, italic=True, size=11) + 1
 

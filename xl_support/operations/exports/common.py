@@ -22,6 +22,14 @@ RESOLUTION_TITLES = {
 }
 RESOLUTION_SHORT = {"NQ55": "NQ 55/2025/NQ-HĐND", "NQ04": "NQ 04/2026/NQ-HĐND"}
 REGISTER_ORDER = ("NQ55", "NQ04")
+#: Shown instead of 0 for a group whose amount the ward has not entered yet (domain.md §3):
+#: "no amount yet" is not "nobody" (summaries, city report, budget).
+NO_AMOUNT = "Chưa có mức"
+
+
+def has_amount(group) -> bool:
+    """False for an NQ 04 group still without an amount (`Mức hỗ trợ HN-xx` not entered)."""
+    return group.amount_rule != "unconfirmed"
 
 
 @dataclass(frozen=True)
