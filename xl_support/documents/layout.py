@@ -128,7 +128,18 @@ def _char_em(ch: str, bold: bool = False) -> float:
 
 def _text_pt(text: str, size: float, bold: bool) -> float:
     """Estimated printed width of a one-line text, in points (5 % margin)."""
-    return sum([_char_em(c, bold) for c in text]) * size * 1.05
+    table = _EM_BOLD if bold else _EM_REGULAR
+    try:
+        em = sum(map(table.__getitem__, text))
+    except KeyError:
+        for c in set(text):
+            table.setdefault(c, _char_em(c, bold))
+        em = sum(map(table.__getitem__, text))
+    return em * size * 1.05
+
+
+_EM_REGULAR: dict[str, float] = {}
+_EM_BOLD: dict[str, float] = {}
 
 
 def _max_digit_px(ws: Worksheet) -> int:
@@ -154,6 +165,8 @@ def _span_pt(ws: Worksheet, first: int, last: int) -> float:
 @functools.lru_cache(maxsize=1 << 16)
 def _line_count(text: str, width_pt: float, size: float, bold: bool) -> int:
     """Lines the text takes when wrapped (greedy word wrap, explicit line breaks kept)."""
+    if "\n" not in text and _text_pt(text, size, bold) <= width_pt:
+        return 1
     lines = 0
     space = _text_pt(" ", size, bold)
     for paragraph in str(text).split("\n"):
@@ -485,6 +498,26 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     cache[key] = copy(cell._style)
 
 
+_FAST_STYLES: dict[tuple, tuple] = {}
+
+
+def _fast_style(column: ColumnSpec, size: float) -> tuple:
+    """Shared style tuples of one column for `documents.xlsx` rows: (font, alignment, text style,
+    value style, kind, quoted-text style); a style is (font, alignment, border, number format,
+    quote prefix)."""
+    key = (column.kind, size)
+    found = _FAST_STYLES.get(key)
+    if found is None:
+        horizontal = {"text": "left", "money": "right"}.get(column.kind, "center")
+        font = _font(size)
+        align = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+        value_fmt = {"money": MONEY_FORMAT, "int": INT_FORMAT, "date": DATE_FORMAT}.get(column.kind, "General")
+        found = _FAST_STYLES[key] = (font, align, (font, align, _BOX, "General", False),
+                                     (font, align, _BOX, value_fmt, False), column.kind,
+                                     (font, align, _BOX, "General", True))
+    return found
+
+
 def _display_text(value: Any, column: ColumnSpec) -> str:
     if value is None:
         return ""
@@ -629,6 +662,11 @@ def write_table(
         row += 1
 
     widths = [_span_pt(ws, first_col + i, first_col + i) for i in range(n)]
+    fast = _is_doc(ws)
+    if fast:
+        from xl_support.book.fileio import FORMULA_TRIGGERS, excel_safe
+        base = [_fast_style(c, font_size) for c in columns]
+        numeric_fit = [w < 70 for w in widths]  # numbers can need two lines in narrow columns only
 
     def emit(items: Sequence[Any], depth: int) -> None:
         nonlocal row
@@ -649,6 +687,29 @@ def write_table(
             else:
                 if len(item) != n:
                     raise ValueError(f"a table row has {len(item)} values for {n} columns: {item!r}")
+                if fast:
+                    values, styles, lines = [], [], 1
+                    for i, (column, value) in enumerate(zip(columns, item)):
+                        font, align, text_fmt, value_fmt, kind, _quoted = base[i]
+                        if kind in ("money", "int"):
+                            value = _check_int(value, column)
+                        if value.__class__ is int or (kind == "date" and isinstance(value, _dt.date)):
+                            styles.append(value_fmt)
+                            if numeric_fit[i]:
+                                lines = max(lines, _line_count(_display_text(value, column), widths[i],
+                                                               font_size, False))
+                        elif value is None:
+                            styles.append(text_fmt)
+                        else:
+                            value = excel_safe(value if isinstance(value, str) else str(value))
+                            styles.append(base[i][5] if value.startswith(FORMULA_TRIGGERS) else text_fmt)
+                            if value:
+                                lines = max(lines, _line_count(value, widths[i], font_size, False))
+                        values.append(value)
+                    ws.put_row(row, first_col, values, styles)
+                    _fit_height(ws, row, lines * _line_height(font_size) + 3)
+                    row += 1
+                    continue
                 for i, (column, value) in enumerate(zip(columns, item)):
                     _write_value(ws, row, first_col + i, value, column, bold=False, size=font_size)
                 _fit_row(ws, row, first_col, columns, item, font_size, False, widths)
@@ -793,8 +854,6 @@ def _is_doc(ws) -> bool:
 
 
 def _max_col(ws) -> int:
-    if _is_doc(ws):
-        return max((max(c) for c in ws._cells.values() if c), default=1)
     return ws.max_column
 
 

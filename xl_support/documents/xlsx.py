@@ -83,6 +83,7 @@ class DocSheet:
         self.parent = parent
         self.title = title
         self._cells: dict[int, dict[int, _Cell]] = {}
+        self._fast: dict[int, tuple] = {}
         self._merges: list[str] = []
         self.row_dimensions = _Dims()
         self.column_dimensions = _Dims()
@@ -108,12 +109,24 @@ class DocSheet:
             c.value = value
         return c
 
+    def put_row(self, row: int, first_col: int, values: list, styles: list) -> None:
+        """A whole table row at once (the layout's fast path): ``values`` already converted
+        (int, float, date, str or None), ``styles`` one (font, alignment, border, number format,
+        quote prefix) tuple per value, shared between rows."""
+        self._fast[row] = (first_col, values, styles)
+
     def merge_cells(self, *, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
         self._merges.append(f"{_COL[start_column]}{start_row}:{_COL[end_column]}{end_row}")
 
     @property
     def max_row(self) -> int:
-        return max(self._cells, default=1)
+        return max(max(self._cells, default=1), max(self._fast, default=1))
+
+    @property
+    def max_column(self) -> int:
+        cols = [max(c) for c in self._cells.values() if c]
+        cols += [first + len(values) - 1 for first, values, _ in self._fast.values()]
+        return max(cols, default=1)
 
 
 class DocBook:
@@ -232,6 +245,18 @@ class _Styles:
         self._by_ids[ids] = index
         return index
 
+    def xf_of(self, style: tuple) -> int:
+        """The cell format of a fast-row style tuple (font, alignment, border, number format, quote)."""
+        ids = (id(style[0]), id(style[1]), id(style[2]), 0, style[3], style[4])
+        found = self._by_ids.get(ids)
+        if found is not None:
+            return found
+        c = _Cell(0, 0)
+        c.font, c.alignment, c.border, c.number_format, c.quotePrefix = style
+        index = self.xf(c)
+        self._by_ids[ids] = index
+        return index
+
     def xml(self) -> str:
         out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN}">']
         if self.numfmts:
@@ -330,8 +355,8 @@ def _footer(part: _HeaderPart) -> str:
 
 
 def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
-    rows = sorted(set(ws._cells) | {r for r, d in ws.row_dimensions.items() if d.height})
-    max_col = max((max(c) for c in ws._cells.values() if c), default=1)
+    rows = sorted(set(ws._cells) | set(ws._fast) | {r for r, d in ws.row_dimensions.items() if d.height})
+    max_col = ws.max_column
     max_row = rows[-1] if rows else 1
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
     if ws.sheet_properties.pageSetUpPr.fitToPage:
@@ -347,9 +372,31 @@ def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
                    + "</cols>")
     out.append("<sheetData>")
     xf = styles.xf
+    fast_xf: dict[int, int] = {}
     for r in rows:
         dim = ws.row_dimensions.get(r)
         ht = f' ht="{dim.height:g}" customHeight="1"' if dim is not None and dim.height else ""
+        fast = ws._fast.get(r)
+        if fast is not None:
+            first, values, row_styles = fast
+            body = []
+            for k, (v, st) in enumerate(zip(values, row_styles)):
+                s = fast_xf.get(id(st))
+                if s is None:
+                    s = fast_xf[id(st)] = styles.xf_of(st)
+                ref = f"{_COL[first + k]}{r}"
+                if v is None or v == "":
+                    body.append(f'<c r="{ref}" s="{s}"/>')
+                elif v.__class__ is str:
+                    body.append(f'<c r="{ref}" s="{s}" t="inlineStr">{_text(v)}</c>')
+                elif v.__class__ is int:
+                    body.append(f'<c r="{ref}" s="{s}"><v>{v}</v></c>')
+                else:
+                    c = _Cell(r, first + k)
+                    c.value = v
+                    body.append(_cell_xml(c, ref, s))
+            out.append(f'<row r="{r}"{ht}>' + "".join(body) + "</row>")
+            continue
         cells = ws._cells.get(r, {})
         body = []
         for col in sorted(cells):
