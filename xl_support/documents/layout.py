@@ -679,6 +679,7 @@ def write_table(
                 row += 1
                 emit(item.rows, depth + 1)
                 if item.subtotal_label is not None:
+                    keep_with_next(ws, row - 1)  # a subtotal never starts a page alone
                     values: dict[int, Any] = dict(_sum_rows(item.rows, columns))
                     values.update(item.subtotal_values or {})
                     _write_total_row(ws, row, first_col, columns, item.subtotal_label,
@@ -717,6 +718,7 @@ def write_table(
 
     emit(rows, 0)
     if total_label is not None:
+        keep_with_next(ws, row - 1)  # nor does the total
         values = dict(_sum_rows(rows, columns))
         values.update(totals or {})
         _write_total_row(ws, row, first_col, columns, total_label, values, font_size)

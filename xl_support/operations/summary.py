@@ -104,6 +104,10 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
         in_reg = registers == reg
         if not in_reg.any() and reg == NQ04 and not any(r.kind == NQ04 for r in book.registers):
             continue
+        if reg == NQ04:  # the second resolution on a new page, under the table's header again
+            spec.page_breaks.append(row)
+            spec.put(row, 1, [header], bold=True, fill=HEADER_FILL, wrap=True)
+            row += 1
         spec.put(row, 1, [[title]], bold=True)
         row += 1
         body = [[g.code, g.label, *(line(in_reg & (codes == g.code)) if g.amount_rule != "unconfirmed"

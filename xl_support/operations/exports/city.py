@@ -162,6 +162,9 @@ def _write_data_sheet(wb: Workbook, fig: CityFigures) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = f"{FONT_NAME},Italic"
+    ws.oddFooter.center.size = 11
 
 
 def read_city_data(path: str | Path) -> list[dict]:
