@@ -702,7 +702,9 @@ def write_table(
                         elif value is None:
                             styles.append(text_fmt)
                         else:
-                            value = excel_safe(value if isinstance(value, str) else str(value))
+                            value = value if isinstance(value, str) else str(value)
+                            if not value.isprintable() or len(value) > 32_000:
+                                value = excel_safe(value)
                             styles.append(base[i][5] if value.startswith(FORMULA_TRIGGERS) else text_fmt)
                             if value:
                                 lines = max(lines, _line_count(value, widths[i], font_size, False))

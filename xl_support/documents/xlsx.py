@@ -19,6 +19,7 @@ part per sheet, core and app properties. `xl_support.__version__` goes in the co
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import zipfile
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +28,13 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-__all__ = ["DocBook", "DocSheet"]
+__all__ = ["DocBook", "DocSheet", "product_version"]
+
+
+def product_version() -> str:
+    """`xl_support.__version__`: read from the loaded top-level package (always loaded with any of
+    its submodules) rather than imported, since no floor imports the top level (tests/test_floors.py)."""
+    return str(getattr(sys.modules.get(__name__.split(".")[0]), "__version__", ""))
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -305,6 +312,10 @@ class _Styles:
 # ---------------------------------------------------------------- sheets
 
 def _text(value: str) -> str:
+    if value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+        if "&" in value or "<" in value or ">" in value:
+            value = escape(value)
+        return f"<is><t>{value}</t></is>"
     space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() or "\n" in value else ""
     return f"<is><t{space}>{escape(value)}</t></is>"
 
@@ -380,11 +391,11 @@ def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
         if fast is not None:
             first, values, row_styles = fast
             body = []
-            for k, (v, st) in enumerate(zip(values, row_styles)):
+            for col, v, st in zip(_COL[first:first + len(values)], values, row_styles):
                 s = fast_xf.get(id(st))
                 if s is None:
                     s = fast_xf[id(st)] = styles.xf_of(st)
-                ref = f"{_COL[first + k]}{r}"
+                ref = f"{col}{r}"
                 if v is None or v == "":
                     body.append(f'<c r="{ref}" s="{s}"/>')
                 elif v.__class__ is str:
@@ -392,7 +403,7 @@ def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
                 elif v.__class__ is int:
                     body.append(f'<c r="{ref}" s="{s}"><v>{v}</v></c>')
                 else:
-                    c = _Cell(r, first + k)
+                    c = _Cell(r, 0)
                     c.value = v
                     body.append(_cell_xml(c, ref, s))
             out.append(f'<row r="{r}"{ht}>' + "".join(body) + "</row>")
@@ -505,7 +516,7 @@ def _workbook_rels(n: int) -> str:
 
 
 def _core(p) -> str:
-    from xl_support import __version__
+    __version__ = product_version()
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     desc = p.description or f"Lập bằng hp-support {__version__}"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -521,7 +532,7 @@ def _core(p) -> str:
 
 
 def _app(names: list[str]) -> str:
-    from xl_support import __version__
+    __version__ = product_version()
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
             'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'

@@ -872,8 +872,11 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 def build_city_workbook(r: ConsolidationResult):
     """The city workbook (openpyxl): five sheets, numbers as numbers, A4 landscape."""
     import openpyxl
+    from xl_support.documents.xlsx import product_version
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    wb.properties.version = product_version()
+    wb.properties.description = f"Lập bằng hp-support {product_version()}"
     _city_sheet(wb, r)
     _groups_sheet(wb, r)
     _missing_sheet(wb, r)

@@ -129,10 +129,8 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
     else:
         from xl_support.operations.exports.budget import write_budget
         info = write_budget(wb, sched, month, unit, on, groups)
-    from xl_support import __version__
     wb.properties.creator = unit.full
-    wb.properties.title = KIND_TITLES[kind]
-    wb.properties.version = __version__
+    wb.properties.title = KIND_TITLES[kind]   # the version: documents.xlsx.product_version()
     save_workbook_atomic(wb, path)
     return ExportResult(path=path, kind=kind, month=month, sheets=wb.sheetnames, rows=int(info["rows"]),
                         total=int(info["total"]), details=info)
