@@ -690,24 +690,33 @@ def write_table(
                     raise ValueError(f"a table row has {len(item)} values for {n} columns: {item!r}")
                 if fast:
                     values, styles, lines = [], [], 1
-                    for i, (column, value) in enumerate(zip(columns, item)):
-                        font, align, text_fmt, value_fmt, kind, _quoted = base[i]
-                        if kind in ("money", "int"):
-                            value = _check_int(value, column)
-                        if value.__class__ is int or (kind == "date" and isinstance(value, _dt.date)):
-                            styles.append(value_fmt)
-                            if numeric_fit[i]:
-                                lines = max(lines, _line_count(_display_text(value, column), widths[i],
-                                                               font_size, False))
-                        elif value is None:
-                            styles.append(text_fmt)
-                        else:
-                            value = value if isinstance(value, str) else str(value)
+                    for i, value in enumerate(item):
+                        b = base[i]   # (font, alignment, text style, value style, kind, quoted style)
+                        cls = value.__class__
+                        if value is None:
+                            styles.append(b[2])
+                        elif cls is str:
                             if not value.isprintable() or len(value) > 32_000:
                                 value = excel_safe(value)
-                            styles.append(base[i][5] if value.startswith(FORMULA_TRIGGERS) else text_fmt)
+                            styles.append(b[5] if value.startswith(FORMULA_TRIGGERS) else b[2])
                             if value:
                                 lines = max(lines, _line_count(value, widths[i], font_size, False))
+                        elif cls is int or (b[4] == "date" and isinstance(value, _dt.date)):
+                            styles.append(b[3])
+                            if numeric_fit[i]:
+                                lines = max(lines, _line_count(_display_text(value, columns[i]), widths[i],
+                                                               font_size, False))
+                        elif b[4] in ("money", "int"):
+                            value = _check_int(value, columns[i])   # numpy ints; refuses floats, bools
+                            styles.append(b[3] if value.__class__ is int else b[2])
+                        elif hasattr(value, "__index__") and cls is not bool:
+                            value = int(value)
+                            styles.append(b[3])
+                        elif cls is float or isinstance(value, _dt.date):
+                            styles.append(b[3] if b[4] == "date" else b[2])
+                        else:
+                            value = excel_safe(str(value))
+                            styles.append(b[2])
                         values.append(value)
                     ws.put_row(row, first_col, values, styles)
                     _fit_height(ws, row, lines * _line_height(font_size) + 3)
