@@ -214,3 +214,10 @@ def test_writer_package_parts(exports):
     assert {"[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "docProps/app.xml"} <= names
     assert f"<cp:version>{__version__}</cp:version>" in core
     assert shutil.which("soffice")
+
+
+def test_payroll_rows_leave_room_for_a_signature(exports):
+    from xl_support.operations.exports.lists import SIGNATURE_ROW_PT
+    ws = openpyxl.load_workbook(exports["payment-list"].path).worksheets[0]
+    people = [r for r in range(1, ws.max_row + 1) if isinstance(ws.cell(row=r, column=1).value, int)]
+    assert people and all(ws.row_dimensions[r].height >= SIGNATURE_ROW_PT for r in people)

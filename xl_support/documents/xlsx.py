@@ -106,6 +106,13 @@ class DocSheet:
         self.evenFooter = _HeaderPart()
 
     def cell(self, row: int, column: int, value: Any = None) -> _Cell:
+        fast = self._fast.get(row)
+        if fast is not None and value is None:  # a row written by put_row: a read-only view
+            first, values, _ = fast
+            c = _Cell(row, column)
+            k = column - first
+            c.value = values[k] if 0 <= k < len(values) else None
+            return c
         cells = self._cells.get(row)
         if cells is None:
             cells = self._cells[row] = {}

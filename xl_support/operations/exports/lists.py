@@ -91,7 +91,7 @@ def mask_id(id_key: str | None) -> str:
 
 def month_year(day: dt.date | None) -> str:
     """Birth as month/year only ('03/2015')."""
-    return f"{day:%m/%Y}" if day else ""
+    return f"{day.month:02d}/{day.year}" if day else ""
 
 
 def public_text(text: str, terms: list[str], where: str) -> str:
