@@ -667,6 +667,7 @@ def write_table(
         from xl_support.book.fileio import FORMULA_TRIGGERS, excel_safe
         base = [_fast_style(c, font_size) for c in columns]
         numeric_fit = [w < 70 for w in widths]  # numbers can need two lines in narrow columns only
+        date_lines = [_line_count("00/00/0000", w, font_size, False) for w in widths]
 
     def emit(items: Sequence[Any], depth: int) -> None:
         nonlocal row
@@ -701,11 +702,15 @@ def write_table(
                             styles.append(b[5] if value.startswith(FORMULA_TRIGGERS) else b[2])
                             if value:
                                 lines = max(lines, _line_count(value, widths[i], font_size, False))
-                        elif cls is int or (b[4] == "date" and isinstance(value, _dt.date)):
+                        elif cls is int:
                             styles.append(b[3])
-                            if numeric_fit[i]:
+                            if numeric_fit[i] and not 0 <= value < 1000:
                                 lines = max(lines, _line_count(_display_text(value, columns[i]), widths[i],
                                                                font_size, False))
+                        elif b[4] == "date" and isinstance(value, _dt.date):
+                            styles.append(b[3])
+                            if date_lines[i] > lines:
+                                lines = date_lines[i]
                         elif b[4] in ("money", "int"):
                             value = _check_int(value, columns[i])   # numpy ints; refuses floats, bools
                             styles.append(b[3] if value.__class__ is int else b[2])
