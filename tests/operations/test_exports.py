@@ -425,7 +425,7 @@ def test_city_report_printed_totals(book, exports):
     assert first[4] == sum(r["so_nguoi"] for r in data)
     assert first[5] == sum(r["kinh_phi_thang"] for r in data)
     text = " ".join(str(v) for r in _values(ws) for v in r if v)
-    assert "UBND PHƯỜNG ĐỒ SƠN" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "ỦY BAN NHÂN DÂN" in text and "PHƯỜNG ĐỒ SƠN" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Đồ Sơn, ngày 23 tháng 11 năm 2026" in text and "Kính gửi" in text
 
 

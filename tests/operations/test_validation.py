@@ -209,7 +209,7 @@ def values(wb, skip=(CHECK_SHEET,)):
 
 def check_rows(ws):
     """The Kiểm tra table as (Sheet, Dòng, Cột, Mã lỗi, Mức độ, Nội dung) rows."""
-    assert [c.value for c in ws[TABLE_HEADER_ROW]][:8] == ["STT", "Sheet", "Ô", "Dòng", "Cột", "Mã lỗi", "Mức độ",
+    assert [c.value for c in ws[TABLE_HEADER_ROW]][:8] == ["STT", "Trang tính", "Ô", "Dòng", "Cột", "Mã lỗi", "Mức độ",
                                                             "Nội dung"]
     rows = [tuple(r[1:2] + r[3:8]) for r in ws.iter_rows(min_row=TABLE_HEADER_ROW + 1, values_only=True)]
     return [r for r in rows if any(v is not None for v in r)]

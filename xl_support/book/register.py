@@ -31,6 +31,7 @@ class Field:
     required: bool = False  # a contract column: missing → reported
     computed: bool = False
     essential: bool = False  # nothing can be computed without it: missing → error, else warning
+    template: bool = True    # a column of the template's registers (False: optional, read when present)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -52,6 +53,9 @@ FIELDS: tuple[Field, ...] = (
     Field("stop_pay_from", "Thôi chi trả từ tháng", "month"),   # R12: optional
     Field("school", "Trường đang học", "text", registers=(NQ55,), required=True),
     Field("note", "Ghi chú", "text"),
+    # optional (design.md "Optional input headers"): carried into the D03-TS list
+    Field("insurance_number", "Mã số BHXH", "id", template=False),
+    Field("kcb_place", "Nơi đăng ký KCB ban đầu", "text", template=False),
     Field("benefit", "Mức hỗ trợ (đồng/tháng)", "computed", computed=True),
     Field("topup", "Trong đó bù chênh lệch (đồng/tháng)", "computed", computed=True),
     Field("insurance", "Hỗ trợ BHYT", "computed", computed=True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE
+from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_CODE, LABEL_UNIT_TYPE
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
 
@@ -19,6 +19,8 @@ UNIT_ROWS = (
     (LABEL_MONTH, None, "Tháng tính hỗ trợ, nhập dạng mm/yyyy (ví dụ 11/2026). Để trống = tháng hiện tại."),
     (LABEL_SPECIAL_ZONE_AREA, "Nông thôn",
      "Chỉ dùng cho đặc khu (Cát Hải, Bạch Long Vĩ): khu vực áp dụng chuẩn nghèo."),
+    (LABEL_UNIT_CODE, None,
+     "Mã đơn vị tham gia BHYT do cơ quan BHXH cấp (ghi ở đầu danh sách D03-TS). Không bắt buộc."),
 )
 UNIT_FIRST_ROW = 5
 PERIODS_HEADER_ROW = 10

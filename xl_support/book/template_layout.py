@@ -63,7 +63,7 @@ class RegisterSheet:
 
     @property
     def fields(self):
-        return [f for f in FIELDS if self.kind in f.registers]
+        return [f for f in FIELDS if self.kind in f.registers and f.template]
 
     @property
     def inputs(self):

@@ -29,6 +29,7 @@ LABEL_UNIT = "Đơn vị"
 LABEL_UNIT_TYPE = "Loại đơn vị"
 LABEL_MONTH = "Tháng báo cáo"
 LABEL_SPECIAL_ZONE_AREA = "Khu vực của đặc khu"
+LABEL_UNIT_CODE = "Mã đơn vị"   # the unit's code at the social-insurance office (D03-TS header)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Settings:
     unit: Unit | None = None
     report_month: dt.date | None = None
     special_zone_area: str = "rural"
+    unit_code: str | None = None
     params: Parameters = DEFAULT_PARAMETERS
     groups: Groups = DEFAULT_GROUPS
     issues: list[CellIssue] = field(default_factory=list)
@@ -111,6 +113,8 @@ def read_settings(grid: list[list] | None, sheet: str = SETTINGS_SHEET) -> Setti
                 s.unit_type = V.parse_text(value)
             elif key == header_key(LABEL_MONTH):
                 s.report_month = V.parse_month(value)
+            elif key == header_key(LABEL_UNIT_CODE):
+                s.unit_code = V.parse_text(value)
             elif key == header_key(LABEL_SPECIAL_ZONE_AREA):
                 s.special_zone_area = V.parse_area(value) or "rural"
             elif (m := _OVERRIDE.match(label)) and header_key(m["label"]) in labels and not V.is_blank(value):

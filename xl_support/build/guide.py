@@ -130,6 +130,10 @@ COLUMN_HELP = {
                      "cùng tháng này vào «Chi trả từ tháng».",
     "school": "Trường đang học (chỉ sổ NQ 55; dùng cho danh sách BHYT học sinh).",
     "note": "Ghi chú tự do.",
+    "insurance_number": "Cột không bắt buộc (thêm khi cần): mã số BHXH 10 chữ số, nhập dạng văn bản để giữ "
+                        "số 0 ở đầu; đưa vào cột 1 của danh sách D03-TS.",
+    "kcb_place": "Cột không bắt buộc (thêm khi cần): nơi đăng ký khám chữa bệnh ban đầu; đưa vào cột 6 của "
+                 "danh sách D03-TS.",
     "benefit": "TỰ TÍNH: mức hỗ trợ tháng báo cáo (đồng/tháng), hoặc lý do chưa tính được.",
     "topup": "TỰ TÍNH: phần bù chênh lệch lên chuẩn nghèo (nhóm …-BTXH).",
     "insurance": "TỰ TÍNH: Có / Không được ngân sách hỗ trợ đóng BHYT trong tháng báo cáo.",

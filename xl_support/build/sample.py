@@ -97,7 +97,7 @@ def people_frame(n: int, seed: int = 1) -> pd.DataFrame:
 
 
 def headers(register: str) -> list[str]:
-    return [f.header for f in FIELDS if register in f.registers]
+    return [f.header for f in FIELDS if register in f.registers and f.template]
 
 
 def write_register_sheet(ws, register: str, people: list[dict], title: str | None = None) -> int:
@@ -106,7 +106,7 @@ def write_register_sheet(ws, register: str, people: list[dict], title: str | Non
     if title:
         ws.cell(row=1, column=1, value=title)
         row = 3
-    fields = [f for f in FIELDS if register in f.registers]
+    fields = [f for f in FIELDS if register in f.registers and f.template]
     for c, f in enumerate(fields, start=1):
         ws.cell(row=row, column=c, value=f.header)
     for r, person in enumerate(people, start=row + 1):

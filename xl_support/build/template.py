@@ -22,18 +22,17 @@ import datetime as dt
 import io
 import re
 import time
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from xl_support.build import guide, resources
-from xl_support.book.workbook import LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_TYPE, SETTINGS_SHEET, units
+from xl_support.book.workbook import (LABEL_MONTH, LABEL_SPECIAL_ZONE_AREA, LABEL_UNIT, LABEL_UNIT_CODE, LABEL_UNIT_TYPE,
+                                      SETTINGS_SHEET, units)
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
 from xl_support.engine.schedule import insurance_cost
-from xl_support.book.package import ZIP_DATE, mark_dynamic_arrays, read_parts, write_parts
+from xl_support.book.package import mark_dynamic_arrays, read_parts, write_parts
 from xl_support.book import settings_layout as S
-from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter
+from xl_support.book.register import NQ04, NQ55, column_letter
 from xl_support.book.template_layout import (CHECK_SHEET, CODE_NAMES, COMPUTED_WIDTHS, CONF_SHEET, FIRST_ROW,
                                              FUNCTION_ARGS, GUIDE_SHEET, HEADER_ROW, INTERPRETER_WIN, LISTS_SHEET,
                                              NAME_MONTH, NAME_PARAMS, NAME_UNIT, REGISTERS, SHEET_ORDER,
@@ -308,7 +307,7 @@ def _settings_sheet(ws, st) -> dict[str, str]:
 
     header(4, "Thông tin đơn vị", "Giá trị", "", "Ghi chú")
     for row, (label, value, note) in enumerate(S.UNIT_ROWS, S.UNIT_FIRST_ROW):
-        line(row, label, value, note=note, fmt="mm/yyyy" if label == LABEL_MONTH else None)
+        line(row, label, value, note=note, fmt={LABEL_MONTH: "mm/yyyy", LABEL_UNIT_CODE: "@"}.get(label))
     validations = [
         ("B5", _list_validation(UNIT_LIST, LABEL_UNIT, "Chọn đơn vị trong danh sách.", strict=True)),
         ("B6", _list_validation(LISTS["unit_type"][0], LABEL_UNIT_TYPE, "Phường / Xã / Đặc khu", strict=True)),

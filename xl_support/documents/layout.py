@@ -41,6 +41,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import unicodedata
 import weakref
 from copy import copy
@@ -58,6 +59,7 @@ __all__ = [
     "FONT_NAME",
     "use_document_font",
     "new_report_workbook",
+    "new_document_book",
     "ColumnSpec",
     "Section",
     "write_document_header",
@@ -110,6 +112,7 @@ _TIMES_BOLD = [int(x) for x in (
     "500 500 444 394 220 394 520").split()]
 
 
+@functools.lru_cache(maxsize=None)
 def _char_em(ch: str, bold: bool = False) -> float:
     """Advance width of one character in em: Vietnamese letters take their base letter's
     width (the horn of ơ/ư adds a little); other characters count as an average letter."""
@@ -125,7 +128,18 @@ def _char_em(ch: str, bold: bool = False) -> float:
 
 def _text_pt(text: str, size: float, bold: bool) -> float:
     """Estimated printed width of a one-line text, in points (5 % margin)."""
-    return sum(_char_em(c, bold) for c in text) * size * 1.05
+    table = _EM_BOLD if bold else _EM_REGULAR
+    try:
+        em = sum(map(table.__getitem__, text))
+    except KeyError:
+        for c in set(text):
+            table.setdefault(c, _char_em(c, bold))
+        em = sum(map(table.__getitem__, text))
+    return em * size * 1.05
+
+
+_EM_REGULAR: dict[str, float] = {}
+_EM_BOLD: dict[str, float] = {}
 
 
 def _max_digit_px(ws: Worksheet) -> int:
@@ -148,8 +162,11 @@ def _span_pt(ws: Worksheet, first: int, last: int) -> float:
     return sum(_col_pt(ws, c) for c in range(first, last + 1)) - 4  # cell padding
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _line_count(text: str, width_pt: float, size: float, bold: bool) -> int:
     """Lines the text takes when wrapped (greedy word wrap, explicit line breaks kept)."""
+    if "\n" not in text and _text_pt(text, size, bold) <= width_pt:
+        return 1
     lines = 0
     space = _text_pt(" ", size, bold)
     for paragraph in str(text).split("\n"):
@@ -253,6 +270,13 @@ def use_document_font(wb: Workbook, *, name: str = FONT_NAME, size: float = SIZE
     wb._named_styles["Normal"].font = font
 
 
+def new_document_book():
+    """A new export workbook written by the fast writer of :mod:`xl_support.documents.xlsx`
+    (same layout calls; Times New Roman 12 is its default font)."""
+    from xl_support.documents.xlsx import DocBook
+    return DocBook()
+
+
 def new_report_workbook() -> Workbook:
     """A new openpyxl Workbook whose default font is the document font."""
     wb = Workbook()
@@ -282,6 +306,7 @@ def write_document_header(
     first_col: int = 1,
     place_date: tuple[str, _dt.date] | None = None,
     left_share: float = 0.42,
+    upper_bold: bool = False,
 ) -> int:
     """Write the administrative header (NĐ 30/2020, Phụ lục I, mục 1–4) from ``first_row``;
     return the next free row.
@@ -291,7 +316,9 @@ def write_document_header(
     XÃ HỘI", upper case, bold) with a short rule under it, and "Số: {doc_number}" (e.g.
     ``"   /BC-UBND"``; None: no number line). Right block: the national title and the motto.
     ``place_date`` puts "Đồ Sơn, ngày … tháng … năm …" (italic) on the right of the number
-    line, as in a report; lists put it above the signatures instead.
+    line, under the motto (NĐ 30/2020 Phụ lục I mục 5). ``upper_bold``: the first line is
+    bold too — a People's Committee is named in full on two bold lines ("ỦY BAN NHÂN DÂN",
+    "PHƯỜNG ĐỒ SƠN"), without a superior body.
     """
     if width_cols < 2:
         raise ValueError("the header needs at least 2 columns")
@@ -303,7 +330,7 @@ def write_document_header(
 
     left_lines: list[tuple[str, Font]] = []
     if issuer_upper:
-        left_lines.append((issuer_upper.upper(), _font(SIZE_BODY)))
+        left_lines.append((issuer_upper.upper(), _font(SIZE_BODY, bold=upper_bold)))
     left_lines.append((issuer.upper(), _font(SIZE_BODY, bold=True)))
     right_lines = [
         ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _font(SIZE_BODY, bold=True)),
@@ -415,14 +442,30 @@ def _check_int(value: Any, column: ColumnSpec) -> Any:
         return value
     if hasattr(value, "__index__"):  # numpy integers
         return int(value)
-    if isinstance(value, str) and column.kind == "int":
-        return value  # e.g. "—"
+    if isinstance(value, str):
+        return value  # e.g. "—", "Chưa có mức"
     raise TypeError(
         f"column {column.header!r} ({column.kind}) takes whole numbers (VND ints), got {value!r}"
     )
 
 
 _STYLE_CACHE: "weakref.WeakKeyDictionary[Workbook, dict]" = weakref.WeakKeyDictionary()
+#: Per sheet: rows to print on the same page as the next row (headings), row ranges never split
+#: across pages (signature blocks, short tables) and the tables written (header rows, last row).
+_KEEP_NEXT: "weakref.WeakKeyDictionary[Any, set]" = weakref.WeakKeyDictionary()
+_KEEP_TOGETHER: "weakref.WeakKeyDictionary[Any, list]" = weakref.WeakKeyDictionary()
+_TABLES: "weakref.WeakKeyDictionary[Any, list]" = weakref.WeakKeyDictionary()
+
+
+def keep_with_next(ws, row: int) -> None:
+    """Print ``row`` (a heading) on the same page as the row under it (no orphaned heading)."""
+    _KEEP_NEXT.setdefault(ws, set()).add(row)
+
+
+def keep_together(ws, first: int, last: int) -> None:
+    """Never split rows ``first``..``last`` across two pages when they fit on one."""
+    _KEEP_TOGETHER.setdefault(ws, []).append((first, last))
+_SHARED_STYLES: dict[tuple, tuple] = {}
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSpec, *,
@@ -440,6 +483,15 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     else:
         set_text(cell, value)
     horizontal = {"text": "left", "money": "right"}.get(kind, "center")
+    if not hasattr(cell, "_style"):  # a documents.xlsx sheet: shared style objects, no hashing
+        key = (horizontal, size, bold)
+        shared = _SHARED_STYLES.get(key)
+        if shared is None:
+            shared = _SHARED_STYLES[key] = (
+                Alignment(horizontal=horizontal, vertical="center", wrap_text=True), _font(size, bold=bold))
+        cell.alignment, cell.font = shared
+        cell.border = _BOX
+        return
     # Assigning openpyxl style objects hashes them into the workbook's style tables (most of
     # the time of a table); the same assignments on the same prior style always give the same
     # style array, so it is computed once per workbook and copied.
@@ -455,6 +507,26 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     cache[key] = copy(cell._style)
 
 
+_FAST_STYLES: dict[tuple, tuple] = {}
+
+
+def _fast_style(column: ColumnSpec, size: float) -> tuple:
+    """Shared style tuples of one column for `documents.xlsx` rows: (font, alignment, text style,
+    value style, kind, quoted-text style); a style is (font, alignment, border, number format,
+    quote prefix)."""
+    key = (column.kind, size)
+    found = _FAST_STYLES.get(key)
+    if found is None:
+        horizontal = {"text": "left", "money": "right"}.get(column.kind, "center")
+        font = _font(size)
+        align = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+        value_fmt = {"money": MONEY_FORMAT, "int": INT_FORMAT, "date": DATE_FORMAT}.get(column.kind, "General")
+        found = _FAST_STYLES[key] = (font, align, (font, align, _BOX, "General", False),
+                                     (font, align, _BOX, value_fmt, False), column.kind,
+                                     (font, align, _BOX, "General", True))
+    return found
+
+
 def _display_text(value: Any, column: ColumnSpec) -> str:
     if value is None:
         return ""
@@ -466,12 +538,13 @@ def _display_text(value: Any, column: ColumnSpec) -> str:
 
 
 def _fit_row(ws: Worksheet, row: int, first_col: int, columns: Sequence[ColumnSpec],
-             values: Sequence[Any], size: float, bold: bool) -> None:
+             values: Sequence[Any], size: float, bold: bool,
+             widths: Sequence[float] | None = None) -> None:
     lines = 1
     for i, (column, value) in enumerate(zip(columns, values)):
         text = _display_text(value, column)
         if text:
-            width = _span_pt(ws, first_col + i, first_col + i)
+            width = widths[i] if widths is not None else _span_pt(ws, first_col + i, first_col + i)
             lines = max(lines, _line_count(text, width, size, bold))
     _fit_height(ws, row, lines * _line_height(size) + 3)
 
@@ -587,12 +660,23 @@ def write_table(
                  border=_BOX, fill=HEADER_FILL)
         row = top + 1
 
+    header_last = row - 1 + (1 if number_row else 0)
+    for r in range(top, header_last + 1):
+        keep_with_next(ws, r)
     if number_row:
         for i, column in enumerate(columns):
             label = column.number_label if column.number_label is not None else f"({i + 1})"
             _put(ws, row, first_col + i, first_col + i, label,
                  font=_font(font_size - 1, italic=True), border=_BOX)
         row += 1
+
+    widths = [_span_pt(ws, first_col + i, first_col + i) for i in range(n)]
+    fast = _is_doc(ws)
+    if fast:
+        from xl_support.book.fileio import FORMULA_TRIGGERS, excel_safe
+        base = [_fast_style(c, font_size) for c in columns]
+        numeric_fit = [w < 70 for w in widths]  # numbers can need two lines in narrow columns only
+        date_lines = [_line_count("00/00/0000", w, font_size, False) for w in widths]
 
     def emit(items: Sequence[Any], depth: int) -> None:
         nonlocal row
@@ -601,9 +685,11 @@ def write_table(
                 _put(ws, row, first_col, last_col, item.title,
                      font=_font(font_size, bold=True, italic=depth > 0),
                      horizontal="left", border=_BOX)
+                keep_with_next(ws, row)
                 row += 1
                 emit(item.rows, depth + 1)
                 if item.subtotal_label is not None:
+                    keep_with_next(ws, row - 1)  # a subtotal never starts a page alone
                     values: dict[int, Any] = dict(_sum_rows(item.rows, columns))
                     values.update(item.subtotal_values or {})
                     _write_total_row(ws, row, first_col, columns, item.subtotal_label,
@@ -612,17 +698,57 @@ def write_table(
             else:
                 if len(item) != n:
                     raise ValueError(f"a table row has {len(item)} values for {n} columns: {item!r}")
+                if fast:
+                    values, styles, lines = [], [], 1
+                    for i, value in enumerate(item):
+                        b = base[i]   # (font, alignment, text style, value style, kind, quoted style)
+                        cls = value.__class__
+                        if value is None:
+                            styles.append(b[2])
+                        elif cls is str:
+                            if not value.isprintable() or len(value) > 32_000:
+                                value = excel_safe(value)
+                            styles.append(b[5] if value.startswith(FORMULA_TRIGGERS) else b[2])
+                            if value:
+                                lines = max(lines, _line_count(value, widths[i], font_size, False))
+                        elif cls is int:
+                            styles.append(b[3])
+                            if numeric_fit[i] and not 0 <= value < 1000:
+                                lines = max(lines, _line_count(_display_text(value, columns[i]), widths[i],
+                                                               font_size, False))
+                        elif b[4] == "date" and isinstance(value, _dt.date):
+                            styles.append(b[3])
+                            if date_lines[i] > lines:
+                                lines = date_lines[i]
+                        elif b[4] in ("money", "int"):
+                            value = _check_int(value, columns[i])   # numpy ints; refuses floats, bools
+                            styles.append(b[3] if value.__class__ is int else b[2])
+                        elif hasattr(value, "__index__") and cls is not bool:
+                            value = int(value)
+                            styles.append(b[3])
+                        elif cls is float or isinstance(value, _dt.date):
+                            styles.append(b[3] if b[4] == "date" else b[2])
+                        else:
+                            value = excel_safe(str(value))
+                            styles.append(b[2])
+                        values.append(value)
+                    ws.put_row(row, first_col, values, styles)
+                    _fit_height(ws, row, lines * _line_height(font_size) + 3)
+                    row += 1
+                    continue
                 for i, (column, value) in enumerate(zip(columns, item)):
                     _write_value(ws, row, first_col + i, value, column, bold=False, size=font_size)
-                _fit_row(ws, row, first_col, columns, item, font_size, False)
+                _fit_row(ws, row, first_col, columns, item, font_size, False, widths)
                 row += 1
 
     emit(rows, 0)
     if total_label is not None:
+        keep_with_next(ws, row - 1)  # nor does the total
         values = dict(_sum_rows(rows, columns))
         values.update(totals or {})
         _write_total_row(ws, row, first_col, columns, total_label, values, font_size)
         row += 1
+    _TABLES.setdefault(ws, []).append((top, header_last, row - 1))
     return row + 1
 
 
@@ -650,6 +776,7 @@ def write_place_date_and_signatures(
     first_col: int = 1,
     signature_space_rows: int = 4,
     note: str = "(Ký, ghi rõ họ tên)",
+    recipients: Sequence[str] | None = None,
 ) -> int:
     """Write the place/date line (italic, over the last signer) and the signature blocks side
     by side; return the next free row.
@@ -664,13 +791,23 @@ def write_place_date_and_signatures(
     last_col = first_col + width_cols - 1
     date_text = place_date_text(place, on) if place and on else None
     min_last = _text_pt(date_text, SIZE_BODY, False) + 12 if date_text else 0.0
-    blocks = _blocks(ws, first_col, last_col, len(signers), min_last_pt=min_last)
+    n_blocks = len(signers) + (1 if recipients else 0)
+    blocks = _blocks(ws, first_col, last_col, n_blocks, min_last_pt=min_last)
+    start = row
 
     if date_text:
         _put(ws, row, *blocks[-1], date_text, font=_font(SIZE_BODY, italic=True))
         row += 1
     title_row, note_row = row, row + 1
     name_row = note_row + 1 + signature_space_rows
+    if recipients:  # NĐ 30/2020 Phụ lục I mục 9: "Nơi nhận:" on the left, the lines under it
+        first, last = blocks[0]
+        blocks = blocks[1:]
+        _put(ws, title_row, first, last, "Nơi nhận:", font=_font(SIZE_BODY, bold=True, italic=True),
+             horizontal="left", vertical="top")
+        for k, line in enumerate(recipients):
+            _put(ws, note_row + k, first, last, f"- {line}", font=_font(11), horizontal="left", vertical="top")
+        name_row = max(name_row, note_row + len(recipients))
     for (first, last), signer in zip(blocks, signers):
         title, name = signer[0], signer[1]
         signer_note = signer[2] if len(signer) > 2 else note
@@ -682,6 +819,7 @@ def write_place_date_and_signatures(
             _put(ws, name_row, first, last, name, font=_font(SIZE_BODY, bold=True))
     for r in range(note_row + 1, name_row):
         _fit_height(ws, r, _line_height(SIZE_BODY) + 2)
+    keep_together(ws, start, name_row)
     return name_row + 1
 
 
@@ -719,6 +857,7 @@ def setup_print(
     if repeat_rows:
         ws.print_title_rows = repeat_rows
     ws.print_options.horizontalCentered = True
+    paginate(ws, landscape=landscape, margins_cm=margins_cm, fit_width=fit_width)
     if footer:
         ws.oddFooter.center.text = footer
         ws.oddFooter.center.font = f"{FONT_NAME},Italic"
@@ -726,3 +865,120 @@ def setup_print(
         ws.evenFooter.center.text = footer
         ws.evenFooter.center.font = f"{FONT_NAME},Italic"
         ws.evenFooter.center.size = 11
+
+
+# ---------------------------------------------------------------- pages
+
+A4_PT = (595.28, 841.89)
+_PT_PER_CM = 72 / 2.54
+DEFAULT_ROW_PT = 15.75
+_SAFETY = 0.99  # row heights are explicit (estimated tall); a little room for rounding
+
+
+def _is_doc(ws) -> bool:
+    from xl_support.documents.xlsx import DocSheet
+    return isinstance(ws, DocSheet)
+
+
+def _max_col(ws) -> int:
+    return ws.max_column
+
+
+def _max_row(ws) -> int:
+    return ws.max_row
+
+
+def _row_pt(ws, row: int) -> float:
+    dim = ws.row_dimensions.get(row) if hasattr(ws.row_dimensions, "get") else None
+    height = getattr(dim, "height", None)
+    return float(height) if height else DEFAULT_ROW_PT
+
+
+def _add_break(ws, after_row: int) -> None:
+    if _is_doc(ws):
+        ws.row_breaks.append(after_row)
+    else:
+        from openpyxl.worksheet.pagebreak import Break
+        ws.row_breaks.append(Break(id=after_row))
+
+
+def _clear_breaks(ws) -> None:
+    if _is_doc(ws):
+        ws.row_breaks.clear()
+    else:
+        from openpyxl.worksheet.pagebreak import RowBreak
+        ws.row_breaks = RowBreak()
+
+
+def page_scale(ws, *, landscape: bool, margins_cm, fit_width: bool = True) -> float:
+    """The print scale of a sheet fitted to one page wide (whole percent, as Excel rounds)."""
+    width = (A4_PT[1] if landscape else A4_PT[0]) - (margins_cm[0] + margins_cm[1]) * _PT_PER_CM
+    sheet = sum(_col_pt(ws, c) for c in range(1, _max_col(ws) + 1))
+    if not fit_width or sheet <= width:
+        return 1.0
+    return max(0.1, int(100 * width / sheet) / 100)
+
+
+def paginate(ws, *, landscape: bool, margins_cm=(2.0, 1.5, 1.5, 1.5), fit_width: bool = True) -> list[int]:
+    """Place every page break of the sheet (manual breaks; returns the rows after which a page
+    ends), so that what the layout marked stays whole: a heading with the row under it
+    (:func:`keep_with_next`), a signature block or a table short enough for one page
+    (:func:`keep_together`). A table taller than a page gets its header rows repeated on every
+    page (print titles) unless the sheet already has print titles. Row heights are the
+    explicit ones the layout set (estimated from the text, on the tall side), so Excel and
+    LibreOffice break where this function does."""
+    _clear_breaks(ws)
+    scale = page_scale(ws, landscape=landscape, margins_cm=margins_cm, fit_width=fit_width)
+    height = (A4_PT[0] if landscape else A4_PT[1]) - (margins_cm[2] + margins_cm[3]) * _PT_PER_CM
+    first_cap = height / scale * _SAFETY
+    last_row = _max_row(ws)
+    keep_next = _KEEP_NEXT.get(ws, set())
+    blocks = list(_KEEP_TOGETHER.get(ws, []))
+
+    def span(a: int, b: int) -> float:
+        return sum(_row_pt(ws, r) for r in range(a, b + 1))
+
+    for top, header_last, last in _TABLES.get(ws, []):
+        start = top - 1 if top - 1 in keep_next else top
+        if span(start, last) <= first_cap * 0.9:
+            blocks.append((start, last))
+        elif not ws.print_title_rows:
+            ws.print_title_rows = f"{top}:{header_last}"
+    titles = 0.0
+    if ws.print_title_rows:
+        a, _, b = str(ws.print_title_rows).replace("$", "").partition(":")
+        titles = span(int(a), int(b or a))
+    cap = first_cap
+    later_cap = first_cap - titles
+    block_end = {}
+    for a, b in blocks:
+        if span(a, b) <= later_cap:
+            block_end[a] = max(block_end.get(a, a), b)
+    breaks: list[int] = []
+    used, r = 0.0, 1
+    while r <= last_row:
+        end = r
+        while end in keep_next and end < last_row:
+            end += 1
+        end = max(end, block_end.get(r, r))
+        k = r + 1
+        while k <= end:  # a block starting inside the unit extends it
+            end = max(end, block_end.get(k, k))
+            k += 1
+        unit = span(r, end)
+        if used > 0 and used + unit > cap and unit <= later_cap:
+            breaks.append(r - 1)
+            _add_break(ws, r - 1)
+            used, cap = 0.0, later_cap
+        if unit > cap - used:  # too tall for any page: row by row
+            h = _row_pt(ws, r)
+            if used > 0 and used + h > cap:
+                breaks.append(r - 1)
+                _add_break(ws, r - 1)
+                used, cap = 0.0, later_cap
+            used += h
+            r += 1
+            continue
+        used += unit
+        r = end + 1
+    return breaks

@@ -139,6 +139,7 @@ class FileResult:
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
     unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
     closed: list = field(default_factory=list)   # issue 17: (month, paid, entitled) per closed month
+    report: list[dict] | None = None         # an exported city report: its `Dữ liệu` rows (no register rows)
 
     @property
     def n(self) -> int:
@@ -184,6 +185,8 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         out.rejection = Rejection("CITY_WORKBOOK", "Đây là sổ tổng hợp thành phố (kết quả của một lần tổng hợp "
                                                    "trước), không phải sổ của đơn vị")
         return out
+    if not book.registers and is_city_report(book):
+        return report_file(book, months, out)
     if not book.registers:
         out.rejection = Rejection("NO_REGISTER", "Không có sổ đăng ký (không sheet nào có dòng tiêu đề gồm «Họ và tên» "
                                                  "và «Mã đối tượng»): tệp không theo mẫu hoặc là mẫu phiên bản khác")
@@ -237,6 +240,93 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     if results.insurance_unconfirmed.any():
         out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     return out
+
+
+def is_city_report(book: Book) -> bool:
+    """A ward's exported `city-report` (sheets `Báo cáo` and `Dữ liệu`, no register)."""
+    from xl_support.operations.exports.city import DATA_SHEET, REPORT_SHEET
+    return DATA_SHEET in book.sheet_names and REPORT_SHEET in book.sheet_names
+
+
+def report_file(book: Book, months: list[dt.date], out: FileResult) -> FileResult:
+    """A ward that sent its exported city report instead of its workbook (issue 16): its figures
+    are taken from the `Dữ liệu` sheet (`exports.city.CITY_DATA_COLUMNS`); it has no person rows,
+    so R11 across units and the duplicate list cannot include it, and the budget need is known
+    for the report's year only."""
+    from xl_support.book.workbook import find_unit
+    from xl_support.operations.exports.city import read_city_data
+    try:
+        rows = read_city_data(book.source)
+    except Exception as e:   # noqa: BLE001 — a `Dữ liệu` sheet that does not follow the contract
+        out.rejection = Rejection("BAD_REPORT", f"Sheet «Dữ liệu» của báo cáo không đúng mẫu ({type(e).__name__}): "
+                                                "hãy đề nghị đơn vị xuất lại báo cáo hoặc gửi sổ")
+        return out
+    if not rows:
+        out.rejection = Rejection("BAD_REPORT", "Sheet «Dữ liệu» của báo cáo không có số liệu")
+        return out
+    first = rows[0]
+    out.unit_text = first["don_vi"] or None
+    out.unit = find_unit(first["don_vi"], first["loai_don_vi"] or None)
+    try:
+        mm, yyyy = str(first["thang"]).split("/")
+        out.report_month = dt.date(int(yyyy), int(mm), 1)
+    except ValueError:
+        out.report_month = None
+    out.report = rows
+    out.months = list(months)
+    n = len(months)
+    empty = np.zeros(0, dtype=object)
+    out.sheet, out.id_key, out.id_text, out.name, out.group, out.kind = (empty.copy() for _ in range(6))
+    out.row = np.zeros(0, np.int32)
+    out.area = np.zeros(0, np.int8)
+    out.benefit = Monthly.of(np.zeros((n, 0), np.int32))
+    out.insurance = Monthly.of(np.zeros((n, 0), bool))
+    out.hi_cost = np.zeros(n, np.int64)
+    out.notes.append(FROM_REPORT_NOTE)
+    if out.unit is None:
+        out.notes.append(f"Đơn vị «{first['don_vi']}» không có trong danh sách 114 đơn vị")
+    return out
+
+
+FROM_REPORT = "từ báo cáo"
+FROM_REPORT_NOTE = ("Tổng hợp từ báo cáo (sheet «Dữ liệu»), không từ sổ: không kiểm tra được người hưởng ở hai đơn "
+                    "vị; nhu cầu kinh phí chỉ có năm của báo cáo")
+
+
+def _report_of_other_month(r: FileResult, month: dt.date) -> FileResult:
+    """A city report of another month cannot be added to this month's figures: rejected."""
+    if r.report is None or r.rejection or r.report_month == month:
+        return r
+    said = f"Báo cáo tháng {r.report_month:%m/%Y}" if r.report_month else "Báo cáo không rõ tháng"
+    return dataclasses.replace(r, rejection=Rejection(
+        "REPORT_MONTH", f"{said}, không phải tháng tổng hợp {month:%m/%Y}: hãy đề nghị đơn vị gửi báo cáo "
+                        "đúng tháng hoặc gửi sổ"))
+
+
+def _report_unit_row(r: FileResult, row: "UnitRow", month: dt.date, years: list[int]) -> "UnitRow":
+    """A unit's line from its city report, when the report is of the consolidated month."""
+    if r.report_month != month:
+        row.status = f"Báo cáo tháng {r.report_month:%m/%Y}" if r.report_month else "Báo cáo không rõ tháng"
+        return row
+    data = r.report
+    row.status = f"Đã tổng hợp ({FROM_REPORT})"
+    row.paid = {k: sum(d["so_nguoi"] for d in data if d["nghi_quyet"].replace(" ", "").startswith(f"NQ{k[2:]}"))
+                for k in ("NQ55", "NQ04")}
+    row.benefit = sum(d["kinh_phi_thang"] for d in data)
+    row.insured = sum(d["so_bhyt"] for d in data)
+    row.insurance_cost = sum(d["kinh_phi_bhyt_thang"] for d in data)
+    row.years = {y: (sum(d["luy_ke_nam_ho_tro"] + d["luy_ke_nam_bhyt"] + d["can_den_het_nam_ho_tro"]
+                         + d["can_den_het_nam_bhyt"] for d in data) if y == month.year else None) for y in years}
+    return row
+
+
+def _report_group_rows(chosen: list[FileResult], month: dt.date) -> pd.DataFrame:
+    """The month's figures per group × area of the units consolidated from their reports."""
+    area = {"Thành thị": "Thành thị", "Nông thôn": "Nông thôn"}
+    rows = [{"group": d["ma_doi_tuong"], "area": area.get(d["khu_vuc"], "Chưa rõ"), "paid": d["so_nguoi"],
+             "benefit": d["kinh_phi_thang"], "insured": d["so_bhyt"], "cost": d["kinh_phi_bhyt_thang"]}
+            for r in chosen if r.report is not None and r.report_month == month for d in r.report]
+    return pd.DataFrame(rows, columns=["group", "area", "paid", "benefit", "insured", "cost"])
 
 
 # ---------------------------------------------------------------- inputs
@@ -375,6 +465,7 @@ class FileStatus:
     errors: int
     warnings: int
     reason: str                 # Vietnamese (rejection reason, superseding file, notes)
+    from_report: bool = False   # consolidated from the unit's exported city report (issue 16)
 
 
 @dataclass
@@ -460,7 +551,7 @@ def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]
         files = by_unit.get(unit)
         if not files:
             continue
-        files.sort(key=lambda r: (r.mtime, Path(r.path).name))
+        files.sort(key=lambda r: (r.report is None, r.mtime, Path(r.path).name))   # a workbook wins over a report
         chosen.append(files[-1])
         for old in files[:-1]:
             superseded[old.path] = (f"Cùng đơn vị «{unit.full_name}» với tệp mới hơn «{Path(files[-1].path).name}» "
@@ -475,6 +566,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
 
     Sums are taken per file over its (months × rows) arrays, then the rows R11 does not pay are
     taken off; only rows whose ID is repeated city-wide are gathered across files."""
+    results = [_report_of_other_month(r, month) for r in results]
     chosen, superseded = _select(results)
     months = chosen[0].months if chosen else window_months()
     mi = months.index(month) if month in months else None
@@ -531,6 +623,8 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         row.insured = int(month_insured[sl].sum())
         row.insurance_cost = int(month_cost[sl].sum())
         row.years = {y: int(need[year_of == y].sum()) for y in years}
+        if r.report is not None:
+            row = _report_unit_row(r, row, month, years)
         unit_rows[r.path] = row
 
     # file statuses
@@ -546,7 +640,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         else:
             status, reason = (OK if r.unit else UNIDENTIFIED), "; ".join(r.notes)
         files.append(FileStatus(Path(r.path), status, r.unit, r.unit_text, r.n, len(r.registers), r.errors,
-                                r.warnings, reason))
+                                r.warnings, reason, from_report=r.report is not None))
 
     # the 114 units, then unidentified files
     by_unit = {r.unit: unit_rows[r.path] for r in chosen if r.unit}
@@ -604,7 +698,12 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     gframe = pd.DataFrame({
         "group": np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object),
         "area": area_vi[np.where(areas < 0, 2, areas)],
-        "paid": month_paid > 0, "benefit": month_paid, "insured": month_insured, "cost": month_cost})
+        "paid": (month_paid > 0).astype(np.int64), "benefit": month_paid,
+        "insured": month_insured.astype(np.int64), "cost": month_cost})
+    from_reports = _report_group_rows(chosen, month)
+    if len(from_reports):
+        gframe = pd.concat([gframe, from_reports.astype({c: np.int64 for c in ("paid", "benefit", "insured", "cost")})],
+                           ignore_index=True)
     groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
     groups = groups.astype(np.int64)
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
@@ -705,12 +804,32 @@ ROMAN = ["I", "II", "III", "IV", "V"]
 TYPE_PLURAL = {"Phường": "phường", "Xã": "xã", "Đặc khu": "đặc khu"}
 
 
+#: The issuing body of the city workbook (NĐ 30/2020 header): the city office that consolidates
+#: is not known to the command, so its name is left for the office to write in [decision].
+CITY_ISSUER = ("ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG", "SỞ ……………………")
+CITY_PLACE = "Hải Phòng"
+
+
 def _sheet(wb, title: str, columns, header_rows: int, title_text: str, subtitles: list[str]):
-    """A sheet with its title; returns (ws, first table row)."""
-    from xl_support.documents.layout import write_title
+    """A sheet with the ND 30 header (city, office, motto, place and date) and its title;
+    returns (ws, first table row)."""
+    from xl_support.documents.layout import write_document_header, write_title
     ws = wb.create_sheet(title)
-    row = write_title(ws, 1, title_text, subtitles, len(columns), italic_subtitles=True)
+    for i, column in enumerate(columns, start=1):   # the header's blocks are measured on these widths
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = column.width
+    row = write_document_header(ws, issuer_upper=CITY_ISSUER[0], issuer=CITY_ISSUER[1], doc_number="      /BC-…",
+                                width_cols=len(columns), place_date=(CITY_PLACE, dt.date.today()))
+    row = write_title(ws, row, title_text, subtitles, len(columns), italic_subtitles=True)
     return ws, row
+
+
+def _signatures(ws, row: int, width_cols: int) -> int:
+    """Signature blocks of the city workbook's first sheet."""
+    from xl_support.documents.layout import write_place_date_and_signatures
+    return write_place_date_and_signatures(ws, row, place=None, on=None, width_cols=width_cols,
+                                           signers=[("Người lập biểu", ""),
+                                                    ("Thủ trưởng cơ quan", "", "(Ký, đóng dấu)")],
+                                           recipients=("UBND thành phố (để b/c);", "Lưu: VT."))
 
 
 def _finish(ws, table_row: int, header_rows: int, landscape: bool = True) -> None:
@@ -777,6 +896,8 @@ def _city_sheet(wb, r: ConsolidationResult) -> None:
     if r.unconfirmed:
         _note(ws, end, f"Ngoài ra {r.unconfirmed} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm NQ 04 đơn vị chưa nhập "
                        "«BHYT HN-…» tại sheet Tham số): không tính vào số người và kinh phí BHYT.")
+        end += 1
+    _signatures(ws, end, len(cols))
     _finish(ws, row, 2)
 
 
@@ -900,7 +1021,8 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
             ColumnSpec("Cảnh báo", 8, "int", summed=True), ColumnSpec("Lý do, ghi chú", 55, "text")]
     order = {REJECTED: 0, SUPERSEDED: 1, UNIDENTIFIED: 2, OK: 3}
     files = sorted(r.files, key=lambda f: (order[f.status], f.path.name))
-    rows = [[i, f.path.name, f.unit.full_name if f.unit else (f.unit_text or "—"), FILE_STATUS_VI[f.status],
+    rows = [[i, f.path.name, f.unit.full_name if f.unit else (f.unit_text or "—"),
+             FILE_STATUS_VI[f.status] + (f" ({FROM_REPORT})" if f.from_report and f.status != REJECTED else ""),
              f.registers if f.status != REJECTED else None, f.rows if f.status != REJECTED else None,
              f.errors if f.status != REJECTED else None, f.warnings if f.status != REJECTED else None, f.reason]
             for i, f in enumerate(files, start=1)]
@@ -914,7 +1036,6 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 def build_city_workbook(r: ConsolidationResult):
     """The city workbook (openpyxl): six sheets, numbers as numbers, A4 landscape."""
     import openpyxl
-
     from xl_support.documents.layout import stamp_version
     wb = openpyxl.Workbook()
     stamp_version(wb)

@@ -56,13 +56,14 @@ def people_table(book: Book) -> tuple[pd.DataFrame, list]:
             "id_key": [k if isinstance(k, str) else None for k in (f["id_key"] if "id_key" in f else [None] * n)],
             "residential_group": col("residential_group"), "group": col("group"),
             "area": [AREA_NAMES[int(a)] for a in people.area], "school": col("school"),
+            "insurance_number": col("insurance_number"), "kcb_place": col("kcb_place"),
             "decision": col("decision", _date), "stop": col("stop", _date),
             "status": elig.status.astype(int), "start": elig.start, "end": elig.end,
             "end_reason": elig.end_reason.astype(int),
         }))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
-                 "area", "school", "decision", "stop", "status", "start", "end", "end_reason"])
+                 "area", "school", "insurance_number", "kcb_place", "decision", "stop", "status", "start", "end", "end_reason"])
     return table, engine
 
 

@@ -23,11 +23,14 @@ from xl_support.engine.schedule import BookSchedule, insurance_cost
 from xl_support.operations.schedule import book_schedule
 from xl_support.book.sheets import ChartSpec, SheetSpec
 from xl_support.book.text import natural_key
+from xl_support.operations.exports.common import NO_AMOUNT
 
 SUMMARY_SHEET = "Tổng hợp"
 AREAS = (("urban", "Thành thị"), ("rural", "Nông thôn"))
 RESOLUTIONS = ((NQ55, "NQ 55/2025/NQ-HĐND – trẻ em"), (NQ04, "NQ 04/2026/NQ-HĐND – thành viên hộ nghèo, cận nghèo"))
 HEADER_FILL = "D9D9D9"
+#: Residential groups per printed page of table II: each page gets its own header row.
+TDP_ROWS_PER_PAGE = 25
 TOTAL_FILL = "F2F2F2"
 
 
@@ -69,7 +72,8 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     paid = benefit > 0
     unit = s.unit.full_name if s.unit else (s.unit_name or "(chưa ghi đơn vị tại sheet Tham số)")
 
-    spec = SheetSpec(SUMMARY_SHEET, widths={1: 10, 2: 46, **{c: 14 for c in range(3, 10)}})
+    spec = SheetSpec(SUMMARY_SHEET, widths={1: 10, 2: 46, **{c: 14 for c in range(3, 10)}},
+                     print_title_rows="1:3", freeze="C5")
     spec.put(1, 1, [["TỔNG HỢP THỰC HIỆN HỖ TRỢ THEO NQ 55/2025/NQ-HĐND VÀ NQ 04/2026/NQ-HĐND"]], bold=True, size=14)
     spec.put(2, 1, [[f"Đơn vị: {unit}"]], bold=True, size=12)
     spec.put(3, 1, [[f"Tháng {month:%m/%Y} – lập lúc {run_at:%H:%M} ngày {run_at:%d/%m/%Y}"]])
@@ -102,9 +106,14 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
         in_reg = registers == reg
         if not in_reg.any() and reg == NQ04 and not any(r.kind == NQ04 for r in book.registers):
             continue
+        if reg == NQ04:  # the second resolution on a new page, under the table's header again
+            spec.page_breaks.append(row)
+            spec.put(row, 1, [header], bold=True, fill=HEADER_FILL, wrap=True)
+            row += 1
         spec.put(row, 1, [[title]], bold=True)
         row += 1
-        body = [[g.code, g.label, *line(in_reg & (codes == g.code))] for g in groups]
+        body = [[g.code, g.label, *(line(in_reg & (codes == g.code)) if g.amount_rule != "unconfirmed"
+                                    else [NO_AMOUNT] * 7)] for g in groups]
         other = in_reg & ~np.isin(codes, [g.code for g in groups])
         if other.any():
             body.append(["", "Mã khác / không hợp lệ", *line(other)])
@@ -128,12 +137,12 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
                        f"hưởng ở dòng khác: {suppressed}; hết thời gian hưởng hoặc khác: {rest})."]])
     row += 2
 
-    # II. residential groups
+    # II. residential groups: a new page, the header again on every page of the table
+    spec.page_breaks.append(row)
     spec.put(row, 1, [[f"II. THEO TỔ DÂN PHỐ (THÁNG {month:%m/%Y})"]], bold=True)
     row += 1
-    spec.put(row, 1, [["STT", "Tổ dân phố", "Số người được chi trả", "Số tiền hỗ trợ", "Số người hỗ trợ BHYT",
-                       "Kinh phí BHYT", "Cộng kinh phí"]], bold=True, fill=HEADER_FILL, wrap=True)
-    row += 1
+    tdp_header = ["STT", "Tổ dân phố", "Số người được chi trả", "Số tiền hỗ trợ", "Số người hỗ trợ BHYT",
+                  "Kinh phí BHYT", "Cộng kinh phí"]
     card = insurance_cost(s.params, month)
     tdp = np.array([t or "(chưa ghi tổ dân phố)" for t in people["residential_group"]], dtype=object)
     names = sorted({t for t, p, i in zip(tdp, paid, insured) if p or i}, key=natural_key)
@@ -144,10 +153,16 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
         body.append([n, name, int((m & paid).sum()), int(benefit[m].sum()), int((m & insured).sum()), cost,
                      int(benefit[m].sum()) + cost])
     body.append(["", "Cộng", fig.paid, fig.amount, fig.insured, fig.insurance_cost, fig.amount + fig.insurance_cost])
-    spec.put(row, 1, body)
-    spec.style(row + len(body) - 1, 1, 1, 7, bold=True, fill=TOTAL_FILL)
-    spec.style(row, 3, len(body), 5, number_format=MONEY_FORMAT)
-    row += len(body) + 1
+    for start in range(0, len(body), TDP_ROWS_PER_PAGE):
+        if start:
+            spec.page_breaks.append(row)
+        chunk = body[start:start + TDP_ROWS_PER_PAGE]
+        spec.put(row, 1, [tdp_header], bold=True, fill=HEADER_FILL, wrap=True)
+        spec.put(row + 1, 1, chunk)
+        spec.style(row + 1, 3, len(chunk), 5, number_format=MONEY_FORMAT)
+        row += 1 + len(chunk)
+    spec.style(row - 1, 1, 1, 7, bold=True, fill=TOTAL_FILL)
+    row += 1
 
     # III. health insurance
     base = s.params.period("base_salary", month)

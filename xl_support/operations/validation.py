@@ -31,7 +31,34 @@ from xl_support.book.text import header_key, name_key
 CHECK_SHEET = "Kiểm tra"
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}     # light red / light yellow
-TABLE_HEADERS = ["STT", "Sheet", "Ô", "Dòng", "Cột", "Mã lỗi", "Mức độ", "Nội dung"]
+TABLE_HEADERS = ["STT", "Trang tính", "Ô", "Dòng", "Cột", "Mã lỗi", "Mức độ", "Nội dung", "Giải thích mã lỗi"]
+#: The codes of the `Mã lỗi` column in words (the codes stay: tools and the command line use them).
+CODE_LABELS = {
+    "AGE_AT_DECISION": "Quá tuổi tại ngày ký quyết định", "ALLOWANCE_FORBIDDEN": "Nhóm không áp dụng khi có trợ cấp",
+    "ALLOWANCE_REQUIRED": "Thiếu trợ cấp đang hưởng", "AREA_UNIT": "Khu vực khác loại đơn vị",
+    "BIRTH_AFTER_DECISION": "Ngày sinh sau ngày quyết định", "DATE_FUTURE": "Ngày ở tương lai",
+    "DECISION_WINDOW": "Quyết định ngoài thời gian chính sách", "DUPLICATE_ID": "Trùng số định danh",
+    "GROUP_REGISTER": "Mã đối tượng khác sổ", "GROUP_UNKNOWN": "Mã đối tượng không có",
+    "HOUSEHOLD_RECOGNITION": "Loại hộ và ngày công nhận", "ID_FORMAT": "Số định danh sai dạng",
+    "INSURANCE_UNCONFIRMED": "BHYT chưa xác nhận", "MISSING_COLUMN": "Thiếu cột",
+    "MOTHER_AFTER_CHILD": "Ngày sinh của mẹ sau ngày sinh con", "MOTHER_BIRTH_REQUIRED": "Thiếu ngày sinh của mẹ",
+    "NO_REGISTER": "Không có sổ đối tượng", "RECOGNITION_REQUIRED": "Thiếu ngày công nhận",
+    "RECOGNITION_YEAR": "Năm công nhận không đúng", "REQUIRED": "Thiếu thông tin bắt buộc",
+    "SAME_NAME_BIRTH": "Trùng họ tên và ngày sinh", "SETTINGS_MISSING": "Thiếu sheet Tham số",
+    "SETTINGS_PARAMETER": "Tham số không hợp lệ", "SETTINGS_VALUE": "Giá trị tham số không đọc được",
+    "STOP_BEFORE_DECISION": "Ngày thôi hưởng trước quyết định", "UNCONFIRMED": "Nhóm chưa có mức hỗ trợ",
+    "UNIT_MISSING": "Chưa ghi đơn vị", "UNIT_TYPE": "Loại đơn vị không khớp", "UNIT_UNKNOWN": "Đơn vị không có trong danh sách",
+}
+
+
+def code_label(code: str) -> str:
+    """The Vietnamese words for an issue code ("CELL_BIRTH" → "Ô không đọc được: Ngày sinh")."""
+    if code in CODE_LABELS:
+        return CODE_LABELS[code]
+    if code.startswith("CELL_"):
+        f = FIELD_BY_NAME.get(code[5:].lower())
+        return f"Ô không đọc được: {f.header}" if f else "Ô không đọc được"
+    return "Lỗi dữ liệu"
 TABLE_HEADER_ROW = 7
 REGISTER_NAMES = {NQ55: "NQ 55/2025/NQ-HĐND", NQ04: "NQ 04/2026/NQ-HĐND"}
 
@@ -470,7 +497,7 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
 
 def check_sheet(report: ValidationReport) -> SheetSpec:
     """The `Kiểm tra` sheet: title, run time, counts, then one row per issue with a link to its cell."""
-    spec = SheetSpec(CHECK_SHEET, widths={1: 6, 2: 18, 3: 8, 4: 7, 5: 6, 6: 24, 7: 10, 8: 95},
+    spec = SheetSpec(CHECK_SHEET, widths={1: 6, 2: 18, 3: 8, 4: 7, 5: 6, 6: 24, 7: 10, 8: 80, 9: 28},
                      print_title_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}", freeze=f"A{TABLE_HEADER_ROW + 1}")
     per_sheet = "; ".join(f"{k}: {v}" for k, v in report.rows.items())
     counts = (f"Kết quả: {len(report.errors)} lỗi, {len(report.warnings)} cảnh báo."
@@ -489,12 +516,12 @@ def check_sheet(report: ValidationReport) -> SheetSpec:
         cell = issue.cell if issue.row and issue.column else ""
         body.append([k, issue.sheet or None, cell or None, issue.row or None,
                      column_letter(issue.column) if issue.column else None, issue.code,
-                     SEVERITY_LABELS[issue.severity], issue.message])
+                     SEVERITY_LABELS[issue.severity], issue.message, code_label(issue.code)])
         if cell and issue.sheet:
             spec.links.append(Link(r, 3, f"{quote_sheet(issue.sheet)}!{cell}", cell))
     if body:
         spec.put(TABLE_HEADER_ROW + 1, 1, body)
-        spec.style(TABLE_HEADER_ROW + 1, 8, len(body), 1, wrap=True)
+        spec.style(TABLE_HEADER_ROW + 1, 8, len(body), 2, wrap=True)
     spec.fit_rows()
     return spec
 
@@ -508,8 +535,9 @@ def previous_marks(grid: list[list] | None) -> dict[str, set[tuple[int, int]]]:
     header = None
     for r, row in enumerate(grid[:30]):
         keys = [header_key(v) if isinstance(v, str) else None for v in row]
-        if "sheet" in keys and "dong" in keys and "cot" in keys:
-            header = r, keys.index("sheet"), keys.index("dong"), keys.index("cot")
+        sheet_key = "trang tinh" if "trang tinh" in keys else "sheet"  # "Sheet" before issue 16
+        if sheet_key in keys and "dong" in keys and "cot" in keys:
+            header = r, keys.index(sheet_key), keys.index("dong"), keys.index("cot")
             break
     if header is None:
         return out

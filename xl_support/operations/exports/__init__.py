@@ -21,7 +21,7 @@ from pathlib import Path
 
 from xl_support.book.workbook import Book
 from xl_support.book.fileio import UserFacingError, check_output_path, save_workbook_atomic
-from xl_support.documents.layout import new_report_workbook
+from xl_support.documents.layout import new_document_book
 from xl_support.engine.rules import policy_window
 from xl_support.operations.exports.common import unit_names
 from xl_support.engine.schedule import month_add
@@ -114,8 +114,7 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
         raise ExportRefused(errors)
     on = on or dt.date.today()
     unit = unit_names(book.settings)
-    wb = new_report_workbook()
-    wb.remove(wb.active)
+    wb = new_document_book()
     groups = book.settings.groups
     sched = book_schedule(book, *_range(book, kind, month)) if kind not in ("arrears", "coming-changes",
                                                                            "payment-list") else None
@@ -130,7 +129,7 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
         info = write_city_report(wb, sched, month, unit, on, book.settings)
     elif kind == "insurance-list":
         from xl_support.operations.exports.insurance import write_insurance_list
-        info = write_insurance_list(wb, sched, month, unit, on)
+        info = write_insurance_list(wb, sched, month, unit, on, book.settings.unit_code)
     elif kind == "payment-list":
         from xl_support.operations.exports.arrears import payroll_inputs, write_arrears_sheet
         from xl_support.operations.exports.lists import write_payment_list
@@ -145,7 +144,7 @@ def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *
         from xl_support.operations.exports.budget import write_budget
         info = write_budget(wb, sched, month, unit, on, groups)
     wb.properties.creator = unit.full
-    wb.properties.title = KIND_TITLES[kind]
+    wb.properties.title = KIND_TITLES[kind]   # the version: documents.xlsx.product_version()
     save_workbook_atomic(wb, path)
     return ExportResult(path=path, kind=kind, month=month, sheets=wb.sheetnames, rows=int(info["rows"]),
                         total=int(info["total"]), details=info)

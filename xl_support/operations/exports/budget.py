@@ -18,8 +18,12 @@ from xl_support.engine.basis import money
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.rules import Status
-from xl_support.operations.exports.common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
+from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
 from xl_support.engine.schedule import BookSchedule
+
+
+#: *Nơi nhận* of the budget report (NĐ 30/2020 Phụ lục I mục 9).
+BUDGET_RECIPIENTS = ("UBND thành phố (để b/c);", "Sở Tài chính;", "Lưu: VT, KT.")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def _mask(sched: BookSchedule, seg: Segment) -> np.ndarray:
 
 def budget_columns(segs: list[Segment]) -> tuple[list[ColumnSpec], list[tuple]]:
     """Columns and what each sums: ('seg', [segment indexes]) per money column."""
-    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nhóm đối tượng", 40, "text")]
+    cols = [ColumnSpec("STT", 5, "center"), ColumnSpec("Nội dung", 40, "text")]
     sums: list[tuple] = [None, None]
     years = sorted({s.year for s in segs})
     for y in years:
@@ -100,7 +104,8 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
                          "Nhu cầu kinh phí thực hiện chính sách hỗ trợ",
                          ["Theo Nghị quyết số 55/2025/NQ-HĐND và Nghị quyết số 04/2026/NQ-HĐND "
                           "của HĐND thành phố Hải Phòng",
-                          f"Giai đoạn {years[0]}–{years[-1]} (lập theo sổ tháng {month:%m/%Y})" if years else ""])
+                          f"Giai đoạn {years[0]}–{years[-1]} (lập theo sổ tháng {month:%m/%Y})" if years else ""],
+                         doc_number="      /BC-UBND", on=on)
 
     def values(per_segment: list[int]) -> list[int]:
         return [sum(per_segment[k] for k in s) for s in sums[2:]]
@@ -112,7 +117,8 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
             rows = []
             for g in groups.for_register(reg):
                 stt += 1
-                rows.append([stt, g.display] + values(data.get(g.code, [0] * len(fig.segments))))
+                figures = values(data.get(g.code, [0] * len(fig.segments)))
+                rows.append([stt, g.display] + (figures if has_amount(g) else [NO_AMOUNT] * len(figures)))
             sections.append(Section(f"{roman}. Đối tượng theo {RESOLUTION_SHORT[reg]}", rows,
                                     f"Cộng {roman}"))
         return sections
@@ -128,8 +134,7 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     row = note(ws, row, "III. Tổng hợp nhu cầu kinh phí (đồng)", n, bold=True)
     ben = [sum(v[k] for v in fig.benefit.values()) for k in range(len(fig.segments))]
     ins = [sum(v[k] for v in fig.insurance.values()) for k in range(len(fig.segments))]
-    summary_cols = [cols[0], ColumnSpec("Nội dung", cols[1].width, "text"), *cols[2:]]
-    row = write_table(ws, row, summary_cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
+    row = write_table(ws, row, cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
                                       [2, "Hỗ trợ đóng bảo hiểm y tế"] + values(ins)])
     unconfirmed = sorted({c for c, s in zip(sched.people["group"], sched.people["status"])
                           if int(s) == Status.UNCONFIRMED})
@@ -157,6 +162,6 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     row += 1
     end_document(ws, row, unit, on, [("Người lập biểu", ""), ("Kế toán", ""),
                                      ("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")], n,
-                 table_header_rows=None, landscape=True)
+                 table_header_rows=None, landscape=True, recipients=BUDGET_RECIPIENTS)
     return {"rows": int(((sched.benefit > 0).any(axis=0)).sum()), "total": totals["benefit"] + totals["insurance"],
             **totals}

@@ -35,7 +35,7 @@ from xl_support.book.workbook import Settings
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import FONT_NAME, ColumnSpec, Section, write_table
 from xl_support.engine.rules import EndReason, Status
-from xl_support.operations.exports.common import REGISTER_ORDER, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
+from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
 from xl_support.engine.schedule import BookSchedule
 from xl_support.operations.exports.data import END_REASON_TEXT, OTHER_REASON, OTHER_REASON_TEXT, stop_reasons
 
@@ -77,6 +77,8 @@ CITY_DATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("thoi_chuyen_noi_cu_tru", "Thôi hưởng: thôi chi trả theo quyết định (chuyển nơi cư trú)"),
     ("so_bhyt_chua_xac_nhan", "Số người hỗ trợ BHYT chưa xác nhận trong tháng (chưa tính kinh phí)"),
 )
+#: *Nơi nhận* of the report (NĐ 30/2020 Phụ lục I mục 9).
+CITY_RECIPIENTS = ("Như trên;", "Thường trực Đảng ủy, HĐND phường (để b/c);", "Lưu: VT, VHXH.")
 TEXT_KEYS = ("don_vi", "loai_don_vi", "thang", "nghi_quyet", "ma_doi_tuong", "khu_vuc")
 
 
@@ -164,6 +166,9 @@ def _write_data_sheet(wb: Workbook, fig: CityFigures) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = f"{FONT_NAME},Italic"
+    ws.oddFooter.center.size = 11
 
 
 def read_city_data(path: str | Path) -> list[dict]:
@@ -216,11 +221,12 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                          "Báo cáo tình hình thực hiện chính sách hỗ trợ theo Nghị quyết số 55/2025/NQ-HĐND "
                          "và Nghị quyết số 04/2026/NQ-HĐND",
                          [f"{month_text(month)} (lũy kế quý {quarter} và từ đầu năm {month.year})"],
-                         doc_number="      /BC-UBND")
+                         doc_number="      /BC-UBND", on=on)
     row = note(ws, row, "Kính gửi: Ủy ban nhân dân thành phố Hải Phòng; Sở Y tế; Sở Tài chính; "
                         "Sở Nông nghiệp và Môi trường.", n, horizontal="center") + 1
 
-    # I. by group and area
+    # I. by group and area: one table per resolution, each short enough to print whole on a page
+    # with its own header (a page of table II/III never carries table I's repeated header)
     row = note(ws, row, "I. Đối tượng và kinh phí hỗ trợ trong tháng", n, bold=True)
     sections, stt = [], 0
     for roman, reg in zip(("1", "2"), REGISTER_ORDER):
@@ -236,8 +242,17 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
                           _sum(rows, "luy_ke_nam_ho_tro", ma_doi_tuong=c) + _sum(rows, "luy_ke_nam_bhyt", ma_doi_tuong=c),
                           _sum(rows, "can_den_het_nam_ho_tro", ma_doi_tuong=c)
                           + _sum(rows, "can_den_het_nam_bhyt", ma_doi_tuong=c)])
+            if not has_amount(g):
+                for i in (5, 7, 10, 11):
+                    items[-1][i] = NO_AMOUNT
         sections.append(Section(f"{roman}. Đối tượng theo {RESOLUTION_SHORT[reg]}", items, f"Cộng {roman}"))
-    row = write_table(ws, row, REPORT_COLUMNS, sections)
+    grand = {i: sum(r[i] for sec in sections for r in sec.rows if isinstance(r[i], int)) for i in range(2, n)}
+    for k, section in enumerate(sections):
+        last = k == len(sections) - 1
+        row = write_table(ws, row, REPORT_COLUMNS, [section], total_label="Tổng cộng" if last else None,
+                          totals=grand if last else None, set_widths=k == 0)
+        if not last:
+            row -= 1  # the next table follows without a blank row
     if any(r["khu_vuc"] == "Chưa xác định" and r["so_nguoi"] for r in rows):
         row = note(ws, row - 1, "Cột «Cộng» gồm cả người chưa xác định khu vực.", n, italic=True, size=11) + 1
     unconfirmed = _sum(rows, "so_bhyt_chua_xac_nhan")
@@ -279,7 +294,7 @@ def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
     row = note(ws, row - 1, "Bảng số liệu theo nhóm và khu vực ở sheet «Dữ liệu» (để thành phố tổng hợp).",
                n, italic=True, size=11) + 1
     end_document(ws, row, unit, on, [("Người lập biểu", ""), ("TM. Ủy ban nhân dân\nChủ tịch", "", "(Ký, đóng dấu)")],
-                 n, table_header_rows=None, landscape=True)
+                 n, table_header_rows=None, landscape=True, recipients=CITY_RECIPIENTS)
     _write_data_sheet(wb, fig)
     return {"rows": _sum(rows, "so_nguoi"), "total": _sum(rows, "kinh_phi_thang"),
             "insurance": _sum(rows, "kinh_phi_bhyt_thang"), "data": rows}

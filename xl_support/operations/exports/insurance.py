@@ -138,9 +138,10 @@ def _person_row(sched: BookSchedule, i: int, unit: UnitNames, month: dt.date, ch
                 increase: bool) -> list:
     p = sched.people
     values = {
-        "stt": None, "name": p["name"].iat[i], "bhxh_code": "", "id": p["id_key"].iat[i] or "",
+        "stt": None, "name": p["name"].iat[i], "bhxh_code": p["insurance_number"].iat[i] or "",
+        "id": p["id_key"].iat[i] or "",
         "birth": p["birth"].iat[i], "sex": p["sex"].iat[i], "address": _address(p["residential_group"].iat[i], unit),
-        "hospital": "", "receipt_date": "", "receipt_no": "", "amount": None, "local_support": None,
+        "hospital": p["kcb_place"].iat[i] or "", "receipt_date": "", "receipt_no": "", "amount": None, "local_support": None,
         "other_support": None, "from_month": f"{month:%m/%Y}", "months": None, "collector": "", "note": "",
     }
     if increase:
@@ -158,10 +159,15 @@ def _order(sched: BookSchedule, idx: list[int]) -> list[int]:
     return sorted(idx, key=lambda i: (natural_key(p["residential_group"].iat[i]), person_key(p["name"].iat[i])))
 
 
+NO_CHANGE_SHEET = "Không có tăng giảm"
+
+
 def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames,
-                         on: dt.date) -> dict:
-    """The D03-TS sheets; returns {'rows': people listed, 'total': contribution of the increases,
-    'increases': n, 'decreases': n}."""
+                         on: dt.date, unit_code: str | None = None) -> dict:
+    """The D03-TS sheets: one for the people not at school and one per school, each only when it
+    lists someone (a month without any change gets one sheet saying so). `unit_code`: `Mã đơn
+    vị` of the `Tham số` sheet. Returns {'rows': people listed, 'total': contribution of the
+    increases, 'increases': n, 'decreases': n}."""
     ch = insurance_changes(sched, month)
     p = sched.people
     schools: dict[str, list[int]] = {}
@@ -179,16 +185,19 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
            "NQ04": "thành viên hộ nghèo, cận nghèo, thoát nghèo được hỗ trợ theo NQ 04/2026/NQ-HĐND"}
     participant = "; ".join(who[r] for r in ("NQ55", "NQ04") if r in registers) or who["NQ55"]
     total = 0
+    schools_of = {i: p["school"].iat[i] or "" for i in ch.increases + ch.decreases}
     for school in [""] + names:
-        inc = _order(sched, [i for i in ch.increases if p["school"].iat[i] == school])
-        dec = _order(sched, [i for i in ch.decreases if p["school"].iat[i] == school])
+        inc = _order(sched, [i for i in ch.increases if schools_of[i] == school])
+        dec = _order(sched, [i for i in ch.decreases if schools_of[i] == school])
+        if not inc and not dec:
+            continue  # no empty form (issue 16)
         ws = wb.create_sheet(sheet_title(school or NOT_AT_SCHOOL, used))
         n = len(columns)
         row = begin_document(ws, [c.width for c in columns], unit, "Danh sách người chỉ tham gia bảo hiểm y tế",
                              [month_text(month)], form_note="Mẫu số D03-TS (QĐ 595/QĐ-BHXH, sửa đổi theo "
-                                                            "QĐ 490/QĐ-BHXH)")
+                                                            "QĐ 490/QĐ-BHXH)", on=on)
         lines = [
-            f"Tên đơn vị: UBND {unit.in_text}.   Mã đơn vị: ……………",
+            f"Tên đơn vị: Ủy ban nhân dân {unit.in_text}.   Mã đơn vị: {unit_code or '……………'}",
             f"Loại đối tượng tham gia: {participant[0].upper() + participant[1:]}"
             + (f" – học sinh {school}" if school else " – không đi học (danh sách do UBND lập)") + ".",
             f"Người đóng: Ngân sách địa phương (NSĐP) hỗ trợ 100 % mức đóng. Mức lương cơ sở tháng "
@@ -214,5 +223,14 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
         total += sum(ch.amount[i] for i in inc)
         end_document(ws, row, unit, on, [("Người lập biểu", ""), ("Thủ trưởng đơn vị", "", "(Ký, đóng dấu)")],
                      n, table_header_rows=(header, header + 1), landscape=True)
+    if not wb.sheetnames:  # nobody gets or loses a card this month: say so on one page
+        ws = wb.create_sheet(NO_CHANGE_SHEET)
+        widths = [c.width for c in columns]
+        row = begin_document(ws, widths, unit, "Danh sách người chỉ tham gia bảo hiểm y tế", [month_text(month)],
+                             form_note="Mẫu số D03-TS (QĐ 595/QĐ-BHXH, sửa đổi theo QĐ 490/QĐ-BHXH)", on=on)
+        row = note(ws, row, f"Tháng {month:%m/%Y} không có người tăng, giảm tham gia bảo hiểm y tế do ngân sách "
+                            "địa phương hỗ trợ: không lập danh sách D03-TS.", len(widths), italic=True) + 1
+        end_document(ws, row, unit, on, [("Người lập biểu", ""), ("Thủ trưởng đơn vị", "", "(Ký, đóng dấu)")],
+                     len(widths), table_header_rows=None, landscape=True)
     return {"rows": len(ch.increases) + len(ch.decreases), "total": total,
             "increases": len(ch.increases), "decreases": len(ch.decreases)}

@@ -70,7 +70,7 @@ def mask_id(id_key: str | None) -> str:
 
 def month_year(day: dt.date | None) -> str:
     """Birth as month/year only ('03/2015')."""
-    return f"{day:%m/%Y}" if day else ""
+    return f"{day.month:02d}/{day.year}" if day else ""
 
 
 def public_text(text: str, terms: list[str], where: str) -> str:
@@ -93,10 +93,13 @@ def _paid_by_register(sched: BookSchedule, month: dt.date, extra: dict | None = 
     p = sched.people
     extra = extra or {}
     out: dict[str, list[int]] = {}
+    registers = p["register"].tolist()
+    paid = (sched.benefit[k] > 0).tolist()
+    rgroups, names, sheets, rows = (p[c].tolist() for c in ("residential_group", "name", "sheet", "row"))
+    group_key = {g: natural_key(g or NO_GROUP) for g in set(rgroups)}
     for reg in REGISTER_ORDER:
-        idx = [i for i in range(len(p)) if p["register"].iat[i] == reg and (sched.benefit[k, i] > 0 or i in extra)]
-        idx.sort(key=lambda i: (natural_key(p["residential_group"].iat[i] or NO_GROUP),
-                                person_key(p["name"].iat[i]), p["sheet"].iat[i], p["row"].iat[i]))
+        idx = [i for i in range(len(p)) if registers[i] == reg and (paid[i] or i in extra)]
+        idx.sort(key=lambda i: (group_key[rgroups[i]], person_key(names[i]), sheets[i], rows[i]))
         if idx:
             out[reg] = idx
     return out
@@ -104,8 +107,9 @@ def _paid_by_register(sched: BookSchedule, month: dt.date, extra: dict | None = 
 
 def _sections(sched: BookSchedule, idx: list[int], make_row, subtotal: bool) -> list[Section]:
     sections: list[Section] = []
+    rgroups = sched.people["residential_group"].tolist()
     for i in idx:
-        title = sched.people["residential_group"].iat[i] or NO_GROUP
+        title = rgroups[i] or NO_GROUP
         if not sections or sections[-1].title != title:
             sections.append(Section(title, [], None))
         sections[-1].rows.append(make_row(i))
@@ -167,14 +171,17 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
         n = len(columns)
         row = begin_document(ws, [c.width for c in columns], unit,
                              "Danh sách chi trả kinh phí hỗ trợ hằng tháng",
-                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)], on=on)
+
+        names, births, codes = p["name"].tolist(), p["birth"].tolist(), p["group"].tolist()
+        benefit = sched.benefit[k].tolist()
+        labels = {c: payroll_label(groups.get(c), reg, groups) for c in set(codes[i] for i in idx)}
 
         def make_row(i):
-            amounts = [int(sched.benefit[k, i])]
+            amounts = [int(benefit[i])]
             if arrears:
                 amounts += [arrears.get(i) or None, amounts[0] + arrears.get(i, 0)]
-            return [None, privacy.scrub(p["name"].iat[i]), p["birth"].iat[i],
-                    payroll_label(groups.get(p["group"].iat[i]), reg, groups), *amounts, "", ""]
+            return [None, privacy.scrub(names[i]), births[i], labels[codes[i]], *amounts, "", ""]
 
         sections = _sections(sched, idx, make_row, subtotal=True)
         for s in sections:          # every recipient sees the sheet: no ID-like digits in a title
@@ -222,13 +229,20 @@ def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
         n = len(PUBLIC_COLUMNS)
         row = begin_document(ws, [c.width for c in PUBLIC_COLUMNS], unit,
                              "Danh sách công khai đối tượng được hỗ trợ",
-                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)])
+                             [f"Theo {RESOLUTION_TITLES[reg]}", month_text(month)], on=on)
+
+        names, births, codes, ids, rgroups, sheets, rows = (
+            p[c].tolist() for c in ("name", "birth", "group", "id_key", "residential_group", "sheet", "row"))
+        labels = {c: public_label(groups.get(c), reg, groups) for c in set(codes[i] for i in idx)}
+        checked: set[str] = set()
 
         def make_row(i):
-            where = f"«{p['sheet'].iat[i]}» dòng {p['row'].iat[i]}"
-            public_text(p["residential_group"].iat[i], terms, where)
-            return [None, public_text(p["name"].iat[i], terms, where), month_year(p["birth"].iat[i]),
-                    mask_id(p["id_key"].iat[i]), public_label(groups.get(p["group"].iat[i]), reg, groups)]
+            where = f"«{sheets[i]}» dòng {rows[i]}"
+            if rgroups[i] not in checked:
+                public_text(rgroups[i], terms, where)
+                checked.add(rgroups[i])
+            return [None, public_text(names[i], terms, where), month_year(births[i]),
+                    mask_id(ids[i]), labels[codes[i]]]
 
         sections = _sections(sched, idx, make_row, subtotal=False)
         for s in sections:
