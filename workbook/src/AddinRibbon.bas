@@ -71,6 +71,18 @@ Sub OnExportBudget(control As IRibbonControl)
     If HasBook() Then RunPython "import macros; macros.export_budget()"
 End Sub
 
+Sub OnCloseMonth(control As IRibbonControl)
+    If HasBook() Then RunPython "import macros; macros.close_month()"
+End Sub
+
+Sub OnExportArrears(control As IRibbonControl)
+    If HasBook() Then RunPython "import macros; macros.export_arrears()"
+End Sub
+
+Sub OnExportComingChanges(control As IRibbonControl)
+    If HasBook() Then RunPython "import macros; macros.export_coming_changes()"
+End Sub
+
 Sub OnReloadFunctions(control As IRibbonControl)
     ' Stop the Python process behind the worksheet functions (it starts again with the
     ' installed code on the next calculation), put the live column formulas back, recalculate.
