@@ -38,7 +38,7 @@ def commands() -> dict[str, str]:
     for sub, body in re.findall(r"Sub (\w+)\(control As IRibbonControl\)(.*?)End Sub", source, re.S):
         (command,) = re.findall(r'RunPython "([^"]+)"', body)
         out[sub] = command
-    assert len(out) == 11
+    assert len(out) == 14
     return out
 
 
@@ -145,7 +145,8 @@ def test_summary_button(prepared, commands, tmp_path):
 
 def test_export_buttons_write_new_files_next_to_the_book(prepared, commands, tmp_path):
     subs = {"city-report": "OnExportCityReport", "insurance-list": "OnExportInsuranceList",
-            "payment-list": "OnExportPaymentList", "public-list": "OnExportPublicList", "budget": "OnExportBudget"}
+            "payment-list": "OnExportPaymentList", "public-list": "OnExportPublicList", "budget": "OnExportBudget",
+            "arrears": "OnExportArrears", "coming-changes": "OnExportComingChanges"}
     assert set(subs) == set(KINDS)
     for kind, sub in subs.items():
         run = press(prepared, commands, sub)

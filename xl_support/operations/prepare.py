@@ -93,7 +93,7 @@ class PrepareReport:
             for cell, header, fields in r.unknown:
                 if fields:
                     names = "; ".join(f"«{FIELD_BY_NAME[f].header}» (nhận các tên: "
-                                      f"{', '.join(accepted_headers(f))})" for f in fields)
+                                      f"{_some_names(f)})" for f in fields)
                     details.append(f"«{r.sheet}»: chưa nhận ra cột «{header}» (ô {cell}): có phải là {names}? "
                                    f"Đổi tiêu đề thành một trong các tên đó rồi bấm lại «Chuẩn bị sổ». "
                                    f"Cột này được giữ nguyên.")
@@ -102,7 +102,7 @@ class PrepareReport:
                                    f"nguyên, không dùng để tính.")
             for f in r.missing:
                 details.append(f"«{r.sheet}»: thiếu cột «{f.header}» (nhận các tên: "
-                               f"{', '.join(accepted_headers(f.name))})"
+                               f"{_some_names(f.name)})"
                                + (": chưa tính được khi thiếu cột này." if f.essential else "."))
         if self.settings_added:
             unit = self.unit.full_name if self.unit else "chưa chọn – hãy chọn ở ô B5"
@@ -129,6 +129,12 @@ class PrepareReport:
             kept.append(f"… và {len(lines) - len(kept)} dòng nữa: sửa các tiêu đề nêu trên rồi bấm lại «Chuẩn bị sổ».")
             lines = kept
         return "\n".join(lines)
+
+
+def _some_names(field: str, most: int = 3) -> str:
+    """A few of the header names a field accepts (a message box shows about 1,024 characters)."""
+    names = accepted_headers(field)
+    return ", ".join(names[:most]) + (", …" if len(names) > most else "")
 
 
 # ---------------------------------------------------------------- what is in the book
