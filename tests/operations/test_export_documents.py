@@ -18,7 +18,7 @@ from xl_support.book.workbook import open_book
 from xl_support.build.sample import write_sample_book
 from xl_support.operations.consolidate import SHEET_CITY, SHEET_FILES, consolidate
 from xl_support.operations.exports import KINDS, export_book
-from xl_support.operations.exports.common import NO_AMOUNT
+from xl_support.operations.exports.common import NO_AMOUNT, sheet_title
 from xl_support.operations.exports.insurance import D03_COLUMNS, NOT_AT_SCHOOL
 
 NOV = dt.date(2026, 11, 1)
@@ -160,14 +160,14 @@ def test_check_sheet_in_vietnamese(folder):
     assert spec.print_title_rows and spec.freeze
 
 
-def test_safe_sheet_name():
+def test_school_sheet_titles_are_legal_and_unique():
     used: set[str] = set()
-    assert safe_sheet_name("Trường THCS Ngọc Xuyên / cơ sở 2: lớp [6A]*?", used) == "Trường THCS Ngọc Xuyên - cơ sở"
-    assert safe_sheet_name("'Trường A'", used) == "Trường A"
-    assert safe_sheet_name("trường a", used) == "trường a (2)"
-    assert safe_sheet_name("History", used) == "History (1)"
-    assert safe_sheet_name("Tab\x01\x1fname", used) == "Tabname"
-    assert safe_sheet_name("   ", used, fallback="Danh sách") == "Danh sách"
+    assert sheet_title("Trường THCS Ngọc Xuyên / cơ sở 2: lớp [6A]*?", used) == "Trường THCS Ngọc Xuyên - cơ sở"
+    assert sheet_title("'Trường A'", used) == "Trường A"
+    assert sheet_title("trường a", used) == "trường a (2)"
+    assert sheet_title("History", used) == "History (2)"
+    assert sheet_title("Tab\x01\x1fname", used) == "Tabname"
+    assert sheet_title("   ", used) == "Danh sách"
     long = safe_sheet_name("A" * 29 + " 'x", set())
     assert len(long) <= 31 and not long.endswith(("'", " "))
 

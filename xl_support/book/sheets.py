@@ -247,30 +247,3 @@ def render_openpyxl(ws, spec: SheetSpec) -> None:
         chart.y_axis.delete = False
         chart.x_axis.delete = False
         ws.add_chart(chart, c.anchor)
-
-
-_BAD_SHEET_CHARS = "[]:*?/\\"
-SHEET_NAME_MAX = 31
-#: Excel reserves this name (its change-tracking sheet) in every language.
-RESERVED_SHEET_NAMES = ("history",)
-
-
-def safe_sheet_name(name: str, used: set[str] | None = None, *, fallback: str = "Sheet") -> str:
-    """A sheet name Excel accepts, made from user text (a school, a residential group): control
-    characters removed, ``[]:*?/\\`` replaced by "-", at most 31 characters (truncated, then
-    stripped of spaces and of the apostrophe Excel forbids at either end), not the reserved
-    ``History``, and — when ``used`` is given — unique among ``used`` ignoring case (a " (2)"
-    suffix), then added to ``used``."""
-    text = "".join(ch for ch in str(name or "") if ch >= " " and ch != "\x7f")
-    text = "".join("-" if ch in _BAD_SHEET_CHARS else ch for ch in text)
-    base = text.strip(" '")[:SHEET_NAME_MAX].strip(" '") or fallback
-    if base.casefold() in RESERVED_SHEET_NAMES:
-        base = f"{base} (1)"
-    taken = {u.casefold() for u in used} if used is not None else set()
-    title, k = base, 2
-    while title.casefold() in taken:
-        suffix = f" ({k})"
-        title, k = base[:SHEET_NAME_MAX - len(suffix)].rstrip(" '") + suffix, k + 1
-    if used is not None:
-        used.add(title)
-    return title

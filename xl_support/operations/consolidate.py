@@ -279,7 +279,7 @@ def report_file(book: Book, months: list[dt.date], out: FileResult) -> FileResul
     out.sheet, out.id_key, out.id_text, out.name, out.group, out.kind = (empty.copy() for _ in range(6))
     out.row = np.zeros(0, np.int32)
     out.area = np.zeros(0, np.int8)
-    out.benefit = Monthly.of(np.zeros((n, 0), np.int32))
+    out.benefit = Monthly.of(np.zeros((n, 0), np.int64))
     out.insurance = Monthly.of(np.zeros((n, 0), bool))
     out.hi_cost = np.zeros(n, np.int64)
     out.notes.append(FROM_REPORT_NOTE)

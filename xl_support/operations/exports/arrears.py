@@ -44,7 +44,7 @@ def write_arrears_sheet(wb: Workbook, lines: pd.DataFrame, month: dt.date, unit:
     n = len(ARREARS_COLUMNS)
     row = begin_document(ws, [c.width for c in ARREARS_COLUMNS], unit, "Danh sách truy lĩnh, truy thu",
                          [f"Chi trả cùng kỳ {month_text(month).lower()}",
-                          "So với số đã ghi ở sheet «Đã chi trả» (các tháng đã chốt)"])
+                          "So với số đã ghi ở sheet «Đã chi trả» (các tháng đã chốt)"], on=on)
     sections: list[Section] = []
     stt = 0
     for key, d in lines.groupby("key", sort=False):

@@ -35,7 +35,8 @@ def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on:
     ws = wb.create_sheet(sheet_title(CHANGES_SHEET, set(wb.sheetnames)))
     n = len(CHANGES_COLUMNS)
     row = begin_document(ws, [c.width for c in CHANGES_COLUMNS], unit, "Danh sách thay đổi các tháng tới",
-                         [f"Sau {month_text(month).lower()}: tháng {sched.months[1]:%m/%Y} và {sched.months[-1]:%m/%Y}"])
+                         [f"Sau {month_text(month).lower()}: tháng {sched.months[1]:%m/%Y} và {sched.months[-1]:%m/%Y}"],
+                         on=on)
     sections: list[Section] = []
     order = {k: i for i, k in enumerate(CHANGE_KINDS)}
     frame = frame.assign(o=frame["kind"].map(order), m=frame["month"].map(lambda m: m or dt.date.max))

@@ -131,8 +131,10 @@ def end_document(ws, row: int, unit: UnitNames, on: dt.date, signers, width_cols
 
 
 def sheet_title(name: str, used: set[str]) -> str:
-    """A valid, unique sheet name (`book.sheets.safe_sheet_name`)."""
-    return safe_sheet_name(name, used, fallback="Danh sách")
+    """A valid, unique sheet name (`book.sheets.safe_sheet_name`), added to `used`."""
+    title = safe_sheet_name(name, used)
+    used.add(title)
+    return title
 
 
 def person_key(name: str) -> tuple:
