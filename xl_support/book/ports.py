@@ -31,14 +31,26 @@ class BookPort(Protocol):
     def progress(self, text: str) -> None:
         """Tell the user what is going on (status bar / stderr)."""
 
-    def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
-        """A dynamic-array (spilling) formula at (row, col)."""
+    def write_formula(self, sheet: str, row: int, col: int, formula: str, cached: Sequence | None = None) -> None:
+        """A dynamic-array (spilling) formula at (row, col). `cached`: the values it gives (a column,
+        from the engine for the report month), stored as Excel stores a spilled array — the first
+        in the anchor, the rest in the cells below — so a reader without Python (LibreOffice, a
+        viewer, Excel without the add-in) shows them (issue 13.2). Ports over a live Excel ignore
+        it (Excel computes)."""
 
     def replace_sheet(self, spec: "SheetSpec") -> None:
         """(Re)build an owned sheet from scratch (xl_support.sheets.SheetSpec); other sheets untouched."""
 
     def mark_cells(self, sheet: str, cells: Sequence[tuple[int, int]], color: str | None) -> None:
         """Fill the cells (row, col) with colour 'RRGGBB'; None removes the fill."""
+
+
+def open_port(path: str | Path, *, quiet: bool = False) -> "BookPort":
+    """The port the command line writes a user's workbook through: the package-patching writer
+    (book/patch.PatchPort: calamine read, only owned cells and sheets rewritten; issue 18.1).
+    It also has `activate(sheet)` (the sheet the saved book opens on) and `save(out)`."""
+    from xl_support.book.patch import PatchPort
+    return PatchPort(path, quiet=quiet)
 
 
 def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
@@ -75,7 +87,12 @@ class OpenpyxlPort:
                 if number_format and not isinstance(value, str):
                     cell.number_format = number_format
 
-    def write_formula(self, sheet, row, col, formula):
+    def activate(self, sheet: str) -> None:
+        self.wb.active = self.wb.sheetnames.index(sheet)
+        for ws in self.wb.worksheets:
+            ws.sheet_view.tabSelected = ws.title == sheet
+
+    def write_formula(self, sheet, row, col, formula, cached=None):
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.formula import ArrayFormula
         ref = f"{get_column_letter(col)}{row}"

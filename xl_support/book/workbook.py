@@ -159,17 +159,43 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, list[list]]:
-    """Every sheet's values with python-calamine (fast; cached values of formula cells)."""
+    """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
+    formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
+    `values.ExcelError` at its cell, never blank, never text."""
     from python_calamine import CalamineWorkbook
+
+    from xl_support.book.xlsx import sheet_error_cells
+    screen_workbook(path)
     wb = CalamineWorkbook.from_path(str(path))
+    errors = sheet_error_cells(path) if str(path).lower().endswith((".xlsx", ".xlsm")) else {}
     out = {}
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
             continue
         sheet = wb.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
-        out[name] = [[None if v == "" else v for v in row] for row in rows]
+        grid = [[None if v == "" else v for v in row] for row in rows]
+        for r, c, code in errors.get(name, ()):
+            while len(grid) < r:
+                grid.append([])
+            line = grid[r - 1]
+            if len(line) < c:
+                line.extend([None] * (c - len(line)))
+            line[c - 1] = V.ExcelError(code)
+        out[name] = grid
     return out
+
+
+def screen_workbook(path: str | Path) -> None:
+    """Refuse a hostile or broken file before any parser sees it.
+
+    CALL SITE for issue 12's `safe_open.screen_workbook(path)` (bounded used range, bombs,
+    encryption): when that function exists it is called here, else this does nothing and the
+    callers keep their own `safe_open.check_workbook` checks."""
+    from xl_support.book import safe_open
+    screen = getattr(safe_open, "screen_workbook", None)
+    if screen is not None:
+        screen(path)
 
 
 def open_book(path: str | Path) -> Book:

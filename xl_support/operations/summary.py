@@ -203,10 +203,11 @@ def summary(port: BookPort, month: dt.date | None = None) -> SummaryFigures:
 def run_cli(args) -> int:
     """`summary BOOK --month YYYY-MM -o OUT`."""
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = OpenpyxlPort(args.book)
+    port = open_port(args.book)
     summary(port, args.month)
+    port.activate(SUMMARY_SHEET)
     port.save(out)
     print(f"Đã ghi {out}", file=sys.stderr)
     return 0

@@ -516,11 +516,12 @@ def run_cli(args) -> int:
     """`validate BOOK [-o OUT]`: print every issue; write OUT (Kiểm tra sheet + marks) when given.
     Exit status 0 when no errors (warnings alone → 0), 1 otherwise."""
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     if args.out:
         out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-        port = OpenpyxlPort(args.book)
+        port = open_port(args.book)
         report = validate(port)
+        port.activate(CHECK_SHEET)
         port.save(out)
     else:
         from xl_support.book.workbook import read_grids

@@ -1,0 +1,693 @@
+"""The package-patching writer (issue 18.1, issue 13.1–13.2): write back into a user's workbook
+touching only what we own.
+
+`PatchPort` is a `BookPort` (book/ports.py) over a workbook file. It reads with python-calamine
+(`workbook.read_grids`: the one reading of a book) and records writes; `save` then writes a new
+package where
+- every part we do not own is copied byte for byte (VBA project, customUI, drawings, comments,
+  tables, pivot caches, the other sheets…);
+- a register sheet is streamed once: only the rows holding an edited cell are rewritten, and in
+  them only the edited cells (styles for them appended to `styles.xml`, text as inline strings);
+  a formula cell keeps `cm` (dynamic array) whatever its `ref`;
+- an owned sheet (`Kiểm tra`, `Tổng hợp`, …) is replaced whole in the same part, keeping its
+  `codeName` (a new owned sheet gets no code name: Excel then makes its document module itself,
+  and the VBA project is never edited);
+- `[Content_Types].xml`, relationships and `workbook.xml` are edited in place, never regenerated;
+- the file is written to a temporary file and renamed (fileio.atomic_write).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+from xml.sax.saxutils import escape
+
+from xl_support.book import values as V
+from xl_support.book.xlsx import (WORKSHEET_CT, WORKSHEET_REL, Package, SheetEntry, attrs, col_letters, col_number, resolve,
+                                  split_ref)
+
+KEEP = object()          # "leave this aspect of the cell as it is"
+BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+# ---------------------------------------------------------------- cell values → XML
+
+def _text(value: str) -> str:
+    value = _ILLEGAL_XML.sub("", value)[:32767]
+    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() or "\n" in value else ""
+    return f"<t{space}>{escape(value)}</t>"
+
+
+def serial(value: dt.date) -> str:
+    """A date (or datetime) as Excel's serial number (1900 date system)."""
+    if isinstance(value, dt.datetime):
+        delta = value - EXCEL_EPOCH
+        return repr(delta.days + delta.seconds / 86400) if delta.seconds else str(delta.days)
+    return str((value - EXCEL_EPOCH.date()).days)
+
+
+def value_xml(ref: str, style: int, value, formula: str | None = None, cm: int | None = None) -> str:
+    """One `<c>` element. Text → inline string (a formula's text result → `t="str"`); `cm` marks
+    a dynamic-array anchor."""
+    s = (f' s="{style}"' if style else "") + (f' cm="{cm}"' if cm and formula else "")
+    if value is None:
+        return f'<c r="{ref}"{s}/>' if formula is None else f'<c r="{ref}"{s}>{formula}</c>'
+    f = formula or ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}>{f}<v>{value!r}</v></c>'
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f'<c r="{ref}"{s}>{f}<v>{serial(value)}</v></c>'
+    if isinstance(value, V.ExcelError):
+        return f'<c r="{ref}"{s} t="e">{f}<v>{escape(value.code)}</v></c>'
+    if formula is not None:
+        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(_ILLEGAL_XML.sub("", str(value)))}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is>{_text(str(value))}</is></c>'
+
+
+# ---------------------------------------------------------------- styles.xml, appended to
+
+_SECTION = {name: re.compile(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", re.S)
+            for name in ("numFmts", "fonts", "fills", "cellXfs")}
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
+_FONT = re.compile(r"<font\b[^>]*?(?:/>|>.*?</font>)", re.S)
+_FILL = re.compile(r"<fill\b[^>]*?(?:/>|>.*?</fill>)", re.S)
+_NUMFMT = re.compile(r"<numFmt\b[^>]*/>")
+
+
+class Styles:
+    """The cell formats of `styles.xml`: existing ones looked up, new ones appended (never renumbered)."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        self.xfs = self._items("cellXfs", _XF)
+        self.fonts = self._items("fonts", _FONT)
+        self.fills = self._items("fills", _FILL)
+        self.formats = {attrs(t)["formatCode"]: int(attrs(t)["numFmtId"]) for t in self._items("numFmts", _NUMFMT)}
+        self.new_xfs: list[str] = []
+        self.new_fonts: list[str] = []
+        self.new_fills: list[str] = []
+        self.new_formats: dict[str, int] = {}
+        self._cache: dict = {}
+
+    def _items(self, section: str, item: re.Pattern) -> list[str]:
+        m = _SECTION[section].search(self.xml)
+        return item.findall(m[1] or "") if m else []
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_xfs or self.new_fonts or self.new_fills or self.new_formats)
+
+    def format_id(self, code: str) -> int:
+        if code in BUILTIN_FORMATS:
+            return BUILTIN_FORMATS[code]
+        if code not in self.formats:
+            self.formats[code] = self.new_formats[code] = max([163, *self.formats.values()]) + 1
+        return self.formats[code]
+
+    def fill_id(self, color: str | None) -> int:
+        if color is None:
+            return 0
+        key = ("fill", color)
+        if key not in self._cache:
+            self.new_fills.append(f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/>'
+                                  f'<bgColor indexed="64"/></patternFill></fill>')
+            self._cache[key] = len(self.fills) + len(self.new_fills) - 1
+        return self._cache[key]
+
+    def font_id(self, bold: bool = False, size: float | None = None, color: str | None = None,
+                underline: bool = False) -> int:
+        """A font like the workbook's default font (font 0) with these changes."""
+        key = ("font", bold, size, color, underline)
+        if key not in self._cache:
+            base = self.fonts[0] if self.fonts else '<font><sz val="11"/><name val="Calibri"/></font>'
+            name = re.search(r'<name val="[^"]*"\s*/>', base)
+            family = re.search(r'<family val="[^"]*"\s*/>', base)
+            scheme = re.search(r'<scheme val="[^"]*"\s*/>', base)
+            base_size = re.search(r'<sz val="([^"]*)"', base)
+            sz = size or (float(base_size[1]) if base_size else 11)
+            xml = ("<font>" + ("<b/>" if bold else "") + ('<u/>' if underline else "") + f'<sz val="{sz:g}"/>'
+                   + (f'<color rgb="FF{color}"/>' if color else "") + (name[0] if name else '<name val="Calibri"/>')
+                   + (family[0] if family else "") + (scheme[0] if scheme and not color else "") + "</font>")
+            self.new_fonts.append(xml)
+            self._cache[key] = len(self.fonts) + len(self.new_fonts) - 1
+        return self._cache[key]
+
+    def xf_xml(self, index: int) -> str:
+        n = len(self.xfs)
+        if index < n:
+            return self.xfs[index]
+        return self.new_xfs[index - n] if index - n < len(self.new_xfs) else (self.xfs[0] if self.xfs else '<xf/>')
+
+    def derive(self, base: int, *, number_format: str | None = None, fill=KEEP, font: int | None = None,
+               wrap: bool | None = None, quote: bool = False) -> int:
+        """The cell format `base` with these changes (appended once, then reused)."""
+        key = (base, number_format, fill, font, wrap, quote)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        xml = self.xf_xml(base)
+        changes: dict[str, str] = {}
+        if number_format is not None:
+            changes.update(numFmtId=str(self.format_id(number_format)), applyNumberFormat="1")
+        if fill is not KEEP:
+            changes.update(fillId=str(self.fill_id(fill)), applyFill="1")
+        if font is not None:
+            changes.update(fontId=str(font), applyFont="1")
+        if quote:
+            changes.update(quotePrefix="1")
+        if wrap is not None:
+            changes.update(applyAlignment="1")
+        if not changes:
+            self._cache[key] = base
+            return base
+        head_end = xml.index(">")
+        closed = xml[head_end - 1] == "/"
+        head = xml[:head_end - 1] if closed else xml[:head_end]
+        body = "" if closed else xml[head_end + 1:xml.rindex("</xf>")]
+        for k, v in changes.items():
+            head, n = re.subn(rf'\s{k}="[^"]*"', f' {k}="{v}"', head)
+            if not n:
+                head += f' {k}="{v}"'
+        if wrap is not None:
+            body = re.sub(r"<alignment\b[^>]*/>", "", body)
+            body = (f'<alignment vertical="top" wrapText="1"/>' if wrap else '<alignment wrapText="0"/>') + body
+        new = f"{head}/>" if not body else f"{head}>{body}</xf>"
+        if new == xml:
+            self._cache[key] = base
+            return base
+        self.new_xfs.append(new)
+        index = len(self.xfs) + len(self.new_xfs) - 1
+        self._cache[key] = index
+        return index
+
+    def render(self) -> str:
+        xml = self.xml
+        xml = _append(xml, "cellXfs", self.new_xfs, len(self.xfs))
+        xml = _append(xml, "fills", self.new_fills, len(self.fills))
+        xml = _append(xml, "fonts", self.new_fonts, len(self.fonts))
+        if self.new_formats:
+            items = [f'<numFmt numFmtId="{i}" formatCode="{escape(c, {chr(34): "&quot;"})}"/>'
+                     for c, i in self.new_formats.items()]
+            if _SECTION["numFmts"].search(xml):
+                xml = _append(xml, "numFmts", items, len(self.formats) - len(self.new_formats))
+            else:
+                start = re.search(r"<styleSheet\b[^>]*>", xml).end()
+                xml = xml[:start] + f'<numFmts count="{len(items)}">' + "".join(items) + "</numFmts>" + xml[start:]
+        return xml
+
+
+def _append(xml: str, section: str, items: list[str], before: int) -> str:
+    """Append items at the end of a `<section count="…">` and update its count."""
+    if not items:
+        return xml
+    m = _SECTION[section].search(xml)
+    tag = xml[m.start():m.end()]
+    head = re.match(rf"<{section}\b[^>]*?(?=/?>)", tag)[0]
+    head = re.sub(r'\scount="\d+"', "", head) + f' count="{before + len(items)}"'
+    inner = m[1] or ""
+    return xml[:m.start()] + f"{head}>{inner}{''.join(items)}</{section}>" + xml[m.end():]
+
+
+# ---------------------------------------------------------------- dynamic-array metadata
+
+XLDAPR_TYPE = ('<metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" '
+               'merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" '
+               'cellMeta="1"/>')
+XLDAPR_FUTURE = ('<futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
+                 '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata>')
+
+
+def dynamic_array_index(metadata: str) -> int | None:
+    """The `cm` value (1-based cell-metadata block) that marks a dynamic array in this
+    metadata part ([MS-XLSX] 2.3.x XLDAPR), or None when the part has none."""
+    types = re.findall(r"<metadataType\b[^>]*/>", metadata)
+    t = next((i for i, tag in enumerate(types, 1) if attrs(tag).get("name") == "XLDAPR"), None)
+    if t is None:
+        return None
+    futures = re.search(r'<futureMetadata\b[^>]*name="XLDAPR"[^>]*>(.*?)</futureMetadata>', metadata, re.S)
+    cell = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", metadata, re.S)
+    if not futures or not cell:
+        return None
+    for k, bk in enumerate(re.findall(r"<bk>(.*?)</bk>", cell[1], re.S), 1):
+        rc = re.search(r"<rc\b[^>]*/>", bk)
+        if rc and attrs(rc[0]).get("t") == str(t):
+            return k
+    return None
+
+
+# ---------------------------------------------------------------- a register sheet, streamed
+
+_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_R_ATTR = re.compile(r'\br="([A-Z]{1,3})?(\d*)"')
+_S_ATTR = re.compile(r'\bs="(\d+)"')
+_COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
+_COL = re.compile(r"<col\b[^>]*/>")
+
+
+def column_styles(sheet_xml: str) -> dict[int, int]:
+    """Column → style index of the sheet's `<cols>` (what Excel gives a new cell there)."""
+    out: dict[int, int] = {}
+    m = _COLS.search(sheet_xml)
+    for tag in _COL.findall(m[1]) if m else ():
+        a = attrs(tag)
+        if a.get("style"):
+            for c in range(int(a["min"]), min(int(a["max"]), 16384) + 1):
+                out[c] = int(a["style"])
+    return out
+
+
+class SheetEdits:
+    """The recorded edits of one sheet: row → col → (value, number_format, fill, formula)."""
+
+    def __init__(self):
+        self.cells: dict[int, dict[int, tuple]] = defaultdict(dict)
+
+    def put(self, row: int, col: int, value=KEEP, number_format: str | None = None, fill=KEEP,
+            formula: str | None = None) -> None:
+        old = self.cells[row].get(col)
+        if old is not None:
+            if value is KEEP:
+                value, formula = old[0], old[3]
+            if number_format is None:
+                number_format = old[1]
+            if fill is KEEP:
+                fill = old[2]
+        self.cells[row][col] = (value, number_format, fill, formula)
+
+
+def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
+                cm: int | None = None) -> str:
+    """The sheet XML with the edited cells replaced or inserted; every other byte kept. Rows are
+    found by `r`; only rows holding an edit are taken apart."""
+    col_style = column_styles(xml)
+    start = xml.find("<sheetData")
+    head_end = xml.index(">", start) + 1
+    if xml[head_end - 2] == "/":                       # <sheetData/>
+        body_start = body_end = head_end
+        xml = xml[:head_end - 2] + "></sheetData>" + xml[head_end:]
+        head_end -= 1
+        body_start = body_end = head_end
+    else:
+        body_start = head_end
+        body_end = xml.index("</sheetData>", body_start)
+    pending = sorted(edits.cells)
+    out = [xml[:body_start]]
+    k = 0
+    pos = body_start
+    last_row = 0
+    for m in _ROW.finditer(xml, body_start, body_end):
+        ra = _R_ATTR.search(m[1])
+        r = int(ra[2]) if ra and ra[2] else last_row + 1
+        last_row = r
+        while k < len(pending) and pending[k] < r:          # new rows before this one
+            out.append(xml[pos:m.start()])
+            pos = m.start()
+            out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+            k += 1
+        if k < len(pending) and pending[k] == r:
+            out.append(xml[pos:m.start()])
+            out.append(_patch_row(m, r, edits.cells[r], styles, col_style, cm))
+            pos = m.end()
+            k += 1
+    out.append(xml[pos:body_end])
+    while k < len(pending):
+        out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+        k += 1
+    tail = xml[body_end:]
+    head = "".join(out[:1])
+    if select is not None:
+        head = _select_view(head, select)
+    if edits.cells:
+        head = _grow_dimension(head, max(edits.cells), max(max(c) for c in edits.cells.values()))
+    return head + "".join(out[1:]) + tail
+
+
+def _select_view(head: str, select: bool) -> str:
+    """Set (or clear) `tabSelected` on the first sheet view."""
+    m = re.search(r"<sheetView\b[^>]*?(?=/?>)", head)
+    if not m:
+        return head
+    tag = re.sub(r'\s+tabSelected="[^"]*"', "", m[0])
+    if select:
+        tag = tag.replace("<sheetView", '<sheetView tabSelected="1"', 1)
+    return head[:m.start()] + tag + head[m.end():]
+
+
+def _grow_dimension(head: str, row: int, col: int) -> str:
+    m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
+    if not m:
+        return head
+    c1, r1 = m[1], int(m[2])
+    c2, r2 = (m[3], int(m[4])) if m[3] else (c1, r1)
+    new_r, new_c = max(r2, row), max(col_number(c2), col)
+    if (new_r, new_c) == (r2, col_number(c2)):
+        return head
+    return head[:m.start()] + f'<dimension ref="{c1}{r1}:{col_letters(new_c)}{new_r}"' + head[m.end():]
+
+
+def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style: int, edit: tuple,
+              styles: Styles, cm: int | None) -> str:
+    value, number_format, fill, formula = edit
+    if value is KEEP:                                   # a mark: same content, new fill
+        style = styles.derive(base_style, fill=fill) if fill is not KEEP else base_style
+        if old_attrs is None:
+            return f'<c r="{ref}" s="{style}"/>' if style else f'<c r="{ref}"/>'
+        new_attrs = _S_ATTR.sub(f's="{style}"', old_attrs) if _S_ATTR.search(old_attrs) else f'{old_attrs} s="{style}"'
+        return f"<c{new_attrs}/>" if old_body is None else f"<c{new_attrs}>{old_body}</c>"
+    fmt = number_format if number_format and not isinstance(value, str) else None
+    quote = isinstance(value, str) and formula is None and value.startswith(FORMULA_TRIGGERS)
+    style = styles.derive(base_style, number_format=fmt, fill=fill, quote=quote)
+    return value_xml(ref, style, value, formula, cm if formula and 't="array"' in formula else None)
+
+
+def _patch_row(m: re.Match, r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
+               cm: int | None) -> str:
+    row_attrs, body = m[1], m[2] or ""
+    row_attrs = re.sub(r'\s+spans="[^"]*"', "", row_attrs)
+    row_style = int(_S_ATTR.search(row_attrs)[1]) if 'customFormat="1"' in row_attrs and _S_ATTR.search(row_attrs) else None
+    cells: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    col = 0
+    for c in _CELL.finditer(body):
+        ra = _R_ATTR.search(c[1])
+        col = col_number(ra[1]) if ra and ra[1] else col + 1
+        edit = row_edits.get(col)
+        if edit is None:
+            cells.append((col, c[0]))
+        else:
+            s = _S_ATTR.search(c[1])
+            cells.append((col, _cell_xml(f"{col_letters(col)}{r}", c[1], c[2], int(s[1]) if s else 0, edit, styles,
+                                         cm)))
+        seen.add(col)
+    extra = re.search(r"<extLst>.*$", body, re.S)          # a row's own extension list stays last
+    for col, edit in row_edits.items():
+        if col not in seen:
+            base = row_style if row_style is not None else col_style.get(col, 0)
+            cells.append((col, _cell_xml(f"{col_letters(col)}{r}", None, None, base, edit, styles, cm)))
+    cells.sort(key=lambda t: t[0])
+    return f"<row{row_attrs}>" + "".join(x for _, x in cells) + (extra[0] if extra else "") + "</row>"
+
+
+def _new_row(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int], cm: int | None) -> str:
+    cells = [_cell_xml(f"{col_letters(c)}{r}", None, None, col_style.get(c, 0), e, styles, cm)
+             for c, e in sorted(row_edits.items())]
+    return f'<row r="{r}">' + "".join(cells) + "</row>"
+
+
+# ---------------------------------------------------------------- formula cells of a sheet
+
+_FORMULA_CELL = re.compile(r'<c\b([^>]*)>(?:(?!</c>).)*?<f\b([^>]*)>([^<]*)</f>', re.S)
+
+
+def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
+    """(row, col) → (formula text without '=', the <c> attributes, the <f> attributes) of every
+    formula written out in full (shared-formula children carry no text and are left out)."""
+    import html
+    out = {}
+    for m in _FORMULA_CELL.finditer(sheet_xml):
+        ca = attrs(m[1])
+        ref = ca.get("r")
+        if ref and m[3]:
+            out[split_ref(ref)] = (html.unescape(m[3]), ca, attrs(m[2]))
+    return out
+
+
+# ---------------------------------------------------------------- the port
+
+class PatchPort:
+    """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""
+
+    def __init__(self, path: str | Path, *, quiet: bool = False):
+        from xl_support.book.workbook import screen_workbook
+        self.path = Path(path)
+        self.name = self.path.name
+        self.quiet = quiet
+        screen_workbook(self.path)
+        self.package = Package.open(self.path)
+        self._grids: dict[str, list[list]] | None = None
+        self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
+        self.replaced: dict[str, object] = {}           # sheet name → SheetSpec
+        self.active: str | None = None
+
+    # -------------------------------------------------------- reading
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.package.sheets]
+
+    def _all_grids(self) -> dict[str, list[list]]:
+        if self._grids is None:
+            from xl_support.book.workbook import read_grids
+            self._grids = read_grids(self.path)
+        return self._grids
+
+    def read_grid(self, sheet: str) -> list[list]:
+        """The sheet's values as every command reads them (workbook.read_grids, issue 11.8)."""
+        return self._all_grids().get(sheet, [])
+
+    def formulas(self, sheet: str) -> dict[tuple[int, int], tuple[str, dict, dict]]:
+        """The sheet's formula cells as saved (see `formula_cells`)."""
+        entry = self.package.sheet(sheet)
+        return formula_cells(self.package.text(entry.part)) if entry and entry.part else {}
+
+    # -------------------------------------------------------- writing (recorded, applied by save)
+
+    def write_block(self, sheet, row, col, values, number_format=None):
+        edits = self.edits[sheet]
+        for i, line in enumerate(values):
+            for j, value in enumerate(line):
+                edits.put(row + i, col + j, V.ExcelError(value.code) if isinstance(value, V.ExcelError) else value,
+                          number_format)
+
+    def write_formula(self, sheet, row, col, formula, cached: Sequence | None = None,
+                      number_format: str | None = None):
+        """A dynamic-array formula at (row, col) (`cm` + `ref`), with `cached` values stored as Excel
+        stores a spilled column: the first in the anchor, the others in the cells below. Without
+        `cached` the anchor holds no value (Excel computes it on open)."""
+        text = formula[1:] if formula.startswith("=") else formula
+        values = list(cached) if cached is not None else [None]
+        if not values:
+            values = [None]
+        last = row + len(values) - 1
+        ref = f"{col_letters(col)}{row}" + (f":{col_letters(col)}{last}" if last > row else "")
+        f = f'<f t="array" ref="{ref}">{escape(text)}</f>'
+        edits = self.edits[sheet]
+        edits.put(row, col, values[0], number_format, formula=f)
+        for i, value in enumerate(values[1:], 1):
+            edits.put(row + i, col, value, number_format)
+
+    def replace_sheet(self, spec) -> None:
+        self.replaced[spec.name] = spec
+        self.edits.pop(spec.name, None)
+
+    def mark_cells(self, sheet, cells, color):
+        edits = self.edits[sheet]
+        for row, col in cells:
+            edits.put(row, col, fill=color)
+
+    def activate(self, sheet: str) -> None:
+        """Open the saved book on this sheet (issue 13.4)."""
+        self.active = sheet
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr)
+
+    # -------------------------------------------------------- saving
+
+    def save(self, out: str | Path) -> Path:
+        from xl_support.book.fileio import UserFacingError, atomic_write
+        if "xl/vbaProject.bin" in self.package.parts and Path(out).suffix.lower() not in (".xlsm", ".xltm"):
+            raise UserFacingError(f"Sổ «{self.name}» có macro: hãy đặt tên tệp kết quả có đuôi .xlsm "
+                                  f"(Excel không mở tệp .xlsx chứa macro).")
+        parts = build_parts(self.package, self.edits, self.replaced, self.active)
+        return atomic_write(out, lambda fh: write_zip(parts, self.package.order, fh))
+
+
+def write_zip(parts: dict[str, bytes], order: list[str], fh) -> None:
+    """The parts in their original order (new ones after), deflated."""
+    names = [n for n in order if n in parts] + sorted(n for n in parts if n not in set(order))
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name in names:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, parts[name], compresslevel=1)
+
+
+def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
+    """The new package's parts: `pkg`'s, with the edits applied (see PatchPort.save)."""
+    from xl_support.book.owned_xml import add_owned_sheet
+    parts = dict(pkg.parts)
+    styles_part = next((resolve(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
+                        if r.type.endswith("/styles")), "xl/styles.xml")
+    styles = Styles(pkg.text(styles_part))
+    wb = _WorkbookEdit(pkg, parts)
+    cm = None
+    if any(f for e in edits.values() for row in e.cells.values() for (*_, f) in row.values() if f and "t=\"array\"" in f):
+        cm = wb.dynamic_array_index()
+    for name, spec in replaced.items():
+        add_owned_sheet(wb, styles, spec)
+    selected = active if active in [s.name for s in pkg.sheets] or active in replaced else None
+    for s in pkg.sheets:
+        e = edits.get(s.name)
+        if s.name in replaced or not s.part:
+            continue
+        select = None
+        if selected is not None:
+            select = s.name == selected
+        xml = pkg.text(s.part)
+        has_sel = 'tabSelected="1"' in xml[:xml.find("<sheetData")]
+        if not (e and e.cells) and select is not None and has_sel == select:
+            continue
+        if not (e and e.cells) and select is None:
+            continue
+        new = patch_sheet(xml, e or SheetEdits(), styles, select=select, cm=cm)
+        parts[s.part] = new.encode("utf-8")
+    if selected is not None:
+        wb.set_active(selected)
+    if styles.changed:
+        parts[styles_part] = styles.render().encode("utf-8")
+    wb.finish()
+    return parts
+
+
+class _WorkbookEdit:
+    """Edits of workbook.xml, its relationships and the content types, made in place."""
+
+    def __init__(self, pkg: Package, parts: dict[str, bytes]):
+        self.pkg, self.parts = pkg, parts
+        self.xml = pkg.workbook_xml
+        self.rels = pkg.text(pkg.workbook_rels_part)
+        self.types = pkg.text("[Content_Types].xml")
+        self.changed = False
+
+    # content types and relationships
+    def add_override(self, part: str, content_type: str) -> None:
+        if f'PartName="/{part}"' not in self.types:
+            self.types = self.types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>')
+
+    def remove_override(self, part: str) -> None:
+        self.types = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", self.types)
+
+    def new_part_name(self, folder: str, stem: str) -> str:
+        n = 1
+        while f"{folder}/{stem}{n}.xml" in self.parts:
+            n += 1
+        return f"{folder}/{stem}{n}.xml"
+
+    def add_workbook_rel(self, rel_type: str, target: str) -> str:
+        ids = {int(i) for i in re.findall(r'Id="rId(\d+)"', self.rels)}
+        rid = f"rId{max(ids, default=0) + 1}"
+        self.rels = self.rels.replace("</Relationships>",
+                                      f'<Relationship Id="{rid}" Type="{rel_type}" Target="{target}"/></Relationships>')
+        return rid
+
+    def dynamic_array_index(self) -> int:
+        """The metadata part's dynamic-array `cm` index, adding the part (or XLDAPR to it) if needed."""
+        from xl_support.book.package import METADATA_CT, METADATA_REL, METADATA_XML
+        rel = next((r for r in self.pkg.rels(self.pkg.workbook_part) if r.type == METADATA_REL), None)
+        if rel is None:
+            part = "xl/metadata.xml" if "xl/metadata.xml" not in self.parts else self.new_part_name("xl", "metadata")
+            self.parts[part] = METADATA_XML.encode("utf-8")
+            self.add_override(part, METADATA_CT)
+            self.add_workbook_rel(METADATA_REL, part.removeprefix("xl/"))
+            return 1
+        part = resolve(self.pkg.workbook_part, rel.target)
+        xml = self.parts[part].decode("utf-8")
+        found = dynamic_array_index(xml)
+        if found is not None:
+            return found
+        xml = _add_xldapr(xml)
+        self.parts[part] = xml.encode("utf-8")
+        return dynamic_array_index(xml) or 1
+
+    # sheets
+    def sheet_index(self, name: str) -> int:
+        return [s.name for s in self.pkg.sheets].index(name)
+
+    def add_sheet(self, name: str, part: str) -> None:
+        rid = self.add_workbook_rel(WORKSHEET_REL, "/" + part)
+        self.add_override(part, WORKSHEET_CT)
+        sheet_id = max([s.sheet_id for s in self.pkg.sheets] + [0]) + 1
+        tag = f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{sheet_id}" r:id="{rid}"/>'
+        if 'xmlns:r="' + R_NS not in self.xml[:self.xml.index(">", self.xml.index("<workbook")) + 1]:
+            tag = tag.replace(" r:id=", f' xmlns:r="{R_NS}" r:id=')
+        self.xml = re.sub(r"</(\w+:)?sheets>", lambda m: tag + m[0], self.xml, count=1)
+        self.pkg.sheets.append(SheetEntry(name, sheet_id, rid, part, "visible", tag))
+
+    def set_print_titles(self, name: str, rows: str | None) -> None:
+        """`_xlnm.Print_Titles` of one sheet (e.g. '7:7'), replacing the old one."""
+        index = self.sheet_index(name)
+        self.xml = re.sub(rf'<definedName\b[^>]*name="_xlnm\.Print_(?:Titles|Area)"[^>]*localSheetId="{index}"[^>]*>'
+                          rf'[^<]*</definedName>', "", self.xml)
+        self.xml = re.sub(rf'<definedName\b[^>]*localSheetId="{index}"[^>]*name="_xlnm\.Print_(?:Titles|Area)"[^>]*>'
+                          rf'[^<]*</definedName>', "", self.xml)
+        if not rows:
+            return
+        first, last = rows.split(":")
+        quoted = "'" + name.replace("'", "''") + "'"
+        tag = (f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+               f'{escape(quoted)}!${first}:${last}</definedName>')
+        if re.search(r"<definedNames\s*/>", self.xml):
+            self.xml = re.sub(r"<definedNames\s*/>", f"<definedNames>{tag}</definedNames>", self.xml)
+        elif "</definedNames>" in self.xml:
+            self.xml = self.xml.replace("</definedNames>", tag + "</definedNames>", 1)
+        else:
+            self.xml = re.sub(r"(</(?:\w+:)?sheets>)", rf"\1<definedNames>{tag}</definedNames>", self.xml, count=1)
+
+    def set_active(self, name: str) -> None:
+        """`activeTab` of the first workbook view → the sheet; shown if it was scrolled away."""
+        index = self.sheet_index(name)
+        m = re.search(r"<workbookView\b[^>]*?(?=/?>)", self.xml)
+        if not m:
+            return
+        tag = m[0]
+        for k, v in (("activeTab", str(index)),):
+            tag, n = re.subn(rf'\s{k}="[^"]*"', f' {k}="{v}"', tag)
+            if not n:
+                tag += f' {k}="{v}"'
+        first = re.search(r'\sfirstSheet="(\d+)"', tag)
+        if first and int(first[1]) > index:
+            tag = tag.replace(first[0], f' firstSheet="{index}"')
+        self.xml = self.xml[:m.start()] + tag + self.xml[m.end():]
+
+    def finish(self) -> None:
+        for part, text in ((self.pkg.workbook_part, self.xml), (self.pkg.workbook_rels_part, self.rels),
+                           ("[Content_Types].xml", self.types)):
+            if text != self.pkg.text(part):
+                self.parts[part] = text.encode("utf-8")
+
+
+def _add_xldapr(xml: str) -> str:
+    """Add the dynamic-array type, its future metadata and a cell-metadata block to a metadata part."""
+    types = re.search(r"<metadataTypes\b[^>]*>(.*?)</metadataTypes>", xml, re.S)
+    n_types = len(re.findall(r"<metadataType\b", types[1])) if types else 0
+    if types:
+        xml = (xml[:types.start()] + f'<metadataTypes count="{n_types + 1}">{types[1]}{XLDAPR_TYPE}</metadataTypes>'
+               + xml[types.end():])
+    else:
+        xml = re.sub(r"(<metadata\b[^>]*>)", rf'\1<metadataTypes count="1">{XLDAPR_TYPE}</metadataTypes>', xml, count=1)
+    if "xmlns:xda=" not in xml:
+        xml = xml.replace("<metadata ", '<metadata xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/'
+                          'dynamicarray" ', 1)
+    cell = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", xml, re.S)
+    block = f'<bk><rc t="{n_types + 1}" v="0"/></bk>'
+    future = XLDAPR_FUTURE
+    if cell:
+        n = len(re.findall(r"<bk>", cell[1]))
+        xml = xml[:cell.start()] + f'<cellMetadata count="{n + 1}">{cell[1]}{block}</cellMetadata>' + xml[cell.end():]
+        xml = xml.replace(cell[0][:0] + f'<cellMetadata count="{n + 1}">', future + f'<cellMetadata count="{n + 1}">', 1)
+    else:
+        xml = xml.replace("</metadata>", f'{future}<cellMetadata count="1">{block}</cellMetadata></metadata>')
+    return xml
