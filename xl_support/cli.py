@@ -23,6 +23,8 @@ def compute(args) -> int:
     results = compute_op(port, args.month)
     if results:
         port.activate(results[0].register.sheet)
+    from xl_support.operations.live_formulas import cache_settings_formulas
+    cache_settings_formulas(port)
     port.save(out)
     rows = sum(len(r.register.frame) for r in results)
     total = sum(int(r.res.benefit.sum()) for r in results)

@@ -16,9 +16,9 @@ EMU_PER_CM = 360000
 _OWNED_REL_TYPES = ("/drawing", "/chart", "/comments", "/vmlDrawing", "/chartUserShapes", "/printerSettings")
 
 
-def add_owned_sheet(wb, styles, spec) -> None:
+def add_owned_sheet(wb, styles, spec) -> str:
     """Put `spec` into the package edited by `wb` (patch._WorkbookEdit), replacing the sheet of that
-    name if there is one (same part, same code name), else as a new last sheet."""
+    name if there is one (same part, same code name), else as a new last sheet. Returns the part."""
     pkg, parts = wb.pkg, wb.parts
     entry = pkg.sheet(spec.name)
     code_name = None
@@ -44,6 +44,7 @@ def add_owned_sheet(wb, styles, spec) -> None:
         wb.add_override(chart, CHART_CT)
     parts[part] = sheet_xml(spec, styles, code_name, drawing_rid).encode("utf-8")
     wb.set_print_titles(spec.name, spec.print_title_rows)
+    return part
 
 
 def _drop_owned_parts(wb, part: str) -> None:

@@ -56,8 +56,9 @@ def serial(value: dt.date) -> str:
 
 
 def value_xml(ref: str, style: int, value, formula: str | None = None, cm: int | None = None) -> str:
-    """One `<c>` element. Text → inline string (a formula's text result → `t="str"`); `cm` marks
-    a dynamic-array anchor."""
+    """One `<c>` element. Text → inline string; a formula's text result → `t="str"` (`formula`
+    is the `<f>` element, or "" for a cell of a spilled array: a result without a formula);
+    `cm` marks a dynamic-array anchor."""
     s = (f' s="{style}"' if style else "") + (f' cm="{cm}"' if cm and formula else "")
     if value is None:
         return f'<c r="{ref}"{s}/>' if formula is None else f'<c r="{ref}"{s}>{formula}</c>'
@@ -99,6 +100,7 @@ class Styles:
         self.new_fills: list[str] = []
         self.new_formats: dict[str, int] = {}
         self._cache: dict = {}
+        self._known: dict[str, int] | None = None
 
     def _items(self, section: str, item: re.Pattern) -> list[str]:
         m = _SECTION[section].search(self.xml)
@@ -120,9 +122,13 @@ class Styles:
             return 0
         key = ("fill", color)
         if key not in self._cache:
-            self.new_fills.append(f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/>'
-                                  f'<bgColor indexed="64"/></patternFill></fill>')
-            self._cache[key] = len(self.fills) + len(self.new_fills) - 1
+            xml = (f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/>'
+                   f'<bgColor indexed="64"/></patternFill></fill>')
+            if xml in self.fills:                   # made by an earlier run
+                self._cache[key] = self.fills.index(xml)
+            else:
+                self.new_fills.append(xml)
+                self._cache[key] = len(self.fills) + len(self.new_fills) - 1
         return self._cache[key]
 
     def font_id(self, bold: bool = False, size: float | None = None, color: str | None = None,
@@ -139,8 +145,11 @@ class Styles:
             xml = ("<font>" + ("<b/>" if bold else "") + ('<u/>' if underline else "") + f'<sz val="{sz:g}"/>'
                    + (f'<color rgb="FF{color}"/>' if color else "") + (name[0] if name else '<name val="Calibri"/>')
                    + (family[0] if family else "") + (scheme[0] if scheme and not color else "") + "</font>")
-            self.new_fonts.append(xml)
-            self._cache[key] = len(self.fonts) + len(self.new_fonts) - 1
+            if xml in self.fonts:
+                self._cache[key] = self.fonts.index(xml)
+            else:
+                self.new_fonts.append(xml)
+                self._cache[key] = len(self.fonts) + len(self.new_fonts) - 1
         return self._cache[key]
 
     def xf_xml(self, index: int) -> str:
@@ -186,6 +195,11 @@ class Styles:
         if new == xml:
             self._cache[key] = base
             return base
+        if self._known is None:
+            self._known = {x: i for i, x in enumerate(self.xfs)}
+        if new in self._known:                  # made by an earlier run: reuse, never grow the list
+            self._cache[key] = self._known[new]
+            return self._known[new]
         self.new_xfs.append(new)
         index = len(self.xfs) + len(self.new_xfs) - 1
         self._cache[key] = index
@@ -408,7 +422,7 @@ def _new_row(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dic
 
 # ---------------------------------------------------------------- formula cells of a sheet
 
-_FORMULA_CELL = re.compile(r'<c\b([^>]*)>(?:(?!</c>).)*?<f\b([^>]*)>([^<]*)</f>', re.S)
+_F = re.compile(r"<f\b([^>]*)>([^<]*)</f>")
 
 
 def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
@@ -416,11 +430,13 @@ def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, 
     formula written out in full (shared-formula children carry no text and are left out)."""
     import html
     out = {}
-    for m in _FORMULA_CELL.finditer(sheet_xml):
-        ca = attrs(m[1])
-        ref = ca.get("r")
-        if ref and m[3]:
-            out[split_ref(ref)] = (html.unescape(m[3]), ca, attrs(m[2]))
+    for m in _F.finditer(sheet_xml):
+        if not m[2]:
+            continue
+        start = sheet_xml.rfind("<c ", 0, m.start())
+        ca = attrs(sheet_xml[start:sheet_xml.index(">", start)])
+        if ca.get("r"):
+            out[split_ref(ca["r"])] = (html.unescape(m[2]), ca, attrs(m[1]))
     return out
 
 
@@ -471,21 +487,24 @@ class PatchPort:
                           number_format)
 
     def write_formula(self, sheet, row, col, formula, cached: Sequence | None = None,
-                      number_format: str | None = None):
+                      number_format: str | None = None, spill: bool = True):
         """A dynamic-array formula at (row, col) (`cm` + `ref`), with `cached` values stored as Excel
         stores a spilled column: the first in the anchor, the others in the cells below. Without
-        `cached` the anchor holds no value (Excel computes it on open)."""
+        `cached` the anchor holds no value (Excel computes it on open). `spill=False`: an ordinary
+        one-cell formula (its cached value: `cached[0]`)."""
         text = formula[1:] if formula.startswith("=") else formula
         values = list(cached) if cached is not None else [None]
         if not values:
             values = [None]
+        if not spill:
+            values = values[:1]
         last = row + len(values) - 1
         ref = f"{col_letters(col)}{row}" + (f":{col_letters(col)}{last}" if last > row else "")
-        f = f'<f t="array" ref="{ref}">{escape(text)}</f>'
+        f = f'<f t="array" ref="{ref}">{escape(text)}</f>' if spill else f"<f>{escape(text)}</f>"
         edits = self.edits[sheet]
         edits.put(row, col, values[0], number_format, formula=f)
         for i, value in enumerate(values[1:], 1):
-            edits.put(row + i, col, value, number_format)
+            edits.put(row + i, col, value, number_format, formula="")     # a spilled cell: a result, no <f>
 
     def replace_sheet(self, spec) -> None:
         self.replaced[spec.name] = spec
@@ -536,9 +555,11 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
     cm = None
     if any(f for e in edits.values() for row in e.cells.values() for (*_, f) in row.values() if f and "t=\"array\"" in f):
         cm = wb.dynamic_array_index()
-    for name, spec in replaced.items():
-        add_owned_sheet(wb, styles, spec)
     selected = active if active in [s.name for s in pkg.sheets] or active in replaced else None
+    for name, spec in replaced.items():
+        part = add_owned_sheet(wb, styles, spec)
+        if name == selected:
+            parts[part] = _select_view(parts[part].decode("utf-8"), True).encode("utf-8")
     for s in pkg.sheets:
         e = edits.get(s.name)
         if s.name in replaced or not s.part:
@@ -556,6 +577,8 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
         parts[s.part] = new.encode("utf-8")
     if selected is not None:
         wb.set_active(selected)
+    if any(f is not None for e in edits.values() for row in e.cells.values() for (*_, f) in row.values()):
+        wb.keep_cached_values()
     if styles.changed:
         parts[styles_part] = styles.render().encode("utf-8")
     wb.finish()
@@ -661,6 +684,12 @@ class _WorkbookEdit:
         if first and int(first[1]) > index:
             tag = tag.replace(first[0], f' firstSheet="{index}"')
         self.xml = self.xml[:m.start()] + tag + self.xml[m.end():]
+
+    def keep_cached_values(self) -> None:
+        """The formulas now carry their values: drop `fullCalcOnLoad`, which makes LibreOffice and
+        viewers recompute (and show `#NAME?` without the add-in). Excel still recalculates a book
+        saved with an older `calcId` on open."""
+        self.xml = re.sub(r'(<(?:\w+:)?calcPr\b[^>]*?)\s+fullCalcOnLoad="(?:1|true)"', r"\1", self.xml)
 
     def finish(self) -> None:
         for part, text in ((self.pkg.workbook_part, self.xml), (self.pkg.workbook_rels_part, self.rels),

@@ -208,6 +208,8 @@ def run_cli(args) -> int:
     port = open_port(args.book)
     summary(port, args.month)
     port.activate(SUMMARY_SHEET)
+    from xl_support.operations.live_formulas import refresh_cached_values
+    refresh_cached_values(port, skip=("Kiểm tra", "Tổng hợp"))
     port.save(out)
     print(f"Đã ghi {out}", file=sys.stderr)
     return 0

@@ -522,6 +522,8 @@ def run_cli(args) -> int:
         port = open_port(args.book)
         report = validate(port)
         port.activate(CHECK_SHEET)
+        from xl_support.operations.live_formulas import refresh_cached_values
+        refresh_cached_values(port, skip=("Kiểm tra", "Tổng hợp"))
         port.save(out)
     else:
         from xl_support.book.workbook import read_grids
