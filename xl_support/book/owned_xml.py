@@ -8,8 +8,8 @@ import datetime as dt
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, col_letters, rels_name, resolve,
-                                  split_ref)
+from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, FORMULA_TRIGGERS, KEEP, col_letters,
+                                  rels_name, resolve, split_ref, value_xml)
 
 DATE_FORMAT = "dd/mm/yyyy"
 EMU_PER_CM = 360000
@@ -75,7 +75,6 @@ def _rels(items: list[tuple[str, str, str]]) -> bytes:
 def _cell_styles(spec, styles) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
     """(row, col) → xf index: the spec's styles applied in order, links blue and underlined; and
     the cells given a number format."""
-    from xl_support.book.patch import KEEP
     attrs: dict[tuple[int, int], dict] = {}
     for s in spec.styles:
         for r in range(s.row, s.row + s.nrows):
@@ -100,7 +99,6 @@ def _cell_styles(spec, styles) -> tuple[dict[tuple[int, int], int], set[tuple[in
 
 def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> str:
     """The worksheet part of an owned sheet (CT_Worksheet elements in schema order)."""
-    from xl_support.book.patch import FORMULA_TRIGGERS, value_xml
     values = spec.cell_values()
     cell_style, formatted = _cell_styles(spec, styles)
     date_styles: dict[int, int] = {}

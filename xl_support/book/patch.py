@@ -17,7 +17,6 @@ package where
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 import zipfile
@@ -26,54 +25,12 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
 
-from xl_support.book import values as V
-from xl_support.book.xlsx import (WORKSHEET_CT, WORKSHEET_REL, Package, SheetEntry, attrs, col_letters, col_number, resolve,
-                                  split_ref)
+from xl_support.book.xlsx import (FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package, SheetEntry, _text, attrs,
+                                  col_letters, col_number, resolve, split_ref, value_xml)
 
-KEEP = object()          # "leave this aspect of the cell as it is"
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
-FORMULA_TRIGGERS = ("=", "+", "-", "@")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-# ---------------------------------------------------------------- cell values → XML
-
-def _text(value: str) -> str:
-    value = _ILLEGAL_XML.sub("", value)[:32767]
-    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() or "\n" in value else ""
-    return f"<t{space}>{escape(value)}</t>"
-
-
-def serial(value: dt.date) -> str:
-    """A date (or datetime) as Excel's serial number (1900 date system)."""
-    if isinstance(value, dt.datetime):
-        delta = value - EXCEL_EPOCH
-        return repr(delta.days + delta.seconds / 86400) if delta.seconds else str(delta.days)
-    return str((value - EXCEL_EPOCH.date()).days)
-
-
-def value_xml(ref: str, style: int, value, formula: str | None = None, cm: int | None = None) -> str:
-    """One `<c>` element. Text → inline string; a formula's text result → `t="str"` (`formula`
-    is the `<f>` element, or "" for a cell of a spilled array: a result without a formula);
-    `cm` marks a dynamic-array anchor."""
-    s = (f' s="{style}"' if style else "") + (f' cm="{cm}"' if cm and formula else "")
-    if value is None:
-        return f'<c r="{ref}"{s}/>' if formula is None else f'<c r="{ref}"{s}>{formula}</c>'
-    f = formula or ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
-    if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s}>{f}<v>{value!r}</v></c>'
-    if isinstance(value, (dt.date, dt.datetime)):
-        return f'<c r="{ref}"{s}>{f}<v>{serial(value)}</v></c>'
-    if isinstance(value, V.ExcelError):
-        return f'<c r="{ref}"{s} t="e">{f}<v>{escape(value.code)}</v></c>'
-    if formula is not None:
-        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(_ILLEGAL_XML.sub("", str(value)))}</v></c>'
-    return f'<c r="{ref}"{s} t="inlineStr"><is>{_text(str(value))}</is></c>'
 
 
 # ---------------------------------------------------------------- styles.xml, appended to
@@ -101,6 +58,7 @@ class Styles:
         self.new_formats: dict[str, int] = {}
         self._cache: dict = {}
         self._known: dict[str, int] | None = None
+        self.memo: dict = {}                    # the writer's own (base, format, quote) → xf cache
 
     def _items(self, section: str, item: re.Pattern) -> list[str]:
         m = _SECTION[section].search(self.xml)
@@ -319,23 +277,44 @@ def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | N
     pending = sorted(edits.cells)
     out = [xml[:body_start]]
     k = 0
-    pos = body_start
     last_row = 0
-    for m in _ROW.finditer(xml, body_start, body_end):
-        ra = _R_ATTR.search(m[1])
-        r = int(ra[2]) if ra and ra[2] else last_row + 1
-        last_row = r
-        while k < len(pending) and pending[k] < r:          # new rows before this one
-            out.append(xml[pos:m.start()])
-            pos = m.start()
-            out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
-            k += 1
-        if k < len(pending) and pending[k] == r:
-            out.append(xml[pos:m.start()])
-            out.append(_patch_row(m, r, edits.cells[r], styles, col_style, cm))
-            pos = m.end()
-            k += 1
-    out.append(xml[pos:body_end])
+    body = xml[body_start:body_end]
+    if re.search(r"<row\b[^>]*/>", body) is None:          # rows split at their end tags (fast)
+        chunks = body.split("</row>")
+        for chunk in chunks[:-1]:
+            i = chunk.find("<row")
+            j = chunk.index(">", i)
+            row_attrs = chunk[i + 4:j]
+            ra = _R_ATTR.search(row_attrs)
+            r = int(ra[2]) if ra and ra[2] else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:      # new rows before this one
+                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                out.append(chunk[:i])
+                out.append(_patch_row(row_attrs, chunk[j + 1:], r, edits.cells[r], styles, col_style, cm))
+                k += 1
+            else:
+                out.append(chunk + "</row>")
+        out.append(chunks[-1])
+    else:
+        pos = body_start
+        for m in _ROW.finditer(xml, body_start, body_end):
+            ra = _R_ATTR.search(m[1])
+            r = int(ra[2]) if ra and ra[2] else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:
+                out.append(xml[pos:m.start()])
+                pos = m.start()
+                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                out.append(xml[pos:m.start()])
+                out.append(_patch_row(m[1], m[2] or "", r, edits.cells[r], styles, col_style, cm))
+                pos = m.end()
+                k += 1
+        out.append(xml[pos:body_end])
     while k < len(pending):
         out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
         k += 1
@@ -380,17 +359,30 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
             return f'<c r="{ref}" s="{style}"/>' if style else f'<c r="{ref}"/>'
         new_attrs = _S_ATTR.sub(f's="{style}"', old_attrs) if _S_ATTR.search(old_attrs) else f'{old_attrs} s="{style}"'
         return f"<c{new_attrs}/>" if old_body is None else f"<c{new_attrs}>{old_body}</c>"
-    fmt = number_format if number_format and not isinstance(value, str) else None
-    quote = isinstance(value, str) and formula is None and value.startswith(FORMULA_TRIGGERS)
-    style = styles.derive(base_style, number_format=fmt, fill=fill, quote=quote)
+    is_text = value.__class__ is str
+    fmt = number_format if number_format and not is_text else None
+    quote = is_text and formula is None and value.startswith(FORMULA_TRIGGERS)
+    style = styles.derive(base_style, number_format=fmt, fill=fill, quote=quote) \
+        if fmt is not None or fill is not KEEP or quote else base_style
     return value_xml(ref, style, value, formula, cm if formula and 't="array"' in formula else None)
 
 
-def _patch_row(m: re.Match, r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
-               cm: int | None) -> str:
-    row_attrs, body = m[1], m[2] or ""
-    row_attrs = re.sub(r'\s+spans="[^"]*"', "", row_attrs)
-    row_style = int(_S_ATTR.search(row_attrs)[1]) if 'customFormat="1"' in row_attrs and _S_ATTR.search(row_attrs) else None
+_LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
+
+
+def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
+               col_style: dict[int, int], cm: int | None) -> str:
+    """One row (its start-tag attributes and its content) with the edited cells put in."""
+    if "spans=" in row_attrs:
+        row_attrs = re.sub(r'\s+spans="[^"]*"', "", row_attrs)
+    row_style = None
+    if 'customFormat="1"' in row_attrs and _S_ATTR.search(row_attrs):
+        row_style = int(_S_ATTR.search(row_attrs)[1])
+    first_edit = min(row_edits)
+    last = body.rfind('<c r="')
+    if "<extLst>" not in body and (last < 0 or col_number(_LAST_CELL_REF.match(body, last)[1]) < first_edit):
+        # fast path: every edited cell lies right of the row's last cell (columns we add or own)
+        return f"<row{row_attrs}>{body}{_new_cells(r, row_edits, styles, col_style, row_style, cm)}</row>"
     cells: list[tuple[int, str]] = []
     seen: set[int] = set()
     col = 0
@@ -415,9 +407,35 @@ def _patch_row(m: re.Match, r: int, row_edits: dict[int, tuple], styles: Styles,
 
 
 def _new_row(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int], cm: int | None) -> str:
-    cells = [_cell_xml(f"{col_letters(c)}{r}", None, None, col_style.get(c, 0), e, styles, cm)
-             for c, e in sorted(row_edits.items())]
-    return f'<row r="{r}">' + "".join(cells) + "</row>"
+    return f'<row r="{r}">' + _new_cells(r, row_edits, styles, col_style, None, cm) + "</row>"
+
+
+def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
+               row_style: int | None, cm: int | None) -> str:
+    """Cells where the row had none: the common case of compute (plain numbers and text), without
+    a call per cell; anything else through `_cell_xml`."""
+    memo = styles.memo
+    out = []
+    for c in sorted(row_edits):
+        value, fmt, fill, formula = row_edits[c]
+        base = row_style if row_style is not None else col_style.get(c, 0)
+        cls = value.__class__
+        if formula is not None or fill is not KEEP or not (cls is int or cls is str or value is None):
+            out.append(_cell_xml(f"{col_letters(c)}{r}", None, None, base, row_edits[c], styles, cm))
+            continue
+        quote = cls is str and value.startswith(FORMULA_TRIGGERS)
+        key = (base, fmt if cls is int else None, quote)
+        style = memo.get(key)
+        if style is None:
+            style = memo[key] = styles.derive(base, number_format=key[1], quote=quote) if key[1] or quote else base
+        s = f' s="{style}"' if style else ""
+        if cls is int:
+            out.append(f'<c r="{col_letters(c)}{r}"{s}><v>{value}</v></c>')
+        elif cls is str and value:
+            out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{_text(value)}</is></c>')
+        else:
+            out.append(f'<c r="{col_letters(c)}{r}"{s}/>')
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- formula cells of a sheet
@@ -456,6 +474,7 @@ class PatchPort:
         self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
         self.replaced: dict[str, object] = {}           # sheet name → SheetSpec
         self.active: str | None = None
+        self.book_cache: dict = {}                      # ports.read_port_book: the file is parsed once
 
     # -------------------------------------------------------- reading
 
@@ -481,10 +500,14 @@ class PatchPort:
 
     def write_block(self, sheet, row, col, values, number_format=None):
         edits = self.edits[sheet]
+        cells = edits.cells
         for i, line in enumerate(values):
+            row_cells = cells[row + i]
             for j, value in enumerate(line):
-                edits.put(row + i, col + j, V.ExcelError(value.code) if isinstance(value, V.ExcelError) else value,
-                          number_format)
+                if col + j in row_cells:
+                    edits.put(row + i, col + j, value, number_format)
+                else:
+                    row_cells[col + j] = (value, number_format, KEEP, None)
 
     def write_formula(self, sheet, row, col, formula, cached: Sequence | None = None,
                       number_format: str | None = None, spill: bool = True):
@@ -568,6 +591,10 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
         if selected is not None:
             select = s.name == selected
         xml = pkg.text(s.part)
+        if "<sheetData" not in xml:
+            from xl_support.book.fileio import UserFacingError
+            raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
+                                  f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
         has_sel = 'tabSelected="1"' in xml[:xml.find("<sheetData")]
         if not (e and e.cells) and select is not None and has_sel == select:
             continue

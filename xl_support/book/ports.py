@@ -1,5 +1,6 @@
-"""The book port (design.md "Macros"): what a macro needs from a workbook, and the openpyxl
-adapter used by the command line. The xlwings adapter lives in `macros/`.
+"""The book port (design.md "Macros"): what a macro needs from a workbook. Adapters: the file
+writer the command line uses (`open_port` → book/patch.PatchPort: reads with calamine, patches the
+package, issue 18.1), openpyxl (tests and new files) and xlwings (in `macros/`).
 
 A macro is written once over this port; the CLI is the macros run on a file.
 """
@@ -44,6 +45,13 @@ class BookPort(Protocol):
     def mark_cells(self, sheet: str, cells: Sequence[tuple[int, int]], color: str | None) -> None:
         """Fill the cells (row, col) with colour 'RRGGBB'; None removes the fill."""
 
+    def activate(self, sheet: str) -> None:
+        """The sheet the user sees when the command is done / the saved book opens (issue 13.4)."""
+
+    # A file port (book/patch.PatchPort) also has `formulas(sheet)` — the formula cells as saved,
+    # (row, col) → (text, <c> attributes, <f> attributes) — used to give kept formulas their cached
+    # values (operations/live_formulas.cache_live_formulas), and `save(out)`.
+
 
 def open_port(path: str | Path, *, quiet: bool = False) -> "BookPort":
     """The port the command line writes a user's workbook through: the package-patching writer
@@ -56,7 +64,13 @@ def open_port(path: str | Path, *, quiet: bool = False) -> "BookPort":
 def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
     """The port's workbook as the engine sees it (registers + Tham số), owned sheets skipped."""
     from xl_support.book.workbook import load_book
-    return load_book({n: port.read_grid(n) for n in port.sheet_names() if n not in skip}, source=port.name)
+    cache = getattr(port, "book_cache", None)        # a file port reads one unchanging file: parse it once
+    if cache is not None and frozenset(skip) in cache:
+        return cache[frozenset(skip)]
+    book = load_book({n: port.read_grid(n) for n in port.sheet_names() if n not in skip}, source=port.name)
+    if cache is not None:
+        cache[frozenset(skip)] = book
+    return book
 
 
 class OpenpyxlPort:
@@ -69,13 +83,18 @@ class OpenpyxlPort:
         self.quiet = quiet
         keep_vba = self.path.suffix.lower() in (".xlsm", ".xltm")
         self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=False)
+        self._grids: dict[str, list[list]] | None = None
 
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
 
     def read_grid(self, sheet: str) -> list[list]:
-        ws = self.wb[sheet]
-        return [list(row) for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        """The sheet as every command reads the file (workbook.read_grids: cached values of
+        formulas, error cells as `values.ExcelError`; issue 11.8), not openpyxl's formula text."""
+        if self._grids is None:
+            from xl_support.book.workbook import read_grids
+            self._grids = read_grids(self.path)
+        return self._grids.get(sheet, [])
 
     def write_block(self, sheet, row, col, values, number_format=None):
         from xl_support.book.fileio import set_text

@@ -7,12 +7,14 @@ touched stays byte for byte as it was.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -22,6 +24,10 @@ WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 DRAWING_CT = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
+KEEP = object()          # "leave this aspect of the cell as it is"
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _SHEET_EL = re.compile(r"<(?:\w+:)?sheet\b[^>]*/?>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 _REL_EL = re.compile(r"<(?:\w+:)?Relationship\b[^>]*/?>")
@@ -178,3 +184,41 @@ def sheet_error_cells(path: str | Path) -> dict[str, list[tuple[int, int, str]]]
             return out
     except (zipfile.BadZipFile, KeyError, OSError):
         return {}
+
+
+# ---------------------------------------------------------------- cell values → XML
+
+def _text(value: str) -> str:
+    value = _ILLEGAL_XML.sub("", value)[:32767]
+    if value[:1].isspace() or value[-1:].isspace() or "\n" in value:
+        return f'<t xml:space="preserve">{escape(value)}</t>'
+    return f"<t>{escape(value)}</t>"
+
+
+def serial(value: dt.date) -> str:
+    """A date (or datetime) as Excel's serial number (1900 date system)."""
+    if isinstance(value, dt.datetime):
+        delta = value - EXCEL_EPOCH
+        return repr(delta.days + delta.seconds / 86400) if delta.seconds else str(delta.days)
+    return str((value - EXCEL_EPOCH.date()).days)
+
+
+def value_xml(ref: str, style: int, value, formula: str | None = None, cm: int | None = None) -> str:
+    """One `<c>` element. Text → inline string; a formula's text result → `t="str"` (`formula`
+    is the `<f>` element, or "" for a cell of a spilled array: a result without a formula);
+    `cm` marks a dynamic-array anchor."""
+    s = (f' s="{style}"' if style else "") + (f' cm="{cm}"' if cm and formula else "")
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>' if formula is None else f'<c r="{ref}"{s}>{formula}</c>'
+    f = formula or ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b">{f}<v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}>{f}<v>{value!r}</v></c>'
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f'<c r="{ref}"{s}>{f}<v>{serial(value)}</v></c>'
+    if value.__class__.__name__ == "ExcelError":     # values.ExcelError
+        return f'<c r="{ref}"{s} t="e">{f}<v>{escape(value.code)}</v></c>'
+    if formula is not None:
+        return f'<c r="{ref}"{s} t="str">{f}<v>{escape(_ILLEGAL_XML.sub("", str(value)))}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is>{_text(str(value))}</is></c>'
