@@ -21,6 +21,7 @@ import re
 import sys
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
@@ -223,6 +224,7 @@ def dynamic_array_index(metadata: str) -> int | None:
 _ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = re.compile(r'\br="([A-Z]{1,3})?(\d*)"')
+_R_ATTR_B = re.compile(rb'\sr="(\d+)"')
 _S_ATTR = re.compile(r'\bs="(\d+)"')
 _COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
 _COL = re.compile(r"<col\b[^>]*/>")
@@ -261,70 +263,88 @@ class SheetEdits:
 
 def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
                 cm: int | None = None) -> str:
-    """The sheet XML with the edited cells replaced or inserted; every other byte kept. Rows are
-    found by `r`; only rows holding an edit are taken apart."""
-    col_style = column_styles(xml)
-    start = xml.find("<sheetData")
-    head_end = xml.index(">", start) + 1
-    if xml[head_end - 2] == "/":                       # <sheetData/>
-        body_start = body_end = head_end
-        xml = xml[:head_end - 2] + "></sheetData>" + xml[head_end:]
-        head_end -= 1
-        body_start = body_end = head_end
+    """The sheet XML with the edited cells replaced or inserted; every other byte kept."""
+    return b"".join(sheet_pieces(xml.encode("utf-8"), edits, styles, select=select, cm=cm)).decode("utf-8")
+
+
+def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
+                 cm: int | None = None) -> Iterator[bytes]:
+    """The patched sheet part as pieces to stream into the zip (the whole part is never held as
+    one string). Rows are split at `</row>` on the bytes; only rows holding an edit are decoded
+    and taken apart, the others are passed on as they are."""
+    start = xml.find(b"<sheetData")
+    head_end = xml.index(b">", start) + 1
+    if xml[head_end - 2:head_end] == b"/>":             # <sheetData/>
+        head = xml[:head_end - 2].decode("utf-8") + ">"
+        body = b""
+        tail = "</sheetData>" + xml[head_end:].decode("utf-8")
     else:
-        body_start = head_end
-        body_end = xml.index("</sheetData>", body_start)
-    pending = sorted(edits.cells)
-    out = [xml[:body_start]]
-    k = 0
-    last_row = 0
-    body = xml[body_start:body_end]
-    if re.search(r"<row\b[^>]*/>", body) is None:          # rows split at their end tags (fast)
-        chunks = body.split("</row>")
-        for chunk in chunks[:-1]:
-            i = chunk.find("<row")
-            j = chunk.index(">", i)
-            row_attrs = chunk[i + 4:j]
-            ra = _R_ATTR.search(row_attrs)
-            r = int(ra[2]) if ra and ra[2] else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:      # new rows before this one
-                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                out.append(chunk[:i])
-                out.append(_patch_row(row_attrs, chunk[j + 1:], r, edits.cells[r], styles, col_style, cm))
-                k += 1
-            else:
-                out.append(chunk + "</row>")
-        out.append(chunks[-1])
-    else:
-        pos = body_start
-        for m in _ROW.finditer(xml, body_start, body_end):
-            ra = _R_ATTR.search(m[1])
-            r = int(ra[2]) if ra and ra[2] else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:
-                out.append(xml[pos:m.start()])
-                pos = m.start()
-                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                out.append(xml[pos:m.start()])
-                out.append(_patch_row(m[1], m[2] or "", r, edits.cells[r], styles, col_style, cm))
-                pos = m.end()
-                k += 1
-        out.append(xml[pos:body_end])
-    while k < len(pending):
-        out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
-        k += 1
-    tail = xml[body_end:]
-    head = "".join(out[:1])
+        body_end = xml.index(b"</sheetData>", head_end)
+        head = xml[:head_end].decode("utf-8")
+        body = xml[head_end:body_end]
+        tail = xml[body_end:].decode("utf-8")
+    col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
     if edits.cells:
         head = _grow_dimension(head, max(edits.cells), max(max(c) for c in edits.cells.values()))
-    return head + "".join(out[1:]) + tail
+    yield head.encode("utf-8")
+    pending = sorted(edits.cells)
+    k = 0
+    last_row = 0
+    if re.search(rb"<row\b[^>]*/>", body) is None:         # rows split at their end tags (fast)
+        batch: list[bytes] = []
+        pos = 0
+        while True:
+            end = body.find(b"</row>", pos)
+            if end < 0:
+                break
+            chunk = body[pos:end]
+            pos = end + 6
+            i = chunk.find(b"<row")
+            j = chunk.index(b">", i)
+            ra = _R_ATTR_B.search(chunk, i, j)
+            r = int(ra[1]) if ra else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:      # new rows before this one
+                batch.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm).encode("utf-8"))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                text = chunk.decode("utf-8")
+                ti = text.find("<row")
+                tj = text.index(">", ti)
+                batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, edits.cells[r], styles,
+                                                     col_style, cm)).encode("utf-8"))
+                k += 1
+            else:
+                batch.append(chunk + b"</row>")
+            if len(batch) >= 2000:
+                yield b"".join(batch)
+                batch = []
+        batch.append(body[pos:])
+        yield b"".join(batch)
+    else:
+        text = body.decode("utf-8")
+        out = []
+        pos = 0
+        for m in _ROW.finditer(text):
+            ra = _R_ATTR.search(m[1])
+            r = int(ra[2]) if ra and ra[2] else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:
+                out.append(text[pos:m.start()])
+                pos = m.start()
+                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                out.append(text[pos:m.start()])
+                out.append(_patch_row(m[1], m[2] or "", r, edits.cells[r], styles, col_style, cm))
+                pos = m.end()
+                k += 1
+        out.append(text[pos:])
+        yield "".join(out).encode("utf-8")
+    rest = [_new_row(pending[n], edits.cells[pending[n]], styles, col_style, cm) for n in range(k, len(pending))]
+    yield ("".join(rest) + tail).encode("utf-8")
 
 
 def _select_view(head: str, select: bool) -> str:
@@ -484,7 +504,11 @@ class PatchPort:
     def _all_grids(self) -> dict[str, list[list]]:
         if self._grids is None:
             from xl_support.book.workbook import read_grids
-            self._grids = read_grids(self.path)
+            from xl_support.book.xlsx import error_cells
+            pkg = self.package
+            errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts
+                      for found in [error_cells(pkg.parts[s.part])] if found}
+            self._grids = read_grids(self.path, errors=errors)
         return self._grids
 
     def read_grid(self, sheet: str) -> list[list]:
@@ -557,14 +581,24 @@ class PatchPort:
         return atomic_write(out, lambda fh: write_zip(parts, self.package.order, fh))
 
 
-def write_zip(parts: dict[str, bytes], order: list[str], fh) -> None:
-    """The parts in their original order (new ones after), deflated."""
-    names = [n for n in order if n in parts] + sorted(n for n in parts if n not in set(order))
+def write_zip(parts: dict, order: list[str], fh) -> None:
+    """The parts in their original order (new ones after), deflated; parts made while writing
+    (`_Lazy`: the patched sheets, then styles.xml, which they add to) come last, streamed."""
+    known = set(order)
+    names = [n for n in order if n in parts] + sorted(n for n in parts if n not in known)
+    late = [n for n in parts if isinstance(parts[n], _Lazy)]            # in the order they were made
     with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name in names:
+        for name in [n for n in names if not isinstance(parts[n], _Lazy)] + late:
             info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, parts[name], compresslevel=1)
+            info._compresslevel = 1
+            data = parts[name]
+            if isinstance(data, _Lazy):
+                with zf.open(info, "w", force_zip64=True) as out:
+                    for piece in data.pieces():
+                        out.write(piece)
+            else:
+                zf.writestr(info, data, compresslevel=1)
 
 
 def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
@@ -590,26 +624,35 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
         select = None
         if selected is not None:
             select = s.name == selected
-        xml = pkg.text(s.part)
-        if "<sheetData" not in xml:
+        xml = pkg.parts[s.part]
+        if b"<sheetData" not in xml:
             from xl_support.book.fileio import UserFacingError
             raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
-        has_sel = 'tabSelected="1"' in xml[:xml.find("<sheetData")]
+        has_sel = b'tabSelected="1"' in xml[:xml.find(b"<sheetData")]
         if not (e and e.cells) and select is not None and has_sel == select:
             continue
         if not (e and e.cells) and select is None:
             continue
-        new = patch_sheet(xml, e or SheetEdits(), styles, select=select, cm=cm)
-        parts[s.part] = new.encode("utf-8")
+        parts[s.part] = _Lazy(sheet_pieces, xml, e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:
         wb.set_active(selected)
     if any(f is not None for e in edits.values() for row in e.cells.values() for (*_, f) in row.values()):
         wb.keep_cached_values()
-    if styles.changed:
-        parts[styles_part] = styles.render().encode("utf-8")
+    parts.pop(styles_part, None)                 # last: the sheets above add the formats they use
+    parts[styles_part] = _Lazy(lambda: [styles.render().encode("utf-8") if styles.changed else pkg.parts[styles_part]])
     wb.finish()
     return parts
+
+
+class _Lazy:
+    """A part made while the zip is written (after the parts before it), as pieces of bytes."""
+
+    def __init__(self, make, *args, **kwargs):
+        self.make, self.args, self.kwargs = make, args, kwargs
+
+    def pieces(self) -> Iterator[bytes]:
+        return iter(self.make(*self.args, **self.kwargs))
 
 
 class _WorkbookEdit:

@@ -158,7 +158,8 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
     return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source)
 
 
-def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, list[list]]:
+def read_grids(path: str | Path, sheets: list[str] | None = None,
+               errors: dict[str, list[tuple[int, int, str]]] | None = None) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text."""
@@ -167,14 +168,19 @@ def read_grids(path: str | Path, sheets: list[str] | None = None) -> dict[str, l
     from xl_support.book.xlsx import sheet_error_cells
     screen_workbook(path)
     wb = CalamineWorkbook.from_path(str(path))
-    errors = sheet_error_cells(path) if str(path).lower().endswith((".xlsx", ".xlsm")) else {}
+    if errors is None:          # (row, col, code) of the error cells by sheet; a caller holding the parts gives them
+        errors = sheet_error_cells(path) if str(path).lower().endswith((".xlsx", ".xlsm")) else {}
     out = {}
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
             continue
         sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        grid = [[None if v == "" else v for v in row] for row in rows]
+        grid = sheet.to_python(skip_empty_area=False)
+        for row in grid:                    # empty cells → None, in place (no second copy of the grid)
+            if "" in row:
+                for i, v in enumerate(row):
+                    if v == "":
+                        row[i] = None
         for r, c, code in errors.get(name, ()):
             while len(grid) < r:
                 grid.append([])
