@@ -223,3 +223,25 @@ def test_error_cells_are_reported_not_blank(tmp_path):
     assert main(["compute", str(path), "-o", str(out)]) == 0
     wb = openpyxl.load_workbook(out)
     assert wb["Trẻ em NQ55"]["P7"].value != 0 and isinstance(wb["Trẻ em NQ55"]["P7"].value, str)
+
+
+def test_restored_live_formulas_carry_values(excel_saved, tmp_path):
+    """*Nạp lại hàm* through the file port, after compute froze the values: the column formulas
+    come back as dynamic arrays (cm) over the rows, with the month's values cached."""
+    from xl_support.book.patch import PatchPort
+    from xl_support.operations.live_formulas import restore_live_formulas
+    frozen = run_command("compute", excel_saved, tmp_path)
+    port = PatchPort(frozen, quiet=True)
+    assert restore_live_formulas(port) == 10
+    port.save(tmp_path / "restored.xlsm")
+    results = {r.register.sheet: r for r in compute_book(open_book(excel_saved))}
+    pkg = Package.open(tmp_path / "restored.xlsm")
+    wb = openpyxl.load_workbook(tmp_path / "restored.xlsm", data_only=True)
+    for sheet, res in results.items():
+        cols = res.register.columns
+        found = formula_cells(pkg.text(pkg.sheet(sheet).part))
+        for name in ("benefit", "basis"):
+            text, cell, f = found[(6, cols[name])]
+            assert cell.get("cm") and f["t"] == "array" and f["ref"].endswith(str(max(res.register.frame["row"])))
+            values = [wb[sheet].cell(r, cols[name]).value for r in res.register.frame["row"]]
+            assert values == res.cells()[name]

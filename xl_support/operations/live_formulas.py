@@ -6,7 +6,6 @@ import re
 from xl_support.book.ports import read_port_book
 from xl_support.book.template_layout import FIRST_ROW, FUNCTIONS, HEADER_ROW, REGISTERS, column_formula
 from xl_support.book.workbook import SETTINGS_SHEET
-from xl_support.operations.compute import FORMATS
 
 
 def restore_live_formulas(port) -> int:
@@ -16,7 +15,7 @@ def restore_live_formulas(port) -> int:
     book = read_port_book(port)
     results = {}
     if hasattr(port, "formulas"):           # a file: the formulas carry this month's values (issue 13.2)
-        from xl_support.operations.compute import compute_book
+        from xl_support.operations.compute import FORMATS, compute_book
         results = {r.register.sheet: r for r in compute_book(book)}
     restored = 0
     for reg in book.registers:
@@ -87,6 +86,7 @@ def cache_live_formulas(port, results) -> int:
     if not hasattr(port, "formulas"):
         return 0
     from xl_support.book.register import COMPUTED_FIELDS
+    from xl_support.operations.compute import FORMATS
     done = 0
     for result in results:
         reg = result.register
