@@ -243,14 +243,24 @@ def column_styles(sheet_xml: str) -> dict[int, int]:
 
 
 class SheetEdits:
-    """The recorded edits of one sheet: row → col → (value, number_format, fill, formula)."""
+    """The recorded edits of one sheet: point edits row → col → (value, number_format, fill,
+    formula), and blocks of values (row, col, rows of values, number_format) kept as given — a
+    column of 100,000 values costs no object per cell until the sheet is written. Point edits
+    override blocks (a later block first clears the point edits under it, keeping their fill)."""
+
+    BLOCK_MIN = 64
 
     def __init__(self):
         self.cells: dict[int, dict[int, tuple]] = defaultdict(dict)
+        self.blocks: list[tuple[int, int, list, str | None]] = []
 
     def put(self, row: int, col: int, value=KEEP, number_format: str | None = None, fill=KEEP,
             formula: str | None = None) -> None:
         old = self.cells[row].get(col)
+        if old is None:
+            under = self._block_value(row, col)
+            if under is not None and value is KEEP:     # a mark on a cell a block writes
+                old = under
         if old is not None:
             if value is KEEP:
                 value, formula = old[0], old[3]
@@ -259,6 +269,63 @@ class SheetEdits:
             if fill is KEEP:
                 fill = old[2]
         self.cells[row][col] = (value, number_format, fill, formula)
+
+    def _block_value(self, row: int, col: int) -> tuple | None:
+        for r0, c0, values, fmt in reversed(self.blocks):
+            i, j = row - r0, col - c0
+            if 0 <= i < len(values) and 0 <= j < len(values[i]):
+                return (values[i][j], fmt, KEEP, None)
+        return None
+
+    def add_block(self, row: int, col: int, values: list, number_format: str | None) -> None:
+        width = max((len(line) for line in values), default=0)
+        for r in [r for r in self.cells if row <= r < row + len(values)]:
+            line = self.cells[r]
+            for c in [c for c in line if col <= c < col + width]:
+                fill = line[c][2]
+                if fill is KEEP:
+                    del line[c]
+                else:
+                    line[c] = (KEEP, None, fill, None)      # the block's value, the mark's fill
+        self.blocks.append((row, col, values, number_format))
+
+    def empty(self) -> bool:
+        return not self.blocks and not any(self.cells.values())
+
+    def rows(self) -> list[int]:
+        out = {r for r, line in self.cells.items() if line}
+        for r0, _, values, _ in self.blocks:
+            out.update(range(r0, r0 + len(values)))
+        return sorted(out)
+
+    def extent(self) -> tuple[int, int]:
+        """(last row, last column) edited."""
+        rows = [r for r, line in self.cells.items() if line]
+        cols = [max(line) for line in self.cells.values() if line]
+        for r0, c0, values, _ in self.blocks:
+            rows.append(r0 + len(values) - 1)
+            cols.append(c0 + max((len(line) for line in values), default=1) - 1)
+        return max(rows, default=1), max(cols, default=1)
+
+    def row(self, r: int) -> dict[int, tuple]:
+        """The edits of row r: blocks in write order, then point edits (a mark keeps the value)."""
+        out: dict[int, tuple] = {}
+        for r0, c0, values, fmt in self.blocks:
+            i = r - r0
+            if 0 <= i < len(values):
+                for j, v in enumerate(values[i]):
+                    out[c0 + j] = (v, fmt, KEEP, None)
+        point = self.cells.get(r)
+        if point:
+            for c, e in point.items():
+                old = out.get(c)
+                if e[0] is KEEP and old is not None:
+                    e = (old[0], e[1] or old[1], e[2], old[3])
+                out[c] = e
+        return out
+
+    def formulas(self):
+        return (e[3] for line in self.cells.values() for e in line.values() if e[3] is not None)
 
 
 def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
@@ -286,10 +353,10 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
-    if edits.cells:
-        head = _grow_dimension(head, max(edits.cells), max(max(c) for c in edits.cells.values()))
+    if not edits.empty():
+        head = _grow_dimension(head, *edits.extent())
     yield head.encode("utf-8")
-    pending = sorted(edits.cells)
+    pending = edits.rows()
     k = 0
     last_row = 0
     if re.search(rb"<row\b[^>]*/>", body) is None:         # rows split at their end tags (fast)
@@ -307,13 +374,13 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
             r = int(ra[1]) if ra else last_row + 1
             last_row = r
             while k < len(pending) and pending[k] < r:      # new rows before this one
-                batch.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm).encode("utf-8"))
+                batch.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm).encode("utf-8"))
                 k += 1
             if k < len(pending) and pending[k] == r:
                 text = chunk.decode("utf-8")
                 ti = text.find("<row")
                 tj = text.index(">", ti)
-                batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, edits.cells[r], styles,
+                batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, edits.row(r), styles,
                                                      col_style, cm)).encode("utf-8"))
                 k += 1
             else:
@@ -334,16 +401,16 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
             while k < len(pending) and pending[k] < r:
                 out.append(text[pos:m.start()])
                 pos = m.start()
-                out.append(_new_row(pending[k], edits.cells[pending[k]], styles, col_style, cm))
+                out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
                 k += 1
             if k < len(pending) and pending[k] == r:
                 out.append(text[pos:m.start()])
-                out.append(_patch_row(m[1], m[2] or "", r, edits.cells[r], styles, col_style, cm))
+                out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
                 pos = m.end()
                 k += 1
         out.append(text[pos:])
         yield "".join(out).encode("utf-8")
-    rest = [_new_row(pending[n], edits.cells[pending[n]], styles, col_style, cm) for n in range(k, len(pending))]
+    rest = [_new_row(pending[n], edits.row(pending[n]), styles, col_style, cm) for n in range(k, len(pending))]
     yield ("".join(rest) + tail).encode("utf-8")
 
 
@@ -524,14 +591,12 @@ class PatchPort:
 
     def write_block(self, sheet, row, col, values, number_format=None):
         edits = self.edits[sheet]
-        cells = edits.cells
+        if sum(len(line) for line in values) >= edits.BLOCK_MIN:
+            edits.add_block(row, col, values, number_format)
+            return
         for i, line in enumerate(values):
-            row_cells = cells[row + i]
             for j, value in enumerate(line):
-                if col + j in row_cells:
-                    edits.put(row + i, col + j, value, number_format)
-                else:
-                    row_cells[col + j] = (value, number_format, KEEP, None)
+                edits.put(row + i, col + j, value, number_format)
 
     def write_formula(self, sheet, row, col, formula, cached: Sequence | None = None,
                       number_format: str | None = None, spill: bool = True):
@@ -610,7 +675,7 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
     styles = Styles(pkg.text(styles_part))
     wb = _WorkbookEdit(pkg, parts)
     cm = None
-    if any(f for e in edits.values() for row in e.cells.values() for (*_, f) in row.values() if f and "t=\"array\"" in f):
+    if any('t="array"' in f for e in edits.values() for f in e.formulas()):
         cm = wb.dynamic_array_index()
     selected = active if active in [s.name for s in pkg.sheets] or active in replaced else None
     for name, spec in replaced.items():
@@ -630,14 +695,14 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
             raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
         has_sel = b'tabSelected="1"' in xml[:xml.find(b"<sheetData")]
-        if not (e and e.cells) and select is not None and has_sel == select:
+        if (e is None or e.empty()) and select is not None and has_sel == select:
             continue
-        if not (e and e.cells) and select is None:
+        if (e is None or e.empty()) and select is None:
             continue
         parts[s.part] = _Lazy(sheet_pieces, xml, e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:
         wb.set_active(selected)
-    if any(f is not None for e in edits.values() for row in e.cells.values() for (*_, f) in row.values()):
+    if any(True for e in edits.values() for _ in e.formulas()):
         wb.keep_cached_values()
     parts.pop(styles_part, None)                 # last: the sheets above add the formats they use
     parts[styles_part] = _Lazy(lambda: [styles.render().encode("utf-8") if styles.changed else pkg.parts[styles_part]])
