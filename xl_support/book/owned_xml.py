@@ -13,7 +13,7 @@ from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, 
 
 DATE_FORMAT = "dd/mm/yyyy"
 EMU_PER_CM = 360000
-_OWNED_REL_TYPES = ("/drawing", "/chart", "/comments", "/vmlDrawing", "/chartUserShapes", "/printerSettings")
+_OWNED_REL_TYPES = ("/drawing", "/chart", "/comments", "/vmlDrawing", "/chartUserShapes", "/printerSettings", "/table")
 
 
 def add_owned_sheet(wb, styles, spec) -> str:

@@ -30,7 +30,6 @@ from xl_support.book.xlsx import (FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEE
                                   col_letters, col_number, resolve, split_ref, value_xml)
 
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
