@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
 
-from xl_support.book.xlsx import (FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package, SheetEntry, _text, attrs,
-                                  col_letters, col_number, resolve, split_ref, value_xml)
+from xl_support.book.xlsx import (_ILLEGAL_XML, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
+                                  SheetEntry, _text, attrs, col_letters, col_number, resolve, split_ref, value_xml)
 
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -251,7 +251,7 @@ class SheetEdits:
 
     def __init__(self):
         self.cells: dict[int, dict[int, tuple]] = defaultdict(dict)
-        self.blocks: list[tuple[int, int, list, str | None]] = []
+        self.blocks: list[tuple[int, int, list, str | None, str | None]] = []   # …, formula ("" = a result)
 
     def put(self, row: int, col: int, value=KEEP, number_format: str | None = None, fill=KEEP,
             formula: str | None = None) -> None:
@@ -270,13 +270,15 @@ class SheetEdits:
         self.cells[row][col] = (value, number_format, fill, formula)
 
     def _block_value(self, row: int, col: int) -> tuple | None:
-        for r0, c0, values, fmt in reversed(self.blocks):
+        for r0, c0, values, fmt, formula in reversed(self.blocks):
             i, j = row - r0, col - c0
             if 0 <= i < len(values) and 0 <= j < len(values[i]):
-                return (values[i][j], fmt, KEEP, None)
+                return (values[i][j], fmt, KEEP, formula)
         return None
 
-    def add_block(self, row: int, col: int, values: list, number_format: str | None) -> None:
+    def add_block(self, row: int, col: int, values: list, number_format: str | None,
+                  formula: str | None = None) -> None:
+        """A rectangle of values; `formula=""`: they are the results of a spilled formula."""
         width = max((len(line) for line in values), default=0)
         for r in [r for r in self.cells if row <= r < row + len(values)]:
             line = self.cells[r]
@@ -286,14 +288,14 @@ class SheetEdits:
                     del line[c]
                 else:
                     line[c] = (KEEP, None, fill, None)      # the block's value, the mark's fill
-        self.blocks.append((row, col, values, number_format))
+        self.blocks.append((row, col, values, number_format, formula))
 
     def empty(self) -> bool:
         return not self.blocks and not any(self.cells.values())
 
     def rows(self) -> list[int]:
         out = {r for r, line in self.cells.items() if line}
-        for r0, _, values, _ in self.blocks:
+        for r0, _, values, _, _ in self.blocks:
             out.update(range(r0, r0 + len(values)))
         return sorted(out)
 
@@ -301,7 +303,7 @@ class SheetEdits:
         """(last row, last column) edited."""
         rows = [r for r, line in self.cells.items() if line]
         cols = [max(line) for line in self.cells.values() if line]
-        for r0, c0, values, _ in self.blocks:
+        for r0, c0, values, _, _ in self.blocks:
             rows.append(r0 + len(values) - 1)
             cols.append(c0 + max((len(line) for line in values), default=1) - 1)
         return max(rows, default=1), max(cols, default=1)
@@ -309,11 +311,11 @@ class SheetEdits:
     def row(self, r: int) -> dict[int, tuple]:
         """The edits of row r: blocks in write order, then point edits (a mark keeps the value)."""
         out: dict[int, tuple] = {}
-        for r0, c0, values, fmt in self.blocks:
+        for r0, c0, values, fmt, formula in self.blocks:
             i = r - r0
             if 0 <= i < len(values):
                 for j, v in enumerate(values[i]):
-                    out[c0 + j] = (v, fmt, KEEP, None)
+                    out[c0 + j] = (v, fmt, KEEP, formula)
         point = self.cells.get(r)
         if point:
             for c, e in point.items():
@@ -506,10 +508,10 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
         value, fmt, fill, formula = row_edits[c]
         base = row_style if row_style is not None else col_style.get(c, 0)
         cls = value.__class__
-        if formula is not None or fill is not KEEP or not (cls is int or cls is str or value is None):
+        if (formula is not None and formula != "") or fill is not KEEP or not (cls is int or cls is str or value is None):
             out.append(_cell_xml(f"{col_letters(c)}{r}", None, None, base, row_edits[c], styles, cm))
             continue
-        quote = cls is str and value.startswith(FORMULA_TRIGGERS)
+        quote = cls is str and formula is None and value.startswith(FORMULA_TRIGGERS)
         key = (base, fmt if cls is int else None, quote)
         style = memo.get(key)
         if style is None:
@@ -517,6 +519,8 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
         s = f' s="{style}"' if style else ""
         if cls is int:
             out.append(f'<c r="{col_letters(c)}{r}"{s}><v>{value}</v></c>')
+        elif cls is str and value and formula == "":         # a text result of a spilled formula
+            out.append(f'<c r="{col_letters(c)}{r}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>')
         elif cls is str and value:
             out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{_text(value)}</is></c>')
         else:
@@ -614,8 +618,8 @@ class PatchPort:
         f = f'<f t="array" ref="{ref}">{escape(text)}</f>' if spill else f"<f>{escape(text)}</f>"
         edits = self.edits[sheet]
         edits.put(row, col, values[0], number_format, formula=f)
-        for i, value in enumerate(values[1:], 1):
-            edits.put(row + i, col, value, number_format, formula="")     # a spilled cell: a result, no <f>
+        if len(values) > 1:                 # the spilled cells: results, no <f>
+            edits.add_block(row + 1, col, [[v] for v in values[1:]], number_format, formula="")
 
     def replace_sheet(self, spec) -> None:
         self.replaced[spec.name] = spec

@@ -36,14 +36,14 @@ class RegisterResult:
         codes = self.register.frame["group"].tolist() if "group" in self.register.frame else [None] * len(self.people)
         row_messages = _short_bad_cell_messages(self.register)
         benefit, topup, insurance, end_date = [], [], [], []
-        ends = pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)
+        ends = (pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)).date   # datetime.date each
         for i in range(len(self.people)):
             status = int(self.elig.status[i])
             if status in (Status.OK, Status.PENDING, Status.NEVER_PAYABLE):
                 benefit.append(int(self.res.benefit[i]))
                 topup.append(int(self.res.topup[i]))
                 insurance.append("Có" if self.res.insurance[i] else "Không")
-                end_date.append(ends[i].date())
+                end_date.append(ends[i])
             else:   # the same short message in every value column, as the worksheet functions show
                 message = row_messages[i] or cell_message(status, codes[i])
                 for column in (benefit, topup, insurance, end_date):

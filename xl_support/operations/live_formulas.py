@@ -18,6 +18,7 @@ def restore_live_formulas(port) -> int:
         from xl_support.operations.compute import FORMATS, compute_book
         results = {r.register.sheet: r for r in compute_book(book)}
     restored = 0
+    cells = {sheet: r.cells() for sheet, r in results.items()}
     for reg in book.registers:
         spec = next((r for r in REGISTERS if r.kind == reg.kind), None)
         layout = {f.name: spec.col(f.name) for f in spec.fields} if spec else {}
@@ -34,7 +35,8 @@ def restore_live_formulas(port) -> int:
                 formula = column_formula(spec, f.name)
                 if reg.sheet in results:
                     port.write_formula(reg.sheet, FIRST_ROW, col, formula, number_format=FORMATS.get(f.name),
-                                       cached=column_values(results[reg.sheet], f.name, FIRST_ROW, last))
+                                       cached=column_values(results[reg.sheet], f.name, FIRST_ROW, last,
+                                                            cells[reg.sheet]))
                 else:
                     port.write_formula(reg.sheet, FIRST_ROW, col, formula)
                 restored += 1
@@ -48,12 +50,13 @@ PARAMETER_FUNCTIONS = {"HP_STANDARD": "national_standard", "HP_CITY_STANDARD": "
                        "HP_POVERTY_LINE": "poverty_line"}
 
 
-def column_values(result, field: str, first_row: int, last_row: int) -> list:
+def column_values(result, field: str, first_row: int, last_row: int, cells: dict | None = None) -> list:
     """What the column-form function of `field` gives for the rows first_row..last_row of the
     register (compute.RegisterResult): the values compute writes, blank for rows without a person.
-    The cached values of a spilled `HP_` column (issue 13.2)."""
-    cells = result.cells()[field]
-    by_row = dict(zip(result.register.frame["row"].tolist(), cells))
+    The cached values of a spilled `HP_` column (issue 13.2). `cells`: `result.cells()` if the
+    caller has it already."""
+    column = (cells or result.cells())[field]
+    by_row = dict(zip(result.register.frame["row"].tolist(), column))
     return [by_row.get(r) for r in range(first_row, last_row + 1)]
 
 
@@ -95,6 +98,7 @@ def cache_live_formulas(port, results) -> int:
             continue
         first = reg.header_row + 1
         last = max(reg.frame["row"].tolist(), default=first)
+        cells = result.cells()
         for f in COMPUTED_FIELDS:
             col = reg.columns.get(f.name)
             found = formulas.get((first, col)) if col else None
@@ -102,7 +106,7 @@ def cache_live_formulas(port, results) -> int:
                 continue
             old_ref = found[2].get("ref", "")
             old_last = int(re.sub(r"^.*?(\d+)$", r"\1", old_ref)) if old_ref else first
-            values = column_values(result, f.name, first, last)
+            values = column_values(result, f.name, first, last, cells)
             fmt = FORMATS.get(f.name)
             port.write_formula(reg.sheet, first, col, "=" + found[0], cached=values, number_format=fmt)
             if old_last > last:              # the old spill was longer: its stale values go
