@@ -59,6 +59,7 @@ class Styles:
         self._cache: dict = {}
         self._known: dict[str, int] | None = None
         self.memo: dict = {}                    # the writer's own (base, format, quote) → xf cache
+        self.texts: dict[str, str] = {}         # short text → its <t> element (patch._new_cells)
 
     def _items(self, section: str, item: re.Pattern) -> list[str]:
         m = _SECTION[section].search(self.xml)
@@ -378,11 +379,22 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
                 batch.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm).encode("utf-8"))
                 k += 1
             if k < len(pending) and pending[k] == r:
-                text = chunk.decode("utf-8")
-                ti = text.find("<row")
-                tj = text.index(">", ti)
-                batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, edits.row(r), styles,
-                                                     col_style, cm)).encode("utf-8"))
+                row_edits = edits.row(r)
+                attrs_b = chunk[i + 4:j]
+                last = chunk.rfind(b'<c r="', j)
+                if (b"<extLst>" not in chunk and b'customFormat="1"' not in attrs_b
+                        and (last < 0 or col_number(_LAST_CELL_REF_B.match(chunk, last)[1].decode()) < min(row_edits))):
+                    # the common case, on the bytes: every edit lies right of the row's last cell
+                    if b"spans=" in attrs_b:
+                        attrs_b = re.sub(rb'\s+spans="[^"]*"', b"", attrs_b)
+                    batch.append(chunk[:i] + b"<row" + attrs_b + b">" + chunk[j + 1:]
+                                 + _new_cells(r, row_edits, styles, col_style, None, cm).encode("utf-8") + b"</row>")
+                else:
+                    text = chunk.decode("utf-8")
+                    ti = text.find("<row")
+                    tj = text.index(">", ti)
+                    batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles,
+                                                         col_style, cm)).encode("utf-8"))
                 k += 1
             else:
                 batch.append(chunk + b"</row>")
@@ -456,6 +468,7 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
 
 
 _LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
+_LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
 
 
 def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
@@ -503,6 +516,7 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
     """Cells where the row had none: the common case of compute (plain numbers and text), without
     a call per cell; anything else through `_cell_xml`."""
     memo = styles.memo
+    short = styles.texts
     out = []
     for c in sorted(row_edits):
         value, fmt, fill, formula = row_edits[c]
@@ -522,7 +536,13 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
         elif cls is str and value and formula == "":         # a text result of a spilled formula
             out.append(f'<c r="{col_letters(c)}{r}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>')
         elif cls is str and value:
-            out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{_text(value)}</is></c>')
+            if len(value) < 64:                 # short texts repeat (Có/Không, messages): escaped once
+                xml = short.get(value)
+                if xml is None:
+                    xml = short[value] = _text(value)
+            else:
+                xml = _text(value)
+            out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{xml}</is></c>')
         else:
             out.append(f'<c r="{col_letters(c)}{r}"{s}/>')
     return "".join(out)
