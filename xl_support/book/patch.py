@@ -585,6 +585,7 @@ class PatchPort:
         self.replaced: dict[str, object] = {}           # sheet name → SheetSpec
         self.active: str | None = None
         self.book_cache: dict = {}                      # ports.read_port_book: the file is parsed once
+        self._formulas: dict[str, dict] = {}
 
     # -------------------------------------------------------- reading
 
@@ -607,8 +608,10 @@ class PatchPort:
 
     def formulas(self, sheet: str) -> dict[tuple[int, int], tuple[str, dict, dict]]:
         """The sheet's formula cells as saved (see `formula_cells`)."""
-        entry = self.package.sheet(sheet)
-        return formula_cells(self.package.text(entry.part)) if entry and entry.part else {}
+        if sheet not in self._formulas:
+            entry = self.package.sheet(sheet)
+            self._formulas[sheet] = formula_cells(self.package.text(entry.part)) if entry and entry.part else {}
+        return self._formulas[sheet]
 
     # -------------------------------------------------------- writing (recorded, applied by save)
 
