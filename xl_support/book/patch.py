@@ -18,6 +18,7 @@ package where
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import zipfile
 from collections import defaultdict
@@ -27,7 +28,8 @@ from typing import Sequence
 from xml.sax.saxutils import escape
 
 from xl_support.book.xlsx import (_ILLEGAL_XML, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
-                                  SheetEntry, _text, attrs, col_letters, col_number, resolve, split_ref, value_xml)
+                                  SheetEntry, ZipRef, _text, attrs, col_letters, col_number, resolve, split_ref,
+                                  value_xml)
 
 BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -345,12 +347,11 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     head_end = xml.index(b">", start) + 1
     if xml[head_end - 2:head_end] == b"/>":             # <sheetData/>
         head = xml[:head_end - 2].decode("utf-8") + ">"
-        body = b""
+        body_start = body_end = head_end
         tail = "</sheetData>" + xml[head_end:].decode("utf-8")
-    else:
-        body_end = xml.index(b"</sheetData>", head_end)
+    else:                                                # the rows are read in place (no copy)
+        body_start, body_end = head_end, xml.index(b"</sheetData>", head_end)
         head = xml[:head_end].decode("utf-8")
-        body = xml[head_end:body_end]
         tail = xml[body_end:].decode("utf-8")
     col_style = column_styles(head)
     if select is not None:
@@ -361,14 +362,14 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     pending = edits.rows()
     k = 0
     last_row = 0
-    if re.search(rb"<row\b[^>]*/>", body) is None:         # rows split at their end tags (fast)
+    if _SELF_CLOSED_ROW.search(xml, body_start, body_end) is None:     # rows split at their end tags (fast)
         batch: list[bytes] = []
-        pos = 0
+        pos = body_start
         while True:
-            end = body.find(b"</row>", pos)
+            end = xml.find(b"</row>", pos, body_end)
             if end < 0:
                 break
-            chunk = body[pos:end]
+            chunk = xml[pos:end]
             pos = end + 6
             i = chunk.find(b"<row")
             j = chunk.index(b">", i)
@@ -401,10 +402,10 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
             if len(batch) >= 2000:
                 yield b"".join(batch)
                 batch = []
-        batch.append(body[pos:])
+        batch.append(xml[pos:body_end])
         yield b"".join(batch)
     else:
-        text = body.decode("utf-8")
+        text = xml[body_start:body_end].decode("utf-8")
         out = []
         pos = 0
         for m in _ROW.finditer(text):
@@ -469,6 +470,7 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
 
 _LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
 _LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+_SELF_CLOSED_ROW = re.compile(rb"<row\b[^>]*/>")
 
 
 def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
@@ -684,7 +686,11 @@ def write_zip(parts: dict, order: list[str], fh) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info._compresslevel = 1
             data = parts[name]
-            if isinstance(data, _Lazy):
+            if isinstance(data, ZipRef):                # untouched and big: copied from the source file
+                with zipfile.ZipFile(data.path) as src, src.open(data.name) as r, zf.open(info, "w",
+                                                                                          force_zip64=True) as w:
+                    shutil.copyfileobj(r, w, 1 << 20)
+            elif isinstance(data, _Lazy):
                 with zf.open(info, "w", force_zip64=True) as out:
                     for piece in data.pieces():
                         out.write(piece)
@@ -695,7 +701,7 @@ def write_zip(parts: dict, order: list[str], fh) -> None:
 def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
     """The new package's parts: `pkg`'s, with the edits applied (see PatchPort.save)."""
     from xl_support.book.owned_xml import add_owned_sheet
-    parts = dict(pkg.parts)
+    parts = pkg.parts.raw() if hasattr(pkg.parts, "raw") else dict(pkg.parts)
     styles_part = next((resolve(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
                         if r.type.endswith("/styles")), "xl/styles.xml")
     styles = Styles(pkg.text(styles_part))
@@ -725,7 +731,9 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
             continue
         if (e is None or e.empty()) and select is None:
             continue
-        parts[s.part] = _Lazy(sheet_pieces, xml, e or SheetEdits(), styles, select=select, cm=cm)
+        del xml                                 # read again when written: one big sheet in memory at a time
+        parts[s.part] = _Lazy(lambda part, *args, **kw: sheet_pieces(pkg.parts[part], *args, **kw), s.part,
+                              e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:
         wb.set_active(selected)
     if any(True for e in edits.values() for _ in e.formulas()):
@@ -788,7 +796,8 @@ class _WorkbookEdit:
             self.add_workbook_rel(METADATA_REL, part.removeprefix("xl/"))
             return 1
         part = resolve(self.pkg.workbook_part, rel.target)
-        xml = self.parts[part].decode("utf-8")
+        raw = self.parts[part]
+        xml = (raw.read() if isinstance(raw, ZipRef) else raw).decode("utf-8")
         found = dynamic_array_index(xml)
         if found is not None:
             return found

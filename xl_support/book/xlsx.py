@@ -106,8 +106,35 @@ class SheetEntry:
     tag: str            # the <sheet …/> element as written
 
 
+BIG_PART = 1 << 20          # parts larger than this (uncompressed) stay in the file until used
+
+
+class ZipRef:
+    """A part left in the source file: read when asked for, copied as it is when saving."""
+    __slots__ = ("path", "name")
+
+    def __init__(self, path: str | Path, name: str):
+        self.path, self.name = path, name
+
+    def read(self) -> bytes:
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.read(self.name)
+
+
+class Parts(dict):
+    """zip name → bytes; a big part is a `ZipRef` inside and is read (not kept) on access."""
+
+    def __getitem__(self, name: str) -> bytes:
+        value = dict.__getitem__(self, name)
+        return value.read() if value.__class__ is ZipRef else value
+
+    def raw(self) -> dict:
+        """A plain copy that keeps the `ZipRef`s (for the writer)."""
+        return {k: dict.__getitem__(self, k) for k in self}
+
+
 class Package:
-    """The parts of one workbook file (zip name → bytes), read once."""
+    """The parts of one workbook file (zip name → bytes); big parts are read when used."""
 
     def __init__(self, data: dict[str, bytes], infos: list[zipfile.ZipInfo] | None = None):
         self.parts = data
@@ -121,7 +148,8 @@ class Package:
     def open(cls, path: str | Path) -> "Package":
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            return cls({i.filename: zf.read(i) for i in infos}, infos)
+            return cls(Parts({i.filename: ZipRef(path, i.filename) if i.file_size > BIG_PART else zf.read(i)
+                              for i in infos}), infos)
 
     def text(self, name: str) -> str:
         return self.parts[name].decode("utf-8")
