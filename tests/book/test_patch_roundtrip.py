@@ -245,3 +245,17 @@ def test_restored_live_formulas_carry_values(excel_saved, tmp_path):
             assert cell.get("cm") and f["t"] == "array" and f["ref"].endswith(str(max(res.register.frame["row"])))
             values = [wb[sheet].cell(r, cols[name]).value for r in res.register.frame["row"]]
             assert values == res.cells()[name]
+
+
+def test_big_parts_left_in_the_file_give_the_same_book(excel_saved, tmp_path, monkeypatch):
+    """Parts above `BIG_PART` are copied from the source file when saving (here: every part),
+    also in place; the result equals the one made with every part in memory."""
+    import xl_support.book.xlsx as xlsx
+    (tmp_path / "memory").mkdir()
+    normal = run_command("compute", excel_saved, tmp_path / "memory")
+    monkeypatch.setattr(xlsx, "BIG_PART", 0)
+    lazy = run_command("compute", excel_saved, tmp_path)
+    assert parts_of(lazy) == parts_of(normal)
+    out = tmp_path / "v.xlsm"
+    assert main(["validate", str(lazy), "-o", str(out)]) in (0, 1)
+    assert parts_of(out)["xl/vbaProject.bin"] == parts_of(excel_saved)["xl/vbaProject.bin"]
