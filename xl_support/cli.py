@@ -14,12 +14,16 @@ DEMO_KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "b
 def compute(args) -> int:
     """`compute BOOK --month YYYY-MM -o OUT` (design.md): fill the five columns, write atomically."""
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     from xl_support.operations.compute import compute as compute_op
 
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = OpenpyxlPort(args.book)
+    port = open_port(args.book)
     results = compute_op(port, args.month)
+    if results:
+        port.activate(results[0].register.sheet)
+    from xl_support.operations.live_formulas import cache_settings_formulas
+    cache_settings_formulas(port)
     port.save(out)
     rows = sum(len(r.register.frame) for r in results)
     total = sum(int(r.res.benefit.sum()) for r in results)

@@ -1,5 +1,6 @@
-"""The book port (design.md "Macros"): what a macro needs from a workbook, and the openpyxl
-adapter used by the command line. The xlwings adapter lives in `macros/`.
+"""The book port (design.md "Macros"): what a macro needs from a workbook. Adapters: the file
+writer the command line uses (`open_port` → book/patch.PatchPort: reads with calamine, patches the
+package, issue 18.1), openpyxl (tests and new files) and xlwings (in `macros/`).
 
 A macro is written once over this port; the CLI is the macros run on a file.
 """
@@ -31,8 +32,12 @@ class BookPort(Protocol):
     def progress(self, text: str) -> None:
         """Tell the user what is going on (status bar / stderr)."""
 
-    def write_formula(self, sheet: str, row: int, col: int, formula: str) -> None:
-        """A dynamic-array (spilling) formula at (row, col)."""
+    def write_formula(self, sheet: str, row: int, col: int, formula: str, cached: Sequence | None = None) -> None:
+        """A dynamic-array (spilling) formula at (row, col). `cached`: the values it gives (a column,
+        from the engine for the report month), stored as Excel stores a spilled array — the first
+        in the anchor, the rest in the cells below — so a reader without Python (LibreOffice, a
+        viewer, Excel without the add-in) shows them (issue 13.2). Ports over a live Excel ignore
+        it (Excel computes)."""
 
     def replace_sheet(self, spec: "SheetSpec") -> None:
         """(Re)build an owned sheet from scratch (xl_support.sheets.SheetSpec); other sheets untouched."""
@@ -44,11 +49,32 @@ class BookPort(Protocol):
         """Set the width (characters) of columns (1-based) of a sheet the user owns, e.g. the
         computed columns *Chuẩn bị sổ* appends; nothing else of the sheet changes."""
 
+    def activate(self, sheet: str) -> None:
+        """The sheet the user sees when the command is done / the saved book opens (issue 13.4)."""
+
+    # A file port (book/patch.PatchPort) also has `formulas(sheet)` — the formula cells as saved,
+    # (row, col) → (text, <c> attributes, <f> attributes) — used to give kept formulas their cached
+    # values (operations/live_formulas.cache_live_formulas), and `save(out)`.
+
+
+def open_port(path: str | Path, *, quiet: bool = False) -> "BookPort":
+    """The port the command line writes a user's workbook through: the package-patching writer
+    (book/patch.PatchPort: calamine read, only owned cells and sheets rewritten; issue 18.1).
+    It also has `activate(sheet)` (the sheet the saved book opens on) and `save(out)`."""
+    from xl_support.book.patch import PatchPort
+    return PatchPort(path, quiet=quiet)
+
 
 def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
     """The port's workbook as the engine sees it (registers + Tham số), owned sheets skipped."""
     from xl_support.book.workbook import load_book
-    return load_book({n: port.read_grid(n) for n in port.sheet_names() if n not in skip}, source=port.name)
+    cache = getattr(port, "book_cache", None)        # a file port reads one unchanging file: parse it once
+    if cache is not None and frozenset(skip) in cache:
+        return cache[frozenset(skip)]
+    book = load_book({n: port.read_grid(n) for n in port.sheet_names() if n not in skip}, source=port.name)
+    if cache is not None:
+        cache[frozenset(skip)] = book
+    return book
 
 
 class OpenpyxlPort:
@@ -68,23 +94,18 @@ class OpenpyxlPort:
             raise
         except BaseException as e:   # noqa: BLE001 — a file the screening let through but openpyxl refuses
             raise unreadable(self.path, e) from None
+        self._grids: dict[str, list[list]] | None = None
 
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
 
     def read_grid(self, sheet: str) -> list[list]:
-        """From the sheet's stored cells only: `iter_rows` would create a cell object for every
-        empty position up to a stray value far below the register (issue 12: 60,000 rows → 1.2
-        million cells, seconds and hundreds of MB, all saved back)."""
-        cells = self.wb[sheet]._cells          # {(row, column): Cell}, what the file holds
-        if not cells:
-            return []
-        rows = max(r for r, _ in cells)
-        cols = max(c for _, c in cells)
-        grid = [[None] * cols for _ in range(rows)]
-        for (r, c), cell in cells.items():
-            grid[r - 1][c - 1] = cell.value
-        return grid
+        """The sheet as every command reads the file (workbook.read_grids: cached values of
+        formulas, error cells as `values.ExcelError`; issue 11.8), not openpyxl's formula text."""
+        if self._grids is None:
+            from xl_support.book.workbook import read_grids
+            self._grids = read_grids(self.path)
+        return self._grids.get(sheet, [])
 
     def write_block(self, sheet, row, col, values, number_format=None):
         from xl_support.book.fileio import set_text
@@ -96,7 +117,12 @@ class OpenpyxlPort:
                 if number_format and not isinstance(value, str):
                     cell.number_format = number_format
 
-    def write_formula(self, sheet, row, col, formula):
+    def activate(self, sheet: str) -> None:
+        self.wb.active = self.wb.sheetnames.index(sheet)
+        for ws in self.wb.worksheets:
+            ws.sheet_view.tabSelected = ws.title == sheet
+
+    def write_formula(self, sheet, row, col, formula, cached=None):
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.formula import ArrayFormula
         ref = f"{get_column_letter(col)}{row}"

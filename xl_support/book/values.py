@@ -27,12 +27,37 @@ class CellError(ValueError):
         self.message = message
 
 
+class ExcelError:
+    """An error value held by a cell (`#REF!`, `#N/A`, `#DIV/0!`…), as a formula's cached value or
+    typed (issue 11.8, one reading of a book: never blank, never text). Every parser rejects it
+    with a `CellError` naming the error, so it is reported at its cell."""
+    __slots__ = ("code",)
+
+    def __init__(self, code: str):
+        self.code = code
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExcelError) and other.code == self.code
+
+    def __hash__(self) -> int:
+        return hash(("ExcelError", self.code))
+
+    def __repr__(self) -> str:
+        return f"ExcelError({self.code!r})"
+
+
+def _reject_error(value: object) -> None:
+    if value.__class__ is ExcelError:
+        raise CellError(f"ô có lỗi công thức {value.code}")
+
+
 def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def parse_date(value: object, *, serials: bool = True) -> dt.date | None:
     """A real Excel date, an Excel serial number, or text `dd/mm/yyyy` (also `d/m/yyyy`)."""
+    _reject_error(value)
     if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -65,6 +90,7 @@ def parse_date(value: object, *, serials: bool = True) -> dt.date | None:
 
 def parse_month(value: object) -> dt.date | None:
     """A report month: a date (its month), `mm/yyyy`, `yyyy-mm` or `dd/mm/yyyy` → first day."""
+    _reject_error(value)
     if is_blank(value):
         return None
     if isinstance(value, str):
@@ -81,6 +107,7 @@ def parse_month(value: object) -> dt.date | None:
 
 def parse_amount(value: object) -> int | None:
     """Whole VND: a number, or text with `.` thousands separators (`1.050.000`)."""
+    _reject_error(value)
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -109,6 +136,7 @@ def parse_amount(value: object) -> int | None:
 
 
 def parse_text(value: object) -> str | None:
+    _reject_error(value)
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -122,6 +150,7 @@ AREA_LABELS = {"urban": "Thành thị", "rural": "Nông thôn"}
 
 def parse_area(value: object) -> str | None:
     """`Thành thị` / `Nông thôn` (any case, with or without diacritics) → 'urban' / 'rural'."""
+    _reject_error(value)
     if is_blank(value):
         return None
     code = AREA_CODES.get(header_key(str(value)))
@@ -132,6 +161,7 @@ def parse_area(value: object) -> str | None:
 
 def parse_group_code(value: object) -> str | None:
     """Group code as typed, upper-cased; a drop-down label `CN – …` keeps only the code."""
+    _reject_error(value)
     if is_blank(value):
         return None
     text = str(value).strip().upper()
@@ -144,6 +174,7 @@ YES_NO = {"co": True, "khong": False, "x": True, "yes": True, "no": False}
 
 
 def parse_yes_no(value: object) -> bool | None:
+    _reject_error(value)
     if is_blank(value):
         return None
     key = header_key(str(value))
@@ -157,6 +188,7 @@ HOUSEHOLD_TYPES = {"ngheo": "Nghèo", "can ngheo": "Cận nghèo", "thoat ngheo"
 
 
 def parse_household_type(value: object) -> str | None:
+    _reject_error(value)
     if is_blank(value):
         return None
     label = HOUSEHOLD_TYPES.get(header_key(str(value)))

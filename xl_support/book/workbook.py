@@ -175,25 +175,43 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
                 ledger=read_ledger(grids.get(LEDGER_SHEET)))
 
 
-def read_grids(path: str | Path, sheets: list[str] | None = None, *,
-               empty_as_none: bool = True) -> dict[str, list[list]]:
-    """Every sheet's values with python-calamine (fast; cached values of formula cells), after
-    the one screening (`safe_open.screen_workbook`: the reader never allocates by a hostile
-    extent). Empty cells are None; with `empty_as_none=False` they stay calamine's "" (no copy of
-    the grid: `load_book` reads both alike — city consolidation, issue 18). A file the reader
-    still refuses is a `UserFacingError`, never a traceback."""
+def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
+               errors: dict[str, list[tuple[int, int, str]]] | None = None) -> dict[str, list[list]]:
+    """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
+    formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
+    `values.ExcelError` at its cell, never blank, never text. The file is screened first
+    (`safe_open.screen_workbook`: the reader never allocates by a hostile extent); a file the
+    reader still refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
+    `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
+    alike — city consolidation, issue 18)."""
     from python_calamine import CalamineWorkbook
+
     from xl_support.book.safe_open import screen_workbook, unreadable
+    from xl_support.book.xlsx import sheet_error_cells
     screen_workbook(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
+        if errors is None:      # (row, col, code) of the error cells by sheet; a caller holding the parts gives them
+            errors = sheet_error_cells(path) if str(path).lower().endswith((".xlsx", ".xlsm")) else {}
         out = {}
         for name in wb.sheet_names:
             if sheets is not None and name not in sheets:
                 continue
-            sheet = wb.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            out[name] = [[None if v == "" else v for v in row] for row in rows] if empty_as_none else rows
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if empty_as_none:
+                for row in grid:                # empty cells → None, in place (no second copy of the grid)
+                    if "" in row:
+                        for i, v in enumerate(row):
+                            if v == "":
+                                row[i] = None
+            for r, c, code in errors.get(name, ()):
+                while len(grid) < r:
+                    grid.append([])
+                line = grid[r - 1]
+                if len(line) < c:
+                    line.extend([None] * (c - len(line)))
+                line[c - 1] = V.ExcelError(code)
+            out[name] = grid
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:   # noqa: BLE001 — calamine errors and Rust panics (PanicException)

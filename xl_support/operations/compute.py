@@ -35,7 +35,7 @@ class RegisterResult:
     def cells(self) -> dict[str, list]:
         """The five computed columns as cell values (design.md computed columns)."""
         benefit, topup, insurance, end_date = [], [], [], []
-        ends = pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)
+        ends = (pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)).date   # datetime.date each
         labels = insurance_cells(self.res.insurance, self.res.insurance_unconfirmed)
         for i in range(len(self.people)):
             status = int(self.elig.status[i])
@@ -43,7 +43,7 @@ class RegisterResult:
                 benefit.append(int(self.res.benefit[i]))
                 topup.append(int(self.res.topup[i]))
                 insurance.append(labels[i])
-                end_date.append(ends[i].date())
+                end_date.append(ends[i])
             else:   # the same short marker in every value column as the functions show; why: «Căn cứ»
                 marker = cell_marker(status)
                 for column in (benefit, topup, insurance, end_date):

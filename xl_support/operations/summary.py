@@ -228,10 +228,14 @@ def summary(port: BookPort, month: dt.date | None = None) -> SummaryFigures:
 def run_cli(args) -> int:
     """`summary BOOK --month YYYY-MM -o OUT`."""
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
+    from xl_support.operations.validation import CHECK_SHEET
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = OpenpyxlPort(args.book)
+    port = open_port(args.book)
     summary(port, args.month)
+    port.activate(SUMMARY_SHEET)
+    from xl_support.operations.live_formulas import refresh_cached_values
+    refresh_cached_values(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
     port.save(out)
     print(f"Đã ghi {out}", file=sys.stderr)
     return 0

@@ -571,6 +571,8 @@ def validate(port: BookPort, *, today: dt.date | None = None, write: bool = True
     grids = {name: port.read_grid(name) for name in names}
     old = previous_marks(grids.pop(CHECK_SHEET, None))
     book = load_book(grids, source=port.name)
+    if getattr(port, "book_cache", None) is not None:     # a file port: parsed once (ports.read_port_book)
+        port.book_cache[frozenset((CHECK_SHEET,))] = book
     port.progress(f"Đang kiểm tra {sum(len(r.frame) for r in book.registers)} dòng…")
     report = validate_book(book, today=today)
     if not write:
@@ -606,11 +608,14 @@ def run_cli(args) -> int:
     """`validate BOOK [-o OUT]`: print every issue; write OUT (Kiểm tra sheet + marks) when given.
     Exit status 0 when no errors (warnings alone → 0), 1 otherwise."""
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     if args.out:
         out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-        port = OpenpyxlPort(args.book)
+        port = open_port(args.book)
         report = validate(port)
+        port.activate(CHECK_SHEET)
+        from xl_support.operations.live_formulas import refresh_cached_values
+        refresh_cached_values(port, skip=(CHECK_SHEET,))
         port.save(out)
     else:
         from xl_support.book.workbook import read_grids

@@ -1,0 +1,62 @@
+"""The sheet patcher on hand-written XML: cells put in column order, rows in row order, every
+other byte kept (issue 18.1)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from xl_support.book.patch import SheetEdits, Styles, patch_sheet
+from xl_support.book.values import ExcelError
+
+STYLES = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font>'
+          '<sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+          '</fill><fill><patternFill patternType="gray125"/></fill></fills><cellXfs count="2"><xf numFmtId="0" '
+          'fontId="0" fillId="0" borderId="0"/><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
+          '</styleSheet>')
+
+
+def sheet(rows: str, cols: str = "") -> str:
+    return ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:C3"/>'
+            f'<sheetViews><sheetView workbookViewId="0"/></sheetViews>{cols}<sheetData>{rows}</sheetData>'
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+
+
+def cells(xml: str) -> list[str]:
+    return re.findall(r'<c r="([A-Z]+\d+)"', xml)
+
+
+def test_cells_and_rows_in_order_everything_else_kept():
+    for last_row in ('<row r="3" spans="1:3"><c r="A3"><v>9</v></c></row>', '<row r="3"/>'):   # split / regex path
+        xml = sheet('<row r="1" spans="1:3" x14ac:dyDescent="0.25"><c r="A1" s="1"><v>1</v></c><c r="C1"><v>3</v>'
+                    f'</c></row>{last_row}', '<cols><col min="2" max="2" width="9" style="1" customWidth="1"/></cols>')
+        edits = SheetEdits()
+        edits.put(1, 2, 5)                          # between two cells of row 1
+        edits.put(2, 1, "x < y")                    # a new row between rows 1 and 3
+        edits.put(3, 1, dt.date(2026, 11, 30), "dd/mm/yyyy")
+        edits.put(5, 2, ExcelError("#N/A"))         # a new last row
+        edits.put(1, 1, fill="FFC7CE")              # a mark: value kept
+        styles = Styles(STYLES)
+        out = patch_sheet(xml, edits, styles)
+        assert cells(out) == ["A1", "B1", "C1", "A2", "A3", "B5"]
+        assert '<c r="B1" s="1"><v>5</v></c>' in out                     # the column's style, like Excel
+        assert "<t>x &lt; y</t>" in out and '<v>46356</v>' in out and '<c r="B5" s="1" t="e"><v>#N/A</v></c>' in out
+        assert re.search(r'<c r="A1" s="(\d+)"><v>1</v></c>', out)[1] != "1"     # new fill, same value
+        assert 'x14ac:dyDescent="0.25"' in out and "spans" not in out.split("</row>")[0]
+        assert out.endswith('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+                            'footer="0.3"/></worksheet>')
+        assert '<dimension ref="A1:C5"/>' in out
+        assert styles.changed and 'formatCode="dd/mm/yyyy"' in styles.render()
+
+
+def test_untouched_rows_are_byte_identical():
+    rows = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c></row>' for r in range(1, 200))
+    edits = SheetEdits()
+    edits.add_block(50, 2, [[r] for r in range(100)], None)
+    out = patch_sheet(sheet(rows), edits, Styles(STYLES))
+    before = re.findall(r'<row r="(\d+)">(.*?)</row>', sheet(rows))
+    after = dict(re.findall(r'<row r="(\d+)">(.*?)</row>', out))
+    for r, body in before:
+        if not 50 <= int(r) < 150:
+            assert after[r] == body
+        else:
+            assert after[r] == body + f'<c r="B{r}"><v>{int(r) - 50}</v></c>'

@@ -1,0 +1,892 @@
+"""The package-patching writer (issue 18.1, issue 13.1–13.2): write back into a user's workbook
+touching only what we own.
+
+`PatchPort` is a `BookPort` (book/ports.py) over a workbook file. It reads with python-calamine
+(`workbook.read_grids`: the one reading of a book) and records writes; `save` then writes a new
+package where
+- every part we do not own is copied byte for byte (VBA project, customUI, drawings, comments,
+  tables, pivot caches, the other sheets…);
+- a register sheet is streamed once: only the rows holding an edited cell are rewritten, and in
+  them only the edited cells (styles for them appended to `styles.xml`, text as inline strings);
+  a formula cell keeps `cm` (dynamic array) whatever its `ref`;
+- an owned sheet (`Kiểm tra`, `Tổng hợp`, …) is replaced whole in the same part, keeping its
+  `codeName` (a new owned sheet gets no code name: Excel then makes its document module itself,
+  and the VBA project is never edited);
+- `[Content_Types].xml`, relationships and `workbook.xml` are edited in place, never regenerated;
+- the file is written to a temporary file and renamed (fileio.atomic_write).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Sequence
+from xml.sax.saxutils import escape
+
+from xl_support.book.xlsx import (_ILLEGAL_XML, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
+                                  SheetEntry, ZipRef, _text, attrs, col_letters, col_number, resolve, split_ref,
+                                  value_xml)
+
+BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10, "@": 49}
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+# ---------------------------------------------------------------- styles.xml, appended to
+
+_SECTION = {name: re.compile(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", re.S)
+            for name in ("numFmts", "fonts", "fills", "cellXfs")}
+_XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
+_FONT = re.compile(r"<font\b[^>]*?(?:/>|>.*?</font>)", re.S)
+_FILL = re.compile(r"<fill\b[^>]*?(?:/>|>.*?</fill>)", re.S)
+_NUMFMT = re.compile(r"<numFmt\b[^>]*/>")
+
+
+class Styles:
+    """The cell formats of `styles.xml`: existing ones looked up, new ones appended (never renumbered)."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        self.xfs = self._items("cellXfs", _XF)
+        self.fonts = self._items("fonts", _FONT)
+        self.fills = self._items("fills", _FILL)
+        self.formats = {attrs(t)["formatCode"]: int(attrs(t)["numFmtId"]) for t in self._items("numFmts", _NUMFMT)}
+        self.new_xfs: list[str] = []
+        self.new_fonts: list[str] = []
+        self.new_fills: list[str] = []
+        self.new_formats: dict[str, int] = {}
+        self._cache: dict = {}
+        self._known: dict[str, int] | None = None
+        self.memo: dict = {}                    # the writer's own (base, format, quote) → xf cache
+        self.texts: dict[str, str] = {}         # short text → its <t> element (patch._new_cells)
+
+    def _items(self, section: str, item: re.Pattern) -> list[str]:
+        m = _SECTION[section].search(self.xml)
+        return item.findall(m[1] or "") if m else []
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_xfs or self.new_fonts or self.new_fills or self.new_formats)
+
+    def format_id(self, code: str) -> int:
+        if code in BUILTIN_FORMATS:
+            return BUILTIN_FORMATS[code]
+        if code not in self.formats:
+            self.formats[code] = self.new_formats[code] = max([163, *self.formats.values()]) + 1
+        return self.formats[code]
+
+    def fill_id(self, color: str | None) -> int:
+        if color is None:
+            return 0
+        key = ("fill", color)
+        if key not in self._cache:
+            xml = (f'<fill><patternFill patternType="solid"><fgColor rgb="FF{color}"/>'
+                   f'<bgColor indexed="64"/></patternFill></fill>')
+            if xml in self.fills:                   # made by an earlier run
+                self._cache[key] = self.fills.index(xml)
+            else:
+                self.new_fills.append(xml)
+                self._cache[key] = len(self.fills) + len(self.new_fills) - 1
+        return self._cache[key]
+
+    def font_id(self, bold: bool = False, size: float | None = None, color: str | None = None,
+                underline: bool = False) -> int:
+        """A font like the workbook's default font (font 0) with these changes."""
+        key = ("font", bold, size, color, underline)
+        if key not in self._cache:
+            base = self.fonts[0] if self.fonts else '<font><sz val="11"/><name val="Calibri"/></font>'
+            name = re.search(r'<name val="[^"]*"\s*/>', base)
+            family = re.search(r'<family val="[^"]*"\s*/>', base)
+            scheme = re.search(r'<scheme val="[^"]*"\s*/>', base)
+            base_size = re.search(r'<sz val="([^"]*)"', base)
+            sz = size or (float(base_size[1]) if base_size else 11)
+            xml = ("<font>" + ("<b/>" if bold else "") + ('<u/>' if underline else "") + f'<sz val="{sz:g}"/>'
+                   + (f'<color rgb="FF{color}"/>' if color else "") + (name[0] if name else '<name val="Calibri"/>')
+                   + (family[0] if family else "") + (scheme[0] if scheme and not color else "") + "</font>")
+            if xml in self.fonts:
+                self._cache[key] = self.fonts.index(xml)
+            else:
+                self.new_fonts.append(xml)
+                self._cache[key] = len(self.fonts) + len(self.new_fonts) - 1
+        return self._cache[key]
+
+    def xf_xml(self, index: int) -> str:
+        n = len(self.xfs)
+        if index < n:
+            return self.xfs[index]
+        return self.new_xfs[index - n] if index - n < len(self.new_xfs) else (self.xfs[0] if self.xfs else '<xf/>')
+
+    def derive(self, base: int, *, number_format: str | None = None, fill=KEEP, font: int | None = None,
+               wrap: bool | None = None, quote: bool = False) -> int:
+        """The cell format `base` with these changes (appended once, then reused)."""
+        key = (base, number_format, fill, font, wrap, quote)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        xml = self.xf_xml(base)
+        changes: dict[str, str] = {}
+        if number_format is not None:
+            changes.update(numFmtId=str(self.format_id(number_format)), applyNumberFormat="1")
+        if fill is not KEEP:
+            changes.update(fillId=str(self.fill_id(fill)), applyFill="1")
+        if font is not None:
+            changes.update(fontId=str(font), applyFont="1")
+        if quote:
+            changes.update(quotePrefix="1")
+        if wrap is not None:
+            changes.update(applyAlignment="1")
+        if not changes:
+            self._cache[key] = base
+            return base
+        head_end = xml.index(">")
+        closed = xml[head_end - 1] == "/"
+        head = xml[:head_end - 1] if closed else xml[:head_end]
+        body = "" if closed else xml[head_end + 1:xml.rindex("</xf>")]
+        for k, v in changes.items():
+            head, n = re.subn(rf'\s{k}="[^"]*"', f' {k}="{v}"', head)
+            if not n:
+                head += f' {k}="{v}"'
+        if wrap is not None:
+            body = re.sub(r"<alignment\b[^>]*/>", "", body)
+            body = (f'<alignment vertical="top" wrapText="1"/>' if wrap else '<alignment wrapText="0"/>') + body
+        new = f"{head}/>" if not body else f"{head}>{body}</xf>"
+        if new == xml:
+            self._cache[key] = base
+            return base
+        if self._known is None:
+            self._known = {x: i for i, x in enumerate(self.xfs)}
+        if new in self._known:                  # made by an earlier run: reuse, never grow the list
+            self._cache[key] = self._known[new]
+            return self._known[new]
+        self.new_xfs.append(new)
+        index = len(self.xfs) + len(self.new_xfs) - 1
+        self._cache[key] = index
+        return index
+
+    def render(self) -> str:
+        xml = self.xml
+        xml = _append(xml, "cellXfs", self.new_xfs, len(self.xfs))
+        xml = _append(xml, "fills", self.new_fills, len(self.fills))
+        xml = _append(xml, "fonts", self.new_fonts, len(self.fonts))
+        if self.new_formats:
+            items = [f'<numFmt numFmtId="{i}" formatCode="{escape(c, {chr(34): "&quot;"})}"/>'
+                     for c, i in self.new_formats.items()]
+            if _SECTION["numFmts"].search(xml):
+                xml = _append(xml, "numFmts", items, len(self.formats) - len(self.new_formats))
+            else:
+                start = re.search(r"<styleSheet\b[^>]*>", xml).end()
+                xml = xml[:start] + f'<numFmts count="{len(items)}">' + "".join(items) + "</numFmts>" + xml[start:]
+        return xml
+
+
+def _append(xml: str, section: str, items: list[str], before: int) -> str:
+    """Append items at the end of a `<section count="…">` and update its count."""
+    if not items:
+        return xml
+    m = _SECTION[section].search(xml)
+    tag = xml[m.start():m.end()]
+    head = re.match(rf"<{section}\b[^>]*?(?=/?>)", tag)[0]
+    head = re.sub(r'\scount="\d+"', "", head) + f' count="{before + len(items)}"'
+    inner = m[1] or ""
+    return xml[:m.start()] + f"{head}>{inner}{''.join(items)}</{section}>" + xml[m.end():]
+
+
+# ---------------------------------------------------------------- dynamic-array metadata
+
+XLDAPR_TYPE = ('<metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" '
+               'merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" '
+               'cellMeta="1"/>')
+XLDAPR_FUTURE = ('<futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
+                 '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata>')
+
+
+def dynamic_array_index(metadata: str) -> int | None:
+    """The `cm` value (1-based cell-metadata block) that marks a dynamic array in this
+    metadata part ([MS-XLSX] 2.3.x XLDAPR), or None when the part has none."""
+    types = re.findall(r"<metadataType\b[^>]*/>", metadata)
+    t = next((i for i, tag in enumerate(types, 1) if attrs(tag).get("name") == "XLDAPR"), None)
+    if t is None:
+        return None
+    futures = re.search(r'<futureMetadata\b[^>]*name="XLDAPR"[^>]*>(.*?)</futureMetadata>', metadata, re.S)
+    cell = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", metadata, re.S)
+    if not futures or not cell:
+        return None
+    for k, bk in enumerate(re.findall(r"<bk>(.*?)</bk>", cell[1], re.S), 1):
+        rc = re.search(r"<rc\b[^>]*/>", bk)
+        if rc and attrs(rc[0]).get("t") == str(t):
+            return k
+    return None
+
+
+# ---------------------------------------------------------------- a register sheet, streamed
+
+_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_R_ATTR = re.compile(r'\br="([A-Z]{1,3})?(\d*)"')
+_R_ATTR_B = re.compile(rb'\sr="(\d+)"')
+_S_ATTR = re.compile(r'\bs="(\d+)"')
+_COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
+_COL = re.compile(r"<col\b[^>]*/>")
+
+
+def column_styles(sheet_xml: str) -> dict[int, int]:
+    """Column → style index of the sheet's `<cols>` (what Excel gives a new cell there)."""
+    out: dict[int, int] = {}
+    m = _COLS.search(sheet_xml)
+    for tag in _COL.findall(m[1]) if m else ():
+        a = attrs(tag)
+        if a.get("style"):
+            for c in range(int(a["min"]), min(int(a["max"]), 16384) + 1):
+                out[c] = int(a["style"])
+    return out
+
+
+class SheetEdits:
+    """The recorded edits of one sheet: point edits row → col → (value, number_format, fill,
+    formula), and blocks of values (row, col, rows of values, number_format) kept as given — a
+    column of 100,000 values costs no object per cell until the sheet is written. Point edits
+    override blocks (a later block first clears the point edits under it, keeping their fill)."""
+
+    BLOCK_MIN = 64
+
+    def __init__(self):
+        self.cells: dict[int, dict[int, tuple]] = defaultdict(dict)
+        self.blocks: list[tuple[int, int, list, str | None, str | None]] = []   # …, formula ("" = a result)
+
+    def put(self, row: int, col: int, value=KEEP, number_format: str | None = None, fill=KEEP,
+            formula: str | None = None) -> None:
+        old = self.cells[row].get(col)
+        if old is None:
+            under = self._block_value(row, col)
+            if under is not None and value is KEEP:     # a mark on a cell a block writes
+                old = under
+        if old is not None:
+            if value is KEEP:
+                value, formula = old[0], old[3]
+            if number_format is None:
+                number_format = old[1]
+            if fill is KEEP:
+                fill = old[2]
+        self.cells[row][col] = (value, number_format, fill, formula)
+
+    def _block_value(self, row: int, col: int) -> tuple | None:
+        for r0, c0, values, fmt, formula in reversed(self.blocks):
+            i, j = row - r0, col - c0
+            if 0 <= i < len(values) and 0 <= j < len(values[i]):
+                return (values[i][j], fmt, KEEP, formula)
+        return None
+
+    def add_block(self, row: int, col: int, values: list, number_format: str | None,
+                  formula: str | None = None) -> None:
+        """A rectangle of values; `formula=""`: they are the results of a spilled formula."""
+        width = max((len(line) for line in values), default=0)
+        for r in [r for r in self.cells if row <= r < row + len(values)]:
+            line = self.cells[r]
+            for c in [c for c in line if col <= c < col + width]:
+                fill = line[c][2]
+                if fill is KEEP:
+                    del line[c]
+                else:
+                    line[c] = (KEEP, None, fill, None)      # the block's value, the mark's fill
+        self.blocks.append((row, col, values, number_format, formula))
+
+    def empty(self) -> bool:
+        return not self.blocks and not any(self.cells.values())
+
+    def rows(self) -> list[int]:
+        out = {r for r, line in self.cells.items() if line}
+        for r0, _, values, _, _ in self.blocks:
+            out.update(range(r0, r0 + len(values)))
+        return sorted(out)
+
+    def extent(self) -> tuple[int, int]:
+        """(last row, last column) edited."""
+        rows = [r for r, line in self.cells.items() if line]
+        cols = [max(line) for line in self.cells.values() if line]
+        for r0, c0, values, _, _ in self.blocks:
+            rows.append(r0 + len(values) - 1)
+            cols.append(c0 + max((len(line) for line in values), default=1) - 1)
+        return max(rows, default=1), max(cols, default=1)
+
+    def row(self, r: int) -> dict[int, tuple]:
+        """The edits of row r: blocks in write order, then point edits (a mark keeps the value)."""
+        out: dict[int, tuple] = {}
+        for r0, c0, values, fmt, formula in self.blocks:
+            i = r - r0
+            if 0 <= i < len(values):
+                for j, v in enumerate(values[i]):
+                    out[c0 + j] = (v, fmt, KEEP, formula)
+        point = self.cells.get(r)
+        if point:
+            for c, e in point.items():
+                old = out.get(c)
+                if e[0] is KEEP and old is not None:
+                    e = (old[0], e[1] or old[1], e[2], old[3])
+                out[c] = e
+        return out
+
+    def formulas(self):
+        return (e[3] for line in self.cells.values() for e in line.values() if e[3] is not None)
+
+
+def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
+                cm: int | None = None) -> str:
+    """The sheet XML with the edited cells replaced or inserted; every other byte kept."""
+    return b"".join(sheet_pieces(xml.encode("utf-8"), edits, styles, select=select, cm=cm)).decode("utf-8")
+
+
+def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
+                 cm: int | None = None) -> Iterator[bytes]:
+    """The patched sheet part as pieces to stream into the zip (the whole part is never held as
+    one string). Rows are split at `</row>` on the bytes; only rows holding an edit are decoded
+    and taken apart, the others are passed on as they are."""
+    start = xml.find(b"<sheetData")
+    head_end = xml.index(b">", start) + 1
+    if xml[head_end - 2:head_end] == b"/>":             # <sheetData/>
+        head = xml[:head_end - 2].decode("utf-8") + ">"
+        body_start = body_end = head_end
+        tail = "</sheetData>" + xml[head_end:].decode("utf-8")
+    else:                                                # the rows are read in place (no copy)
+        body_start, body_end = head_end, xml.index(b"</sheetData>", head_end)
+        head = xml[:head_end].decode("utf-8")
+        tail = xml[body_end:].decode("utf-8")
+    col_style = column_styles(head)
+    if select is not None:
+        head = _select_view(head, select)
+    if not edits.empty():
+        head = _grow_dimension(head, *edits.extent())
+    yield head.encode("utf-8")
+    pending = edits.rows()
+    k = 0
+    last_row = 0
+    if _SELF_CLOSED_ROW.search(xml, body_start, body_end) is None:     # rows split at their end tags (fast)
+        batch: list[bytes] = []
+        pos = body_start
+        while True:
+            end = xml.find(b"</row>", pos, body_end)
+            if end < 0:
+                break
+            chunk = xml[pos:end]
+            pos = end + 6
+            i = chunk.find(b"<row")
+            j = chunk.index(b">", i)
+            ra = _R_ATTR_B.search(chunk, i, j)
+            r = int(ra[1]) if ra else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:      # new rows before this one
+                batch.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm).encode("utf-8"))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                row_edits = edits.row(r)
+                attrs_b = chunk[i + 4:j]
+                last = chunk.rfind(b'<c r="', j)
+                if (b"<extLst>" not in chunk and b'customFormat="1"' not in attrs_b
+                        and (last < 0 or col_number(_LAST_CELL_REF_B.match(chunk, last)[1].decode()) < min(row_edits))):
+                    # the common case, on the bytes: every edit lies right of the row's last cell
+                    if b"spans=" in attrs_b:
+                        attrs_b = re.sub(rb'\s+spans="[^"]*"', b"", attrs_b)
+                    batch.append(chunk[:i] + b"<row" + attrs_b + b">" + chunk[j + 1:]
+                                 + _new_cells(r, row_edits, styles, col_style, None, cm).encode("utf-8") + b"</row>")
+                else:
+                    text = chunk.decode("utf-8")
+                    ti = text.find("<row")
+                    tj = text.index(">", ti)
+                    batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles,
+                                                         col_style, cm)).encode("utf-8"))
+                k += 1
+            else:
+                batch.append(chunk + b"</row>")
+            if len(batch) >= 2000:
+                yield b"".join(batch)
+                batch = []
+        batch.append(xml[pos:body_end])
+        yield b"".join(batch)
+    else:
+        text = xml[body_start:body_end].decode("utf-8")
+        out = []
+        pos = 0
+        for m in _ROW.finditer(text):
+            ra = _R_ATTR.search(m[1])
+            r = int(ra[2]) if ra and ra[2] else last_row + 1
+            last_row = r
+            while k < len(pending) and pending[k] < r:
+                out.append(text[pos:m.start()])
+                pos = m.start()
+                out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
+                k += 1
+            if k < len(pending) and pending[k] == r:
+                out.append(text[pos:m.start()])
+                out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
+                pos = m.end()
+                k += 1
+        out.append(text[pos:])
+        yield "".join(out).encode("utf-8")
+    rest = [_new_row(pending[n], edits.row(pending[n]), styles, col_style, cm) for n in range(k, len(pending))]
+    yield ("".join(rest) + tail).encode("utf-8")
+
+
+def _select_view(head: str, select: bool) -> str:
+    """Set (or clear) `tabSelected` on the first sheet view."""
+    m = re.search(r"<sheetView\b[^>]*?(?=/?>)", head)
+    if not m:
+        return head
+    tag = re.sub(r'\s+tabSelected="[^"]*"', "", m[0])
+    if select:
+        tag = tag.replace("<sheetView", '<sheetView tabSelected="1"', 1)
+    return head[:m.start()] + tag + head[m.end():]
+
+
+def _grow_dimension(head: str, row: int, col: int) -> str:
+    m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
+    if not m:
+        return head
+    c1, r1 = m[1], int(m[2])
+    c2, r2 = (m[3], int(m[4])) if m[3] else (c1, r1)
+    new_r, new_c = max(r2, row), max(col_number(c2), col)
+    if (new_r, new_c) == (r2, col_number(c2)):
+        return head
+    return head[:m.start()] + f'<dimension ref="{c1}{r1}:{col_letters(new_c)}{new_r}"' + head[m.end():]
+
+
+def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style: int, edit: tuple,
+              styles: Styles, cm: int | None) -> str:
+    value, number_format, fill, formula = edit
+    if value is KEEP:                                   # a mark: same content, new fill
+        style = styles.derive(base_style, fill=fill) if fill is not KEEP else base_style
+        if old_attrs is None:
+            return f'<c r="{ref}" s="{style}"/>' if style else f'<c r="{ref}"/>'
+        new_attrs = _S_ATTR.sub(f's="{style}"', old_attrs) if _S_ATTR.search(old_attrs) else f'{old_attrs} s="{style}"'
+        return f"<c{new_attrs}/>" if old_body is None else f"<c{new_attrs}>{old_body}</c>"
+    is_text = value.__class__ is str
+    fmt = number_format if number_format and not is_text else None
+    quote = is_text and formula is None and value.startswith(FORMULA_TRIGGERS)
+    style = styles.derive(base_style, number_format=fmt, fill=fill, quote=quote) \
+        if fmt is not None or fill is not KEEP or quote else base_style
+    return value_xml(ref, style, value, formula, cm if formula and 't="array"' in formula else None)
+
+
+_LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
+_LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+_SELF_CLOSED_ROW = re.compile(rb"<row\b[^>]*/>")
+
+
+def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
+               col_style: dict[int, int], cm: int | None) -> str:
+    """One row (its start-tag attributes and its content) with the edited cells put in."""
+    if "spans=" in row_attrs:
+        row_attrs = re.sub(r'\s+spans="[^"]*"', "", row_attrs)
+    row_style = None
+    if 'customFormat="1"' in row_attrs and _S_ATTR.search(row_attrs):
+        row_style = int(_S_ATTR.search(row_attrs)[1])
+    first_edit = min(row_edits)
+    last = body.rfind('<c r="')
+    if "<extLst>" not in body and (last < 0 or col_number(_LAST_CELL_REF.match(body, last)[1]) < first_edit):
+        # fast path: every edited cell lies right of the row's last cell (columns we add or own)
+        return f"<row{row_attrs}>{body}{_new_cells(r, row_edits, styles, col_style, row_style, cm)}</row>"
+    cells: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    col = 0
+    for c in _CELL.finditer(body):
+        ra = _R_ATTR.search(c[1])
+        col = col_number(ra[1]) if ra and ra[1] else col + 1
+        edit = row_edits.get(col)
+        if edit is None:
+            cells.append((col, c[0]))
+        else:
+            s = _S_ATTR.search(c[1])
+            cells.append((col, _cell_xml(f"{col_letters(col)}{r}", c[1], c[2], int(s[1]) if s else 0, edit, styles,
+                                         cm)))
+        seen.add(col)
+    extra = re.search(r"<extLst>.*$", body, re.S)          # a row's own extension list stays last
+    for col, edit in row_edits.items():
+        if col not in seen:
+            base = row_style if row_style is not None else col_style.get(col, 0)
+            cells.append((col, _cell_xml(f"{col_letters(col)}{r}", None, None, base, edit, styles, cm)))
+    cells.sort(key=lambda t: t[0])
+    return f"<row{row_attrs}>" + "".join(x for _, x in cells) + (extra[0] if extra else "") + "</row>"
+
+
+def _new_row(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int], cm: int | None) -> str:
+    return f'<row r="{r}">' + _new_cells(r, row_edits, styles, col_style, None, cm) + "</row>"
+
+
+def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
+               row_style: int | None, cm: int | None) -> str:
+    """Cells where the row had none: the common case of compute (plain numbers and text), without
+    a call per cell; anything else through `_cell_xml`."""
+    memo = styles.memo
+    short = styles.texts
+    out = []
+    for c in sorted(row_edits):
+        value, fmt, fill, formula = row_edits[c]
+        base = row_style if row_style is not None else col_style.get(c, 0)
+        cls = value.__class__
+        if (formula is not None and formula != "") or fill is not KEEP or not (cls is int or cls is str or value is None):
+            out.append(_cell_xml(f"{col_letters(c)}{r}", None, None, base, row_edits[c], styles, cm))
+            continue
+        quote = cls is str and formula is None and value.startswith(FORMULA_TRIGGERS)
+        key = (base, fmt if cls is int else None, quote)
+        style = memo.get(key)
+        if style is None:
+            style = memo[key] = styles.derive(base, number_format=key[1], quote=quote) if key[1] or quote else base
+        s = f' s="{style}"' if style else ""
+        if cls is int:
+            out.append(f'<c r="{col_letters(c)}{r}"{s}><v>{value}</v></c>')
+        elif cls is str and value and formula == "":         # a text result of a spilled formula
+            out.append(f'<c r="{col_letters(c)}{r}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>')
+        elif cls is str and value:
+            if len(value) < 64:                 # short texts repeat (Có/Không, messages): escaped once
+                xml = short.get(value)
+                if xml is None:
+                    xml = short[value] = _text(value)
+            else:
+                xml = _text(value)
+            out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{xml}</is></c>')
+        else:
+            out.append(f'<c r="{col_letters(c)}{r}"{s}/>')
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- formula cells of a sheet
+
+_F = re.compile(r"<f\b([^>]*)>([^<]*)</f>")
+
+
+def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
+    """(row, col) → (formula text without '=', the <c> attributes, the <f> attributes) of every
+    formula written out in full (shared-formula children carry no text and are left out)."""
+    import html
+    out = {}
+    for m in _F.finditer(sheet_xml):
+        if not m[2]:
+            continue
+        start = sheet_xml.rfind("<c ", 0, m.start())
+        ca = attrs(sheet_xml[start:sheet_xml.index(">", start)])
+        if ca.get("r"):
+            out[split_ref(ca["r"])] = (html.unescape(m[2]), ca, attrs(m[1]))
+    return out
+
+
+# ---------------------------------------------------------------- the port
+
+class PatchPort:
+    """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""
+
+    def __init__(self, path: str | Path, *, quiet: bool = False):
+        from xl_support.book.safe_open import screen_workbook
+        self.path = Path(path)
+        self.name = self.path.name
+        self.quiet = quiet
+        screen_workbook(self.path)
+        self.package = Package.open(self.path)
+        self._grids: dict[str, list[list]] | None = None
+        self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
+        self.replaced: dict[str, object] = {}           # sheet name → SheetSpec
+        self.active: str | None = None
+        self.book_cache: dict = {}                      # ports.read_port_book: the file is parsed once
+        self._formulas: dict[str, dict] = {}
+
+    # -------------------------------------------------------- reading
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.package.sheets]
+
+    def _all_grids(self) -> dict[str, list[list]]:
+        if self._grids is None:
+            from xl_support.book.workbook import read_grids
+            from xl_support.book.xlsx import error_cells
+            pkg = self.package
+            errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts
+                      for found in [error_cells(pkg.parts[s.part])] if found}
+            self._grids = read_grids(self.path, errors=errors)
+        return self._grids
+
+    def read_grid(self, sheet: str) -> list[list]:
+        """The sheet's values as every command reads them (workbook.read_grids, issue 11.8)."""
+        return self._all_grids().get(sheet, [])
+
+    def formulas(self, sheet: str) -> dict[tuple[int, int], tuple[str, dict, dict]]:
+        """The sheet's formula cells as saved (see `formula_cells`)."""
+        if sheet not in self._formulas:
+            entry = self.package.sheet(sheet)
+            self._formulas[sheet] = formula_cells(self.package.text(entry.part)) if entry and entry.part else {}
+        return self._formulas[sheet]
+
+    # -------------------------------------------------------- writing (recorded, applied by save)
+
+    def write_block(self, sheet, row, col, values, number_format=None):
+        edits = self.edits[sheet]
+        if sum(len(line) for line in values) >= edits.BLOCK_MIN:
+            edits.add_block(row, col, values, number_format)
+            return
+        for i, line in enumerate(values):
+            for j, value in enumerate(line):
+                edits.put(row + i, col + j, value, number_format)
+
+    def write_formula(self, sheet, row, col, formula, cached: Sequence | None = None,
+                      number_format: str | None = None, spill: bool = True):
+        """A dynamic-array formula at (row, col) (`cm` + `ref`), with `cached` values stored as Excel
+        stores a spilled column: the first in the anchor, the others in the cells below. Without
+        `cached` the anchor holds no value (Excel computes it on open). `spill=False`: an ordinary
+        one-cell formula (its cached value: `cached[0]`)."""
+        text = formula[1:] if formula.startswith("=") else formula
+        values = list(cached) if cached is not None else [None]
+        if not values:
+            values = [None]
+        if not spill:
+            values = values[:1]
+        last = row + len(values) - 1
+        ref = f"{col_letters(col)}{row}" + (f":{col_letters(col)}{last}" if last > row else "")
+        f = f'<f t="array" ref="{ref}">{escape(text)}</f>' if spill else f"<f>{escape(text)}</f>"
+        edits = self.edits[sheet]
+        edits.put(row, col, values[0], number_format, formula=f)
+        if len(values) > 1:                 # the spilled cells: results, no <f>
+            edits.add_block(row + 1, col, [[v] for v in values[1:]], number_format, formula="")
+
+    def replace_sheet(self, spec) -> None:
+        self.replaced[spec.name] = spec
+        self.edits.pop(spec.name, None)
+
+    def mark_cells(self, sheet, cells, color):
+        edits = self.edits[sheet]
+        for row, col in cells:
+            edits.put(row, col, fill=color)
+
+    def activate(self, sheet: str) -> None:
+        """Open the saved book on this sheet (issue 13.4)."""
+        self.active = sheet
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr)
+
+    # -------------------------------------------------------- saving
+
+    def save(self, out: str | Path) -> Path:
+        from xl_support.book.fileio import UserFacingError, atomic_write
+        if "xl/vbaProject.bin" in self.package.parts and Path(out).suffix.lower() not in (".xlsm", ".xltm"):
+            raise UserFacingError(f"Sổ «{self.name}» có macro: hãy đặt tên tệp kết quả có đuôi .xlsm "
+                                  f"(Excel không mở tệp .xlsx chứa macro).")
+        parts = build_parts(self.package, self.edits, self.replaced, self.active)
+        return atomic_write(out, lambda fh: write_zip(parts, self.package.order, fh))
+
+
+def write_zip(parts: dict, order: list[str], fh) -> None:
+    """The parts in their original order (new ones after), deflated; parts made while writing
+    (`_Lazy`: the patched sheets, then styles.xml, which they add to) come last, streamed."""
+    known = set(order)
+    names = [n for n in order if n in parts] + sorted(n for n in parts if n not in known)
+    late = [n for n in parts if isinstance(parts[n], _Lazy)]            # in the order they were made
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name in [n for n in names if not isinstance(parts[n], _Lazy)] + late:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info._compresslevel = 1
+            data = parts[name]
+            if isinstance(data, ZipRef):                # untouched and big: copied from the source file
+                with zipfile.ZipFile(data.path) as src, src.open(data.name) as r, zf.open(info, "w",
+                                                                                          force_zip64=True) as w:
+                    shutil.copyfileobj(r, w, 1 << 20)
+            elif isinstance(data, _Lazy):
+                with zf.open(info, "w", force_zip64=True) as out:
+                    for piece in data.pieces():
+                        out.write(piece)
+            else:
+                zf.writestr(info, data, compresslevel=1)
+
+
+def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
+    """The new package's parts: `pkg`'s, with the edits applied (see PatchPort.save)."""
+    from xl_support.book.owned_xml import add_owned_sheet
+    parts = pkg.parts.raw() if hasattr(pkg.parts, "raw") else dict(pkg.parts)
+    styles_part = next((resolve(pkg.workbook_part, r.target) for r in pkg.rels(pkg.workbook_part)
+                        if r.type.endswith("/styles")), "xl/styles.xml")
+    styles = Styles(pkg.text(styles_part))
+    wb = _WorkbookEdit(pkg, parts)
+    cm = None
+    if any('t="array"' in f for e in edits.values() for f in e.formulas()):
+        cm = wb.dynamic_array_index()
+    selected = active if active in [s.name for s in pkg.sheets] or active in replaced else None
+    for name, spec in replaced.items():
+        part = add_owned_sheet(wb, styles, spec)
+        if name == selected:
+            parts[part] = _select_view(parts[part].decode("utf-8"), True).encode("utf-8")
+    for s in pkg.sheets:
+        e = edits.get(s.name)
+        if s.name in replaced or not s.part:
+            continue
+        select = None
+        if selected is not None:
+            select = s.name == selected
+        xml = pkg.parts[s.part]
+        if b"<sheetData" not in xml:
+            from xl_support.book.fileio import UserFacingError
+            raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
+                                  f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
+        has_sel = b'tabSelected="1"' in xml[:xml.find(b"<sheetData")]
+        if (e is None or e.empty()) and select is not None and has_sel == select:
+            continue
+        if (e is None or e.empty()) and select is None:
+            continue
+        del xml                                 # read again when written: one big sheet in memory at a time
+        parts[s.part] = _Lazy(lambda part, *args, **kw: sheet_pieces(pkg.parts[part], *args, **kw), s.part,
+                              e or SheetEdits(), styles, select=select, cm=cm)
+    if selected is not None:
+        wb.set_active(selected)
+    if any(True for e in edits.values() for _ in e.formulas()):
+        wb.keep_cached_values()
+    parts.pop(styles_part, None)                 # last: the sheets above add the formats they use
+    parts[styles_part] = _Lazy(lambda: [styles.render().encode("utf-8") if styles.changed else pkg.parts[styles_part]])
+    wb.finish()
+    return parts
+
+
+class _Lazy:
+    """A part made while the zip is written (after the parts before it), as pieces of bytes."""
+
+    def __init__(self, make, *args, **kwargs):
+        self.make, self.args, self.kwargs = make, args, kwargs
+
+    def pieces(self) -> Iterator[bytes]:
+        return iter(self.make(*self.args, **self.kwargs))
+
+
+class _WorkbookEdit:
+    """Edits of workbook.xml, its relationships and the content types, made in place."""
+
+    def __init__(self, pkg: Package, parts: dict[str, bytes]):
+        self.pkg, self.parts = pkg, parts
+        self.xml = pkg.workbook_xml
+        self.rels = pkg.text(pkg.workbook_rels_part)
+        self.types = pkg.text("[Content_Types].xml")
+        self.changed = False
+
+    # content types and relationships
+    def add_override(self, part: str, content_type: str) -> None:
+        if f'PartName="/{part}"' not in self.types:
+            self.types = self.types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{content_type}"/></Types>')
+
+    def remove_override(self, part: str) -> None:
+        self.types = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", self.types)
+
+    def new_part_name(self, folder: str, stem: str) -> str:
+        n = 1
+        while f"{folder}/{stem}{n}.xml" in self.parts:
+            n += 1
+        return f"{folder}/{stem}{n}.xml"
+
+    def add_workbook_rel(self, rel_type: str, target: str) -> str:
+        ids = {int(i) for i in re.findall(r'Id="rId(\d+)"', self.rels)}
+        rid = f"rId{max(ids, default=0) + 1}"
+        self.rels = self.rels.replace("</Relationships>",
+                                      f'<Relationship Id="{rid}" Type="{rel_type}" Target="{target}"/></Relationships>')
+        return rid
+
+    def dynamic_array_index(self) -> int:
+        """The metadata part's dynamic-array `cm` index, adding the part (or XLDAPR to it) if needed."""
+        from xl_support.book.package import METADATA_CT, METADATA_REL, METADATA_XML
+        rel = next((r for r in self.pkg.rels(self.pkg.workbook_part) if r.type == METADATA_REL), None)
+        if rel is None:
+            part = "xl/metadata.xml" if "xl/metadata.xml" not in self.parts else self.new_part_name("xl", "metadata")
+            self.parts[part] = METADATA_XML.encode("utf-8")
+            self.add_override(part, METADATA_CT)
+            self.add_workbook_rel(METADATA_REL, part.removeprefix("xl/"))
+            return 1
+        part = resolve(self.pkg.workbook_part, rel.target)
+        raw = self.parts[part]
+        xml = (raw.read() if isinstance(raw, ZipRef) else raw).decode("utf-8")
+        found = dynamic_array_index(xml)
+        if found is not None:
+            return found
+        xml = _add_xldapr(xml)
+        self.parts[part] = xml.encode("utf-8")
+        return dynamic_array_index(xml) or 1
+
+    # sheets
+    def sheet_index(self, name: str) -> int:
+        return [s.name for s in self.pkg.sheets].index(name)
+
+    def add_sheet(self, name: str, part: str) -> None:
+        rid = self.add_workbook_rel(WORKSHEET_REL, "/" + part)
+        self.add_override(part, WORKSHEET_CT)
+        sheet_id = max([s.sheet_id for s in self.pkg.sheets] + [0]) + 1
+        tag = f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{sheet_id}" r:id="{rid}"/>'
+        if 'xmlns:r="' + R_NS not in self.xml[:self.xml.index(">", self.xml.index("<workbook")) + 1]:
+            tag = tag.replace(" r:id=", f' xmlns:r="{R_NS}" r:id=')
+        self.xml = re.sub(r"</(\w+:)?sheets>", lambda m: tag + m[0], self.xml, count=1)
+        self.pkg.sheets.append(SheetEntry(name, sheet_id, rid, part, "visible", tag))
+
+    def set_print_titles(self, name: str, rows: str | None) -> None:
+        """`_xlnm.Print_Titles` of one sheet (e.g. '7:7'), replacing the old one."""
+        index = self.sheet_index(name)
+        self.xml = re.sub(rf'<definedName\b[^>]*name="_xlnm\.Print_(?:Titles|Area)"[^>]*localSheetId="{index}"[^>]*>'
+                          rf'[^<]*</definedName>', "", self.xml)
+        self.xml = re.sub(rf'<definedName\b[^>]*localSheetId="{index}"[^>]*name="_xlnm\.Print_(?:Titles|Area)"[^>]*>'
+                          rf'[^<]*</definedName>', "", self.xml)
+        if not rows:
+            return
+        first, last = rows.split(":")
+        quoted = "'" + name.replace("'", "''") + "'"
+        tag = (f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+               f'{escape(quoted)}!${first}:${last}</definedName>')
+        if re.search(r"<definedNames\s*/>", self.xml):
+            self.xml = re.sub(r"<definedNames\s*/>", f"<definedNames>{tag}</definedNames>", self.xml)
+        elif "</definedNames>" in self.xml:
+            self.xml = self.xml.replace("</definedNames>", tag + "</definedNames>", 1)
+        else:
+            self.xml = re.sub(r"(</(?:\w+:)?sheets>)", rf"\1<definedNames>{tag}</definedNames>", self.xml, count=1)
+
+    def set_active(self, name: str) -> None:
+        """`activeTab` of the first workbook view → the sheet; shown if it was scrolled away."""
+        index = self.sheet_index(name)
+        m = re.search(r"<workbookView\b[^>]*?(?=/?>)", self.xml)
+        if not m:
+            return
+        tag = m[0]
+        for k, v in (("activeTab", str(index)),):
+            tag, n = re.subn(rf'\s{k}="[^"]*"', f' {k}="{v}"', tag)
+            if not n:
+                tag += f' {k}="{v}"'
+        first = re.search(r'\sfirstSheet="(\d+)"', tag)
+        if first and int(first[1]) > index:
+            tag = tag.replace(first[0], f' firstSheet="{index}"')
+        self.xml = self.xml[:m.start()] + tag + self.xml[m.end():]
+
+    def keep_cached_values(self) -> None:
+        """The formulas now carry their values: drop `fullCalcOnLoad`, which makes LibreOffice and
+        viewers recompute (and show `#NAME?` without the add-in). Excel still recalculates a book
+        saved with an older `calcId` on open."""
+        self.xml = re.sub(r'(<(?:\w+:)?calcPr\b[^>]*?)\s+fullCalcOnLoad="(?:1|true)"', r"\1", self.xml)
+
+    def finish(self) -> None:
+        for part, text in ((self.pkg.workbook_part, self.xml), (self.pkg.workbook_rels_part, self.rels),
+                           ("[Content_Types].xml", self.types)):
+            if text != self.pkg.text(part):
+                self.parts[part] = text.encode("utf-8")
+
+
+def _add_xldapr(xml: str) -> str:
+    """Add the dynamic-array type, its future metadata and a cell-metadata block to a metadata part."""
+    types = re.search(r"<metadataTypes\b[^>]*>(.*?)</metadataTypes>", xml, re.S)
+    n_types = len(re.findall(r"<metadataType\b", types[1])) if types else 0
+    if types:
+        xml = (xml[:types.start()] + f'<metadataTypes count="{n_types + 1}">{types[1]}{XLDAPR_TYPE}</metadataTypes>'
+               + xml[types.end():])
+    else:
+        xml = re.sub(r"(<metadata\b[^>]*>)", rf'\1<metadataTypes count="1">{XLDAPR_TYPE}</metadataTypes>', xml, count=1)
+    if "xmlns:xda=" not in xml:
+        xml = xml.replace("<metadata ", '<metadata xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/'
+                          'dynamicarray" ', 1)
+    cell = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", xml, re.S)
+    block = f'<bk><rc t="{n_types + 1}" v="0"/></bk>'
+    future = XLDAPR_FUTURE
+    if cell:
+        n = len(re.findall(r"<bk>", cell[1]))
+        xml = xml[:cell.start()] + f'<cellMetadata count="{n + 1}">{cell[1]}{block}</cellMetadata>' + xml[cell.end():]
+        xml = xml.replace(cell[0][:0] + f'<cellMetadata count="{n + 1}">', future + f'<cellMetadata count="{n + 1}">', 1)
+    else:
+        xml = xml.replace("</metadata>", f'{future}<cellMetadata count="1">{block}</cellMetadata></metadata>')
+    return xml
