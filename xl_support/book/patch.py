@@ -601,7 +601,7 @@ class PatchPort:
             pkg = self.package
             errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts
                       for found in [error_cells(pkg.parts[s.part])] if found}
-            self._grids = read_grids(self.path, errors=errors)
+            self._grids = read_grids(self.path, errors=errors, screened=True)     # screened in __init__
         return self._grids
 
     def read_grid(self, sheet: str) -> list[list]:

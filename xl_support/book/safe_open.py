@@ -211,9 +211,19 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
-_FAR_REF = re.compile(rb' r="(?:[A-Z]{2,}|[A-Z]\d{5,})')     # a cell beyond column Z or row 9,999
-_NEAR_ROW_REF = re.compile(rb'<row r="(\d{1,4})"')
-_NEAR_MAX_ROW = 9_999
+_FAR_REF = re.compile(rb' r="(?:[A-Z]{2,}|[A-Z]\d{7,})')     # a cell beyond column Z or row 999,999
+_NEAR_DIGITS = 6
+_NEAR_CELL_ROWS = {d: re.compile(rb'<c r="[A-Z](\d{%d})"' % d) for d in range(1, _NEAR_DIGITS + 1)}
+
+
+def _near_max_row(data: bytes) -> int:
+    """The last row holding a cell in a near chunk: the longest row numbers are found first, so
+    only those are compared (as bytes of one length: numeric order)."""
+    for d in range(_NEAR_DIGITS, 0, -1):
+        found = _NEAR_CELL_ROWS[d].findall(data)
+        if found:
+            return int(max(found))
+    return 1
 
 
 @dataclass(frozen=True)
@@ -227,7 +237,7 @@ class Extent:
 
 def _near_chunk(data: bytes) -> int | None:
     """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
-    writes) and lies within A1:Z9999, checked with byte searches only (the common case: no
+    writes) and lies within A1:Z999999, checked with byte searches only (the common case: no
     per-cell work in Python); else None."""
     cells = data.count(b'<c r="')
     tags = data.count(b"<c")
@@ -243,8 +253,8 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
     "Reliability": a sheet may claim A1:O10 and hold one cell at XFD99999; python-calamine and
     openpyxl allocate rows × columns up to the farthest cell). Stops early once a limit is passed.
 
-    Chunks whose cells all lie in A1:Z9999 are passed by byte searches (their rows are taken
-    from the row elements); the others are read cell by cell. Rows without cells (a custom
+    Chunks whose cells all lie in A1:Z999999 are passed by byte searches (their last row from
+    the longest row numbers of their cells); the others are read cell by cell. Rows without cells (a custom
     height) allocate nothing and are not counted. A cell without a reference is placed after
     the previous one, as readers do: counted conservatively (each may extend the columns, its
     row element the rows)."""
@@ -264,7 +274,7 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
             if n is not None:
                 cells += n
                 if n:
-                    row = min(max(map(int, _NEAR_ROW_REF.findall(data)), default=1), _NEAR_MAX_ROW)
+                    row = _near_max_row(data)
                     if row > max_row:
                         max_row, far_row = row, f"A{row}"
                     max_col = max(max_col, 1)

@@ -176,19 +176,21 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
-               errors: dict[str, list[tuple[int, int, str]]] | None = None) -> dict[str, list[list]]:
+               errors: dict[str, list[tuple[int, int, str]]] | None = None,
+               screened: bool = False) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text. The file is screened first
     (`safe_open.screen_workbook`: the reader never allocates by a hostile extent); a file the
     reader still refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
     `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
-    alike — city consolidation, issue 18)."""
+    alike — city consolidation, issue 18). `screened=True`: the caller has just screened this file."""
     from python_calamine import CalamineWorkbook
 
     from xl_support.book.safe_open import screen_workbook, unreadable
     from xl_support.book.xlsx import sheet_error_cells
-    screen_workbook(path)
+    if not screened:
+        screen_workbook(path)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         if errors is None:      # (row, col, code) of the error cells by sheet; a caller holding the parts gives them

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 import pandas as pd
@@ -137,8 +138,8 @@ def write_computed(port: BookPort, result: RegisterResult) -> None:
     hold a person (`person_rows`), in blocks of consecutive rows; nothing else."""
     reg = result.register
     cells = result.cells()
-    keep = person_rows(reg)
-    rows = [r for r, k in zip(reg.frame["row"].tolist(), keep) if k]
+    keep = person_rows(reg).tolist()
+    rows = list(compress(reg.frame["row"].tolist(), keep))
     next_col = max([reg.width, *reg.columns.values()]) + 1
     for f in COMPUTED_FIELDS:
         col = reg.columns.get(f.name)
@@ -146,7 +147,7 @@ def write_computed(port: BookPort, result: RegisterResult) -> None:
             col = reg.columns[f.name] = next_col
             next_col += 1
             port.write_block(reg.sheet, reg.header_row, col, [[f.header]])
-        values = [v for v, k in zip(cells[f.name], keep) if k]
+        values = list(compress(cells[f.name], keep))
         for a, b in _runs(rows):
             port.write_block(reg.sheet, rows[a], col, [[v] for v in values[a:b]], FORMATS.get(f.name))
 

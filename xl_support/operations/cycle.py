@@ -472,6 +472,7 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.Dat
     month = month.replace(day=1)
     sched = book_schedule(book, month, month_add(month, horizon))
     p, params, groups = sched.people, sched.params, book.settings.groups
+    row = _Rows(p)                      # row(j)[column]: no pandas Series per row (issue 18 speed)
     b, ins = sched.benefit, sched.insurance
     out = []
 
@@ -484,22 +485,22 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.Dat
         stop = np.flatnonzero((b[t - 1] > 0) & (b[t] == 0))
         add(t, C_STOP, stop, b[t - 1, stop], b[t, stop],
             [("hưởng ở dòng khác có mức cao hơn (một người một mức)" if sched.suppressed[t, j]
-              else f"tháng cuối được hưởng {prev:%m/%Y}: {_end_text(p.iloc[j], groups)}") for j in stop])
+              else f"tháng cuối được hưởng {prev:%m/%Y}: {_end_text(row(j), groups)}") for j in stop])
         start = np.flatnonzero((b[t - 1] == 0) & (b[t] > 0))
         add(t, C_START, start, b[t - 1, start], b[t, start], [f"từ tháng {m:%m/%Y}"] * len(start))
         change = np.flatnonzero((b[t - 1] > 0) & (b[t] > 0) & (b[t - 1] != b[t]))
         reasons: dict = {}
         add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
-            [reasons.setdefault((p["group"].iat[j], p["area"].iat[j]),
-                                _amount_reason(params, prev, m, groups.get(p["group"].iat[j]), p["area"].iat[j]))
+            [reasons.setdefault((row(j)["group"], row(j)["area"]),
+                                _amount_reason(params, prev, m, groups.get(row(j)["group"]), row(j)["area"]))
              for j in change])
         up = np.flatnonzero(~ins[t - 1] & ins[t])
         add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
-            [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(p["birth"].iat[j]) == m else "bắt đầu hưởng")
+            [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(row(j)["birth"]) == m else "bắt đầu hưởng")
              for j in up])
         down = np.flatnonzero(ins[t - 1] & ~ins[t])
         add(t, C_INS_DOWN, down, [insurance_cost(params, prev)] * len(down), [0] * len(down),
-            [("thôi hưởng: " + _end_text(p.iloc[j], groups)) if b[t, j] == 0 else "không còn thuộc diện hỗ trợ BHYT"
+            [("thôi hưởng: " + _end_text(row(j), groups)) if b[t, j] == 0 else "không còn thuộc diện hỗ trợ BHYT"
              for j in down])
         c0, c1 = insurance_cost(params, prev), insurance_cost(params, m)
         if c0 != c1:
@@ -514,6 +515,28 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[pd.Dat
                     else "nhóm chưa có mức hỗ trợ (nhập ở sheet Tham số)"))
     frame = pd.DataFrame(out, columns=list(CHANGE_COLUMNS))
     return frame, sched
+
+
+class _Rows:
+    """Row j of a frame as `rows(j)[column]`, each column taken out of the frame once (a pandas
+    row per person costs more than the whole engine schedule)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame, self.columns = frame, {}
+
+    def __call__(self, j: int) -> "_Row":
+        return _Row(self, j)
+
+
+class _Row:
+    def __init__(self, rows: _Rows, j: int):
+        self.rows, self.j = rows, j
+
+    def __getitem__(self, name: str):
+        columns = self.rows.columns
+        if name not in columns:
+            columns[name] = self.rows.frame[name].tolist()
+        return columns[name][self.j]
 
 
 def _sixth_birthday_month(birth) -> dt.date | None:
