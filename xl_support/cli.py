@@ -18,13 +18,15 @@ def compute(args) -> int:
     from xl_support.operations.compute import compute as compute_op
 
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = open_port(args.book)
-    results = compute_op(port, args.month)
-    if results:
-        port.activate(results[0].register.sheet)
+    from xl_support.book.patch import paused_gc
     from xl_support.operations.live_formulas import cache_settings_formulas
-    cache_settings_formulas(port)
-    port.save(out)
+    with paused_gc():
+        port = open_port(args.book)
+        results = compute_op(port, args.month)
+        if results:
+            port.activate(results[0].register.sheet)
+        cache_settings_formulas(port)
+        port.save(out)
     rows = sum(len(r.register.frame) for r in results)
     total = sum(int(r.res.benefit.sum()) for r in results)
     month = results[0].res.month if results else args.month

@@ -17,12 +17,14 @@ package where
 """
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
@@ -572,6 +574,20 @@ def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, 
 
 # ---------------------------------------------------------------- the port
 
+@contextmanager
+def paused_gc():
+    """No cyclic garbage collection while a command reads, computes and writes a book: its
+    hundreds of thousands of cell values and row lists live until the end, and collecting
+    over them again and again cost more than the writing itself (issue 18.2)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 class PatchPort:
     """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""
 
@@ -670,6 +686,7 @@ class PatchPort:
         if "xl/vbaProject.bin" in self.package.parts and Path(out).suffix.lower() not in (".xlsm", ".xltm"):
             raise UserFacingError(f"Sổ «{self.name}» có macro: hãy đặt tên tệp kết quả có đuôi .xlsm "
                                   f"(Excel không mở tệp .xlsx chứa macro).")
+        self._grids = None                      # parsed into the book by now (read again if asked)
         parts = build_parts(self.package, self.edits, self.replaced, self.active)
         return atomic_write(out, lambda fh: write_zip(parts, self.package.order, fh))
 

@@ -231,11 +231,13 @@ def run_cli(args) -> int:
     from xl_support.book.ports import open_port
     from xl_support.operations.validation import CHECK_SHEET
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    port = open_port(args.book)
-    summary(port, args.month)
-    port.activate(SUMMARY_SHEET)
+    from xl_support.book.patch import paused_gc
     from xl_support.operations.live_formulas import refresh_cached_values
-    refresh_cached_values(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
-    port.save(out)
+    with paused_gc():
+        port = open_port(args.book)
+        summary(port, args.month)
+        port.activate(SUMMARY_SHEET)
+        refresh_cached_values(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
+        port.save(out)
     print(f"Đã ghi {out}", file=sys.stderr)
     return 0

@@ -611,12 +611,14 @@ def run_cli(args) -> int:
     from xl_support.book.ports import open_port
     if args.out:
         out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-        port = open_port(args.book)
-        report = validate(port)
-        port.activate(CHECK_SHEET)
+        from xl_support.book.patch import paused_gc
         from xl_support.operations.live_formulas import refresh_cached_values
-        refresh_cached_values(port, skip=(CHECK_SHEET,))
-        port.save(out)
+        with paused_gc():
+            port = open_port(args.book)
+            report = validate(port)
+            port.activate(CHECK_SHEET)
+            refresh_cached_values(port, skip=(CHECK_SHEET,))
+            port.save(out)
     else:
         from xl_support.book.workbook import read_grids
         print("Đang đọc sổ…", file=sys.stderr)
