@@ -659,12 +659,21 @@ class _BlockCells:
 # ---------------------------------------------------------------- formula cells of a sheet
 
 _F = re.compile(r"<f\b([^>]*)>([^<]*)</f>")
+_F_B = re.compile(rb"<f\b([^>]*)>([^<]*)</f>")
 
 
-def formula_cells(sheet_xml: str) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
+def formula_cells(sheet_xml: str | bytes) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
     """(row, col) → (formula text without '=', the <c> attributes, the <f> attributes) of every
-    formula written out in full (shared-formula children carry no text and are left out)."""
+    formula written out in full (shared-formula children carry no text and are left out). Given
+    the part's bytes, only the formula cells are decoded (a 40 MB sheet never becomes one str)."""
     import html
+    if isinstance(sheet_xml, bytes):
+        out = {}
+        for m in _F_B.finditer(sheet_xml):
+            if m[2]:
+                start = sheet_xml.rfind(b"<c ", 0, m.start())
+                out.update(formula_cells(sheet_xml[start:m.end()].decode("utf-8")))
+        return out
     out = {}
     for m in _F.finditer(sheet_xml):
         if not m[2]:
@@ -732,7 +741,7 @@ class PatchPort:
         """The sheet's formula cells as saved (see `formula_cells`)."""
         if sheet not in self._formulas:
             entry = self.package.sheet(sheet)
-            self._formulas[sheet] = formula_cells(self.package.text(entry.part)) if entry and entry.part else {}
+            self._formulas[sheet] = formula_cells(self.package.parts[entry.part]) if entry and entry.part else {}
         return self._formulas[sheet]
 
     # -------------------------------------------------------- writing (recorded, applied by save)

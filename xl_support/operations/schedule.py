@@ -48,7 +48,7 @@ def people_table(book: Book) -> tuple[pd.DataFrame, list]:
         n = len(f)
 
         def col(name, conv=_text):
-            return [conv(v) for v in f[name]] if name in f else [conv(None)] * n
+            return [conv(v) for v in f[name].tolist()] if name in f else [conv(None)] * n
 
         frames.append(pd.DataFrame({
             "sheet": [reg.sheet] * n, "row": f["row"].astype(int).tolist(), "register": [reg.kind] * n,
