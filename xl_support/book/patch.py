@@ -247,6 +247,40 @@ def column_styles(sheet_xml: str) -> dict[int, int]:
     return out
 
 
+class _Column:
+    """A one-column block kept flat (the values, not a list of one-value rows: 100,000 small lists
+    less to hold until the sheet is written). Reads like the rows it stands for."""
+    __slots__ = ("values",)
+
+    def __init__(self, values: list):
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i):
+        return _Column(self.values[i]) if isinstance(i, slice) else [self.values[i]]
+
+    def __iter__(self):
+        return ([v] for v in self.values)
+
+
+def _width(values) -> int:
+    """The widest row of a block."""
+    if values.__class__ is _Column:
+        return 1 if len(values) else 0
+    return max(map(len, values), default=0)
+
+
+def _as_block(values):
+    """A block as stored: flat when every row holds one value."""
+    if values.__class__ is _Column or not isinstance(values, list):
+        return values
+    if all(line.__class__ is list and len(line) == 1 for line in values):
+        return _Column([line[0] for line in values])
+    return values
+
+
 class SheetEdits:
     """The recorded edits of one sheet: point edits row → col → (value, number_format, fill,
     formula), and blocks of values (row, col, rows of values, number_format) kept as given — a
@@ -285,7 +319,7 @@ class SheetEdits:
     def add_block(self, row: int, col: int, values: list, number_format: str | None,
                   formula: str | None = None) -> None:
         """A rectangle of values; `formula=""`: they are the results of a spilled formula."""
-        width = max((len(line) for line in values), default=0)
+        width = _width(values)
         for r in [r for r in self.cells if row <= r < row + len(values)]:
             line = self.cells[r]
             for c in [c for c in line if col <= c < col + width]:
@@ -311,7 +345,7 @@ class SheetEdits:
         cols = [max(line) for line in self.cells.values() if line]
         for r0, c0, values, _, _ in self.blocks:
             rows.append(r0 + len(values) - 1)
-            cols.append(c0 + max((len(line) for line in values), default=1) - 1)
+            cols.append(c0 + (_width(values) or 1) - 1)
         return max(rows, default=1), max(cols, default=1)
 
     def row(self, r: int) -> dict[int, tuple]:
@@ -576,6 +610,8 @@ class _BlockCells:
         self.edits, self.styles, self.col_style, self.cm = edits, styles, col_style, cm
         self.point = {r for r, line in edits.cells.items() if line}
         for r0, _, values, _, _ in edits.blocks:            # a ragged block: its rows the slow way
+            if values.__class__ is _Column:
+                continue
             lengths = list(map(len, values))
             if lengths and min(lengths) != max(lengths):
                 width = max(lengths)
@@ -607,11 +643,13 @@ class _BlockCells:
             if a >= b:
                 continue
             lines = values[a - r0:b - r0]
-            for j in range(max(map(len, lines))):
+            flat = lines.values if lines.__class__ is _Column else None
+            for j in range(_width(lines)):
                 store = cols.get(c0 + j)
                 if store is None:
                     store = cols[c0 + j] = [None] * self.WINDOW
-                store[a - start:b - start] = self._column(c0 + j, a, [line[j] for line in lines], fmt, formula)
+                store[a - start:b - start] = self._column(c0 + j, a, flat if flat is not None else
+                                                          [line[j] for line in lines], fmt, formula)
         self.start, self.end = start, end
         self.columns = sorted(cols.items())
 
@@ -749,7 +787,7 @@ class PatchPort:
     def write_block(self, sheet, row, col, values, number_format=None):
         edits = self.edits[sheet]
         if sum(len(line) for line in values) >= edits.BLOCK_MIN:
-            edits.add_block(row, col, values, number_format)
+            edits.add_block(row, col, _as_block(values), number_format)
             return
         for i, line in enumerate(values):
             for j, value in enumerate(line):
@@ -773,7 +811,7 @@ class PatchPort:
         edits = self.edits[sheet]
         edits.put(row, col, values[0], number_format, formula=f)
         if len(values) > 1:                 # the spilled cells: results, no <f>
-            edits.add_block(row + 1, col, [[v] for v in values[1:]], number_format, formula="")
+            edits.add_block(row + 1, col, _Column(values[1:]), number_format, formula="")
 
     def replace_sheet(self, spec) -> None:
         self.replaced[spec.name] = spec

@@ -12,6 +12,7 @@ import html
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -118,7 +119,19 @@ class ZipRef:
 
     def read(self) -> bytes:
         with zipfile.ZipFile(self.path) as zf:
-            return zf.read(self.name)
+            info = zf.getinfo(self.name)
+            if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+                return zf.read(self.name)
+            with open(self.path, "rb") as fh:       # one inflate into a buffer of the part's size: the
+                fh.seek(info.header_offset)         # part is never held twice (zipfile's reader joins blocks)
+                head = fh.read(30)
+                if head[:4] != b"PK\x03\x04":
+                    return zf.read(self.name)
+                fh.seek(int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"), 1)
+                data = zlib.decompress(fh.read(info.compress_size), -15, max(info.file_size, 1))
+            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.name!r}")
+            return data
 
 
 class Parts(dict):
