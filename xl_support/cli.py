@@ -26,13 +26,15 @@ def compute(args) -> int:
         if results:
             port.activate(results[0].register.sheet)
         cache_settings_formulas(port)
+        rows = sum(len(r.register.frame) for r in results)
+        total = sum(int(r.res.benefit.sum()) for r in results)
+        month = results[0].res.month if results else args.month
+        lists = len(results)
+        del results                             # the book is no longer needed while writing
         port.save(out)
-    rows = sum(len(r.register.frame) for r in results)
-    total = sum(int(r.res.benefit.sum()) for r in results)
-    month = results[0].res.month if results else args.month
     why = "theo --month" if args.month else "tháng báo cáo của sổ, hoặc tháng hiện tại khi sổ không ghi"
     shown = f"tháng {month:%m/%Y} ({why})" if month else "không có danh sách nào"
-    print(f"Đã tính {shown}: {rows} dòng trong {len(results)} danh sách; tổng mức hỗ trợ tháng: {total:,} đồng → {out}"
+    print(f"Đã tính {shown}: {rows} dòng trong {lists} danh sách; tổng mức hỗ trợ tháng: {total:,} đồng → {out}"
           .replace(",", "."), file=sys.stderr)
     return 0
 

@@ -837,7 +837,8 @@ class PatchPort:
         if "xl/vbaProject.bin" in self.package.parts and Path(out).suffix.lower() not in (".xlsm", ".xltm"):
             raise UserFacingError(f"Sổ «{self.name}» có macro: hãy đặt tên tệp kết quả có đuôi .xlsm "
                                   f"(Excel không mở tệp .xlsx chứa macro).")
-        self._grids = None                      # parsed into the book by now (read again if asked)
+        self._grids = None                      # parsed into the book by now (read again if asked):
+        self.book_cache.clear()                 # their memory goes to the writing
         parts = build_parts(self.package, self.edits, self.replaced, self.active)
         return atomic_write(out, lambda fh: write_zip(parts, self.package.order, fh))
 
