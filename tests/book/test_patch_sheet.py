@@ -60,3 +60,31 @@ def test_untouched_rows_are_byte_identical():
             assert after[r] == body
         else:
             assert after[r] == body + f'<c r="B{r}"><v>{int(r) - 50}</v></c>'
+
+
+def test_block_rows_rendered_by_column_as_cell_by_cell():
+    """issue 18.2 — rows only blocks write are rendered column by column (a window of rows at a
+    time, a one-column block kept flat): the same XML as each cell written on its own."""
+    from xl_support.book.patch import _as_block
+
+    kinds = [7, "Có", "=not a formula", None, dt.date(2026, 2, 28), "", 2.5, ExcelError("#REF!"), "a" * 80, True]
+    n = 5000                                    # more than one window of rows
+    column = [[kinds[i % len(kinds)]] for i in range(n)]
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, n + 20, 3))
+    outs = []
+    for blocks in (True, False):
+        edits = SheetEdits()
+        if blocks:
+            edits.add_block(2, 2, _as_block(column), "#,##0")
+            edits.add_block(2, 3, [[v[0], "x"] for v in column], None)     # two columns wide
+            edits.add_block(2, 5, column, None, formula="")                  # a spill's results
+        else:
+            for i, (v,) in enumerate(column):
+                edits.put(2 + i, 2, v, "#,##0")
+                edits.put(2 + i, 3, v)
+                edits.put(2 + i, 4, "x")
+                edits.put(2 + i, 5, v, formula="")
+        edits.put(4100, 2, fill="FFC7CE")       # a mark on a cell a block writes
+        outs.append(patch_sheet(sheet(rows), edits, Styles(STYLES)))
+    assert outs[0] == outs[1]
+    assert '<c r="B4100" s="' in outs[0] and cells(outs[0])[:5] == ["A1", "B2", "C2", "D2", "E2"]

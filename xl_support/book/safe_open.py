@@ -216,14 +216,16 @@ _NEAR_DIGITS = 6
 _NEAR_CELL_ROWS = {d: re.compile(rb'<c r="[A-Z](\d{%d})"' % d) for d in range(1, _NEAR_DIGITS + 1)}
 
 
-def _near_max_row(data: bytes) -> int:
-    """The last row holding a cell in a near chunk: the longest row numbers are found first, so
-    only those are compared (as bytes of one length: numeric order)."""
+def _near_max_row(data: bytes) -> tuple[int, str]:
+    """The last row holding a cell in a near chunk, and that cell: the longest row numbers are
+    found first, so only those are compared (as bytes of one length: numeric order)."""
     for d in range(_NEAR_DIGITS, 0, -1):
         found = _NEAR_CELL_ROWS[d].findall(data)
         if found:
-            return int(max(found))
-    return 1
+            row = max(found)
+            cell = re.search(rb'<c r="([A-Z])' + row + b'"', data)
+            return int(row), (cell[1].decode() if cell else "A") + row.decode()
+    return 1, "A1"
 
 
 @dataclass(frozen=True)
@@ -274,9 +276,9 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
             if n is not None:
                 cells += n
                 if n:
-                    row = _near_max_row(data)
+                    row, cell = _near_max_row(data)
                     if row > max_row:
-                        max_row, far_row = row, f"A{row}"
+                        max_row, far_row = row, cell
                     max_col = max(max_col, 1)
             else:
                 refs = _CELL_REF.findall(data)
