@@ -44,7 +44,36 @@ def add_owned_sheet(wb, styles, spec) -> str:
         wb.add_override(chart, CHART_CT)
     parts[part] = sheet_xml(spec, styles, code_name, drawing_rid).encode("utf-8")
     wb.set_print_titles(spec.name, spec.print_title_rows)
+    set_sheet_state(wb, spec.name, spec.hidden)
     return part
+
+
+def set_sheet_state(wb, name: str, hidden: bool) -> None:
+    """`SheetSpec.hidden` in workbook.xml: `state="hidden"` on the sheet's entry (not 'very hidden':
+    Unhide shows it), else visible (as `render_openpyxl` rebuilds it). A hidden sheet is never the
+    active tab nor the first tab shown: those move to the first visible sheet."""
+    entry = wb.pkg.sheet(name)
+    at = wb.xml.find(entry.tag) if entry is not None and entry.tag else -1
+    if at < 0 or entry.state == ("hidden" if hidden else "visible"):
+        return
+    tag = re.sub(r'\s+state="[^"]*"', "", entry.tag)
+    if hidden:
+        tag = tag[:-2].rstrip() + ' state="hidden"/>'
+    wb.xml = wb.xml[:at] + tag + wb.xml[at + len(entry.tag):]
+    entry.state, entry.tag = ("hidden" if hidden else "visible"), tag
+    if not hidden:
+        return
+    index = wb.sheet_index(name)
+    visible = [i for i, s in enumerate(wb.pkg.sheets) if s.state in ("visible", None, "")]
+    view = re.search(r"<(?:\w+:)?workbookView\b[^>]*?(?=/?>)", wb.xml)
+    if not visible or not view:
+        return
+    tag = view[0]
+    for key in ("activeTab", "firstSheet"):
+        a = re.search(rf'\s{key}="(\d+)"', tag)
+        if a and int(a[1]) == index:
+            tag = tag.replace(a[0], f' {key}="{visible[0]}"')
+    wb.xml = wb.xml[:view.start()] + tag + wb.xml[view.end():]
 
 
 def _drop_owned_parts(wb, part: str) -> None:
@@ -154,12 +183,26 @@ def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> s
         breaks = (f'<rowBreaks count="{len(spec.page_breaks)}" manualBreakCount="{len(spec.page_breaks)}">'
                   + "".join(f'<brk id="{r - 1}" max="16383" man="1"/>' for r in spec.page_breaks) + "</rowBreaks>")
     drawing = f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else ""
+    protection = '<sheetProtection sheet="1" objects="1" scenarios="1"/>' if spec.protected else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'{pr}<dimension ref="A1:{col_letters(last_col)}{last_row}"/>{views}'
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>{"".join(body)}</sheetData>'
-            f'{links}{setup}{breaks}{drawing}</worksheet>')
+            f'{protection}{validations_xml(spec.validations)}{links}{setup}{breaks}{drawing}</worksheet>')
+
+
+def validations_xml(validations) -> str:
+    """`SheetSpec.validations` (drop-down lists) as `<dataValidations>`, like `render_openpyxl`:
+    blank allowed, a warning (not a stop) on other values, the prompt shown when given."""
+    if not validations:
+        return ""
+    items = []
+    for v in validations:
+        prompt = f' showInputMessage="1" prompt={quoteattr(v.prompt[:255])}' if v.prompt else ""
+        items.append(f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showErrorMessage="1"{prompt} '
+                     f'sqref="{col_letters(v.col)}{v.row}"><formula1>{escape(v.source)}</formula1></dataValidation>')
+    return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
 
 
 def drawing_xml(chart) -> str:

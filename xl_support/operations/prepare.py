@@ -239,10 +239,16 @@ def _inputs(reg: Register) -> dict[str, int]:
     return {n: c for n, c in reg.columns.items() if not FIELD_BY_NAME[n].computed}
 
 
-def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) -> list[tuple[str, int]]:
+def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str,
+                     result=None) -> list[tuple[str, int]]:
     """Append the register's missing computed columns after column `right` and `GAP` empty ones:
-    header, number format and width, one live column formula. Returns (header, column) of each."""
+    header, number format and width, one live column formula. Returns (header, column) of each.
+    `result` (compute.RegisterResult, file ports only): the formulas carry what they compute as
+    cached values, spilled over the register's rows (issue 13.2; `live_formulas.column_values`)."""
+    from xl_support.operations.live_formulas import column_values
     first, last = formula_rows(reg)
+    cells = result.cells() if result is not None else None
+    last_person = max(reg.frame["row"].tolist(), default=first)
     added, widths, col = [], {}, right + GAP
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
@@ -252,7 +258,12 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) ->
         port.write_block(reg.sheet, reg.header_row, col, [[f.header]])
         if f.name in FORMATS:
             port.write_block(reg.sheet, first, col, [[None]] * (last - first + 1), FORMATS[f.name])
-        port.write_formula(reg.sheet, first, col, a1_column_formula(f.name, _inputs(reg), first, last, tham_so))
+        formula = a1_column_formula(f.name, _inputs(reg), first, last, tham_so)
+        if result is None:
+            port.write_formula(reg.sheet, first, col, formula)
+        else:
+            port.write_formula(reg.sheet, first, col, formula, number_format=FORMATS.get(f.name),
+                               cached=column_values(result, f.name, first, last_person, cells))
         added.append((f.header, col))
     if added:
         port.mark_cells(reg.sheet, [(reg.header_row, c) for _, c in added], COMPUTED_FILL)
@@ -288,6 +299,28 @@ def book_settings_range(grids: dict[str, list[list]]) -> str:
     return settings_range(sheet, grids.get(sheet))
 
 
+def spec_grid(spec: SheetSpec) -> list[list]:
+    """An owned sheet's values as a grid (what `read_grid` gives once it is written)."""
+    cells = spec.cell_values()
+    rows, cols = max((r for r, _ in cells), default=0), max((c for _, c in cells), default=0)
+    grid = [[None] * cols for _ in range(rows)]
+    for (r, c), v in cells.items():
+        grid[r - 1][c - 1] = v
+    return grid
+
+
+def cached_results(port: BookPort, grids: dict[str, list[list]], settings: SheetSpec | None) -> dict:
+    """Register sheet → what its live formulas compute (compute.RegisterResult), with the `Tham
+    số` they will read (the one added, else the book's): the cached values a file port stores
+    with them (issue 13.2). Nothing for a port over Excel (Excel computes)."""
+    if not hasattr(port, "formulas"):
+        return {}
+    from xl_support.operations.compute import compute_book
+    if settings is not None:
+        grids = {**grids, settings.name: spec_grid(settings)}
+    return {r.register.sheet: r for r in compute_book(load_book(grids, source=port.name))}
+
+
 def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = None) -> PrepareReport:
     """The `prepare` operation over a port (CLI and the *Chuẩn bị sổ* button)."""
     port.progress("Đang đọc sổ…")
@@ -300,16 +333,19 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     settings_added = settings_sheet is None
     settings_sheet = settings_sheet or SETTINGS_SHEET
     tham_so = book_settings_range(grids)
+    settings = settings_spec(unit, month, settings_sheet) if settings_added else None
+    results = cached_results(port, grids, settings)
     preps = []
     for reg in book.registers:
         port.progress(f"Đang chuẩn bị sheet «{reg.sheet}»…")
         prep = RegisterPrep(reg.sheet, reg.kind, reg.header_row, len(reg.frame),
                             kept=[f.header for f in COMPUTED_FIELDS if f.name in reg.columns],
                             missing=reg.missing_columns(), unknown=unknown_headers(grids[reg.sheet], reg))
-        prep.added = computed_columns(port, reg, right_edge(grids[reg.sheet], reg.header_row), tham_so)
+        prep.added = computed_columns(port, reg, right_edge(grids[reg.sheet], reg.header_row), tham_so,
+                                      results.get(reg.sheet))
         preps.append(prep)
     if settings_added:
-        port.replace_sheet(settings_spec(unit, month, settings_sheet))
+        port.replace_sheet(settings)
     conf_added = CONF_SHEET not in names
     if conf_added:
         port.replace_sheet(conf_spec())
@@ -324,7 +360,7 @@ def run_cli(args) -> int:
     import sys
 
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     from xl_support.book.safe_open import check_workbook
     from xl_support.book.workbook import find_unit
 
@@ -339,7 +375,7 @@ def run_cli(args) -> int:
     rejected = check_workbook(args.book)          # missing, not a workbook, .xls, damaged, hostile
     if rejected is not None:
         raise UserFacingError(f"Không mở được «{args.book}»: {rejected.reason}")
-    port = OpenpyxlPort(args.book, quiet=True)
+    port = open_port(args.book, quiet=True)
     report = prepare(port, unit, getattr(args, "month", None))
     port.save(out)
     print(report.text() + f"\n→ {out}", file=sys.stderr)
