@@ -9,7 +9,7 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, FORMULA_TRIGGERS, KEEP, col_letters,
-                                  rels_name, resolve, split_ref, value_xml)
+                                  _text, rels_name, resolve, split_ref, value_xml)
 
 DATE_FORMAT = "dd/mm/yyyy"
 EMU_PER_CM = 360000
@@ -130,28 +130,18 @@ def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> s
     """The worksheet part of an owned sheet (CT_Worksheet elements in schema order)."""
     values = spec.cell_values()
     cell_style, formatted = _cell_styles(spec, styles)
-    date_styles: dict[int, int] = {}
     rows: dict[int, list[int]] = {}
-    for r, c in set(values) | set(cell_style):
+    for r, c in values:
         rows.setdefault(r, []).append(c)
-    body = []
-    for r in sorted(rows):
-        cells = []
-        for c in sorted(rows[r]):
-            v = values.get((r, c))
-            s = cell_style.get((r, c), 0)
-            if isinstance(v, (dt.date, dt.datetime)) and (r, c) not in formatted:
-                s = date_styles.setdefault(s, styles.derive(s, number_format=DATE_FORMAT))
-            if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS):
-                s = styles.derive(s, quote=True)
-            cells.append(value_xml(f"{col_letters(c)}{r}", s, v))
-        height = spec.heights.get(r)
-        ht = f' ht="{height:g}" customHeight="1"' if height else ""
-        body.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
-    for r, h in spec.heights.items():
-        if r not in rows:
-            body.append(f'<row r="{r}" ht="{h:g}" customHeight="1"/>')
-    body.sort(key=lambda x: int(re.match(r'<row r="(\d+)"', x)[1]))
+    for r, c in cell_style:
+        if (r, c) not in values:
+            rows.setdefault(r, []).append(c)
+    body = [_row_xml(r, sorted(rows[r]), values, cell_style, formatted, styles, spec.heights.get(r))
+            for r in sorted(rows)]
+    empty = [r for r in spec.heights if r not in rows]
+    if empty:
+        body += [f'<row r="{r}" ht="{spec.heights[r]:g}" customHeight="1"/>' for r in empty]
+        body.sort(key=lambda x: int(re.match(r'<row r="(\d+)"', x)[1]))
     last_row = max(rows, default=1)
     last_col = max((c for cs in rows.values() for c in cs), default=1)
     pr = f"<sheetPr{' codeName=' + quoteattr(code_name) if code_name else ''}>" + \
@@ -203,6 +193,45 @@ def validations_xml(validations) -> str:
         items.append(f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showErrorMessage="1"{prompt} '
                      f'sqref="{col_letters(v.col)}{v.row}"><formula1>{escape(v.source)}</formula1></dataValidation>')
     return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
+
+
+_LETTERS: dict[int, str] = {}
+_TEXTS: dict[str, str] = {}           # short text → its <t> element (a ledger repeats its texts)
+
+
+def _row_xml(r: int, cols: list[int], values: dict, cell_style: dict, formatted: set, styles,
+             height: float | None) -> str:
+    """One `<row>` of an owned sheet; plain text, whole numbers and dates written without a call
+    per cell (a closed month's ledger has hundreds of thousands of cells), anything else by
+    `xlsx.value_xml`."""
+    cells = []
+    for c in cols:
+        ref = (_LETTERS.get(c) or _LETTERS.setdefault(c, col_letters(c))) + str(r)
+        v = values.get((r, c))
+        s = cell_style.get((r, c), 0)
+        cls = v.__class__
+        if cls is str and v:
+            if v.startswith(FORMULA_TRIGGERS):
+                s = styles.derive(s, quote=True)
+            t = _TEXTS.get(v) if len(v) < 64 else None
+            if t is None:
+                t = _text(v)
+                if len(v) < 64 and len(_TEXTS) < 100_000:
+                    _TEXTS[v] = t
+            cells.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is>{t}</is></c>' if s else
+                         f'<c r="{ref}" t="inlineStr"><is>{t}</is></c>')
+        elif cls is int:
+            cells.append(f'<c r="{ref}" s="{s}"><v>{v}</v></c>' if s else f'<c r="{ref}"><v>{v}</v></c>')
+        elif v is None:
+            cells.append(f'<c r="{ref}" s="{s}"/>' if s else f'<c r="{ref}"/>')
+        else:
+            if isinstance(v, (dt.date, dt.datetime)) and (r, c) not in formatted:
+                s = styles.derive(s, number_format=DATE_FORMAT)
+            elif isinstance(v, str) and v.startswith(FORMULA_TRIGGERS):
+                s = styles.derive(s, quote=True)
+            cells.append(value_xml(ref, s, v))
+    ht = f' ht="{height:g}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>' + "".join(cells) + "</row>"
 
 
 def drawing_xml(chart) -> str:

@@ -309,16 +309,18 @@ def spec_grid(spec: SheetSpec) -> list[list]:
     return grid
 
 
-def cached_results(port: BookPort, grids: dict[str, list[list]], settings: SheetSpec | None) -> dict:
+def cached_results(port: BookPort, book, settings: SheetSpec | None) -> dict:
     """Register sheet → what its live formulas compute (compute.RegisterResult), with the `Tham
     số` they will read (the one added, else the book's): the cached values a file port stores
     with them (issue 13.2). Nothing for a port over Excel (Excel computes)."""
     if not hasattr(port, "formulas"):
         return {}
+    import dataclasses
     from xl_support.operations.compute import compute_book
     if settings is not None:
-        grids = {**grids, settings.name: spec_grid(settings)}
-    return {r.register.sheet: r for r in compute_book(load_book(grids, source=port.name))}
+        added = load_book({settings.name: spec_grid(settings)}).settings
+        book = dataclasses.replace(book, settings=added)
+    return {r.register.sheet: r for r in compute_book(book)}
 
 
 def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = None) -> PrepareReport:
@@ -334,7 +336,7 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     settings_sheet = settings_sheet or SETTINGS_SHEET
     tham_so = book_settings_range(grids)
     settings = settings_spec(unit, month, settings_sheet) if settings_added else None
-    results = cached_results(port, grids, settings)
+    results = cached_results(port, book, settings)
     preps = []
     for reg in book.registers:
         port.progress(f"Đang chuẩn bị sheet «{reg.sheet}»…")
