@@ -244,11 +244,10 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str,
     """Append the register's missing computed columns after column `right` and `GAP` empty ones:
     header, number format and width, one live column formula. Returns (header, column) of each.
     `result` (compute.RegisterResult, file ports only): the formulas carry what they compute as
-    cached values, spilled over the register's rows (issue 13.2; `live_formulas.column_values`)."""
-    from xl_support.operations.live_formulas import column_values
+    cached values, spilled over the register's rows (issue 13.2)."""
     first, last = formula_rows(reg)
     cells = result.cells() if result is not None else None
-    last_person = max(reg.frame["row"].tolist(), default=first)
+    rows = reg.frame["row"].tolist()
     added, widths, col = [], {}, right + GAP
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
@@ -263,7 +262,7 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str,
             port.write_formula(reg.sheet, first, col, formula)
         else:
             port.write_formula(reg.sheet, first, col, formula, number_format=FORMATS.get(f.name),
-                               cached=column_values(result, f.name, first, last_person, cells))
+                               cached=_column_values(rows, cells[f.name], first))
         added.append((f.header, col))
     if added:
         port.mark_cells(reg.sheet, [(reg.header_row, c) for _, c in added], COMPUTED_FILL)
@@ -297,6 +296,13 @@ def book_settings_range(grids: dict[str, list[list]]) -> str:
     """`settings_range` of the book's `Tham số`."""
     sheet = settings_sheet_name(grids) or SETTINGS_SHEET
     return settings_range(sheet, grids.get(sheet))
+
+
+def _column_values(rows: list[int], column: list, first: int) -> list:
+    """A computed column by sheet row, rows first..last person (blank where no person): what the
+    column formula gives — as `live_formulas.column_values`, which imports this module (no cycle)."""
+    by_row = dict(zip(rows, column))
+    return [by_row.get(r) for r in range(first, max(rows, default=first) + 1)]
 
 
 def spec_grid(spec: SheetSpec) -> list[list]:
