@@ -136,7 +136,8 @@ def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> s
     for r, c in cell_style:
         if (r, c) not in values:
             rows.setdefault(r, []).append(c)
-    body = [_row_xml(r, sorted(rows[r]), values, cell_style, formatted, styles, spec.heights.get(r))
+    texts: dict[str, str] = {}            # short text → its <t> element (a ledger repeats its texts)
+    body = [_row_xml(r, sorted(rows[r]), values, cell_style, formatted, styles, spec.heights.get(r), texts)
             for r in sorted(rows)]
     empty = [r for r in spec.heights if r not in rows]
     if empty:
@@ -196,11 +197,10 @@ def validations_xml(validations) -> str:
 
 
 _LETTERS: dict[int, str] = {}
-_TEXTS: dict[str, str] = {}           # short text → its <t> element (a ledger repeats its texts)
 
 
 def _row_xml(r: int, cols: list[int], values: dict, cell_style: dict, formatted: set, styles,
-             height: float | None) -> str:
+             height: float | None, texts: dict[str, str]) -> str:
     """One `<row>` of an owned sheet; plain text, whole numbers and dates written without a call
     per cell (a closed month's ledger has hundreds of thousands of cells), anything else by
     `xlsx.value_xml`."""
@@ -213,11 +213,11 @@ def _row_xml(r: int, cols: list[int], values: dict, cell_style: dict, formatted:
         if cls is str and v:
             if v.startswith(FORMULA_TRIGGERS):
                 s = styles.derive(s, quote=True)
-            t = _TEXTS.get(v) if len(v) < 64 else None
+            t = texts.get(v) if len(v) < 64 else None
             if t is None:
                 t = _text(v)
-                if len(v) < 64 and len(_TEXTS) < 100_000:
-                    _TEXTS[v] = t
+                if len(v) < 64:
+                    texts[v] = t
             cells.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is>{t}</is></c>' if s else
                          f'<c r="{ref}" t="inlineStr"><is>{t}</is></c>')
         elif cls is int:
