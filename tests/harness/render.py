@@ -31,8 +31,10 @@ def _tool(name: str) -> str:
     return path
 
 
-def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, timeout: float = SOFFICE_TIMEOUT) -> Path:
+def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, timeout: float = SOFFICE_TIMEOUT,
+               to: str = "pdf") -> Path:
     """Convert ``xlsx_path`` (.xlsx/.xlsm/.ods…) to PDF in ``out_dir``; return the PDF path.
+    ``to="xlsx"``: the book as LibreOffice saves it again (what it read, hidden sheets included).
 
     Each call uses its own LibreOffice profile (``-env:UserInstallation``) so parallel
     runs and a user's open LibreOffice do not clash; the profile is removed afterwards.
@@ -50,7 +52,7 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
         "--norestore",
         "--nolockcheck",
         "--convert-to",
-        "pdf",
+        to,
         "--outdir",
         str(out),
         str(src),
@@ -64,7 +66,7 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
         raise RenderError(f"soffice timed out after {timeout} s on {src.name}") from exc
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    pdf = out / (src.stem + ".pdf")
+    pdf = out / (src.stem + "." + to)
     if proc.returncode != 0 or not pdf.exists():
         raise RenderError(
             f"soffice could not convert {src.name} (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
