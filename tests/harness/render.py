@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["RenderError", "pdf_text", "pdf_to_pngs", "render_pdf"]
+__all__ = ["RenderError", "pdf_text", "pdf_to_pngs", "render_pdf", "render_pdfs"]
 
 SOFFICE_TIMEOUT = 120  # seconds; a first start builds the profile (~5-10 s)
 
@@ -72,6 +72,31 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
             f"soffice could not convert {src.name} (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
     return pdf
+
+
+def render_pdfs(paths, out_dir: str | os.PathLike, *, timeout: float = 4 * SOFFICE_TIMEOUT) -> dict[Path, Path]:
+    """Like `render_pdf` for several files in one LibreOffice start (file stems must differ);
+    returns {source: pdf}."""
+    srcs = [Path(p).resolve() for p in paths]
+    assert len({p.stem for p in srcs}) == len(srcs), "render_pdfs: two files with the same stem"
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    profile = Path(tempfile.mkdtemp(prefix=f"lo_profile_{os.getpid()}_"))
+    cmd = [_tool("soffice"), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out), *map(str, srcs)]
+    env = {**os.environ, "HOME": str(profile), "SAL_USE_VCLPLUGIN": "svp"}
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"soffice timed out after {timeout} s on {len(srcs)} files") from exc
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdfs = {src: out / (src.stem + ".pdf") for src in srcs}
+    missing = [src.name for src, pdf in pdfs.items() if not pdf.exists()]
+    if proc.returncode != 0 or missing:
+        raise RenderError(f"soffice could not convert {missing} (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return pdfs
 
 
 def pdf_to_pngs(pdf: str | os.PathLike, out_dir: str | os.PathLike, dpi: int = 60) -> list[Path]:

@@ -435,8 +435,19 @@ def run_cli(args) -> int:
         print(f"Lỗi: {e.message}", file=sys.stderr)
         return 1
     port.save(out)
+    _cache_values(out)
     print(closing_text(closing) + f" → {out}", file=sys.stderr)
     return 0
+
+
+def _cache_values(path) -> None:
+    """The written book's live `HP_` formulas and `Tham số` look-ups get this month's cached
+    values (issue 13.2; openpyxl drops them), through the file writer as validate -o does."""
+    from xl_support.book.ports import open_port
+    from xl_support.operations.live_formulas import refresh_cached_values
+    port = open_port(path, quiet=True)
+    if refresh_cached_values(port):
+        port.save(path)
 
 
 # ---------------------------------------------------------------- coming changes
