@@ -154,6 +154,6 @@ def test_demo_in_its_own_folder_deletes_only_what_it_made(capsys, tmp_path):
     assert (out / "ghi-chu-cua-toi.txt").read_text() == "the user's own note, put in the demo folder"
     assert (tmp_path / "outside.txt").exists()
     made = (out / DEMO_MARK).read_text("utf-8").split()
-    assert len(made) == 13 and all((out / m).is_file() for m in made)
+    assert len(made) == 15 and all((out / m).is_file() for m in made)
     assert "phuong-gui-len/1-Đồ-Sơn.xlsm" in made and "5-tong-hop-thanh-pho.xlsx" in made
     assert "hp-support compute" in text and "tháng 11/2026 (theo --month)" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 DEMO_MONTH = dt.date(2026, 11, 1)
 DEMO_WARDS = [("Phường Đồ Sơn", "Phường", 1), ("Phường Phù Liễn", "Phường", 2), ("Xã An Lão", "Xã", 3),
               ("Đặc khu Cát Hải", "Đặc khu", 4)]
-DEMO_KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget")
+DEMO_KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget", "coming-changes")
 
 
 def compute(args) -> int:
@@ -91,6 +91,7 @@ def demo(args) -> int:
         ["summary", books[0], "--month", month, "-o", out / "3-tong-hop.xlsm"],
         *[["export", books[0], "--kind", kind, "--month", month, "-o", out / f"4-{kind}.xlsx"] for kind in DEMO_KINDS],
         ["consolidate", wards, "--month", month, "-o", out / "5-tong-hop-thanh-pho.xlsx"],
+        ["close-month", books[0], "--month", month, "-o", out / "6-da-chot-thang.xlsm"],
     ]
     _demo_record(out, [])
     try:

@@ -43,7 +43,7 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def decorated_book(folder: Path) -> Path:
+def decorated_book(folder: Path, rows: list | None = None) -> Path:
     """The ward's own workbook, made with XlsxWriter (VBA project taken from our template)."""
     png = folder / "logo.png"
     png.write_bytes(tiny_png())
@@ -58,7 +58,7 @@ def decorated_book(folder: Path) -> Path:
     ws = wb.add_worksheet(REGISTER)
     ws.set_vba_name("Sheet2")
     ws.write_row(0, 0, HEADERS, head)
-    for r, row in enumerate(ROWS, start=1):
+    for r, row in enumerate(rows or ROWS, start=1):
         for c, v in enumerate(row):
             if isinstance(v, dt.date):
                 ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), date)

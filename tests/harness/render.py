@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-__all__ = ["RenderError", "pdf_text", "pdf_to_pngs", "render_pdf"]
+__all__ = ["RenderError", "pdf_text", "pdf_to_pngs", "render_pdf", "render_pdfs"]
 
 SOFFICE_TIMEOUT = 120  # seconds; a first start builds the profile (~5-10 s)
 
@@ -31,8 +31,10 @@ def _tool(name: str) -> str:
     return path
 
 
-def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, timeout: float = SOFFICE_TIMEOUT) -> Path:
+def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, timeout: float = SOFFICE_TIMEOUT,
+               to: str = "pdf") -> Path:
     """Convert ``xlsx_path`` (.xlsx/.xlsm/.ods…) to PDF in ``out_dir``; return the PDF path.
+    ``to="xlsx"``: the book as LibreOffice saves it again (what it read, hidden sheets included).
 
     Each call uses its own LibreOffice profile (``-env:UserInstallation``) so parallel
     runs and a user's open LibreOffice do not clash; the profile is removed afterwards.
@@ -50,7 +52,7 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
         "--norestore",
         "--nolockcheck",
         "--convert-to",
-        "pdf",
+        to,
         "--outdir",
         str(out),
         str(src),
@@ -64,12 +66,37 @@ def render_pdf(xlsx_path: str | os.PathLike, out_dir: str | os.PathLike, *, time
         raise RenderError(f"soffice timed out after {timeout} s on {src.name}") from exc
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    pdf = out / (src.stem + ".pdf")
+    pdf = out / (src.stem + "." + to)
     if proc.returncode != 0 or not pdf.exists():
         raise RenderError(
             f"soffice could not convert {src.name} (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
         )
     return pdf
+
+
+def render_pdfs(paths, out_dir: str | os.PathLike, *, timeout: float = 4 * SOFFICE_TIMEOUT) -> dict[Path, Path]:
+    """Like `render_pdf` for several files in one LibreOffice start (file stems must differ);
+    returns {source: pdf}."""
+    srcs = [Path(p).resolve() for p in paths]
+    assert len({p.stem for p in srcs}) == len(srcs), "render_pdfs: two files with the same stem"
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    profile = Path(tempfile.mkdtemp(prefix=f"lo_profile_{os.getpid()}_"))
+    cmd = [_tool("soffice"), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out), *map(str, srcs)]
+    env = {**os.environ, "HOME": str(profile), "SAL_USE_VCLPLUGIN": "svp"}
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"soffice timed out after {timeout} s on {len(srcs)} files") from exc
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdfs = {src: out / (src.stem + ".pdf") for src in srcs}
+    missing = [src.name for src, pdf in pdfs.items() if not pdf.exists()]
+    if proc.returncode != 0 or missing:
+        raise RenderError(f"soffice could not convert {missing} (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return pdfs
 
 
 def pdf_to_pngs(pdf: str | os.PathLike, out_dir: str | os.PathLike, dpi: int = 60) -> list[Path]:

@@ -49,6 +49,7 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
     old, new = values(before), values(after)
     assert {k: new.get(k) for k in old} == old                          # no input cell changed or moved
     edges = right_edges(before)
+    want = {r.register.sheet: r.cells() for r in compute_book(open_book(out), MONTH)}
     for (sheet, ref), _ in new.items():
         if (sheet, ref) not in old and sheet in edges:
             col = openpyxl.utils.cell.column_index_from_string(re.match(r"[A-Z]+", ref).group())
@@ -59,10 +60,14 @@ def test_prepare_appends_live_columns_and_changes_no_input(book, tmp_path, capsy
         for k, f in enumerate(COMPUTED_FIELDS, edges[sheet] + 2):
             assert ws.cell(layout.header_row, k).value == f.header
             cell = ws.cell(first, k)
-            assert isinstance(cell.value, ArrayFormula) and cell.value.ref == cell.coordinate
+            # a dynamic array spilled over the register's 12 rows, what it computes cached (issue 13.2)
+            assert isinstance(cell.value, ArrayFormula)
+            assert cell.value.ref == f"{cell.coordinate}:{column_letter(k)}{first + 11}"
             assert formula_text(cell).startswith(f"={P.a1_column_formula.__globals__['FUNCTIONS'][f.name]}(")
             assert f"'{SETTINGS_SHEET}'!$A$1:$D$120" in formula_text(cell)
-            assert all(ws.cell(r, k).value is None for r in range(first + 1, first + 12))   # room to spill
+            day = lambda v: v.date() if isinstance(v, dt.datetime) else v          # noqa: E731
+            assert [day(ws.cell(r, k).value) for r in range(first + 1, first + 12)] == want[sheet][f.name][1:]
+            assert all(ws.cell(r, k).value is None for r in range(first + 12, first + 20))   # room to spill
     ws = after[CHILDREN.sheet]
     # the arguments are the register's own columns: Mã ĐT in C, Ngày tháng năm sinh in E (row 5 to 5+12+ROOM)
     assert formula_text(ws["S5"]).startswith(f"=HP_BENEFIT($C$5:$C${4 + 12 + P.ROOM},$E$5:$E${4 + 12 + P.ROOM},")
@@ -152,12 +157,14 @@ def spilled(path_in, path_out):
     arguments cover. `formulas` has no spill, so the anchor becomes the equivalent array formula."""
     wb = openpyxl.load_workbook(path_in)
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, ArrayFormula) and ":" not in cell.value.ref:
-                    last = int(re.search(r"\$[A-Z]+\$\d+:\$[A-Z]+\$(\d+)", cell.value.text).group(1))
-                    ref = f"{cell.coordinate}:{column_letter(cell.column)}{last}"
-                    ws[cell.coordinate] = ArrayFormula(ref, cell.value.text)
+        anchors = [cell for row in ws.iter_rows() for cell in row
+                   if isinstance(cell.value, ArrayFormula) and cell.value.text.startswith("=HP_")]
+        for cell in anchors:
+            last = int(re.search(r"\$[A-Z]+\$\d+:\$[A-Z]+\$(\d+)", cell.value.text).group(1))
+            for r in range(cell.row + 1, last + 1):             # the cached values of the old spill go
+                ws.cell(r, cell.column).value = None
+            ref = f"{cell.coordinate}:{column_letter(cell.column)}{last}"
+            ws[cell.coordinate] = ArrayFormula(ref, cell.value.text)
     wb.save(path_out)
 
 

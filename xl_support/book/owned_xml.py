@@ -9,7 +9,7 @@ import re
 from xml.sax.saxutils import escape, quoteattr
 
 from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, FORMULA_TRIGGERS, KEEP, col_letters,
-                                  rels_name, resolve, split_ref, value_xml)
+                                  _text, rels_name, resolve, split_ref, value_xml)
 
 DATE_FORMAT = "dd/mm/yyyy"
 EMU_PER_CM = 360000
@@ -44,7 +44,36 @@ def add_owned_sheet(wb, styles, spec) -> str:
         wb.add_override(chart, CHART_CT)
     parts[part] = sheet_xml(spec, styles, code_name, drawing_rid).encode("utf-8")
     wb.set_print_titles(spec.name, spec.print_title_rows)
+    set_sheet_state(wb, spec.name, spec.hidden)
     return part
+
+
+def set_sheet_state(wb, name: str, hidden: bool) -> None:
+    """`SheetSpec.hidden` in workbook.xml: `state="hidden"` on the sheet's entry (not 'very hidden':
+    Unhide shows it), else visible (as `render_openpyxl` rebuilds it). A hidden sheet is never the
+    active tab nor the first tab shown: those move to the first visible sheet."""
+    entry = wb.pkg.sheet(name)
+    at = wb.xml.find(entry.tag) if entry is not None and entry.tag else -1
+    if at < 0 or entry.state == ("hidden" if hidden else "visible"):
+        return
+    tag = re.sub(r'\s+state="[^"]*"', "", entry.tag)
+    if hidden:
+        tag = tag[:-2].rstrip() + ' state="hidden"/>'
+    wb.xml = wb.xml[:at] + tag + wb.xml[at + len(entry.tag):]
+    entry.state, entry.tag = ("hidden" if hidden else "visible"), tag
+    if not hidden:
+        return
+    index = wb.sheet_index(name)
+    visible = [i for i, s in enumerate(wb.pkg.sheets) if s.state in ("visible", None, "")]
+    view = re.search(r"<(?:\w+:)?workbookView\b[^>]*?(?=/?>)", wb.xml)
+    if not visible or not view:
+        return
+    tag = view[0]
+    for key in ("activeTab", "firstSheet"):
+        a = re.search(rf'\s{key}="(\d+)"', tag)
+        if a and int(a[1]) == index:
+            tag = tag.replace(a[0], f' {key}="{visible[0]}"')
+    wb.xml = wb.xml[:view.start()] + tag + wb.xml[view.end():]
 
 
 def _drop_owned_parts(wb, part: str) -> None:
@@ -101,28 +130,19 @@ def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> s
     """The worksheet part of an owned sheet (CT_Worksheet elements in schema order)."""
     values = spec.cell_values()
     cell_style, formatted = _cell_styles(spec, styles)
-    date_styles: dict[int, int] = {}
     rows: dict[int, list[int]] = {}
-    for r, c in set(values) | set(cell_style):
+    for r, c in values:
         rows.setdefault(r, []).append(c)
-    body = []
-    for r in sorted(rows):
-        cells = []
-        for c in sorted(rows[r]):
-            v = values.get((r, c))
-            s = cell_style.get((r, c), 0)
-            if isinstance(v, (dt.date, dt.datetime)) and (r, c) not in formatted:
-                s = date_styles.setdefault(s, styles.derive(s, number_format=DATE_FORMAT))
-            if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS):
-                s = styles.derive(s, quote=True)
-            cells.append(value_xml(f"{col_letters(c)}{r}", s, v))
-        height = spec.heights.get(r)
-        ht = f' ht="{height:g}" customHeight="1"' if height else ""
-        body.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
-    for r, h in spec.heights.items():
-        if r not in rows:
-            body.append(f'<row r="{r}" ht="{h:g}" customHeight="1"/>')
-    body.sort(key=lambda x: int(re.match(r'<row r="(\d+)"', x)[1]))
+    for r, c in cell_style:
+        if (r, c) not in values:
+            rows.setdefault(r, []).append(c)
+    texts: dict[str, str] = {}            # short text → its <t> element (a ledger repeats its texts)
+    body = [_row_xml(r, sorted(rows[r]), values, cell_style, formatted, styles, spec.heights.get(r), texts)
+            for r in sorted(rows)]
+    empty = [r for r in spec.heights if r not in rows]
+    if empty:
+        body += [f'<row r="{r}" ht="{spec.heights[r]:g}" customHeight="1"/>' for r in empty]
+        body.sort(key=lambda x: int(re.match(r'<row r="(\d+)"', x)[1]))
     last_row = max(rows, default=1)
     last_col = max((c for cs in rows.values() for c in cs), default=1)
     pr = f"<sheetPr{' codeName=' + quoteattr(code_name) if code_name else ''}>" + \
@@ -154,12 +174,64 @@ def sheet_xml(spec, styles, code_name: str | None, drawing_rid: str | None) -> s
         breaks = (f'<rowBreaks count="{len(spec.page_breaks)}" manualBreakCount="{len(spec.page_breaks)}">'
                   + "".join(f'<brk id="{r - 1}" max="16383" man="1"/>' for r in spec.page_breaks) + "</rowBreaks>")
     drawing = f'<drawing r:id="{drawing_rid}"/>' if drawing_rid else ""
+    protection = '<sheetProtection sheet="1" objects="1" scenarios="1"/>' if spec.protected else ""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'{pr}<dimension ref="A1:{col_letters(last_col)}{last_row}"/>{views}'
             f'<sheetFormatPr defaultRowHeight="15"/>{cols}<sheetData>{"".join(body)}</sheetData>'
-            f'{links}{setup}{breaks}{drawing}</worksheet>')
+            f'{protection}{validations_xml(spec.validations)}{links}{setup}{breaks}{drawing}</worksheet>')
+
+
+def validations_xml(validations) -> str:
+    """`SheetSpec.validations` (drop-down lists) as `<dataValidations>`, like `render_openpyxl`:
+    blank allowed, a warning (not a stop) on other values, the prompt shown when given."""
+    if not validations:
+        return ""
+    items = []
+    for v in validations:
+        prompt = f' showInputMessage="1" prompt={quoteattr(v.prompt[:255])}' if v.prompt else ""
+        items.append(f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showErrorMessage="1"{prompt} '
+                     f'sqref="{col_letters(v.col)}{v.row}"><formula1>{escape(v.source)}</formula1></dataValidation>')
+    return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>'
+
+
+_LETTERS: dict[int, str] = {}
+
+
+def _row_xml(r: int, cols: list[int], values: dict, cell_style: dict, formatted: set, styles,
+             height: float | None, texts: dict[str, str]) -> str:
+    """One `<row>` of an owned sheet; plain text, whole numbers and dates written without a call
+    per cell (a closed month's ledger has hundreds of thousands of cells), anything else by
+    `xlsx.value_xml`."""
+    cells = []
+    for c in cols:
+        ref = (_LETTERS.get(c) or _LETTERS.setdefault(c, col_letters(c))) + str(r)
+        v = values.get((r, c))
+        s = cell_style.get((r, c), 0)
+        cls = v.__class__
+        if cls is str and v:
+            if v.startswith(FORMULA_TRIGGERS):
+                s = styles.derive(s, quote=True)
+            t = texts.get(v) if len(v) < 64 else None
+            if t is None:
+                t = _text(v)
+                if len(v) < 64:
+                    texts[v] = t
+            cells.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is>{t}</is></c>' if s else
+                         f'<c r="{ref}" t="inlineStr"><is>{t}</is></c>')
+        elif cls is int:
+            cells.append(f'<c r="{ref}" s="{s}"><v>{v}</v></c>' if s else f'<c r="{ref}"><v>{v}</v></c>')
+        elif v is None:
+            cells.append(f'<c r="{ref}" s="{s}"/>' if s else f'<c r="{ref}"/>')
+        else:
+            if isinstance(v, (dt.date, dt.datetime)) and (r, c) not in formatted:
+                s = styles.derive(s, number_format=DATE_FORMAT)
+            elif isinstance(v, str) and v.startswith(FORMULA_TRIGGERS):
+                s = styles.derive(s, quote=True)
+            cells.append(value_xml(ref, s, v))
+    ht = f' ht="{height:g}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>' + "".join(cells) + "</row>"
 
 
 def drawing_xml(chart) -> str:

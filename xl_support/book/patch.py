@@ -292,6 +292,7 @@ class SheetEdits:
     def __init__(self):
         self.cells: dict[int, dict[int, tuple]] = defaultdict(dict)
         self.blocks: list[tuple[int, int, list, str | None, str | None]] = []   # …, formula ("" = a result)
+        self.widths: dict[int, float] = {}       # column → width (PatchPort.column_widths)
 
     def put(self, row: int, col: int, value=KEEP, number_format: str | None = None, fill=KEEP,
             formula: str | None = None) -> None:
@@ -331,7 +332,7 @@ class SheetEdits:
         self.blocks.append((row, col, values, number_format, formula))
 
     def empty(self) -> bool:
-        return not self.blocks and not any(self.cells.values())
+        return not self.blocks and not any(self.cells.values()) and not self.widths
 
     def rows(self) -> list[int]:
         out = {r for r, line in self.cells.items() if line}
@@ -393,7 +394,9 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
-    if not edits.empty():
+    if edits.widths:
+        head = set_column_widths(head, edits.widths)
+    if edits.blocks or any(edits.cells.values()):
         head = _grow_dimension(head, *edits.extent())
     yield head.encode("utf-8")
     pending = edits.rows()
@@ -488,6 +491,37 @@ def _select_view(head: str, select: bool) -> str:
     return head[:m.start()] + tag + head[m.end():]
 
 
+def set_column_widths(head: str, widths: dict[int, float]) -> str:
+    """The sheet's start (up to `<sheetData>`) with these column widths (characters) set in `<cols>`:
+    a `<col>` range covering a column is split around it (its other attributes kept: style,
+    hidden…); `<cols>` is made, before `<sheetData>`, when the sheet has none."""
+    m = _COLS.search(head)
+    items = [(int(attrs(t)["min"]), int(attrs(t)["max"]), t) for t in _COL.findall(m[1])] if m else []
+    for col, width in sorted(widths.items()):
+        w = f' width="{width:g}" customWidth="1"'
+        out, done = [], False
+        for lo, hi, tag in items:
+            if lo <= col <= hi:
+                one = re.sub(r'\s(?:min|max|width|customWidth)="[^"]*"', "", tag)
+                one = one.replace("<col", f'<col min="{col}" max="{col}"', 1)[:-2].rstrip() + w + "/>"
+                if lo < col:
+                    out.append((lo, col - 1, re.sub(r'\smax="\d+"', f' max="{col - 1}"', tag)))
+                out.append((col, col, one))
+                if col < hi:
+                    out.append((col + 1, hi, re.sub(r'\smin="\d+"', f' min="{col + 1}"', tag)))
+                done = True
+            else:
+                out.append((lo, hi, tag))
+        if not done:
+            out.append((col, col, f'<col min="{col}" max="{col}"{w}/>'))
+        items = sorted(out, key=lambda t: t[0])
+    cols = "<cols>" + "".join(t for _, _, t in items) + "</cols>"
+    if m:
+        return head[:m.start()] + cols + head[m.end():]
+    at = head.rindex("<sheetData")
+    return head[:at] + cols + head[at:]
+
+
 def _grow_dimension(head: str, row: int, col: int) -> str:
     m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"', head)
     if not m:
@@ -577,7 +611,7 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
             out.append(_cell_xml(f"{col_letters(c)}{r}", None, None, base, row_edits[c], styles, cm))
             continue
         quote = cls is str and formula is None and value.startswith(FORMULA_TRIGGERS)
-        key = (base, fmt if cls is int else None, quote)
+        key = (base, None if cls is str else fmt, quote)     # an empty cell keeps its format (as _cell_xml)
         style = memo.get(key)
         if style is None:
             style = memo[key] = styles.derive(base, number_format=key[1], quote=quote) if key[1] or quote else base
@@ -665,8 +699,10 @@ class _BlockCells:
                 key = (base, fmt, False)
             elif cls is int:
                 key = (base, fmt, False)
-            elif cls is str or value is None:
-                key = (base, None, cls is str and formula is None and value.startswith(FORMULA_TRIGGERS))
+            elif cls is str:
+                key = (base, None, formula is None and value.startswith(FORMULA_TRIGGERS))
+            elif value is None:                 # an empty cell keeps its format (as _cell_xml)
+                key = (base, fmt, False)
             else:
                 out.append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), styles, self.cm))
                 continue
@@ -747,7 +783,8 @@ class PatchPort:
         self.path = Path(path)
         self.name = self.path.name
         self.quiet = quiet
-        screen_workbook(self.path)
+        self._with_errors: set = set()                  # sheets that may hold error cells (None: unknown)
+        screen_workbook(self.path, with_errors=self._with_errors)
         self.package = Package.open(self.path)
         self._grids: dict[str, list[list]] | None = None
         self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
@@ -766,7 +803,8 @@ class PatchPort:
             from xl_support.book.workbook import read_grids
             from xl_support.book.xlsx import error_cells
             pkg = self.package
-            errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts
+            maybe = self._with_errors
+            errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts and (None in maybe or s.name in maybe)
                       for found in [error_cells(pkg.parts[s.part])] if found}
             self._grids = read_grids(self.path, errors=errors, screened=True)     # screened in __init__
         return self._grids
@@ -816,6 +854,10 @@ class PatchPort:
     def replace_sheet(self, spec) -> None:
         self.replaced[spec.name] = spec
         self.edits.pop(spec.name, None)
+
+    def column_widths(self, sheet, widths):
+        """Widths (characters) of columns of a sheet the user owns, set in its `<cols>` when saved."""
+        self.edits[sheet].widths.update(widths)
 
     def mark_cells(self, sheet, cells, color):
         edits = self.edits[sheet]

@@ -261,13 +261,15 @@ def _id_keys(values: list) -> list:
 
 
 def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
-                columns: dict[str, int] | None = None) -> tuple[pd.DataFrame, list[CellIssue]]:
+                columns: dict[str, int] | None = None, *, normalised: bool = False) -> tuple[pd.DataFrame, list[CellIssue]]:
     """Raw cell columns (field → values) → the engine's typed frame and the cells that failed.
 
-    The one conversion used by registers read from sheets and by the worksheet functions.
+    The one conversion used by registers read from sheets and by the worksheet functions
+    (`normalised`: the texts are already in `nfkc` form, as `read_register` gives them).
     """
     columns = columns or {}
-    raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
+    if not normalised:
+        raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
     issues: list[CellIssue] = []
     n = len(rows)
     bad = [False] * n
@@ -317,6 +319,6 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     width = min(map(len, kept)) if kept else 0
     raw = {n: nfkc_cells(_column(kept, c, width)) for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
-    frame, issues = typed_frame(raw, rows, sheet, columns)
+    frame, issues = typed_frame(raw, rows, sheet, columns, normalised=True)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,
                     issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)

@@ -160,8 +160,9 @@ def _xml_text(raw: bytes) -> str:
     return html.unescape(raw.decode("utf-8", "replace"))
 
 
-def check_zip(path: Path, limits: Limits = LIMITS) -> Rejection | None:
-    """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet."""
+def check_zip(path: Path, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
+    """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet (and, in
+    the same pass, the names of the sheets that may hold error cells, into `with_errors`)."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -197,9 +198,12 @@ def check_zip(path: Path, limits: Limits = LIMITS) -> Rejection | None:
             sheet_names = _sheet_parts(zf, names)
             for part, sheet in sheet_names.items():
                 if part in names:
-                    problem = _check_sheet(zf, zf.getinfo(part), sheet, limits)
+                    problem = _check_sheet(zf, zf.getinfo(part), sheet, limits, with_errors)
                     if problem:
                         return problem
+            if with_errors is not None and any(n.startswith("xl/worksheets/") and n.endswith(".xml")
+                                               and n not in sheet_names for n in names):
+                with_errors.add(None)     # a worksheet part not screened here: its error cells unknown
         except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
             # zlib.error is a subclass of Exception only; caught by the caller
             return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
@@ -212,6 +216,7 @@ _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
 _FAR_REF = re.compile(rb' r="(?:[A-Z]{2,}|[A-Z]\d{7,})')     # a cell beyond column Z or row 999,999
+_ODD_C_TAG = re.compile(rb'<c(?! r="|o|f|u|e)')      # an unreferenced cell, or an element we do not know
 _NEAR_DIGITS = 6
 _NEAR_CELL_ROWS = {d: re.compile(rb'<c r="[A-Z](\d{%d})"' % d) for d in range(1, _NEAR_DIGITS + 1)}
 
@@ -235,19 +240,18 @@ class Extent:
     cols: int            # last column a reader will allocate
     cells: int           # cell elements
     far_cell: str        # the cell that sets the extent (e.g. "XFD99999"), for the message
+    errors: bool = False  # some cell may hold an error value (`t="e"`): `xlsx.error_cells` must look
 
 
 def _near_chunk(data: bytes) -> int | None:
     """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
     writes) and lies within A1:Z999999, checked with byte searches only (the common case: no
     per-cell work in Python); else None."""
-    cells = data.count(b'<c r="')
-    tags = data.count(b"<c")
-    if tags != cells:        # other elements starting with "c" (cols, cfRule, …) or unreferenced cells
-        tags -= data.count(b"<co") + data.count(b"<cf") + data.count(b"<cu") + data.count(b"<ce")
-    if tags != cells or b":c " in data or _FAR_REF.search(data):
+    # every `<c` is a referenced cell or another element starting with "c" (cols, cfRule, …):
+    # one regex pass instead of counting each kind
+    if _ODD_C_TAG.search(data) or b":c " in data or _FAR_REF.search(data):
         return None
-    return cells
+    return data.count(b'<c r="')
 
 
 def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LIMITS) -> Extent:
@@ -263,15 +267,17 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
     max_row = max_col = cells = rows_seen = unreferenced = 0
     far_row = far_col = "A1"
     tail = b""
+    errors = False
     with zf.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
-            data = tail + chunk
+            data = tail + chunk if tail else chunk
             if chunk:                       # keep an unfinished tag for the next chunk
                 cut = data.rfind(b"<")
                 data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
                 if len(tail) > 65536:       # a "tag" this long is not a cell; do not carry it forever
-                    tail = b""
+                    tail, errors = b"", True
+            errors = errors or b't="e"' in data
             n = _near_chunk(data)
             if n is not None:
                 cells += n
@@ -302,12 +308,16 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
                     or max_row * max_col > limits.max_cells or not chunk):
                 break
     too_wide = max_col > limits.max_cols or (max_row <= limits.max_rows and max_col > 26)
-    return Extent(max_row, max_col, cells, far_col if too_wide else far_row)
+    return Extent(max_row, max_col, cells, far_col if too_wide else far_row, errors)
 
 
-def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> Rejection | None:
-    """Reject a sheet whose real extent (not its `<dimension>`) is absurd for a register."""
+def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: Limits,
+                 with_errors: set | None = None) -> Rejection | None:
+    """Reject a sheet whose real extent (not its `<dimension>`) is absurd for a register; a sheet
+    that may hold error cells is added to `with_errors`."""
     e = sheet_extent(zf, info, limits)
+    if e.errors and with_errors is not None:
+        with_errors.add(sheet)
     if e.rows > limits.max_rows:
         return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có {_n(e.rows)} dòng, dữ liệu tới ô {e.far_cell} (giới hạn "
                                           f"{_n(limits.max_rows)} dòng mỗi sheet): hãy xóa các dòng thừa rồi lưu lại")
@@ -318,14 +328,15 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits:
     return None
 
 
-def check_workbook(path: str | Path, limits: Limits = LIMITS) -> Rejection | None:
-    """All cheap checks; None when the file may be given to the parser."""
+def check_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
+    """All cheap checks; None when the file may be given to the parser. `with_errors` (optional)
+    receives the sheets that may hold error cells (`t="e"`), found in the same pass."""
     path = Path(path)
     problem = check_signature(path)
     if problem:
         return problem
     try:
-        return check_zip(path, limits)
+        return check_zip(path, limits, with_errors)
     except Exception as e:   # noqa: BLE001 — zlib.error and friends on a damaged stream
         return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
                                     "hãy đề nghị đơn vị gửi lại")
@@ -339,11 +350,11 @@ class ScreenError(UserFacingError):
         super().__init__(f"Không mở được tệp «{path}»: {rejection.reason}")
 
 
-def screen_workbook(path: str | Path, limits: Limits = LIMITS) -> None:
+def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:
     """The one safe opening every command goes through before a reader sees a file (issue 12):
     format, encryption, zip and entity bombs, and the real extent of each sheet (never its
     `<dimension>`). Raises `ScreenError` (a `UserFacingError`, Vietnamese reason)."""
-    rejection = check_workbook(path, limits)
+    rejection = check_workbook(path, limits, with_errors)
     if rejection:
         raise ScreenError(Path(path), rejection)
 

@@ -189,12 +189,15 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
 
     from xl_support.book.safe_open import screen_workbook, unreadable
     from xl_support.book.xlsx import sheet_error_cells
+    with_errors: set = {None}    # sheets that may hold error cells (None: not known, look), found by the screening
     if not screened:
-        screen_workbook(path)
+        with_errors = set()
+        screen_workbook(path, with_errors=with_errors)
     try:
         wb = CalamineWorkbook.from_path(str(path))
         if errors is None:      # (row, col, code) of the error cells by sheet; a caller holding the parts gives them
-            errors = sheet_error_cells(path) if str(path).lower().endswith((".xlsx", ".xlsm")) else {}
+            errors = (sheet_error_cells(path) if with_errors and str(path).lower().endswith((".xlsx", ".xlsm"))
+                      else {})
         out = {}
         for name in wb.sheet_names:
             if sheets is not None and name not in sheets:

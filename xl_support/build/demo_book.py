@@ -51,4 +51,17 @@ def write_demo_workbook(path: str | Path, *, unit: str = "Phường Đồ Sơn",
     ps[UNIT_TYPE_CELL] = unit_type
     ps[MONTH_CELL] = month.replace(day=1)
     ps[MONTH_CELL].number_format = "mm/yyyy"
-    return save_xlsm(wb, path)
+    save_xlsm(wb, path)
+    return _cache_settings(path)
+
+
+def _cache_settings(path: Path) -> Path:
+    """`Tham số`'s look-ups carry this month's values, as in a book Excel has saved (openpyxl
+    drops the template's cached values); issue 13.2. The register columns stay one-cell spills."""
+    from xl_support.book.ports import open_port
+    from xl_support.operations.live_formulas import cache_settings_formulas
+
+    port = open_port(path, quiet=True)
+    if cache_settings_formulas(port):
+        port.save(path)
+    return path

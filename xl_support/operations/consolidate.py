@@ -52,7 +52,7 @@ from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.book.register import FIELD_BY_NAME
-from xl_support.engine.rules import People, eligibility, month_results, months_between, people_arrays, policy_window
+from xl_support.engine.rules import Eligibility, People, eligibility, month_results, months_between, people_arrays, policy_window
 from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, ScreenError
 from xl_support.engine.schedule import insurance_cost
 from xl_support.operations.validation import validate_book
@@ -147,10 +147,10 @@ class FileResult:
 
 
 def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=None,
-                       insurance=None) -> tuple[int, int, list[str]]:
+                       insurance=None, eligible=None) -> tuple[int, int, list[str]]:
     """Errors, warnings and the first two errors of a book (`validation.validate_book`, given the
     engine's People per register and the benefit of the checked month when already computed)."""
-    report = validate_book(book, month=month, people=people, benefit=benefit, insurance=insurance)
+    report = validate_book(book, month=month, people=people, benefit=benefit, insurance=insurance, eligible=eligible)
     errors = report.errors
     return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
 
@@ -209,7 +209,11 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     cuts = np.cumsum([len(p) for _, p in parts])[:-1]
     benefit = np.split(results.benefit[months.index(checked)], cuts) if checked in months else None
     insured = np.split(results.insurance[months.index(checked)], cuts) if checked in months else None
-    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit, insured)
+    bounds = list(zip([0, *cuts], [*cuts, len(people)]))     # each register's rows: its eligibility
+    eligible = [Eligibility(**{f.name: None if (v := getattr(elig, f.name)) is None else v[a:b]
+                               for f in dataclasses.fields(Eligibility)}) for a, b in bounds]
+    out.errors, out.warnings, first = _validation_counts(book, month, [p for _, p in parts], benefit, insured,
+                                                         eligible)
     if not s.found:
         out.notes.append("Không có sheet «Tham số»: không xác định được đơn vị")
     elif s.unit is None:

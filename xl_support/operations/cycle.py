@@ -413,15 +413,18 @@ def run_cli(args) -> int:
     """`close-month BOOK --month YYYY-MM -o OUT [--reopen]`; exit 1 when the book has data errors."""
     import sys
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
+    from xl_support.book.template_layout import SUMMARY_SHEET
+    from xl_support.operations.validation import CHECK_SHEET
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
     from pathlib import Path
-    from xl_support.book.workbook import open_book
     if not Path(args.book).is_file():
         raise UserFacingError(f"Không tìm thấy tệp «{args.book}».")
     try:
-        book = open_book(args.book)                 # calamine: the values, fast
-        port = OpenpyxlPort(args.book, quiet=True)  # the file to write back
+        port = open_port(args.book, quiet=True)     # calamine read, the package patched (issue 18.1)
+        book = read_port_book(port, skip=(SUMMARY_SHEET, CHECK_SHEET))
+    except UserFacingError:
+        raise
     except FileNotFoundError:
         raise UserFacingError(f"Không tìm thấy tệp «{args.book}».") from None
     except Exception as e:  # a broken or foreign file: say so, no traceback
@@ -432,8 +435,19 @@ def run_cli(args) -> int:
         print(f"Lỗi: {e.message}", file=sys.stderr)
         return 1
     port.save(out)
+    _cache_values(out)
     print(closing_text(closing) + f" → {out}", file=sys.stderr)
     return 0
+
+
+def _cache_values(path) -> None:
+    """The written book's live `HP_` formulas and `Tham số` look-ups get this month's cached
+    values (issue 13.2; openpyxl drops them), through the file writer as validate -o does."""
+    from xl_support.book.ports import open_port
+    from xl_support.operations.live_formulas import refresh_cached_values
+    port = open_port(path, quiet=True)
+    if refresh_cached_values(port):
+        port.save(path)
 
 
 # ---------------------------------------------------------------- coming changes

@@ -239,10 +239,15 @@ def _inputs(reg: Register) -> dict[str, int]:
     return {n: c for n, c in reg.columns.items() if not FIELD_BY_NAME[n].computed}
 
 
-def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) -> list[tuple[str, int]]:
+def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str,
+                     result=None) -> list[tuple[str, int]]:
     """Append the register's missing computed columns after column `right` and `GAP` empty ones:
-    header, number format and width, one live column formula. Returns (header, column) of each."""
+    header, number format and width, one live column formula. Returns (header, column) of each.
+    `result` (compute.RegisterResult, file ports only): the formulas carry what they compute as
+    cached values, spilled over the register's rows (issue 13.2)."""
     first, last = formula_rows(reg)
+    cells = result.cells() if result is not None else None
+    rows = reg.frame["row"].tolist()
     added, widths, col = [], {}, right + GAP
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
@@ -252,7 +257,12 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str) ->
         port.write_block(reg.sheet, reg.header_row, col, [[f.header]])
         if f.name in FORMATS:
             port.write_block(reg.sheet, first, col, [[None]] * (last - first + 1), FORMATS[f.name])
-        port.write_formula(reg.sheet, first, col, a1_column_formula(f.name, _inputs(reg), first, last, tham_so))
+        formula = a1_column_formula(f.name, _inputs(reg), first, last, tham_so)
+        if result is None:
+            port.write_formula(reg.sheet, first, col, formula)
+        else:
+            port.write_formula(reg.sheet, first, col, formula, number_format=FORMATS.get(f.name),
+                               cached=_column_values(rows, cells[f.name], first))
         added.append((f.header, col))
     if added:
         port.mark_cells(reg.sheet, [(reg.header_row, c) for _, c in added], COMPUTED_FILL)
@@ -288,6 +298,37 @@ def book_settings_range(grids: dict[str, list[list]]) -> str:
     return settings_range(sheet, grids.get(sheet))
 
 
+def _column_values(rows: list[int], column: list, first: int) -> list:
+    """A computed column by sheet row, rows first..last person (blank where no person): what the
+    column formula gives — as `live_formulas.column_values`, which imports this module (no cycle)."""
+    by_row = dict(zip(rows, column))
+    return [by_row.get(r) for r in range(first, max(rows, default=first) + 1)]
+
+
+def spec_grid(spec: SheetSpec) -> list[list]:
+    """An owned sheet's values as a grid (what `read_grid` gives once it is written)."""
+    cells = spec.cell_values()
+    rows, cols = max((r for r, _ in cells), default=0), max((c for _, c in cells), default=0)
+    grid = [[None] * cols for _ in range(rows)]
+    for (r, c), v in cells.items():
+        grid[r - 1][c - 1] = v
+    return grid
+
+
+def cached_results(port: BookPort, book, settings: SheetSpec | None) -> dict:
+    """Register sheet → what its live formulas compute (compute.RegisterResult), with the `Tham
+    số` they will read (the one added, else the book's): the cached values a file port stores
+    with them (issue 13.2). Nothing for a port over Excel (Excel computes)."""
+    if not hasattr(port, "formulas"):
+        return {}
+    import dataclasses
+    from xl_support.operations.compute import compute_book
+    if settings is not None:
+        added = load_book({settings.name: spec_grid(settings)}).settings
+        book = dataclasses.replace(book, settings=added)
+    return {r.register.sheet: r for r in compute_book(book)}
+
+
 def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = None) -> PrepareReport:
     """The `prepare` operation over a port (CLI and the *Chuẩn bị sổ* button)."""
     port.progress("Đang đọc sổ…")
@@ -300,16 +341,19 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     settings_added = settings_sheet is None
     settings_sheet = settings_sheet or SETTINGS_SHEET
     tham_so = book_settings_range(grids)
+    settings = settings_spec(unit, month, settings_sheet) if settings_added else None
+    results = cached_results(port, book, settings)
     preps = []
     for reg in book.registers:
         port.progress(f"Đang chuẩn bị sheet «{reg.sheet}»…")
         prep = RegisterPrep(reg.sheet, reg.kind, reg.header_row, len(reg.frame),
                             kept=[f.header for f in COMPUTED_FIELDS if f.name in reg.columns],
                             missing=reg.missing_columns(), unknown=unknown_headers(grids[reg.sheet], reg))
-        prep.added = computed_columns(port, reg, right_edge(grids[reg.sheet], reg.header_row), tham_so)
+        prep.added = computed_columns(port, reg, right_edge(grids[reg.sheet], reg.header_row), tham_so,
+                                      results.get(reg.sheet))
         preps.append(prep)
     if settings_added:
-        port.replace_sheet(settings_spec(unit, month, settings_sheet))
+        port.replace_sheet(settings)
     conf_added = CONF_SHEET not in names
     if conf_added:
         port.replace_sheet(conf_spec())
@@ -324,7 +368,7 @@ def run_cli(args) -> int:
     import sys
 
     from xl_support.book.fileio import check_output_path
-    from xl_support.book.ports import OpenpyxlPort
+    from xl_support.book.ports import open_port
     from xl_support.book.safe_open import check_workbook
     from xl_support.book.workbook import find_unit
 
@@ -339,7 +383,7 @@ def run_cli(args) -> int:
     rejected = check_workbook(args.book)          # missing, not a workbook, .xls, damaged, hostile
     if rejected is not None:
         raise UserFacingError(f"Không mở được «{args.book}»: {rejected.reason}")
-    port = OpenpyxlPort(args.book, quiet=True)
+    port = open_port(args.book, quiet=True)
     report = prepare(port, unit, getattr(args, "month", None))
     port.save(out)
     print(report.text() + f"\n→ {out}", file=sys.stderr)

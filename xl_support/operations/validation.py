@@ -134,7 +134,7 @@ def engine_people(reg: Register, book: Book):
     return people_arrays(reg.frame, book.settings.groups, book.settings.default_area)
 
 
-def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> list[CellIssue]:
+def _register_issues(reg: Register, book: Book, today: dt.date, people=None, elig=None) -> list[CellIssue]:
     """Row checks of one register (domain.md R1–R13, design.md register contract)."""
     s = book.settings
     frame = reg.frame
@@ -182,7 +182,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None) -> 
 
     # R2a: eligible on the day of the decision (16th birthday, 36 months, mother's 18th birthday,
     # stop date) — the engine's own reading, so validation and the amounts agree.
-    elig = eligibility(people, s.groups, s.params)
+    elig = elig if elig is not None else eligibility(people, s.groups, s.params)
     _decision_after_end(out, people, elig, g)
     # R12: `Chi trả từ tháng` far before the decision; `Thôi chi trả từ tháng` not after the start.
     _moves(out, people, elig)
@@ -466,23 +466,24 @@ def _book_issues(book: Book) -> list[CellIssue]:
 
 def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | None = None,
                   people: list | None = None, benefit: list | None = None,
-                  insurance: list | None = None) -> ValidationReport:
+                  insurance: list | None = None, eligible: list | None = None) -> ValidationReport:
     """Every issue of the book (parse issues, settings, row checks, R11 across registers).
 
     A caller that already ran the engine on the book (city consolidation) passes, per register
     in `book.registers` order, `people` (`engine_people`), `benefit` and `insurance`
     (`month_result(...).benefit` / `.insurance` of `book.month(month)`, before R11), so the engine
-    is not run twice."""
+    is not run twice; `eligible`, likewise, the engine's `eligibility` per register."""
     today = today or dt.date.today()
     month = book.month(month)
     issues = _book_issues(book)
     given = dict(zip(map(id, book.registers), people)) if people is not None else {}
+    eligible = dict(zip(map(id, book.registers), eligible)) if eligible is not None else {}
     people = {}
     for reg in book.registers:
         issues.extend(reg.issues)
         if len(reg.frame):
             people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
-            issues.extend(_register_issues(reg, book, today, people[id(reg)]))
+            issues.extend(_register_issues(reg, book, today, people[id(reg)], eligible.get(id(reg))))
     issues.extend(_cross_issues(book, month, people,
                                 dict(zip(map(id, book.registers), benefit)) if benefit is not None else None,
                                 dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
