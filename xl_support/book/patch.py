@@ -596,6 +596,20 @@ def _new_row(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dic
     return f'<row r="{r}">' + _new_cells(r, row_edits, styles, col_style, None, cm) + "</row>"
 
 
+def _text_cell(ref: str, s: str, value: str, spilled: bool, short: dict[str, str]) -> str:
+    """A text cell: a spilled formula's text result (`t="str"`), else an inline string; short texts
+    repeat (Có/Không, messages), so they are escaped once (`short`)."""
+    if spilled:
+        return f'<c r="{ref}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>'
+    if len(value) < 64:
+        xml = short.get(value)
+        if xml is None:
+            xml = short[value] = _text(value)
+    else:
+        xml = _text(value)
+    return f'<c r="{ref}"{s} t="inlineStr"><is>{xml}</is></c>'
+
+
 def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
                row_style: int | None, cm: int | None) -> str:
     """Cells where the row had none: the common case of compute (plain numbers and text), without
@@ -618,16 +632,8 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
         s = f' s="{style}"' if style else ""
         if cls is int:
             out.append(f'<c r="{col_letters(c)}{r}"{s}><v>{value}</v></c>')
-        elif cls is str and value and formula == "":         # a text result of a spilled formula
-            out.append(f'<c r="{col_letters(c)}{r}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>')
         elif cls is str and value:
-            if len(value) < 64:                 # short texts repeat (Có/Không, messages): escaped once
-                xml = short.get(value)
-                if xml is None:
-                    xml = short[value] = _text(value)
-            else:
-                xml = _text(value)
-            out.append(f'<c r="{col_letters(c)}{r}"{s} t="inlineStr"><is>{xml}</is></c>')
+            out.append(_text_cell(f"{col_letters(c)}{r}", s, value, formula == "", short))
         else:
             out.append(f'<c r="{col_letters(c)}{r}"{s}/>')
     return "".join(out)
@@ -715,16 +721,8 @@ class _BlockCells:
                 out.append(f'<c r="{letters}{r}"{s}><v>{value}</v></c>')
             elif cls is dt.date:
                 out.append(f'<c r="{letters}{r}"{s}><v>{serial(value)}</v></c>')
-            elif cls is str and value and formula == "":
-                out.append(f'<c r="{letters}{r}"{s} t="str"><v>{escape(_ILLEGAL_XML.sub("", value))}</v></c>')
             elif cls is str and value:
-                if len(value) < 64:
-                    xml = short.get(value)
-                    if xml is None:
-                        xml = short[value] = _text(value)
-                else:
-                    xml = _text(value)
-                out.append(f'<c r="{letters}{r}"{s} t="inlineStr"><is>{xml}</is></c>')
+                out.append(_text_cell(f"{letters}{r}", s, value, formula == "", short))
             else:
                 out.append(f'<c r="{letters}{r}"{s}/>')
         return out

@@ -148,15 +148,21 @@ AREA_CODES = {"thanh thi": "urban", "nong thon": "rural", "urban": "urban", "rur
 AREA_LABELS = {"urban": "Thành thị", "rural": "Nông thôn"}
 
 
-def parse_area(value: object) -> str | None:
-    """`Thành thị` / `Nông thôn` (any case, with or without diacritics) → 'urban' / 'rural'."""
+def _look_up(value: object, table: dict, error: str):
+    """A cell read through a table keyed by folded text (any case, with or without diacritics);
+    blank → None; a text not in the table → CellError(`error`, with the text)."""
     _reject_error(value)
     if is_blank(value):
         return None
-    code = AREA_CODES.get(header_key(str(value)))
-    if code is None:
-        raise CellError(f"khu vực không hợp lệ: «{value}» (Thành thị / Nông thôn)")
-    return code
+    key = header_key(str(value))
+    if key not in table:
+        raise CellError(error.format(value=value))
+    return table[key]
+
+
+def parse_area(value: object) -> str | None:
+    """`Thành thị` / `Nông thôn` (any case, with or without diacritics) → 'urban' / 'rural'."""
+    return _look_up(value, AREA_CODES, "khu vực không hợp lệ: «{value}» (Thành thị / Nông thôn)")
 
 
 def parse_group_code(value: object) -> str | None:
@@ -174,13 +180,7 @@ YES_NO = {"co": True, "khong": False, "x": True, "yes": True, "no": False}
 
 
 def parse_yes_no(value: object) -> bool | None:
-    _reject_error(value)
-    if is_blank(value):
-        return None
-    key = header_key(str(value))
-    if key not in YES_NO:
-        raise CellError(f"cần «Có» hoặc «Không»: «{value}»")
-    return YES_NO[key]
+    return _look_up(value, YES_NO, "cần «Có» hoặc «Không»: «{value}»")
 
 
 HOUSEHOLD_TYPES = {"ngheo": "Nghèo", "can ngheo": "Cận nghèo", "thoat ngheo": "Thoát nghèo",
@@ -188,13 +188,8 @@ HOUSEHOLD_TYPES = {"ngheo": "Nghèo", "can ngheo": "Cận nghèo", "thoat ngheo"
 
 
 def parse_household_type(value: object) -> str | None:
-    _reject_error(value)
-    if is_blank(value):
-        return None
-    label = HOUSEHOLD_TYPES.get(header_key(str(value)))
-    if label is None:
-        raise CellError(f"loại hộ không hợp lệ: «{value}» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)")
-    return label
+    return _look_up(value, HOUSEHOLD_TYPES,
+                    "loại hộ không hợp lệ: «{value}» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)")
 
 
 def to_excel_serial(day: dt.date) -> int:

@@ -36,6 +36,7 @@ LABEL_UNIT_CODE = "Mã đơn vị"   # the unit's code at the social-insurance o
 class Unit:
     type: str     # Phường | Xã | Đặc khu
     name: str     # without the type word
+    former_area: str = field(default="", compare=False)    # the area it lay in before 2025 (units.csv)
 
     @property
     def full_name(self) -> str:
@@ -46,7 +47,7 @@ class Unit:
 def units() -> tuple[Unit, ...]:
     """Hải Phòng's 114 commune-level units since 2025-07-01 (NQ 1669/NQ-UBTVQH15)."""
     text = resources.files("xl_support.engine").joinpath("data/units.csv").read_text("utf-8")
-    return tuple(Unit(r["loai"], r["ten"]) for r in csv.DictReader(text.splitlines()))
+    return tuple(Unit(r["loai"], r["ten"], r["khu_vuc_cu"]) for r in csv.DictReader(text.splitlines()))
 
 
 def find_unit(text: str | None, unit_type: str | None = None) -> Unit | None:

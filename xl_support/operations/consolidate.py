@@ -944,13 +944,9 @@ def _groups_sheet(wb, r: ConsolidationResult) -> None:
 
 def _missing_sheet(wb, r: ConsolidationResult) -> None:
     from xl_support.documents.layout import ColumnSpec, write_table
-    import csv
-    from importlib import resources
-    text = resources.files("xl_support.engine").joinpath("data/units.csv").read_text("utf-8")
-    old_area = {(x["loai"], x["ten"]): x["khu_vuc_cu"] for x in csv.DictReader(text.splitlines())}
     cols = [ColumnSpec("STT", 6, "center"), ColumnSpec("Đơn vị", 28, "text"), ColumnSpec("Loại", 10, "center"),
             ColumnSpec("Thuộc địa bàn cũ", 18, "center"), ColumnSpec("Ghi chú", 70, "text")]
-    rows = [[i, u.full_name, u.type, old_area.get((u.type, u.name), ""), note or "Chưa gửi sổ"]
+    rows = [[i, u.full_name, u.type, u.former_area, note or "Chưa gửi sổ"]
             for i, (u, note) in enumerate(r.missing, start=1)]
     ws, row = _sheet(wb, SHEET_MISSING, cols, 1, "Danh sách đơn vị chưa có sổ được tổng hợp",
                      [f"Tháng {r.month:%m/%Y} – {len(r.missing)}/{len(units())} đơn vị"])
