@@ -89,6 +89,8 @@ def lapse_text(reason: int, lapse: str, max_age: int, mother_age: int, months: i
         return f"ngày {lapse}, khi đã hết {months} tháng kể từ ngày công nhận thoát nghèo/cận nghèo"
     if reason == EndReason.MOTHER_ADULT:
         return f"ngày mẹ đủ {mother_age} tuổi {lapse}"
+    if reason == EndReason.WINDOW:
+        return f"ngày {lapse}, khi đã hết thời gian thực hiện nghị quyết"
     return f"ngày {lapse}, sau ngày thôi hưởng"
 
 

@@ -329,8 +329,10 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
     end = event_months[end_reason, cols]
     end_event = events[end_reason, cols]
 
-    # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date).
-    lapses = np.stack([max_age_day, recognition_end + one_day, mother_adult, people.stop + one_day])
+    # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date,
+    # day after the policy window; indices follow EndReason).
+    lapses = np.stack([max_age_day, recognition_end + one_day, mother_adult, people.stop + one_day,
+                       window_end_day + one_day])
     lapse_reason = np.argmin(np.where(np.isnat(lapses), np.datetime64("9999-12-31", "D"), lapses), axis=0)
     lapse = lapses[lapse_reason, cols]
 

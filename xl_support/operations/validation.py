@@ -23,7 +23,7 @@ from xl_support.engine.dedupe import kept_rows, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (RULE_CODES, GroupArrays, Status, eligibility, group_arrays, month_result,
+from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status, eligibility, group_arrays, month_result,
                                      people_arrays, policy_window)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
@@ -290,9 +290,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
 
 def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
     """domain.md R2a — a decision signed on or after the day eligibility ended pays nothing: an
-    error with the two dates (the engine's status `DECISION_AFTER_END` when no other check fails)."""
+    error with the two dates (the engine's status `DECISION_AFTER_END` when no other check fails).
+    A decision after the policy window is `DECISION_WINDOW`'s error, not repeated here."""
     known = people.group < len(g.codes)
     mask = known & (people.decision >= elig.lapse)       # also when another check fails first
+    mask &= elig.lapse_reason != EndReason.WINDOW
     if not mask.any():
         return
     decisions, lapses = dmy(people.decision), dmy(elig.lapse)
