@@ -40,7 +40,7 @@ def make_ledger(book: Book) -> Ledger:
     """Every month 01/2026–12/2027 closed with what the engine pays; 3 % of the entries recorded
     100,000 lower (arrears) and 1 % 50,000 higher (recoveries)."""
     s = book_schedule(book, FIRST, LAST)
-    p = s.people
+    p = s.frame()
     mi, ci = np.nonzero(s.benefit > 0)
     rng = random.Random(5)
     amount = s.benefit[mi, ci].copy()
@@ -60,7 +60,7 @@ def make_ledger(book: Book) -> Ledger:
 def reference(book: Book) -> dict:
     """The loop version: per person and month, entitled − recorded (closed months only here)."""
     s = book_schedule(book, FIRST, MONTH)
-    p = s.people
+    p = s.frame()
     keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), list(p["birth"]))
     ent: dict = {}
     for c, key in enumerate(keys):

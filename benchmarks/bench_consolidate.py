@@ -139,7 +139,7 @@ def stages(files: list[str], month: dt.date) -> None:
         book = load_book(grids)
         t3 = time.perf_counter()
         s = book.settings
-        parts = [people_arrays(r.frame, s.groups, s.default_area) for r in book.registers]
+        parts = [people_arrays(r.table, s.groups, s.default_area) for r in book.registers]
         people = People(**{k.name: np.concatenate([getattr(p, k.name) for p in parts])
                            for k in dataclasses.fields(People)})
         month_results(people, eligibility(people, s.groups, s.params), months, s.groups, s.params)

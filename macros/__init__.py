@@ -70,7 +70,7 @@ def compute(book=None, month: dt.date | None = None):
     def action(port):
         results = compute_op(port, month)
         total = sum(int(r.res.benefit.sum()) for r in results)
-        port.progress(f"Đã tính {sum(len(r.register.frame) for r in results)} dòng; "
+        port.progress(f"Đã tính {sum(len(r.register.table) for r in results)} dòng; "
                       f"tổng mức hỗ trợ tháng: {money(total)} đồng")
         return results
     return _run(action, book)

@@ -1,7 +1,7 @@
 """Worksheet functions `HP_…` (design.md "Worksheet functions"; issue 3).
 
 Thin: convert what Excel passes (`xl_support.excel_args`), compute a whole column in one engine
-call (`register.typed_frame` → `rules.people_arrays/eligibility/month_result`, `basis.basis_texts`),
+call (`register.typed_table` → `rules.people_arrays/eligibility/month_result`, `basis.basis_texts`),
 convert back (whole VND ints, `datetime` dates, `Có`/`Không`, Vietnamese messages).
 
 Every argument accepts one cell or a whole column (`ndim=2`); the result is a column of the
@@ -150,8 +150,7 @@ def _prepare(values: tuple, thang, settings) -> _Prepared:
     n, raw = A.broadcast(raw)
     month_codes, month_cells = A.distinct(raw.pop("month"))
     frame, issues = A.typed_columns(raw, n)
-    blank = (frame["group"].isna().to_numpy() & np.isnat(frame["birth"].to_numpy())
-             & ~frame["bad_cell"].to_numpy())
+    blank = (np.equal(frame["group"], None) & np.isnat(frame["birth"]) & ~frame["bad_cell"])
     people = people_arrays(frame, settings.groups, settings.default_area)
     elig = eligibility(people, settings.groups, settings.params)
     hit = _Prepared(n, month_codes, A.months(month_cells, settings), frame, people, elig, blank,

@@ -26,7 +26,7 @@ def compute(args) -> int:
         if results:
             port.activate(results[0].register.sheet)
         cache_settings_formulas(port)
-        rows = sum(len(r.register.frame) for r in results)
+        rows = sum(len(r.register.table) for r in results)
         total = sum(int(r.res.benefit.sum()) for r in results)
         month = results[0].res.month if results else args.month
         lists = len(results)

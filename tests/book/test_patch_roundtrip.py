@@ -162,19 +162,19 @@ def test_kept_formulas_carry_this_months_values(excel_saved, tmp_path):
         anchor = formula_cells(xml)[(6, col)]
         assert anchor[0].startswith("HP_BENEFIT(") and anchor[1].get("cm") == "1"
         letter = chr(64 + col)
-        assert anchor[2]["ref"] == f"{letter}6:{letter}{max(res.register.frame['row'])}"
+        assert anchor[2]["ref"] == f"{letter}6:{letter}{max(res.register.table['row'])}"
     wb = openpyxl.load_workbook(out, data_only=True)
     for sheet, res in results.items():
         ws = wb[sheet]
         cells = res.cells()
         cols = res.register.columns
-        for i, row in enumerate(res.register.frame["row"]):
+        for i, row in enumerate(res.register.table["row"]):
             for name in ("benefit", "insurance", "basis"):
                 assert ws.cell(row, cols[name]).value == cells[name][i]
     settings = wb["Tham số"]
     assert settings["G5"].value == 2_000_000 and settings["G9"].value > 0
     # calamine (every command's reader) reads the cached values back
-    assert open_book(out).registers[0].frame.shape[0] == results["Trẻ em NQ55"].register.frame.shape[0]
+    assert len(open_book(out).registers[0].table) == len(results["Trẻ em NQ55"].register.table)
 
 
 def test_chained_runs_replace_owned_sheets_without_growth(excel_saved, tmp_path):
@@ -218,7 +218,7 @@ def test_error_cells_are_reported_not_blank(tmp_path):
     reg = book.registers[0]
     issue = next(i for i in reg.issues if i.cell == "C7")
     assert "#REF!" in issue.message
-    assert reg.frame.loc[reg.frame["row"] == 7, "bad_cell"].item()
+    assert reg.table["bad_cell"][reg.table["row"] == 7].item()
     out = tmp_path / "c.xlsm"
     assert main(["compute", str(path), "-o", str(out)]) == 0
     wb = openpyxl.load_workbook(out)
@@ -242,8 +242,8 @@ def test_restored_live_formulas_carry_values(excel_saved, tmp_path):
         found = formula_cells(pkg.text(pkg.sheet(sheet).part))
         for name in ("benefit", "basis"):
             text, cell, f = found[(6, cols[name])]
-            assert cell.get("cm") and f["t"] == "array" and f["ref"].endswith(str(max(res.register.frame["row"])))
-            values = [wb[sheet].cell(r, cols[name]).value for r in res.register.frame["row"]]
+            assert cell.get("cm") and f["t"] == "array" and f["ref"].endswith(str(max(res.register.table["row"])))
+            values = [wb[sheet].cell(r, cols[name]).value for r in res.register.table["row"]]
             assert values == res.cells()[name]
 
 

@@ -22,9 +22,9 @@ def test_header_found_below_title_rows_with_synonyms_and_any_order():
     row, cols = find_header(grid)
     assert row == 3 and cols == {"group": 1, "name": 2, "birth": 3, "id": 4}
     reg = read_register("S", grid)
-    assert reg.frame["row"].tolist() == [4, 6]            # blank row skipped, Excel row numbers
-    assert reg.frame["birth"].tolist() == [D(2015, 3, 5), D(2012, 1, 2)]
-    assert reg.frame["id_key"].tolist() == ["031215001234", "031215009999"]  # lost leading zero restored
+    assert reg.table["row"].tolist() == [4, 6]            # blank row skipped, Excel row numbers
+    assert reg.table["birth"].tolist() == [D(2015, 3, 5), D(2012, 1, 2)]
+    assert reg.table["id_key"].tolist() == ["031215001234", "031215009999"]  # lost leading zero restored
     assert {f.name for f in reg.missing_columns()} >= {"decision", "area"}
     assert any(f.essential for f in reg.missing_columns())
 
@@ -44,9 +44,9 @@ def test_unreadable_cells_become_issues_at_their_cell():
     cells = {(i.cell, i.field) for i in reg.issues}
     assert cells == {("C2", "birth"), ("D3", "area"), ("C4", "birth"), ("E4", "allowance")}
     assert all(i.severity == "error" and i.message for i in reg.issues)
-    assert reg.frame["bad_cell"].tolist() == [True, True, True]
-    assert reg.frame["allowance"].tolist()[1] == 1_050_000
-    assert reg.frame["area"].tolist()[2] == "rural"
+    assert reg.table["bad_cell"].tolist() == [True, True, True]
+    assert reg.table["allowance"].tolist()[1] == 1_050_000
+    assert reg.table["area"].tolist()[2] == "rural"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -77,7 +77,7 @@ def test_parse_amount_rejects(text):
 def test_register_kind_and_group_code_from_drop_down_label():
     grid = [["Họ và tên", "Mã đối tượng", "Loại hộ"], ["A", "HN-BTXH – Thành viên hộ nghèo", "Cận nghèo"]]
     reg = read_register("Hộ", grid)
-    assert reg.kind == "NQ04" and reg.frame["group"].tolist() == ["HN-BTXH"]
+    assert reg.kind == "NQ04" and reg.table["group"].tolist() == ["HN-BTXH"]
 
 
 def test_settings_sheet_labels_and_overrides():

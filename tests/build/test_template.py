@@ -408,7 +408,7 @@ def test_register_formulas_evaluated_by_a_formula_engine_match_compute(demo):
             func = formulas.Parser().ast(plain_formula)[1].compile()
             inputs = [named[k] if k in named else _cell_values(ws, k) for k in func.inputs]
             got = [row[0] for row in np.asarray(func(*inputs)).tolist()]
-            assert len(got) == len(expected.register.frame)
+            assert len(got) == len(expected.register.table)
             for i, (value, want) in enumerate(zip(got, cells[f.name])):
                 if expected.kept_at[i] is not None:
                     continue  # R11 is applied by compute only (docs/interpretation.md point 15)
@@ -428,7 +428,7 @@ def test_register_formulas_evaluated_by_a_formula_engine_match_compute(demo):
 
 def test_demo_workbook(demo):
     book = open_book(demo)
-    assert [(r.sheet, len(r.frame), r.header_row) for r in book.registers] == [
+    assert [(r.sheet, len(r.table), r.header_row) for r in book.registers] == [
         ("Trẻ em NQ55", 60, 5), ("Hộ nghèo NQ04", 30, 5)]
     assert book.settings.unit.full_name == "Phường Đồ Sơn"
     assert book.settings.report_month == dt.date(2026, 11, 1)

@@ -77,7 +77,7 @@ def test_budget_by_year_is_the_engine_schedule(wards):
     s = book.settings
     need = {y: 0 for y in range(2026, 2031)}
     for reg in book.registers:
-        sch = schedule(reg.frame, dt.date(2026, 1, 1), dt.date(2030, 12, 1), groups=s.groups, params=s.params,
+        sch = schedule(reg.table, dt.date(2026, 1, 1), dt.date(2030, 12, 1), groups=s.groups, params=s.params,
                        default_area=s.default_area)
         for k, m in enumerate(sch.months):
             need[m.year] += int(sch.benefit[k].sum()) + int(sch.insurance[k].sum()) * _hi_cost(m)
@@ -99,7 +99,7 @@ def _paid_rows(path: Path) -> list[tuple[str, int, int, str]]:
     for res in compute_book(open_book(path), MONTH):
         reg = res.register
         for i in np.flatnonzero(res.res.benefit > 0):
-            out.append((reg.sheet, int(reg.frame["row"].iloc[i]), int(res.res.benefit[i]), str(reg.raw["id"][i])))
+            out.append((reg.sheet, int(reg.table["row"][i]), int(res.res.benefit[i]), str(reg.raw["id"][i])))
     return sorted(out, key=lambda t: -t[2])
 
 
@@ -345,7 +345,7 @@ def test_all_months_at_once_equal_month_by_month(messy_ward):
     months = [dt.date(2025, 12, 1)] + [dt.date(y, m, 1) for y in (2026, 2027, 2030) for m in range(1, 13)]
     paid_rules = set()
     for reg in book.registers:
-        people = people_arrays(reg.frame, s.groups, s.default_area)
+        people = people_arrays(reg.table, s.groups, s.default_area)
         elig = eligibility(people, s.groups, s.params)
         together = month_results(people, elig, months, s.groups, s.params)
         for k, month in enumerate(months):

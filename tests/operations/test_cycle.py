@@ -13,7 +13,7 @@ from xl_support.__main__ import main
 from xl_support.book.ledger import KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, LEDGER_SHEET, REPLACED
 from xl_support.book.register import FIELD_BY_NAME, NQ55
 from xl_support.book.workbook import open_book
-from xl_support.operations import cycle
+from xl_support.operations import changes, cycle
 
 D = dt.date
 S55 = "Trẻ em NQ55"
@@ -172,17 +172,17 @@ def test_a_later_parameter_edit_does_not_change_a_closed_payroll(closed):
 def test_coming_changes_list_each_kind_with_its_month(closed):
     assert _run("export", closed / "c10.xlsx", "--kind", "coming-changes", "--month", "2026-11",
                 "-o", closed / "cc.xlsx") == 0
-    frame, sched = cycle.coming_changes(open_book(closed / "c10.xlsx"), D(2026, 11, 1))
+    frame, sched = changes.coming_changes(open_book(closed / "c10.xlsx"), D(2026, 11, 1))
     names = sched.people["name"]
-    got = {(names.iat[j], k, m) for j, k, m in zip(frame["pos"], frame["kind"], frame["month"])}
+    got = {(names[j], k, m) for j, k, m in zip(frame["pos"], frame["kind"], frame["month"])}
     dec, jan = D(2026, 12, 1), D(2027, 1, 1)
-    assert ("Lê Thị Mười Sáu", cycle.C_STOP, dec) in got and ("Lê Thị Mười Sáu", cycle.C_INS_DOWN, dec) in got
-    assert ("Sáu Tuổi Tháng Mười Hai", cycle.C_INS_UP, dec) in got
-    assert ("Bù Giảm Trợ Cấp", cycle.C_AMOUNT, jan) in got          # poverty line of 2027
-    assert ("Chờ Quyết Định", cycle.C_PENDING, None) in got
-    assert ("Chuyển Đi Tháng Một", cycle.C_STOP, jan) in got
-    stop = frame[(frame["kind"] == cycle.C_STOP) & (names.iloc[frame["pos"]].to_numpy() == "Lê Thị Mười Sáu")]
-    assert "tròn 16 tuổi" in stop["detail"].iat[0]
+    assert ("Lê Thị Mười Sáu", changes.C_STOP, dec) in got and ("Lê Thị Mười Sáu", changes.C_INS_DOWN, dec) in got
+    assert ("Sáu Tuổi Tháng Mười Hai", changes.C_INS_UP, dec) in got
+    assert ("Bù Giảm Trợ Cấp", changes.C_AMOUNT, jan) in got          # poverty line of 2027
+    assert ("Chờ Quyết Định", changes.C_PENDING, None) in got
+    assert ("Chuyển Đi Tháng Một", changes.C_STOP, jan) in got
+    stop = (frame["kind"] == changes.C_STOP) & (names[frame["pos"].astype(int)] == "Lê Thị Mười Sáu")
+    assert "tròn 16 tuổi" in frame["detail"][stop][0]
     ws = openpyxl.load_workbook(closed / "cc.xlsx").worksheets[0]
     texts = [r[0] for r in _rows(ws) if isinstance(r[0], str)]
     assert any(t.startswith("Tháng 12/2026 — Tăng BHYT") for t in texts)
@@ -233,17 +233,17 @@ def test_coming_changes_for_the_other_end_events(closed):
     book = open_book(closed / "ends.xlsx")
 
     def events(month):
-        frame, sched = cycle.coming_changes(book, month)
+        frame, sched = changes.coming_changes(book, month)
         names = sched.people["name"]
-        return {(names.iat[j], k, m): d for j, k, m, d in zip(frame["pos"], frame["kind"], frame["month"],
+        return {(names[j], k, m): d for j, k, m, d in zip(frame["pos"], frame["kind"], frame["month"],
                                                                 frame["detail"])}
     feb28 = D(2028, 2, 1)
     got = events(D(2027, 12, 1))
-    assert "36 tháng" in got[("Hết Ba Mươi Sáu Tháng", cycle.C_STOP, feb28)]
-    assert ("Hết Ba Mươi Sáu Tháng", cycle.C_INS_DOWN, feb28) in got
-    assert "mẹ tròn 18 tuổi" in got[("Mẹ Đủ Mười Tám", cycle.C_STOP, feb28)]
+    assert "36 tháng" in got[("Hết Ba Mươi Sáu Tháng", changes.C_STOP, feb28)]
+    assert ("Hết Ba Mươi Sáu Tháng", changes.C_INS_DOWN, feb28) in got
+    assert "mẹ tròn 18 tuổi" in got[("Mẹ Đủ Mười Tám", changes.C_STOP, feb28)]
     got = events(D(2026, 5, 1))
-    jul = [d for (n, k, m), d in got.items() if k == cycle.C_INS_COST and m == D(2026, 7, 1)]
+    jul = [d for (n, k, m), d in got.items() if k == changes.C_INS_COST and m == D(2026, 7, 1)]
     assert jul and "2.530.000" in jul[0]
     got = events(D(2030, 11, 1))
-    assert any(k == cycle.C_STOP and m == D(2031, 1, 1) and "31/12/2030" in d for (n, k, m), d in got.items())
+    assert any(k == changes.C_STOP and m == D(2031, 1, 1) and "31/12/2030" in d for (n, k, m), d in got.items())

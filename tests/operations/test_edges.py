@@ -79,7 +79,7 @@ def cells(book, month, sheet="Trẻ em"):
     result = next(r for r in compute_book(open_book(book), month) if r.register.sheet == sheet)
     c = result.cells()
     return {i + 1: tuple(c[k][i] for k in ("benefit", "topup", "insurance", "end_date", "basis"))
-            for i in range(len(result.register.frame))}
+            for i in range(len(result.register.table))}
 
 
 def udf(func, person, month, settings=None):

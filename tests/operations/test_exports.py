@@ -117,7 +117,7 @@ def _engine(book, month):
     """(sheet, row) → (benefit, insurance) after R11, from compute_book."""
     out = {}
     for r in compute_book(book, month):
-        for row, b, i in zip(r.register.frame["row"], r.res.benefit, r.res.insurance):
+        for row, b, i in zip(r.register.table["row"], r.res.benefit, r.res.insurance):
             out[(r.register.sheet, int(row))] = (int(b), bool(i))
     return out
 
@@ -319,7 +319,7 @@ def test_insurance_list_matches_engine(book, exports):
         now = _engine(book, month)
         before = _engine(book, D(month.year, month.month - 1, 1))
         ids = {(s, r): k for reg in book.registers for s, r, k in
-               zip([reg.sheet] * len(reg.frame), reg.frame["row"], reg.frame["id_key"])}
+               zip([reg.sheet] * len(reg.table), reg.table["row"], reg.table["id_key"])}
         new = {ids[k] for k, (_, ins) in now.items() if ins and not before[k][1]}
         gone = {ids[k] for k, (_, ins) in before.items() if ins and not now[k][1]}
         inc, dec = [], []
@@ -412,7 +412,7 @@ def test_city_report_stops_and_new(book, exports):
     assert sum(r["thoi_het_tuoi"] for r in knnd) >= 1                     # Lê Thị Mười Sáu
     oct_path = exports["city-report"].path.with_name("city-10.xlsx")
     october = read_city_data(export_book(book, "city-report", D(2026, 10, 1), oct_path, on=ON).path)
-    decided = sum(1 for reg in book.registers for d in reg.frame["decision"]
+    decided = sum(1 for reg in book.registers for d in reg.table["decision"]
                   if d is not None and d == d and d.year == 2026 and d.month == 10)
     assert 1 <= sum(r["moi_phe_duyet"] for r in october) <= decided
 
@@ -454,7 +454,7 @@ def test_budget_matches_engine(book, exports):
     # per group: the 2027 need of KNND equals the engine's KNND rows
     knnd = next(r for r in rows if isinstance(r[1], str) and r[1].startswith("KNND –"))
     sheets = {reg.sheet: reg for reg in book.registers}
-    codes = {(reg.sheet, int(r)): g for reg in book.registers for r, g in zip(reg.frame["row"], reg.frame["group"])}
+    codes = {(reg.sheet, int(r)): g for reg in book.registers for r, g in zip(reg.table["row"], reg.table["group"])}
     e_knnd = sum(b for m in range(1, 13) for k, (b, _) in _engine(book, D(2027, m, 1)).items() if codes[k] == "KNND")
     assert knnd[y2027] == e_knnd
     del sheets

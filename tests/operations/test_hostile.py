@@ -219,7 +219,7 @@ def test_header_row_low_on_the_sheet_is_found(good, tmp_path):
     def edit(wb):
         wb["Trẻ em NQ55"].insert_rows(1, 75)
     book = open_book(_edit(good, tmp_path / "low.xlsx", edit))
-    assert [len(r.frame) for r in book.registers] == [20, 8]
+    assert [len(r.table) for r in book.registers] == [20, 8]
     assert book.registers[0].header_row > 75
 
 
@@ -242,10 +242,10 @@ def test_full_width_id_is_the_same_person(good, tmp_path):
                 value=unicodedata.normalize("NFD", ws.cell(row=src, column=cols["name"]).value))
     book = open_book(_edit(good, tmp_path / "fullwidth.xlsx", edit))
     reg = compute_book(book, dt.date(2026, 11, 1))[0]
-    rows = reg.register.frame
+    rows = reg.register.table
     first, copy = 0, len(rows) - 1
-    assert rows["id_key"].iat[first] == rows["id_key"].iat[copy]
-    assert rows["name"].iat[first] == rows["name"].iat[copy]
+    assert rows["id_key"][first] == rows["id_key"][copy]
+    assert rows["name"][first] == rows["name"][copy]
     paid = [int(reg.res.benefit[i]) for i in (first, copy)]
     assert sorted(paid)[0] == 0 and sum(1 for p in paid if p > 0) <= 1
 

@@ -67,7 +67,7 @@ def test_random_registers_never_crash_and_validate_agrees_with_compute(register_
         cells_ = r.cells()
         assert (r.res.benefit >= 0).all() and r.res.benefit.dtype == np.int64
         people = person_rows(r.register)
-        for i, row in enumerate(r.register.frame["row"].tolist()):
+        for i, row in enumerate(r.register.table["row"].tolist()):
             benefit, basis = cells_["benefit"][i], cells_["basis"][i]
             assert isinstance(basis, str) and basis.strip()                     # always an explanation
             assert (isinstance(benefit, int) and benefit >= 0) or (isinstance(benefit, str) and benefit.strip())

@@ -83,7 +83,7 @@ def test_errors_are_never_paid_and_unpaid_rows_are_explained(tmp_path, nq55, nq0
     report = validate_book(book, today=TODAY)
     flagged = {(i.sheet, i.row) for i in report.issues if i.row}
     errors = {(i.sheet, i.row) for i in report.errors if i.row}
-    where = [(reg.sheet, int(r)) for reg in book.registers for r in reg.frame["row"]]
+    where = [(reg.sheet, int(r)) for reg in book.registers for r in reg.table["row"]]
     is_error = np.array([w in errors for w in where], dtype=bool)
 
     sched = book_schedule(book, window_months()[0], window_months()[-1])       # summaries and exports
@@ -95,7 +95,7 @@ def test_errors_are_never_paid_and_unpaid_rows_are_explained(tmp_path, nq55, nq0
         for reg_result in results:
             reg = reg_result.register
             cells = reg_result.cells()
-            for i, r in enumerate(reg.frame["row"].tolist()):
+            for i, r in enumerate(reg.table["row"].tolist()):
                 status = int(reg_result.elig.status[i])
                 if (reg.sheet, r) in errors:           # never paid
                     assert not reg_result.res.payable[i] and reg_result.res.benefit[i] == 0, (reg.sheet, r)

@@ -3,7 +3,7 @@
 Pure helpers, no xlwings: what a function receives from Excel is a scalar (one cell or a literal)
 or a 2-D list (a range, row-major). Columns are flattened here, a single cell is broadcast to the
 length of the longest column, and the `Tham số` range is read with `book.read_settings`. Cell
-values are converted by `register.typed_frame` (the one conversion registers use), not here.
+values are converted by `register.typed_table` (the one conversion registers use), not here.
 """
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 
 from xl_support.book import values as V
 from xl_support.book.workbook import Settings, read_settings
 from xl_support.engine.parameters import Parameters
-from xl_support.book.register import FIELD_BY_NAME, CellIssue, typed_frame
+from xl_support.book.register import FIELD_BY_NAME, CellIssue, Table, typed_table
 
 
 class ArgError(ValueError):
@@ -101,12 +100,12 @@ def distinct(cells: list) -> tuple[np.ndarray, list]:
     return codes, [v for _, v in index]
 
 
-def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[CellIssue]]:
-    """`register.typed_frame` (the conversion registers use) applied to each column's distinct
+def typed_columns(raw: dict[str, list], n: int) -> tuple[Table, list[CellIssue]]:
+    """`register.typed_table` (the conversion registers use) applied to each column's distinct
     values, expanded back to the n rows: a register column repeats its codes, areas, amounts
     and many dates, so each distinct cell is parsed once. Date columns come out as
     datetime64[D] (what the engine reads fastest). Issues are per row (0-based), as
-    `typed_frame` gives them for a register; `bad_cell` marks their rows.
+    `typed_table` gives them for a register; `bad_cell` marks their rows.
     """
     codes: dict[str, np.ndarray] = {}
     uniques: dict[str, list] = {}
@@ -114,13 +113,13 @@ def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[Cell
         codes[name], found = distinct(cells)
         uniques[name] = [clean_cell(v) for v in found]
     m = max([len(u) for u in uniques.values()] or [0])
-    # one typed_frame call: the columns padded with empty cells to the longest distinct list
-    small, issues = typed_frame({k: u + [None] * (m - len(u)) for k, u in uniques.items()}, list(range(m)))
+    # one typed_table call: the columns padded with empty cells to the longest distinct list
+    small, issues = typed_table({k: u + [None] * (m - len(u)) for k, u in uniques.items()}, list(range(m)))
     columns = {}
     for name, idx in codes.items():
         if name not in small:
             continue
-        values = small[name].to_numpy(dtype=object)
+        values = small[name]
         if FIELD_BY_NAME[name].kind in ("date", "month"):
             values = date_array(values.tolist())
         columns[name] = values[idx]
@@ -131,9 +130,8 @@ def typed_columns(raw: dict[str, list], n: int) -> tuple[pd.DataFrame, list[Cell
         bad |= hit
         rows.extend(CellIssue(issue.sheet, int(r), issue.column, issue.field, issue.code, issue.severity,
                               issue.message) for r in np.flatnonzero(hit))
-    frame = pd.DataFrame(columns, index=range(n))
-    frame["bad_cell"] = bad
-    return frame, rows
+    columns["bad_cell"] = bad
+    return Table(columns, n), rows
 
 
 # ---------------------------------------------------------------- Tham số

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_support.book import values as V
-from xl_support.book.sheets import SheetSpec
+from xl_support.book.sheets import LEDGER_SHEET, SheetSpec
 from xl_support.book.text import header_key, id_key, name_key
 
-LEDGER_SHEET = "Đã chi trả"
 HEADER_ROW = 3
 KIND_MONTH, KIND_ARREARS, KIND_RECOVERY = "Tháng", "Truy lĩnh", "Truy thu"
 PAID_KINDS = (KIND_MONTH, KIND_ARREARS)      # what reached the person; Truy thu is a notice

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from operator import itemgetter
 
-import pandas as pd
+import numpy as np
 
 from xl_support.book import values as V
 from xl_support.book.text import header_key, id_key, nfkc_cells
@@ -119,14 +119,42 @@ class CellIssue:
         return f"{column_letter(self.column)}{self.row}" if self.column else (str(self.row) if self.row else "")
 
 
+class Table:
+    """A register's typed columns: field name → numpy array (object arrays for texts, codes and
+    dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`)."""
+    __slots__ = ("columns", "n")
+
+    def __init__(self, columns: dict[str, np.ndarray], n: int):
+        self.columns, self.n = columns, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+
+def object_array(values: list) -> np.ndarray:
+    """A list of scalars as a 1-D object array (never a 2-D one, whatever the values)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 @dataclass
 class Register:
     sheet: str
     kind: str                           # NQ55 | NQ04
     header_row: int                     # Excel row number of the header
     columns: dict[str, int]             # field name → Excel column number
-    frame: pd.DataFrame                 # typed columns + 'row' (Excel row) + 'bad_cell'
-    raw: dict[str, list]                # field → raw cell values, aligned with frame
+    table: Table                        # typed columns + 'row' (Excel row) + 'bad_cell' + 'id_key'
+    raw: dict[str, list]                # field → raw cell values, aligned with table
     issues: list[CellIssue] = field(default_factory=list)
     width: int = 0                      # columns in the header row (last used)
     first_row: int = 0                  # first row below the header that may hold data (0: header_row + 1)
@@ -260,9 +288,9 @@ def _id_keys(values: list) -> list:
     return [v if v.__class__ is str and v.isascii() and v.isdigit() else id_key(v) for v in values]
 
 
-def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
-                columns: dict[str, int] | None = None, *, normalised: bool = False) -> tuple[pd.DataFrame, list[CellIssue]]:
-    """Raw cell columns (field → values) → the engine's typed frame and the cells that failed.
+def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
+                columns: dict[str, int] | None = None, *, normalised: bool = False) -> tuple[Table, list[CellIssue]]:
+    """Raw cell columns (field → values) → the engine's typed table and the cells that failed.
 
     The one conversion used by registers read from sheets and by the worksheet functions
     (`normalised`: the texts are already in `nfkc` form, as `read_register` gives them).
@@ -273,18 +301,12 @@ def typed_frame(raw: dict[str, list], rows: list[int], sheet: str = "",
     issues: list[CellIssue] = []
     n = len(rows)
     bad = [False] * n
-    typed = {name: _parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad)
+    typed = {name: object_array(_parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad))
              for name, cells in raw.items() if name in FIELD_BY_NAME and not FIELD_BY_NAME[name].computed}
-    id_keys = _id_keys(raw["id"]) if "id" in raw else None
-    if n:       # one constructor call (the dtypes are those of adding the columns one by one)
-        frame = pd.DataFrame({**typed, "row": rows, "bad_cell": bad,
-                              "id_key": id_keys if id_keys is not None else [None] * n}, index=range(n))
-    else:       # no rows: empty columns take their dtypes from how they are added
-        frame = pd.DataFrame(typed, index=range(n))
-        frame["row"] = rows
-        frame["bad_cell"] = bad
-        frame["id_key"] = id_keys
-    return frame, issues
+    typed["row"] = np.array(rows, dtype=np.int64)
+    typed["bad_cell"] = np.array(bad, dtype=bool)
+    typed["id_key"] = object_array(_id_keys(raw["id"]) if "id" in raw else [None] * n)
+    return Table(typed, n), issues
 
 
 def _column(data: list[list], col: int, width: int) -> list:
@@ -319,6 +341,6 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     width = min(map(len, kept)) if kept else 0
     raw = {n: nfkc_cells(_column(kept, c, width)) for n, c in columns.items()}
     kind = _register_kind(columns, raw.get("group", []))
-    frame, issues = typed_frame(raw, rows, sheet, columns, normalised=True)
-    return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, frame=frame, raw=raw,
+    table, issues = typed_table(raw, rows, sheet, columns, normalised=True)
+    return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,
                     issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)

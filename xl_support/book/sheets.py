@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+LEDGER_SHEET = "Đã chi trả"     # the ledger of closed months (issue 17): `book.ledger`, `operations.cycle`
+
 MAX_SHEET_NAME = 31                       # Excel's limit (characters)
 RESERVED_SHEET_NAMES = ("History",)       # Excel keeps it for the change-tracking sheet
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xl_support.book import values as V
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
-from xl_support.book.ledger import LEDGER_SHEET, Ledger, empty_ledger, read_ledger
 from xl_support.book.register import CellIssue, Register, read_register
+from xl_support.book.sheets import LEDGER_SHEET
 from xl_support.book.text import header_key, nfkc
+
+if TYPE_CHECKING:
+    from xl_support.book.ledger import Ledger
 
 SETTINGS_SHEET = "Tham số"
 UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
@@ -153,7 +157,22 @@ class Book:
     settings: Settings
     sheet_names: list[str]
     source: str = ""
-    ledger: Ledger = field(default_factory=empty_ledger)   # `Đã chi trả` (issue 17)
+    ledger_grid: list[list] | None = None     # `Đã chi trả` as read (issue 17), parsed on first use
+    ledger_parsed: "Ledger | None" = field(default=None, repr=False)
+
+    @property
+    def ledger(self) -> "Ledger":
+        """The `Đã chi trả` rows (issue 17); only the commands that use them parse them (and load pandas)."""
+        if self.ledger_parsed is None:
+            from xl_support.book.ledger import read_ledger
+            self.ledger_parsed = read_ledger(self.ledger_grid)
+        return self.ledger_parsed
+
+    def closed_months(self) -> list[dt.date]:
+        """Months closed in `Đã chi trả` (issue 17); a book without that sheet has none (nothing parsed)."""
+        if self.ledger_parsed is None and not self.ledger_grid:
+            return []
+        return self.ledger.closed_months()
 
     def month(self, month: dt.date | None = None) -> dt.date:
         """The month computed: asked, else the report month, else the current month."""
@@ -173,7 +192,7 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
     settings_sheet = next((n for n in grids if header_key(n) == header_key(SETTINGS_SHEET)), None)
     settings = read_settings(grids.get(settings_sheet), settings_sheet or SETTINGS_SHEET)
     return Book(registers=registers, settings=settings, sheet_names=list(grids), source=source,
-                ledger=read_ledger(grids.get(LEDGER_SHEET)))
+                ledger_grid=grids.get(LEDGER_SHEET))
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,

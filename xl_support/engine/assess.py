@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from xl_support.engine.basis import basis_texts
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
-from xl_support.engine.rules import (PEOPLE_COLUMNS, EndReason, Status, eligibility, month_result,
-                                     people_arrays, result_frame)
+from xl_support.engine.rules import (PEOPLE_COLUMNS, EndReason, Eligibility, MonthResult, Status, eligibility,
+                                     month_end, month_result, people_arrays)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,16 @@ class Assessment:
     status: Status
     end_reason: EndReason
     basis: str
+
+
+def result_frame(elig: Eligibility, res: MonthResult, index=None) -> pd.DataFrame:
+    has_end = (elig.status == Status.OK) | (elig.status == Status.PENDING) | (elig.status == Status.NEVER_PAYABLE)
+    end_date = np.where(has_end, month_end(elig.end), np.datetime64("NaT", "D"))
+    return pd.DataFrame({
+        "benefit": res.benefit, "topup": res.topup, "insurance": res.insurance,
+        "end_date": end_date, "status": elig.status, "end_reason": elig.end_reason,
+        "start": elig.start, "payable": res.payable,
+    }, index=index)
 
 
 def assess_frame(frame: pd.DataFrame, month: dt.date, *, groups: Groups = DEFAULT_GROUPS,

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
 
 def rank(benefit: np.ndarray, insurance: np.ndarray | None) -> np.ndarray:
@@ -14,19 +13,36 @@ def rank(benefit: np.ndarray, insurance: np.ndarray | None) -> np.ndarray:
     return score if insurance is None else score + np.asarray(insurance, dtype=bool)
 
 
+def factorize(keys: Sequence) -> np.ndarray:
+    """Per row, the number of its key in order of first appearance; −1 where the key is None."""
+    index: dict = {}
+    return np.fromiter((-1 if k is None else index.setdefault(k, len(index)) for k in keys),
+                       dtype=np.int64, count=len(keys))
+
+
+def repeated(keys: Sequence) -> np.ndarray:
+    """Rows whose key (not None) appears on another row too."""
+    code = factorize(keys)
+    has = code >= 0
+    counts = np.bincount(code[has]) if has.any() else np.zeros(0, np.int64)
+    out = np.zeros(len(code), dtype=bool)
+    out[has] = counts[code[has]] > 1
+    return out
+
+
 def kept_rows(keys: Sequence[str | None], benefit: np.ndarray, insurance: np.ndarray | None = None) -> np.ndarray:
     """For each row, the position of the row kept for its ID: the highest benefit, then the row
     with insurance support, then the first row (`rank`). Rows without an ID keep themselves."""
-    n = len(keys)
-    frame = pd.DataFrame({"key": pd.Series(list(keys), dtype=object), "benefit": rank(benefit, insurance),
-                          "pos": np.arange(n)})
-    frame = frame[frame["key"].notna()]
-    kept = np.arange(n)
-    if frame.empty:
+    code = factorize(keys)
+    kept = np.arange(len(code))
+    has = np.flatnonzero(code >= 0)
+    if not len(has):
         return kept
-    ordered = frame.sort_values(["key", "benefit", "pos"], ascending=[True, False, True], kind="stable")
-    first = ordered.groupby("key", sort=False)["pos"].transform("first")
-    kept[ordered["pos"].to_numpy()] = first.to_numpy()
+    score = rank(benefit, insurance)[has]
+    order = has[np.lexsort((has, -score, code[has]))]      # by ID, best first, then first row
+    starts = np.r_[True, code[order][1:] != code[order][:-1]]
+    winner = order[starts]                                  # winner[c]: the kept row of ID number c
+    kept[has] = winner[code[has]]
     return kept
 
 
@@ -35,13 +51,21 @@ def suppressed_by_month(keys: Sequence[str | None], benefit: np.ndarray, insuran
     highest benefit, then the one with insurance, then the first (as `kept_rows`); returns the rows *not* kept that had a
     benefit or insurance that month (they are paid nothing, as in `compute_book`)."""
     out = np.zeros(benefit.shape, dtype=bool)
-    series = pd.Series(list(keys), dtype=object)
-    cols = np.flatnonzero((series.notna() & series.duplicated(keep=False)).to_numpy())
+    cols = np.flatnonzero(repeated(keys))
     if not len(cols) or not benefit.shape[0]:
         return out
-    sub = pd.DataFrame(rank(benefit[:, cols], insurance[:, cols]).T, index=cols)
-    kept = sub.groupby(series.to_numpy()[cols], sort=False).transform("idxmax").to_numpy() == cols[:, None]
-    out[:, cols] = ~kept.T & ((benefit[:, cols] > 0) | insurance[:, cols])
+    code = factorize(keys)[cols]
+    order = cols[np.argsort(code, kind="stable")]          # the rows of one ID together, first row first
+    sorted_code = np.sort(code, kind="stable")
+    starts = np.flatnonzero(np.r_[True, sorted_code[1:] != sorted_code[:-1]])
+    group = np.cumsum(np.r_[True, sorted_code[1:] != sorted_code[:-1]]) - 1
+    score = rank(benefit[:, order], insurance[:, order])
+    best = np.maximum.reduceat(score, starts, axis=1)[:, group]
+    is_best = score == best
+    seen = np.cumsum(is_best, axis=1)
+    before = np.where(starts > 0, seen[:, np.maximum(starts - 1, 0)], 0)[:, group]
+    kept = is_best & (seen - before == 1)                   # the first best row of its ID, per month
+    out[:, order] = ~kept & ((benefit[:, order] > 0) | insurance[:, order])
     return out
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,14 @@ def moves(keys: np.ndarray, unit: np.ndarray, paid: np.ndarray, months: list[dt.
     unit of each row), `paid` (months × rows, bool: the unit pays the row that month). Rows of one
     unit are one payer; the gap is between one unit's last month and the next unit's first."""
     paid = np.asarray(paid, dtype=bool)
-    keys = pd.Series(np.asarray(keys, dtype=object))
-    frame = pd.DataFrame({"key": keys, "unit": np.asarray(unit), "pos": np.arange(len(keys))})
-    frame = frame[frame["key"].notna() & paid.any(axis=0)]
-    spread = frame.groupby("key")["unit"].nunique()
+    unit = np.asarray(unit)
+    rows_of: dict = {}                   # ID → unit → rows paid at least once
+    for pos in np.flatnonzero(paid.any(axis=0)):
+        if keys[pos] is not None:
+            rows_of.setdefault(keys[pos], {}).setdefault(unit[pos].item(), []).append(pos)
     out = []
-    for key, rows in frame[frame["key"].isin(spread[spread > 1].index)].groupby("key", sort=True):
-        by_unit = {u: paid[:, g["pos"].to_numpy()].any(axis=1) for u, g in rows.groupby("unit", sort=True)}
+    for key in sorted(k for k, units in rows_of.items() if len(units) > 1):
+        by_unit = {u: paid[:, rows].any(axis=1) for u, rows in sorted(rows_of[key].items())}
         spans = sorted((UnitSpan(int(u), tuple(months[k] for k in np.flatnonzero(mask))) for u, mask in by_unit.items()),
                        key=lambda s: (s.first, s.unit))
         count = np.sum(list(by_unit.values()), axis=0)

@@ -16,7 +16,6 @@ from enum import IntEnum
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
@@ -174,18 +173,17 @@ class GroupArrays:
             standard=tuple(g.standard for g in gs) + (None,),
         )
 
-    def index(self, codes: np.ndarray) -> np.ndarray:
+    def index(self, codes) -> np.ndarray:
         """Position of each code in the table; unknown or empty → the last (sentinel) slot."""
-        if not (isinstance(codes, np.ndarray) and codes.dtype == object and codes.ndim == 1):
-            codes = pd.Series(codes, dtype=object).to_numpy()
-        idx = _code_index(self.codes).get_indexer(codes)
-        idx[idx < 0] = len(self.codes)
-        return idx
+        positions, missing = _code_positions(self.codes), len(self.codes)
+        get = positions.get
+        return np.fromiter((get(c, missing) if c.__class__ is str else missing for c in codes),
+                           dtype=np.intp, count=len(codes))
 
 
 @lru_cache(maxsize=64)
-def _code_index(codes: tuple[str, ...]) -> pd.Index:
-    return pd.Index(codes)
+def _code_positions(codes: tuple[str, ...]) -> dict[str, int]:
+    return {c: i for i, c in enumerate(codes)}
 
 
 _group_arrays_cache: dict[int, tuple[Groups, GroupArrays]] = {}
@@ -228,14 +226,12 @@ class People:
         return len(self.group)
 
 
-def _dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+def _dates(frame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
-    col = frame[name]
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return to_days(col.to_numpy())
-    if not col.notna().any():       # an optional column left empty (R12 months): no per-cell loop
-        return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
+    col = np.asarray(frame[name])
+    if col.dtype.kind == "M":
+        return to_days(col)
     return dates_to_days(col.tolist())
 
 
@@ -251,26 +247,34 @@ def dates_to_days(values: list) -> np.ndarray:
     return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
-def people_arrays(frame: pd.DataFrame, groups: Groups, default_area: str | None = None) -> People:
-    """Typed frame (columns of PEOPLE_COLUMNS; dates as date or datetime64) → `People`.
+def _amount(value) -> int:
+    """A whole amount; empty, not a number or NaN → −1."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return int(value)
+    return -1
+
+
+def people_arrays(frame, groups: Groups, default_area: str | None = None) -> People:
+    """Typed columns (a register `Table`, or any mapping of PEOPLE_COLUMNS to sequences, such as
+    a DataFrame; dates as date or datetime64) → `People`.
 
     `default_area` applies where the register's area is empty (domain.md §4: the row's area wins).
     """
     n = len(frame)
     garr = group_arrays(groups)
-    area_codes = frame["area"].to_numpy(dtype=object) if "area" in frame else np.full(n, None, dtype=object)
+    area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
     area = np.full(n, -1, dtype=np.int8)
     area[area_codes == "rural"] = 0
     area[area_codes == "urban"] = 1
     if default_area in ("rural", "urban"):
         area[area == -1] = 1 if default_area == "urban" else 0
-    allowance = (pd.to_numeric(frame["allowance"], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
-                 if "allowance" in frame else np.full(n, -1, dtype=np.int64))
-    bad = frame["bad_cell"].to_numpy(dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
-    household = (pd.Series(frame["household_type"].to_numpy(dtype=object)).map(HOUSEHOLD_CODES)
-                 .fillna(-1).to_numpy(dtype=np.int8) if "household_type" in frame else None)
+    allowance = (np.fromiter(map(_amount, frame["allowance"]), dtype=np.int64, count=n) if "allowance" in frame
+                 else np.full(n, -1, dtype=np.int64))
+    bad = np.asarray(frame["bad_cell"], dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
+    household = (np.fromiter((HOUSEHOLD_CODES.get(v, -1) if v.__class__ is str else -1 for v in frame["household_type"]),
+                             dtype=np.int8, count=n) if "household_type" in frame else None)
     return People(
-        group=garr.index(frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None)),
+        group=garr.index(frame["group"] if "group" in frame else [None] * n),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
@@ -512,20 +516,10 @@ def month_result(people: People, elig: Eligibility, month: dt.date,
 
 # ---------------------------------------------------------------- public API
 
-def result_frame(elig: Eligibility, res: MonthResult, index=None) -> pd.DataFrame:
-    has_end = (elig.status == Status.OK) | (elig.status == Status.PENDING) | (elig.status == Status.NEVER_PAYABLE)
-    end_date = np.where(has_end, month_end(elig.end), np.datetime64("NaT", "D"))
-    return pd.DataFrame({
-        "benefit": res.benefit, "topup": res.topup, "insurance": res.insurance,
-        "end_date": end_date, "status": elig.status, "end_reason": elig.end_reason,
-        "start": elig.start, "payable": res.payable,
-    }, index=index)
-
-
 def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every month from `first` to `last` inclusive, as first days."""
     a, b = as_month(first), as_month(last)
-    return [pd.Timestamp(m).date() for m in np.arange(a, b + 1)]
+    return np.arange(a, b + 1).astype("M8[D]").tolist()
 
 
 @dataclass(frozen=True)
@@ -536,7 +530,7 @@ class Schedule:
     insurance: np.ndarray   # (months, rows) bool
 
 
-def schedule(frame: pd.DataFrame, first: dt.date, last: dt.date, *, groups: Groups = DEFAULT_GROUPS,
+def schedule(frame, first: dt.date, last: dt.date, *, groups: Groups = DEFAULT_GROUPS,
              params: Parameters = DEFAULT_PARAMETERS, default_area: str | None = None) -> Schedule:
     """Month-by-month amounts over a range (payrolls, budgets): eligibility once, amounts per month."""
     people = people_arrays(frame, groups, default_area)

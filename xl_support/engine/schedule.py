@@ -4,10 +4,9 @@ with the highest-single-benefit rule (domain.md R11) applied per month (`BookSch
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from xl_support.engine.dedupe import suppressed_by_month
 from xl_support.engine.parameters import Parameters
@@ -35,16 +34,24 @@ def insurance_cost(params: Parameters, month: dt.date) -> int:
 class BookSchedule:
     """People of every register (one row each) and their amounts per month, R11 applied."""
     months: list[dt.date]
-    people: pd.DataFrame        # see `people_table`
+    people: object              # book.register.Table of `operations.schedule.PEOPLE_TABLE_COLUMNS`
     benefit: np.ndarray         # (months, people) int64, after R11
     insurance: np.ndarray       # (months, people) bool, after R11
     suppressed: np.ndarray      # (months, people) bool: R11 paid another row instead
     params: Parameters
     unconfirmed: np.ndarray | None = None   # (months, people) bool: insurance `Chưa xác nhận` (§3), after R11
+    _frame: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.unconfirmed is None:
             self.unconfirmed = np.zeros(self.insurance.shape, dtype=bool)
+
+    def frame(self):
+        """`people` as a pandas DataFrame, for the exports' and the ledger's table work (made once)."""
+        if self._frame is None:
+            import pandas as pd
+            self._frame = pd.DataFrame(self.people.columns, index=range(len(self.people)))
+        return self._frame
 
     def at(self, month: dt.date) -> int:
         """Index of `month` in `months`."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from itertools import compress
 
 import numpy as np
-import pandas as pd
 
 from xl_support.engine.basis import basis_texts
 from xl_support.book.values import is_blank
@@ -16,7 +15,8 @@ from xl_support.engine.dedupe import kept_rows
 from xl_support.engine.messages import cell_marker, insurance_cells
 from xl_support.book.ports import DATE_FORMAT, MONEY_FORMAT, BookPort, read_port_book
 from xl_support.book.register import COMPUTED_FIELDS, Register
-from xl_support.engine.rules import Eligibility, MonthResult, People, Status, eligibility, month_result, people_arrays
+from xl_support.engine.rules import (Eligibility, MonthResult, People, Status, eligibility, month_end, month_result,
+                                     people_arrays)
 
 
 @dataclass
@@ -36,7 +36,7 @@ class RegisterResult:
     def cells(self) -> dict[str, list]:
         """The five computed columns as cell values (design.md computed columns)."""
         benefit, topup, insurance, end_date = [], [], [], []
-        ends = (pd.to_datetime(self.elig.end.astype("M8[D]")) + pd.offsets.MonthEnd(0)).date   # datetime.date each
+        ends = month_end(self.elig.end).tolist()            # datetime.date each
         labels = insurance_cells(self.res.insurance, self.res.insurance_unconfirmed)
         for i in range(len(self.people)):
             status = int(self.elig.status[i])
@@ -58,7 +58,7 @@ def _row_messages(register: Register) -> list[str | None]:
     by_row: dict[int, str] = {}
     for issue in register.issues:
         by_row.setdefault(issue.row, f"Lỗi: {issue.message} (ô {issue.cell})")
-    return [by_row.get(r) for r in register.frame["row"]]
+    return [by_row.get(r) for r in register.table["row"]]
 
 
 def compute_book(book: Book, month: dt.date | None = None) -> list[RegisterResult]:
@@ -67,18 +67,18 @@ def compute_book(book: Book, month: dt.date | None = None) -> list[RegisterResul
     s = book.settings
     parts = []
     for reg in book.registers:
-        people = people_arrays(reg.frame, s.groups, s.default_area)
+        people = people_arrays(reg.table, s.groups, s.default_area)
         elig = eligibility(people, s.groups, s.params)
         parts.append((reg, people, elig, month_result(people, elig, month, s.groups, s.params)))
     if not parts:
         return []
-    keys = [k for reg, *_ in parts for k in reg.frame["id_key"].tolist()]
+    keys = [k for reg, *_ in parts for k in reg.table["id_key"].tolist()]
     benefit = np.concatenate([res.benefit for *_, res in parts])
     kept = kept_rows(keys, benefit, np.concatenate([res.insurance for *_, res in parts]))
-    where = [(reg.sheet, int(r)) for reg, *_ in parts for r in reg.frame["row"]]
+    where = [(reg.sheet, int(r)) for reg, *_ in parts for r in reg.table["row"]]
     out, offset = [], 0
     for reg, people, elig, res in parts:
-        n = len(reg.frame)
+        n = len(reg.table)
         kept_at = [None] * n
         for i in range(n):
             j = kept[offset + i]
@@ -103,11 +103,11 @@ NOT_A_PERSON = ("tong cong", "tong so", "tong", "cong", "ghi chu", "nguoi lap", 
 
 
 def person_rows(register: Register) -> np.ndarray:
-    """Rows of the frame that hold a person (issue 12): a name, an ID or a group code; and not a
+    """Rows of the register that hold a person (issue 12): a name, an ID or a group code; and not a
     total or a note (`Tổng cộng` with `=SUM(…)`, `Người lập biểu`, …: no ID, and the STT or name
     cell starts with such a word). Only these rows get computed values."""
     from xl_support.book.text import header_key
-    n = len(register.frame)
+    n = len(register.table)
     raw = register.raw
     blank = [None] * n
     name, ident, group, stt = (raw.get(k, blank) for k in ("name", "id", "group", "stt"))
@@ -139,7 +139,7 @@ def write_computed(port: BookPort, result: RegisterResult) -> None:
     reg = result.register
     cells = result.cells()
     keep = person_rows(reg).tolist()
-    rows = list(compress(reg.frame["row"].tolist(), keep))
+    rows = list(compress(reg.table["row"].tolist(), keep))
     next_col = max([reg.width, *reg.columns.values()]) + 1
     for f in COMPUTED_FIELDS:
         col = reg.columns.get(f.name)
@@ -173,6 +173,6 @@ def compute(port: BookPort, month: dt.date | None = None) -> list[RegisterResult
     check_computable(book)
     results = compute_book(book, month)
     for r in results:
-        port.progress(f"Đang ghi kết quả sheet «{r.register.sheet}» ({len(r.register.frame)} dòng)…")
+        port.progress(f"Đang ghi kết quả sheet «{r.register.sheet}» ({len(r.register.table)} dòng)…")
         write_computed(port, r)
     return results

@@ -41,13 +41,15 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
-from xl_support.operations.cycle import paid_vs_entitled
-from xl_support.engine.dedupe import suppressed_by_month
+from xl_support.engine.dedupe import repeated, suppressed_by_month
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
@@ -65,7 +67,7 @@ ESSENTIAL = [f for f in FIELD_BY_NAME.values() if f.essential]
 def window_months(params=DEFAULT_PARAMETERS) -> list[dt.date]:
     """domain.md R3 — the 60 months of the policy window (the budget years 2026–2030)."""
     first, last = policy_window(params)
-    return months_between(pd.Timestamp(first).date(), pd.Timestamp(last).date())
+    return months_between(np.datetime64(first, "D").item(), np.datetime64(last, "D").item())
 
 
 # ---------------------------------------------------------------- one file (runs in a worker)
@@ -199,12 +201,12 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
             return out
     # one People for all registers of the book (same settings): one engine call for all months;
     # validation reuses the registers' People and the benefit of its month (the engine runs once)
-    parts = [(reg, people_arrays(reg.frame, s.groups, s.default_area)) for reg in book.registers]
+    parts = [(reg, people_arrays(reg.table, s.groups, s.default_area)) for reg in book.registers]
     people = People(**{f.name: np.concatenate([getattr(p, f.name) for _, p in parts])
                        for f in dataclasses.fields(People)})
     elig = eligibility(people, s.groups, s.params)
     results = month_results(people, elig, months, s.groups, s.params)
-    out.registers = [(reg.sheet, reg.kind, len(reg.frame)) for reg, _ in parts]
+    out.registers = [(reg.sheet, reg.kind, len(reg.table)) for reg, _ in parts]
     checked = book.month(month)
     cuts = np.cumsum([len(p) for _, p in parts])[:-1]
     benefit = np.split(results.benefit[months.index(checked)], cuts) if checked in months else None
@@ -223,20 +225,23 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         out.notes.append("Tham số riêng của đơn vị: " + "; ".join(s.overrides))
     out.notes.extend(first)
     out.months = list(months)
-    out.closed = paid_vs_entitled(book, book.ledger.closed_months())   # `Đã chi trả` (issue 17)
+    closed = book.closed_months()                        # `Đã chi trả` (issue 17)
+    if closed:
+        from xl_support.operations.cycle import paid_vs_entitled
+        out.closed = paid_vs_entitled(book, closed)
 
     def cat(values, dtype=object):
         arrays = [np.asarray(v, dtype=dtype) for v in values]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
-    out.sheet = cat([[reg.sheet] * len(reg.frame) for reg, _ in parts])
-    out.row = cat([reg.frame["row"].to_numpy() for reg, _ in parts], np.int32)
-    out.id_key = cat([reg.frame["id_key"].to_numpy(dtype=object) for reg, _ in parts])
-    out.id_text = cat([reg.raw.get("id", [None] * len(reg.frame)) for reg, _ in parts])
-    out.name = cat([reg.raw.get("name", [None] * len(reg.frame)) for reg, _ in parts])
-    out.group = cat([reg.frame["group"].to_numpy(dtype=object) if "group" in reg.frame else [None] * len(reg.frame)
+    out.sheet = cat([[reg.sheet] * len(reg.table) for reg, _ in parts])
+    out.row = cat([reg.table["row"] for reg, _ in parts], np.int32)
+    out.id_key = cat([reg.table["id_key"] for reg, _ in parts])
+    out.id_text = cat([reg.raw.get("id", [None] * len(reg.table)) for reg, _ in parts])
+    out.name = cat([reg.raw.get("name", [None] * len(reg.table)) for reg, _ in parts])
+    out.group = cat([reg.table["group"] if "group" in reg.table else [None] * len(reg.table)
                      for reg, _ in parts])
-    out.kind = cat([[reg.kind] * len(reg.frame) for reg, _ in parts])
+    out.kind = cat([[reg.kind] * len(reg.table) for reg, _ in parts])
     out.area = people.area
     out.benefit = Monthly.of(results.benefit.astype(np.int64))   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
@@ -326,6 +331,7 @@ def _report_unit_row(r: FileResult, row: "UnitRow", month: dt.date, years: list[
 
 def _report_group_rows(chosen: list[FileResult], month: dt.date) -> pd.DataFrame:
     """The month's figures per group × area of the units consolidated from their reports."""
+    import pandas as pd
     area = {"Thành thị": "Thành thị", "Nông thôn": "Nông thôn"}
     rows = [{"group": d["ma_doi_tuong"], "area": area.get(d["khu_vuc"], "Chưa rõ"), "paid": d["so_nguoi"],
              "benefit": d["kinh_phi_thang"], "insured": d["so_bhyt"], "cost": d["kinh_phi_bhyt_thang"]}
@@ -570,6 +576,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
 
     Sums are taken per file over its (months × rows) arrays, then the rows R11 does not pay are
     taken off; only rows whose ID is repeated city-wide are gathered across files."""
+    import pandas as pd       # the city's tables (group × area); the workers do without it
     results = [_report_of_other_month(r, month) for r in results]
     chosen, superseded = _select(results)
     months = chosen[0].months if chosen else window_months()
@@ -582,8 +589,7 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     starts = np.concatenate([[0], np.cumsum(n_rows)]).astype(np.int64)
     owner = np.repeat(np.arange(len(chosen)), n_rows)
     keys = np.concatenate([r.id_key for r in chosen]) if chosen else np.zeros(0, object)
-    key_series = pd.Series(keys, dtype=object)
-    dup_cols = np.flatnonzero((key_series.notna() & key_series.duplicated(keep=False)).to_numpy())
+    dup_cols = np.flatnonzero(repeated(keys))
     dup_owner = owner[dup_cols]
     local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
     dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen

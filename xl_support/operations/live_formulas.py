@@ -30,7 +30,7 @@ def restore_live_formulas(port) -> int:
         if reg.header_row != HEADER_ROW or any(reg.columns.get(n) != c for n, c in layout.items()):
             restored += rewrite_formulas(port, reg, book_settings_range(grids))
             continue
-        rows = reg.frame["row"].tolist()
+        rows = reg.table["row"].tolist()
         last = max(rows, default=FIRST_ROW)
         for f in spec.fields:
             if f.computed:
@@ -61,7 +61,7 @@ def column_values(result, field: str, first_row: int, last_row: int, cells: dict
     The cached values of a spilled `HP_` column (issue 13.2). `cells`: `result.cells()` if the
     caller has it already."""
     column = (cells or result.cells())[field]
-    by_row = dict(zip(result.register.frame["row"].tolist(), column))
+    by_row = dict(zip(result.register.table["row"].tolist(), column))
     return [by_row.get(r) for r in range(first_row, last_row + 1)]
 
 
@@ -102,7 +102,7 @@ def cache_live_formulas(port, results) -> int:
         if not formulas:
             continue
         first = reg.header_row + 1
-        last = max(reg.frame["row"].tolist(), default=first)
+        last = max(reg.table["row"].tolist(), default=first)
         cells = result.cells()
         for f in COMPUTED_FIELDS:
             col = reg.columns.get(f.name)

@@ -232,7 +232,7 @@ def conf_spec() -> SheetSpec:
 def formula_rows(reg: Register) -> tuple[int, int]:
     """First and last row the column formulas of a register cover (its rows + `ROOM`)."""
     first = reg.first_row or reg.header_row + 1           # below a row of column numbers, if any
-    return first, max(reg.frame["row"].tolist(), default=first - 1) + ROOM
+    return first, max(reg.table["row"].tolist(), default=first - 1) + ROOM
 
 
 def _inputs(reg: Register) -> dict[str, int]:
@@ -247,7 +247,7 @@ def computed_columns(port: BookPort, reg: Register, right: int, tham_so: str,
     cached values, spilled over the register's rows (issue 13.2)."""
     first, last = formula_rows(reg)
     cells = result.cells() if result is not None else None
-    rows = reg.frame["row"].tolist()
+    rows = reg.table["row"].tolist()
     added, widths, col = [], {}, right + GAP
     for f in COMPUTED_FIELDS:
         if f.name in reg.columns:
@@ -274,7 +274,7 @@ def rewrite_formulas(port: BookPort, reg: Register, tham_so: str) -> int:
     """*Nạp lại hàm* in a prepared register: the live formula back at the top of each computed
     column it has (after *Tính lại* froze the values), the cells below emptied so it can spill."""
     first, last = formula_rows(reg)
-    rows = reg.frame["row"].tolist()
+    rows = reg.table["row"].tolist()
     done = 0
     for f in COMPUTED_FIELDS:
         col = reg.columns.get(f.name)
@@ -346,7 +346,7 @@ def prepare(port: BookPort, unit: Unit | None = None, month: dt.date | None = No
     preps = []
     for reg in book.registers:
         port.progress(f"Đang chuẩn bị sheet «{reg.sheet}»…")
-        prep = RegisterPrep(reg.sheet, reg.kind, reg.header_row, len(reg.frame),
+        prep = RegisterPrep(reg.sheet, reg.kind, reg.header_row, len(reg.table),
                             kept=[f.header for f in COMPUTED_FIELDS if f.name in reg.columns],
                             missing=reg.missing_columns(), unknown=unknown_headers(grids[reg.sheet], reg))
         prep.added = computed_columns(port, reg, right_edge(grids[reg.sheet], reg.header_row), tham_so,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
+from xl_support.book.register import Table, object_array
 from xl_support.book.workbook import Book
 from xl_support.engine.rules import eligibility, month_results, months_between, people_arrays
 from xl_support.engine.schedule import BookSchedule, apply_r11
@@ -27,44 +27,46 @@ def _text(value) -> str:
 
 
 def _date(value) -> dt.date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
 
 
-def people_table(book: Book) -> tuple[pd.DataFrame, list]:
-    """All register rows as one frame (columns below) and the engine objects per register."""
+PEOPLE_TABLE_COLUMNS = ("sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
+                        "area", "school", "insurance_number", "kcb_place", "decision", "stop", "status", "start",
+                        "end", "end_reason")
+
+
+def people_table(book: Book) -> tuple[Table, list]:
+    """All register rows as one table (`PEOPLE_TABLE_COLUMNS`) and the engine objects per register."""
     s = book.settings
-    frames, engine = [], []
+    parts: dict[str, list] = {c: [] for c in PEOPLE_TABLE_COLUMNS}
+    engine = []
     for reg in book.registers:
-        f = reg.frame
+        f = reg.table
         people = people_arrays(f, s.groups, s.default_area)
         elig = eligibility(people, s.groups, s.params)
         engine.append((reg, people, elig))
         n = len(f)
 
         def col(name, conv=_text):
-            return [conv(v) for v in f[name].tolist()] if name in f else [conv(None)] * n
+            return object_array([conv(v) for v in f[name].tolist()] if name in f else [conv(None)] * n)
 
-        frames.append(pd.DataFrame({
-            "sheet": [reg.sheet] * n, "row": f["row"].astype(int).tolist(), "register": [reg.kind] * n,
-            "name": col("name"), "birth": col("birth", _date), "sex": col("sex"),
-            "id_key": [k if isinstance(k, str) else None for k in (f["id_key"] if "id_key" in f else [None] * n)],
+        for name, values in {
+            "sheet": object_array([reg.sheet] * n), "row": f["row"].astype(np.int64),
+            "register": object_array([reg.kind] * n), "name": col("name"), "birth": col("birth", _date),
+            "sex": col("sex"), "id_key": object_array([k if isinstance(k, str) else None for k in f["id_key"]]),
             "residential_group": col("residential_group"), "group": col("group"),
-            "area": [AREA_NAMES[int(a)] for a in people.area], "school": col("school"),
+            "area": object_array([AREA_NAMES[int(a)] for a in people.area]), "school": col("school"),
             "insurance_number": col("insurance_number"), "kcb_place": col("kcb_place"),
             "decision": col("decision", _date), "stop": col("stop", _date),
-            "status": elig.status.astype(int), "start": elig.start, "end": elig.end,
-            "end_reason": elig.end_reason.astype(int),
-        }))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
-                 "area", "school", "insurance_number", "kcb_place", "decision", "stop", "status", "start", "end", "end_reason"])
-    return table, engine
+            "status": elig.status.astype(np.int64), "start": elig.start, "end": elig.end,
+            "end_reason": elig.end_reason.astype(np.int64),
+        }.items():
+            parts[name].append(values)
+    empty = {"row": np.int64, "status": np.int64, "end_reason": np.int64, "start": "M8[M]", "end": "M8[M]"}
+    columns = {c: np.concatenate(v) if v else np.zeros(0, dtype=empty.get(c, object)) for c, v in parts.items()}
+    return Table(columns, len(columns["row"])), engine
 
 
 def book_schedule(book: Book, first: dt.date, last: dt.date) -> BookSchedule:

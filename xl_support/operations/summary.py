@@ -88,9 +88,9 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
               "Nông thôn: số tiền", "Cộng: số người", "Cộng: số tiền", "Hỗ trợ BHYT: số người"]
     spec.put(row, 1, [header], bold=True, fill=HEADER_FILL, wrap=True)
     row += 1
-    codes = people["group"].to_numpy(dtype=object)
-    areas = people["area"].to_numpy(dtype=object)
-    registers = people["register"].to_numpy(dtype=object)
+    codes = people["group"]
+    areas = people["area"]
+    registers = people["register"]
 
     def line(mask):
         out = []
@@ -125,7 +125,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     spec.put(row, 1, [["", "TỔNG CỘNG", *line(np.ones(len(codes), dtype=bool))]], bold=True, fill=TOTAL_FILL)
     spec.style(first_table, 3, row - first_table + 1, 7, number_format=MONEY_FORMAT)
     row += 1
-    status = people["status"].to_numpy()
+    status = people["status"]
     not_paid = ~paid
     pending = int((not_paid & (status == Status.PENDING)).sum())
     errors = int((not_paid & np.isin(status, list(ERROR_STATUSES))).sum())
@@ -206,7 +206,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     spec.chart = ChartSpec(title=f"Kinh phí từng tháng năm {month.year} (hỗ trợ + BHYT, đồng)", header_row=header_row,
                            first_row=first_month_row, last_row=first_month_row + len(body) - 1,
                            category_col=2, series_cols=[3], anchor=f"B{row}", y_title="đồng")
-    from xl_support.operations.cycle import summary_section
+    from xl_support.operations.changes import summary_section
     summary_section(spec, row + 20, book, month)        # below the chart (issue 17)
     spec.fit_rows()
     return spec, fig

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
-from xl_support.engine.dedupe import kept_rows, same_name_birth
+from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
-from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, column_letter
+from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
 from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status, eligibility, group_arrays, month_result,
                                      people_arrays, policy_window)
@@ -94,7 +93,12 @@ class ValidationReport:
 
 
 def _dmy(day) -> str:
-    return pd.Timestamp(day).strftime("%d/%m/%Y")
+    return f"{_date(day):%d/%m/%Y}"
+
+
+def _date(value) -> dt.date:
+    """A datetime64 (day or month) as a date."""
+    return np.datetime64(value, "D").item()
 
 
 class _Collector:
@@ -102,7 +106,7 @@ class _Collector:
 
     def __init__(self, reg: Register):
         self.reg = reg
-        self.rows = reg.frame["row"].to_numpy()
+        self.rows = reg.table["row"]
         self.issues: list[CellIssue] = []
 
     def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
@@ -113,15 +117,15 @@ class _Collector:
             self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), col, field_name, code, severity, text))
 
 
-def _present(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    return ~pd.isna(frame[name].to_numpy())          # = frame[name].notna(), without a Series
+def _present(table: Table, name: str) -> np.ndarray:
+    if name not in table:
+        return np.zeros(len(table), dtype=bool)
+    return np.not_equal(table[name], None)
 
 
 def _failed(reg: Register) -> dict[str, np.ndarray]:
     """Per field: rows whose cell could not be read (already reported by the register reader)."""
-    rows = reg.frame["row"].to_numpy()
+    rows = reg.table["row"]
     by_field: dict[str, list[int]] = defaultdict(list)
     for issue in reg.issues:
         by_field[issue.field].append(issue.row)
@@ -131,13 +135,13 @@ def _failed(reg: Register) -> dict[str, np.ndarray]:
 
 def engine_people(reg: Register, book: Book):
     """`rules.people_arrays` of the register with the book's groups and default area."""
-    return people_arrays(reg.frame, book.settings.groups, book.settings.default_area)
+    return people_arrays(reg.table, book.settings.groups, book.settings.default_area)
 
 
 def _register_issues(reg: Register, book: Book, today: dt.date, people=None, elig=None) -> list[CellIssue]:
     """Row checks of one register (domain.md R1–R13, design.md register contract)."""
     s = book.settings
-    frame = reg.frame
+    frame = reg.table
     n = len(frame)
     out = _Collector(reg)
     if n == 0:
@@ -192,11 +196,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     decision_m = people.decision.astype("M8[M]")
     out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
-                      f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: chỉ chi trả từ tháng "
-                      f"{pd.Timestamp(w_start):%m/%Y}")
+                      f"{_date(w_start):%m/%Y}–{_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
+                      f"{_date(w_start):%m/%Y}")
     out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
-                      f"{pd.Timestamp(w_start):%m/%Y}–{pd.Timestamp(w_end):%m/%Y}: không chi trả")
+                      f"{_date(w_start):%m/%Y}–{_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
     never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
@@ -214,7 +218,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                 lambda i: f"Số định danh cá nhân phải gồm đúng 12 chữ số: «{_id_text(raw_ids[i])}»")
 
     # Group code: known, and of this register.
-    codes = frame["group"].to_numpy(dtype=object) if "group" in frame else np.full(n, None, dtype=object)
+    codes = frame["group"] if "group" in frame else np.full(n, None, dtype=object)
     out.add(has["group"] & ~known & ~failed["group"], "group", "GROUP_UNKNOWN", "error",
             lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
                       f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
@@ -251,7 +255,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                 "Sổ không có cột «Loại hộ» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo): dòng nhóm NQ 04 "
                 "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
-        htype = frame["household_type"].to_numpy(dtype=object)
+        htype = frame["household_type"]
         escaped = np.array([isinstance(h, str) and h.startswith("Thoát") for h in htype], dtype=bool)
         current = np.array([h in ("Nghèo", "Cận nghèo") for h in htype], dtype=bool)
         out.add(escaped & ~has["recognised"] & ~failed["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
@@ -266,7 +270,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     unit_type = s.unit.type if s.unit else s.unit_type
     expected = {"Phường": "urban", "Xã": "rural"}.get(unit_type or "")
     if expected and "area" in frame:
-        area = frame["area"].to_numpy(dtype=object)
+        area = frame["area"]
         out.add(has["area"] & (area != expected), "area", "AREA_UNIT", "warning",
                 f"Khu vực «{'Nông thôn' if expected == 'urban' else 'Thành thị'}» khác loại đơn vị "
                 f"«{unit_type}» (mặc định {'Thành thị' if expected == 'urban' else 'Nông thôn'}): kiểm tra lại")
@@ -347,10 +351,8 @@ def _bad_ids(values: list) -> np.ndarray:
             if text and not (len(text) == 12 and text.isascii() and text.isdigit()) \
                     and not _TWELVE_DIGITS.fullmatch(text):
                 bad[i] = True
-        else:
-            missing = pd.isna(v)                  # as Series.notna: None, NaN, NaT, NA
-            if not (missing is True or missing is np.True_):
-                bad[i] = _bad_id(v)
+        elif not (isinstance(v, float) and v != v):         # NaN: empty
+            bad[i] = _bad_id(v)
     return bad
 
 
@@ -378,20 +380,19 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     normalised name + birth date where one row has no ID (a warning, never a merge).
     `people` / `benefit` / `insurance`: the engine's People and the month's benefit and insurance
     flag per register id, when known."""
-    regs = [r for r in book.registers if len(r.frame)]
+    regs = [r for r in book.registers if len(r.table)]
     if not regs:
         return []
     s = book.settings
     people = people or {}
     benefit_of = benefit or {}
     insurance_of = insurance or {}
-    keys = [k if isinstance(k, str) else None for reg in regs for k in reg.frame["id_key"].tolist()]
-    reg_of = np.concatenate([np.full(len(reg.frame), i) for i, reg in enumerate(regs)])
-    rows = np.concatenate([reg.frame["row"].to_numpy() for reg in regs])
+    keys = [k if isinstance(k, str) else None for reg in regs for k in reg.table["id_key"].tolist()]
+    reg_of = np.concatenate([np.full(len(reg.table), i) for i, reg in enumerate(regs)])
+    rows = np.concatenate([reg.table["row"] for reg in regs])
     where = lambda i: (regs[reg_of[i]], int(rows[i]))  # noqa: E731
     issues = []
-    dup = pd.Series(keys, dtype=object)
-    dup = (dup.duplicated(keep=False) & dup.notna()).to_numpy()
+    dup = repeated(keys)
     kept = np.arange(len(keys))
     if dup.any():
         benefit, insured = [], []
@@ -418,13 +419,12 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
             f"(mức tháng {month:%m/%Y} cao hơn hoặc bằng), dòng này không được chi trả"))
     # same name + birth date matters only where a row has no ID (dedupe.same_name_birth): the names
     # are folded only then
-    names = ([name_key(v) if isinstance(v, str) else None for reg in regs for v in reg.frame["name"].tolist()]
-             if all("name" in r.frame for r in regs) and any(k is None for k in keys) else [])
+    names = ([name_key(v) if isinstance(v, str) else None for reg in regs for v in reg.table["name"].tolist()]
+             if all("name" in r.table for r in regs) and any(k is None for k in keys) else [])
     if names:
-        births = [b for reg in regs for b in (reg.frame["birth"].tolist() if "birth" in reg.frame
-                                               else [None] * len(reg.frame))]
-        pairs = pd.DataFrame({"name": names, "birth": births})
-        cand = np.flatnonzero((pairs.duplicated(keep=False) & pairs.notna().all(axis=1)).to_numpy())
+        births = [b for reg in regs for b in (reg.table["birth"].tolist() if "birth" in reg.table
+                                               else [None] * len(reg.table))]
+        cand = np.flatnonzero(repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
         same = np.full(len(names), -1)
         if len(cand):                    # dedupe.same_name_birth on the rows that can match only
             sub = same_name_birth([names[i] for i in cand], [births[i] for i in cand], [keys[i] for i in cand])
@@ -483,7 +483,7 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
     people = {}
     for reg in book.registers:
         issues.extend(reg.issues)
-        if len(reg.frame):
+        if len(reg.table):
             people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
             issues.extend(_register_issues(reg, book, today, people[id(reg)], eligible.get(id(reg))))
     issues.extend(_cross_issues(book, month, people,
@@ -491,7 +491,7 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
                                 dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
-    return ValidationReport(issues=issues, rows={r.sheet: len(r.frame) for r in book.registers},
+    return ValidationReport(issues=issues, rows={r.sheet: len(r.table) for r in book.registers},
                             unit=book.settings.unit.full_name if book.settings.unit else book.settings.unit_name,
                             month=month)
 
@@ -576,7 +576,7 @@ def validate(port: BookPort, *, today: dt.date | None = None, write: bool = True
     book = load_book(grids, source=port.name)
     if getattr(port, "book_cache", None) is not None:     # a file port: parsed once (ports.read_port_book)
         port.book_cache[frozenset((CHECK_SHEET,))] = book
-    port.progress(f"Đang kiểm tra {sum(len(r.frame) for r in book.registers)} dòng…")
+    port.progress(f"Đang kiểm tra {sum(len(r.table) for r in book.registers)} dòng…")
     report = validate_book(book, today=today)
     if not write:
         return report

@@ -13,6 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from xl_support.book.ledger import KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, person_keys
+from xl_support.book.register import Table
 from xl_support.book.workbook import Book
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.policy import Groups
@@ -106,7 +107,8 @@ def closed_payroll(book: Book, month: dt.date) -> tuple[BookSchedule, dict[int, 
     table = pd.DataFrame({"sheet": people["sheet"], "row": people["row"], "register": people["register"],
                           "name": people["name"], "birth": people["birth"], "id_key": people["id"],
                           "residential_group": people["residential_group"].fillna(""), "group": people["group"]})
-    sched = BookSchedule(months=[month], people=table, benefit=benefit, insurance=np.zeros_like(benefit, bool),
+    sched = BookSchedule(months=[month], people=Table({c: v.to_numpy() for c, v in table.items()}, len(table)),
+                         benefit=benefit, insurance=np.zeros_like(benefit, bool),
                          suppressed=np.zeros_like(benefit, bool), params=book.settings.params)
     notes = rows[rows["kind"].isin((KIND_ARREARS, KIND_RECOVERY))]
     lines = pd.DataFrame({"key": notes["key"], "month": notes["month"], "entitled": notes["entitled"].fillna(0),

@@ -29,9 +29,10 @@ CHANGES_COLUMNS = [
 
 def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
     """One sheet, a section per month and kind of change (CHANGE_KINDS order), then the pending rows."""
-    from xl_support.operations.cycle import CHANGE_KINDS, coming_changes
-    frame, sched = coming_changes(book, month)
-    p, groups = sched.people, book.settings.groups
+    from xl_support.operations.changes import CHANGE_KINDS, coming_changes
+    table, sched = coming_changes(book, month)
+    frame = pd.DataFrame(table.columns, index=range(len(table)))
+    p, groups = sched.frame(), book.settings.groups
     ws = wb.create_sheet(sheet_title(CHANGES_SHEET, set(wb.sheetnames)))
     n = len(CHANGES_COLUMNS)
     row = begin_document(ws, [c.width for c in CHANGES_COLUMNS], unit, "Danh sách thay đổi các tháng tới",

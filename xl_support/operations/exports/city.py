@@ -96,7 +96,7 @@ def city_figures(sched: BookSchedule, month: dt.date, settings: Settings, unit: 
     """One dict per group × area (module notes)."""
     groups: Groups = settings.groups
     k = sched.at(month)
-    p = sched.people
+    p = sched.frame()
     months = sched.months
     quarter_first = dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
     in_quarter = np.array([quarter_first <= m <= month for m in months])

@@ -117,11 +117,11 @@ def insurance_changes(sched: BookSchedule, month: dt.date) -> InsuranceChanges:
     dec, reason = [], {}
     if k > 0:
         prev = as_month(sched.months[k - 1])
-        ends = sched.people["end"].to_numpy(dtype="M8[M]")
+        ends = sched.frame()["end"].to_numpy(dtype="M8[M]")
         for i in np.flatnonzero(ins[k - 1] & ~ins[k]):
             dec.append(int(i))
             if ends[i] == prev:
-                reason[int(i)] = END_REASON_TEXT[int(sched.people["end_reason"].iat[i])]
+                reason[int(i)] = END_REASON_TEXT[int(sched.frame()["end_reason"].iat[i])]
             else:
                 reason[int(i)] = OTHER_REASON_TEXT
     return InsuranceChanges(inc, dec, months, amount, renewal, reason)
@@ -136,7 +136,7 @@ def _address(residential_group: str, unit: UnitNames) -> str:
 
 def _person_row(sched: BookSchedule, i: int, unit: UnitNames, month: dt.date, ch: InsuranceChanges,
                 increase: bool) -> list:
-    p = sched.people
+    p = sched.frame()
     values = {
         "stt": None, "name": p["name"].iat[i], "bhxh_code": p["insurance_number"].iat[i] or "",
         "id": p["id_key"].iat[i] or "",
@@ -155,7 +155,7 @@ def _person_row(sched: BookSchedule, i: int, unit: UnitNames, month: dt.date, ch
 
 
 def _order(sched: BookSchedule, idx: list[int]) -> list[int]:
-    p = sched.people
+    p = sched.frame()
     return sorted(idx, key=lambda i: (natural_key(p["residential_group"].iat[i]), person_key(p["name"].iat[i])))
 
 
@@ -169,7 +169,7 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
     vị` of the `Tham số` sheet. Returns {'rows': people listed, 'total': contribution of the
     increases, 'increases': n, 'decreases': n}."""
     ch = insurance_changes(sched, month)
-    p = sched.people
+    p = sched.frame()
     schools: dict[str, list[int]] = {}
     for i in ch.increases + ch.decreases:
         schools.setdefault(p["school"].iat[i] or "", [])
