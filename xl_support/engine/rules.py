@@ -76,7 +76,7 @@ _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
 _DAY0 = int(_MONTH_START[0])
 _DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → month index
-_DAY_DOM = (np.arange(_DAY0, _MONTH_START[-1]) - _MONTH_START[:-1][_DAY_MONTH - _MONTHS[0]] + 1).astype(np.int64)
+_DAY_DOM = np.arange(_DAY0, _MONTH_START[-1]) - np.repeat(_MONTH_START[:-1], np.diff(_MONTH_START)) + 1   # day of month
 
 
 def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
