@@ -23,6 +23,10 @@ STATUS_MESSAGES: dict[Status, str] = {
 }
 
 
+#: Shown instead of 0 for a group whose amount the ward has not entered yet (domain.md §3):
+#: "no amount yet" is not "nobody" (summaries, city report, budget).
+NO_AMOUNT = "Chưa có mức"
+
 #: Statuses whose computed cells say "Lỗi: …" (data errors); pending, not payable and
 #: unconfirmed NQ 04 amounts are not errors.
 ERROR_STATUSES = frozenset(s for s, text in STATUS_MESSAGES.items() if text.startswith("Lỗi"))

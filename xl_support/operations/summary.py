@@ -15,7 +15,7 @@ import numpy as np
 
 from xl_support.engine.basis import money
 from xl_support.book.workbook import Book
-from xl_support.engine.messages import ERROR_STATUSES
+from xl_support.engine.messages import ERROR_STATUSES, NO_AMOUNT
 from xl_support.book.ports import MONEY_FORMAT, BookPort, read_port_book
 from xl_support.book.register import NQ04, NQ55
 from xl_support.engine.rules import Status
@@ -23,7 +23,6 @@ from xl_support.engine.schedule import BookSchedule, insurance_cost
 from xl_support.operations.schedule import book_schedule
 from xl_support.book.sheets import ChartSpec, SheetSpec
 from xl_support.book.text import natural_key
-from xl_support.operations.exports.common import NO_AMOUNT
 
 SUMMARY_SHEET = "Tổng hợp"
 AREAS = (("urban", "Thành thị"), ("rural", "Nông thôn"))

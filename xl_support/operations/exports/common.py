@@ -15,6 +15,7 @@ from xl_support.book.sheets import safe_sheet_name
 from xl_support.documents.layout import (FONT_NAME, keep_with_next, setup_print, write_document_header,
                                          write_place_date_and_signatures, write_title)
 from xl_support.book.text import fold
+from xl_support.engine.messages import NO_AMOUNT  # noqa: F401  (the exports' tables say it too)
 
 RESOLUTION_TITLES = {
     "NQ55": "Nghị quyết số 55/2025/NQ-HĐND của Hội đồng nhân dân thành phố Hải Phòng",
@@ -22,9 +23,6 @@ RESOLUTION_TITLES = {
 }
 RESOLUTION_SHORT = {"NQ55": "NQ 55/2025/NQ-HĐND", "NQ04": "NQ 04/2026/NQ-HĐND"}
 REGISTER_ORDER = ("NQ55", "NQ04")
-#: Shown instead of 0 for a group whose amount the ward has not entered yet (domain.md §3):
-#: "no amount yet" is not "nobody" (summaries, city report, budget).
-NO_AMOUNT = "Chưa có mức"
 
 
 def has_amount(group) -> bool:
