@@ -444,7 +444,7 @@ def cache_formula_values(xml: str, values: dict[str, object]) -> str:
     """Store `values` (cell ref → number or text) as the cached results of those formula cells, as
     Excel does (`<v>` after `<f>`; `t="str"` for text). Viewers that do not recalculate — a mail
     preview, a phone, Excel without the add-in — then show numbers instead of `#NAME?` (issue 13)."""
-    from xml.sax.saxutils import escape
+    from xl_support.book.xmltext import escape
 
     def repl(m):
         ref = m["ref"]

@@ -23,7 +23,7 @@ import sys
 import zipfile
 from types import SimpleNamespace
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xl_support.book.xmltext import escape, quoteattr
 
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
