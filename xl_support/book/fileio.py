@@ -240,15 +240,19 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _hostname() -> str:
+    """This machine's name for the lock file (what `socket.gethostname` gives, without importing socket)."""
+    return os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+
+
 def _lock_is_stale(lock: Path) -> bool:
-    import socket
     import time
     try:
         text = lock.read_text("utf-8", "replace").split()
         age = time.time() - lock.stat().st_mtime
     except OSError:
         return True
-    if len(text) >= 2 and text[0].isdigit() and text[1] == socket.gethostname() and os.name == "posix":
+    if len(text) >= 2 and text[0].isdigit() and text[1] == _hostname() and os.name == "posix":
         return not _pid_alive(int(text[0]))
     return age > LOCK_STALE_SECONDS
 
@@ -258,7 +262,6 @@ def acquire_lock(path: str | os.PathLike) -> None:
     is gone) is taken over; a live one is a `BookBusyError`. Released by `release_lock`, after
     the file is replaced, and at exit."""
     import atexit
-    import socket
     path = Path(path)
     key = _key(path)
     if key in _held:
@@ -281,7 +284,7 @@ def acquire_lock(path: str | os.PathLike) -> None:
         except OSError:
             return                  # a folder where no lock can be made: the change check still guards
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {socket.gethostname()}\n")
+            fh.write(f"{os.getpid()} {_hostname()}\n")
         if not _held:
             atexit.register(release_all)
         _held[key] = lock
