@@ -4,8 +4,9 @@ that change (poverty line in January 2027, base salary), rows pending a decision
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from itertools import groupby
 
-import pandas as pd
 from openpyxl import Workbook
 
 from xl_support.book.workbook import Book
@@ -31,8 +32,8 @@ def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on:
     """One sheet, a section per month and kind of change (CHANGE_KINDS order), then the pending rows."""
     from xl_support.operations.changes import CHANGE_KINDS, coming_changes
     table, sched = coming_changes(book, month)
-    frame = pd.DataFrame(table.columns, index=range(len(table)))
-    p, groups = sched.frame(), book.settings.groups
+    p, groups = {c: sched.people[c].tolist() for c in ("name", "birth", "residential_group", "group", "register",
+                                                        "sheet", "row")}, book.settings.groups
     ws = wb.create_sheet(sheet_title(CHANGES_SHEET, set(wb.sheetnames)))
     n = len(CHANGES_COLUMNS)
     row = begin_document(ws, [c.width for c in CHANGES_COLUMNS], unit, "Danh sách thay đổi các tháng tới",
@@ -40,15 +41,17 @@ def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on:
                          on=on)
     sections: list[Section] = []
     order = {k: i for i, k in enumerate(CHANGE_KINDS)}
-    frame = frame.assign(o=frame["kind"].map(order), m=frame["month"].map(lambda m: m or dt.date.max))
-    for (m, _), d in frame.sort_values(["m", "o"], kind="stable").groupby(["m", "o"], sort=False):
-        kind = d["kind"].iat[0]
-        title = f"{kind} ({len(d)} người)" if m == dt.date.max else f"Tháng {m:%m/%Y} — {kind} ({len(d)} người)"
+    changes = sorted(zip(*(table[c].tolist() for c in ("month", "kind", "pos", "before", "after", "detail"))),
+                     key=lambda c: (c[0] or dt.date.max, order[c[1]]))          # stable: engine order within
+    for (m, kind), items in groupby(changes, key=lambda c: (c[0] or dt.date.max, c[1])):
+        items = list(items)
+        title = (f"{kind} ({len(items)} người)" if m == dt.date.max
+                 else f"Tháng {m:%m/%Y} — {kind} ({len(items)} người)")
         rows = []
-        for j, before, after, detail in zip(d["pos"], d["before"], d["after"], d["detail"]):
-            rows.append([len(rows) + 1, p["name"].iat[j], p["birth"].iat[j], p["residential_group"].iat[j],
-                         payroll_label(groups.get(p["group"].iat[j]), p["register"].iat[j], groups),
-                         f"{p['sheet'].iat[j]}, dòng {p['row'].iat[j]}", int(before) or None, int(after) or None,
+        for _, _, j, before, after, detail in items:
+            rows.append([len(rows) + 1, p["name"][j], p["birth"][j], p["residential_group"][j],
+                         payroll_label(groups.get(p["group"][j]), p["register"][j], groups),
+                         f"{p['sheet'][j]}, dòng {p['row'][j]}", int(before) or None, int(after) or None,
                          detail])
         sections.append(Section(title, rows, None))
     header = row
@@ -57,5 +60,4 @@ def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on:
                "Các tháng sau tính theo sổ hiện có (chưa gồm đối tượng mới).", n, italic=True)
     end_document(ws, row + 1, unit, on, [("Người lập biểu", "")], n,
                  table_header_rows=(header, header + 1), landscape=True)
-    return {"rows": int(frame["pos"].nunique()) if len(frame) else 0, "total": 0,
-            "counts": frame.groupby(["kind"]).size().to_dict() if len(frame) else {}}
+    return {"rows": len(set(table["pos"].tolist())), "total": 0, "counts": dict(sorted(Counter(table["kind"].tolist()).items()))}

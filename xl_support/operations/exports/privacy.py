@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.text import ascii_digits, fold, nfkc
@@ -68,7 +69,14 @@ def mentions_sensitive(text: str, terms: list[str]) -> str | None:
     have = tokens(text, plain)
     joined = " " + " ".join(have) + " "
     for term in terms:
-        want = tokens(term, plain)
-        if want and f" {' '.join(want)} " in joined:
+        want = _term_words(term, plain)
+        if want and want in joined:
             return term
     return None
+
+
+@lru_cache(maxsize=512)
+def _term_words(term: str, plain: bool) -> str:
+    """A term's tokens as ` w1 w2 ` (each term is looked for in every cell of a list: made once)."""
+    want = tokens(term, plain)
+    return f" {' '.join(want)} " if want else ""
