@@ -7,6 +7,7 @@ name, then full name) — never in register order, which often follows the group
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from openpyxl import Workbook
 
@@ -34,18 +35,20 @@ SENSITIVE_WORDS = ("hiv", "aids", "xâm hại", "tình dục", "khuyết tật",
                    "nhiễm", "tàn tật", "mồ côi", "bạo lực", "hiếp")
 
 
-def sensitive_terms(groups: Groups) -> list[str]:
+@lru_cache(maxsize=16)
+def sensitive_terms(groups: Groups) -> tuple[str, ...]:
     """Every word or label that would reveal a sensitive group (lower case)."""
     terms = list(SENSITIVE_WORDS)
     for g in groups.groups:
         if g.sensitive:
             terms += [g.label.lower(), g.code.lower()]
-    return terms
+    return tuple(terms)
 
 
 mentions_sensitive = privacy.mentions_sensitive     # issue 12: any form of the word (privacy.py)
 
 
+@lru_cache(maxsize=1024)
 def public_label(group: Group | None, register: str, groups: Groups) -> str:
     """The group's wording on a public list: its public label when that label is shared with
     a non-sensitive group of the same register (so it reveals nothing), else the neutral one."""
