@@ -41,12 +41,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
 from xl_support.engine.dedupe import repeated, suppressed_by_month
@@ -329,14 +325,29 @@ def _report_unit_row(r: FileResult, row: "UnitRow", month: dt.date, years: list[
     return row
 
 
-def _report_group_rows(chosen: list[FileResult], month: dt.date) -> pd.DataFrame:
-    """The month's figures per group × area of the units consolidated from their reports."""
-    import pandas as pd
+def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
+    """The month's figures per group × area of the units consolidated from their reports:
+    (group, area, paid, benefit, insured, cost)."""
     area = {"Thành thị": "Thành thị", "Nông thôn": "Nông thôn"}
-    rows = [{"group": d["ma_doi_tuong"], "area": area.get(d["khu_vuc"], "Chưa rõ"), "paid": d["so_nguoi"],
-             "benefit": d["kinh_phi_thang"], "insured": d["so_bhyt"], "cost": d["kinh_phi_bhyt_thang"]}
+    return [(d["ma_doi_tuong"], area.get(d["khu_vuc"], "Chưa rõ"), d["so_nguoi"], d["kinh_phi_thang"], d["so_bhyt"],
+             d["kinh_phi_bhyt_thang"])
             for r in chosen if r.report is not None and r.report_month == month for d in r.report]
-    return pd.DataFrame(rows, columns=["group", "area", "paid", "benefit", "insured", "cost"])
+
+
+GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
+
+
+def group_totals(rows: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
+    """(group code, area) → the sums of GROUP_FIGURES over `rows` of (group, area, *figures);
+    rows without a group code are left out."""
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for code, area, *figures in rows:
+        if code is None:
+            continue
+        acc = out.setdefault((code, area), dict.fromkeys(GROUP_FIGURES, 0))
+        for name, value in zip(GROUP_FIGURES, figures):
+            acc[name] += int(value)
+    return out
 
 
 # ---------------------------------------------------------------- inputs
@@ -513,7 +524,7 @@ class ConsolidationResult:
     units: list[UnitRow]                      # the 114 in list order, then unidentified files
     missing: list[tuple[Unit, str]]           # units without a consolidated workbook, with a note
     duplicates: list[DuplicateRow]
-    groups: pd.DataFrame                      # per group code × area: paid, benefit, insured, cost
+    groups: dict[tuple[str, str], dict[str, int]]   # (group code, area) → paid, benefit, insured, cost
     years: list[int]
     out: Path | None = None
     seconds: float = 0.0
@@ -576,7 +587,6 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
 
     Sums are taken per file over its (months × rows) arrays, then the rows R11 does not pay are
     taken off; only rows whose ID is repeated city-wide are gathered across files."""
-    import pandas as pd       # the city's tables (group × area); the workers do without it
     results = [_report_of_other_month(r, month) for r in results]
     chosen, superseded = _select(results)
     months = chosen[0].months if chosen else window_months()
@@ -669,19 +679,19 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     if mi is not None and len(keys):
         ward_paid = (ward_benefit > 0) | ward_insurance
         paid_dup = dup_cols[ward_paid[dup_cols]]          # only a repeated ID can be in two files
-        frame = pd.DataFrame({"key": keys[paid_dup], "owner": owner[paid_dup], "pos": paid_dup})
-        frame = frame[frame["key"].notna()]
-        spread = frame.groupby("key")["owner"].nunique()
-        multi = spread[spread > 1].index
+        by_key: dict = {}
+        for p in paid_dup:
+            if keys[p] is not None:
+                by_key.setdefault(keys[p], []).append(p)
         person = 0
         names = np.concatenate([r.name for r in chosen])
         ids = np.concatenate([r.id_text for r in chosen])
         sheets = np.concatenate([r.sheet for r in chosen])
         rows = np.concatenate([r.row for r in chosen])
         groups = np.concatenate([r.group for r in chosen])
-        for key, g in frame[frame["key"].isin(multi)].groupby("key", sort=True):
+        for key in sorted(k for k, ps in by_key.items() if len({owner[p] for p in ps}) > 1):
             person += 1
-            positions = g["pos"].to_numpy()
+            positions = by_key[key]
             kept_pos = [p for p in positions if not suppressed_month[p]]
             kept_label = (unit_rows[chosen[owner[kept_pos[0]]].path].label if kept_pos else "")
             for p in sorted(positions, key=lambda p: (suppressed_month[p], p)):
@@ -705,17 +715,10 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     # by group and area, the month
     area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
-    gframe = pd.DataFrame({
-        "group": np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object),
-        "area": area_vi[np.where(areas < 0, 2, areas)],
-        "paid": (month_paid > 0).astype(np.int64), "benefit": month_paid,
-        "insured": month_insured.astype(np.int64), "cost": month_cost})
-    from_reports = _report_group_rows(chosen, month)
-    if len(from_reports):
-        gframe = pd.concat([gframe, from_reports.astype({c: np.int64 for c in ("paid", "benefit", "insured", "cost")})],
-                           ignore_index=True)
-    groups = gframe.groupby(["group", "area"], dropna=True)[["paid", "benefit", "insured", "cost"]].sum()
-    groups = groups.astype(np.int64)
+    codes = np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object)
+    area_names = area_vi[np.where(areas < 0, 2, areas)]
+    groups = group_totals([*zip(codes.tolist(), area_names.tolist(), (month_paid > 0).tolist(), month_paid.tolist(),
+                                month_insured.tolist(), month_cost.tolist()), *_report_group_rows(chosen, month)])
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
                                groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
@@ -922,11 +925,8 @@ def _groups_sheet(wb, r: ConsolidationResult) -> None:
     cols += [ColumnSpec("Người", 8, "int", group="Cộng", summed=True), ColumnSpec("Tiền (đồng)", 14, "money", group="Cộng"),
              ColumnSpec("Người", 8, "int", group="Hỗ trợ BHYT", summed=True),
              ColumnSpec("Tiền (đồng)", 13, "money", group="Hỗ trợ BHYT")]
-    g = r.groups
-    cells = {(key, what): int(v) for what in g.columns for key, v in zip(g.index, g[what].tolist())}
-
     def get(code, area, what):
-        return cells.get(((code, area), what), 0)          # = int(g.loc[(code, area), what]), 0 if absent
+        return r.groups.get((code, area), {}).get(what, 0)
 
     sections = []
     for k, (resolution, register) in enumerate((("Nghị quyết 55/2025/NQ-HĐND – trẻ em", "NQ55"),
