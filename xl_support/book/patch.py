@@ -23,9 +23,12 @@ import re
 import shutil
 import sys
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from itertools import accumulate, count, repeat
 from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
@@ -379,18 +382,18 @@ def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | N
 def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
                  cm: int | None = None) -> Iterator[bytes]:
     """The patched sheet part as pieces to stream into the zip (the whole part is never held as
-    one string). Rows are split at `</row>` on the bytes; only rows holding an edit are decoded
-    and taken apart, the others are passed on as they are."""
+    one string). The part is split once at `</row>`; rows without an edit are passed on as they
+    are, in runs; a row that only blocks write gets its new cells put before its `</row>`
+    (rendered by column for a window of rows: `_BlockCells`); only the other edited rows (point
+    edits, a cell at or right of a column a block writes, `customFormat`, `extLst`) are decoded
+    and taken apart. A sheet not written as Excel writes it (rows or cells without `r`,
+    self-closed rows) goes through `_regex_rows`."""
     start = xml.find(b"<sheetData")
     head_end = xml.index(b">", start) + 1
-    if xml[head_end - 2:head_end] == b"/>":             # <sheetData/>
-        head = xml[:head_end - 2].decode("utf-8") + ">"
-        body_start = body_end = head_end
-        tail = "</sheetData>" + xml[head_end:].decode("utf-8")
-    else:                                                # the rows are read in place (no copy)
-        body_start, body_end = head_end, xml.index(b"</sheetData>", head_end)
-        head = xml[:head_end].decode("utf-8")
-        tail = xml[body_end:].decode("utf-8")
+    empty = xml[head_end - 2:head_end] == b"/>"          # <sheetData/>
+    body_end = head_end if empty else xml.index(b"</sheetData>", head_end)
+    head = xml[:head_end - 2].decode("utf-8") + ">" if empty else xml[:head_end].decode("utf-8")
+    tail = ("</sheetData>" if empty else "") + xml[body_end:].decode("utf-8")
     col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
@@ -400,84 +403,150 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         head = _grow_dimension(head, *edits.extent())
     yield head.encode("utf-8")
     pending = edits.rows()
+    nums = list(map(int, _ROW_NUM.findall(xml, head_end, body_end)))
+    n = len(nums)
+    if (xml.count(b"<row", head_end, body_end) != n or xml.count(b"</row>") != n       # (no self-closed row)
+            or xml.count(b"<c ", head_end, body_end) != xml.count(b'<c r="', head_end, body_end)
+            or any(xml.find(odd, head_end, body_end) >= 0 for odd in (b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r"))
+            or any(a >= b for a, b in zip(nums, nums[1:]))):
+        text = xml[head_end:body_end].decode("utf-8")
+        del xml
+        yield from _regex_rows(text, pending, edits, styles, col_style, cm)
+        yield tail.encode("utf-8")
+        return
+    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
+    ends = list(accumulate(len(c) + 6 for c in chunks))
+    slow = {bisect_right(ends, at) for what in (b'customFormat="1"', b"<extLst>")      # rows taken apart
+            for at in _positions(xml, what, head_end, body_end)}
+    spans = xml.find(b" spans=", head_end, body_end) >= 0
+    chunks[0] = chunks[0][head_end:]
+    chunks[-1] = chunks[-1][:len(chunks[-1]) - (len(xml) - body_end)]
+    del xml
+    index = dict(zip(nums, range(n)))
+    first_col = min((c0 for _, c0, _, _, _ in edits.blocks), default=1)
+    left = {f"{col_letters(c)}{d}".encode() for c in range(1, min(first_col, 27)) for d in range(10)}  # cell refs' starts
     block_cells = _BlockCells(edits, styles, col_style, cm)
-    k = 0
-    last_row = 0
-    if _SELF_CLOSED_ROW.search(xml, body_start, body_end) is None:     # rows split at their end tags (fast)
-        batch: list[bytes] = []
-        pos = body_start
-        while True:
-            end = xml.find(b"</row>", pos, body_end)
-            if end < 0:
-                break
-            chunk = xml[pos:end]
-            pos = end + 6
-            i = chunk.find(b"<row")
-            j = chunk.index(b">", i)
-            ra = _R_ATTR_B.search(chunk, i, j)
-            r = int(ra[1]) if ra else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:      # new rows before this one
-                fast = block_cells.row(pending[k])
-                batch.append((f'<row r="{pending[k]}">{fast[1]}</row>' if fast else
-                              _new_row(pending[k], edits.row(pending[k]), styles, col_style, cm)).encode("utf-8"))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                fast = block_cells.row(r)
-                row_edits = None if fast else edits.row(r)
-                attrs_b = chunk[i + 4:j]
-                last = chunk.rfind(b'<c r="', j)
-                if (b"<extLst>" not in chunk and b'customFormat="1"' not in attrs_b
-                        and (last < 0 or col_number(_LAST_CELL_REF_B.match(chunk, last)[1].decode())
-                             < (fast[0] if fast else min(row_edits)))):
-                    # the common case, on the bytes: every edit lies right of the row's last cell
-                    if b"spans=" in attrs_b:
-                        attrs_b = re.sub(rb'\s+spans="[^"]*"', b"", attrs_b)
-                    cells = fast[1] if fast else _new_cells(r, row_edits, styles, col_style, None, cm)
-                    batch.append(chunk[:i] + b"<row" + attrs_b + b">" + chunk[j + 1:] + cells.encode("utf-8")
-                                 + b"</row>")
-                else:
-                    row_edits = row_edits or edits.row(r)
-                    text = chunk.decode("utf-8")
-                    ti = text.find("<row")
-                    tj = text.index(">", ti)
-                    batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles,
-                                                         col_style, cm)).encode("utf-8"))
-                k += 1
+    point = block_cells.point
+    done = 0                                            # chunks[:done] are written
+    carry: list[str] = []                               # new rows that go before chunks[done]
+    for w in range(0, len(pending), _BlockCells.WINDOW):
+        rows = pending[w:w + _BlockCells.WINDOW]
+        last = n if w + _BlockCells.WINDOW >= len(pending) else bisect_right(nums, rows[-1]) - 1
+        lo = rows[0]
+        made = block_cells.render(lo, rows[-1] + 1)
+        fast_k, fast_x = [], []
+        mods: dict[int, bytes] = {}
+        new: dict[int, list[str]] = defaultdict(list)
+        for r in rows:
+            k = index.get(r)
+            x = made[r - lo] if made else ""
+            if k is not None and x and r not in point and k not in slow:
+                chunk = chunks[k]
+                at = chunk.rfind(b'<c r="')
+                if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col:
+                    fast_k.append(k)                    # the common case: cells put before </row>
+                    fast_x.append(x)
+                    continue
+            if r in point:
+                x = None
+            elif not x:                                 # a block row without cells (a block of width 0)
+                continue
+            if k is None:                               # a new row, before the next existing one
+                new[bisect_left(nums, r)].append(f'<row r="{r}">{x}</row>' if x else
+                                                 _new_row(r, edits.row(r), styles, col_style, cm))
             else:
-                batch.append(chunk + b"</row>")
-            if len(batch) >= 2000:
-                yield b"".join(batch)
-                batch = []
-        batch.append(xml[pos:body_end])
-        yield b"".join(batch)
-    else:
-        text = xml[body_start:body_end].decode("utf-8")
-        out = []
-        pos = 0
-        for m in _ROW.finditer(text):
-            ra = _R_ATTR.search(m[1])
-            r = int(ra[2]) if ra and ra[2] else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:
-                out.append(text[pos:m.start()])
-                pos = m.start()
-                out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                out.append(text[pos:m.start()])
-                out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
-                pos = m.end()
-                k += 1
-        out.append(text[pos:])
-        yield "".join(out).encode("utf-8")
-    for n in range(k, len(pending), 2000):
-        rest = []
-        for r in pending[n:n + 2000]:
-            fast = block_cells.row(r)
-            rest.append(f'<row r="{r}">{fast[1]}</row>' if fast else _new_row(r, edits.row(r), styles, col_style, cm))
-        yield "".join(rest).encode("utf-8")
+                mods[k] = _edited_row(chunks[k], r, edits.row(r), styles, col_style, cm)
+        for k, x in zip(fast_k, _encode_all(fast_x)):
+            chunk = chunks[k]
+            mods[k] = (_ROW_SPANS.sub(rb"\1", chunk, 1) if spans else chunk) + x
+        later = []
+        for k, xs in new.items():
+            if k > last:
+                later += xs
+            else:
+                mods[k] = "".join(xs).encode("utf-8") + mods.get(k, chunks[k])
+        piece = ["".join(carry).encode("utf-8")] if carry else []
+        carry = later
+        if last >= done:
+            seg = chunks[done:last + 1]
+            for k, x in mods.items():
+                seg[k - done] = x
+            piece.append(b"</row>".join(seg) + (b"</row>" if last < n else b""))
+            chunks[done:last + 1] = repeat(b"", last + 1 - done)     # written: their memory goes
+            done = last + 1
+        yield b"".join(piece)
+    if done <= n:
+        yield b"</row>".join(chunks[done:])
     yield tail.encode("utf-8")
+
+
+def _encode_all(texts: list[str]) -> list[bytes]:
+    """Each text as UTF-8, in one encoding (cell XML holds no NUL: it is not legal in XML)."""
+    joined = "\0".join(texts)
+    if not texts or joined.count("\0") != len(texts) - 1:
+        return [t.encode("utf-8") for t in texts]
+    return joined.encode("utf-8").split(b"\0")
+
+
+def _edited_row(chunk: bytes, r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
+                cm: int | None) -> bytes:
+    """One existing row (its bytes up to `</row>`) with its edits put in, taken apart as text."""
+    text = chunk.decode("utf-8")
+    ti = text.find("<row")
+    tj = text.index(">", ti)
+    return (text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles, col_style, cm)[:-6]
+            ).encode("utf-8")
+
+
+def _regex_rows(text: str, pending: list[int], edits: SheetEdits, styles: Styles, col_style: dict[int, int],
+                cm: int | None) -> Iterator[bytes]:
+    """The rows of a sheet not written as Excel writes them (rows or cells without `r`,
+    self-closed rows), taken apart with regular expressions."""
+    out = []
+    pos = k = last_row = 0
+    for m in _ROW.finditer(text):
+        ra = _R_ATTR.search(m[1])
+        r = int(ra[2]) if ra and ra[2] else last_row + 1
+        last_row = r
+        while k < len(pending) and pending[k] < r:
+            out.append(text[pos:m.start()])
+            pos = m.start()
+            out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
+            k += 1
+        if k < len(pending) and pending[k] == r:
+            out.append(text[pos:m.start()])
+            out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
+            pos = m.end()
+            k += 1
+    out.append(text[pos:])
+    out.extend(_new_row(r, edits.row(r), styles, col_style, cm) for r in pending[k:])
+    yield "".join(out).encode("utf-8")
+
+
+_ROW_NUM = re.compile(rb'<row r="(\d+)"')
+_ROW_SPANS = re.compile(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
+
+
+def _positions(data: bytes, what: bytes, start: int, end: int) -> Iterator[int]:
+    at = data.find(what, start, end)
+    while at >= 0:
+        yield at
+        at = data.find(what, at + 1, end)
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _last_col(chunk: bytes) -> int:
+    """The column of the last cell of a row (0: none)."""
+    at = chunk.rfind(b'<c r="')
+    if at < 0:
+        return 0
+    letters = _LAST_CELL_REF_B.match(chunk, at)[1]
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = col_number(letters.decode())
+    return col
 
 
 def _select_view(head: str, select: bool) -> str:
@@ -553,7 +622,6 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
 
 _LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
 _LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
-_SELF_CLOSED_ROW = re.compile(rb"<row\b[^>]*/>")
 
 
 def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
@@ -642,7 +710,8 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
 class _BlockCells:
     """The new cells of rows that only blocks write (no point edit), rendered column by column
     for a window of rows at a time: the same XML as `_new_cells(r, edits.row(r), …)` without a
-    dict per row (compute writes five columns of 100,000 rows: issue 18.2)."""
+    dict per row, and the texts of a column escaped in one pass (compute writes five columns of
+    100,000 rows: issue 18.2)."""
 
     WINDOW = 4096
 
@@ -656,76 +725,83 @@ class _BlockCells:
             if lengths and min(lengths) != max(lengths):
                 width = max(lengths)
                 self.point.update(r0 + i for i, n in enumerate(lengths) if n != width)
-        self.start = self.end = 0
-        self.columns: list[tuple[int, list]] = []
 
-    def row(self, r: int) -> tuple[int, str] | None:
-        """(first column, cells XML) of row r, or None when r has a point edit or nothing."""
-        if r in self.point:
-            return None
-        if not self.start <= r < self.end:
-            self._render(r)
-        i = r - self.start
-        first, out = None, []
-        for c, store in self.columns:
-            x = store[i]
-            if x is not None:
-                if first is None:
-                    first = c
-                out.append(x)
-        return (first, "".join(out)) if first is not None else None
-
-    def _render(self, start: int) -> None:
-        end = start + self.WINDOW
+    def render(self, lo: int, hi: int) -> list[str]:
+        """The cells XML of rows lo, lo + 1, … hi - 1 ("" where no block writes; [] when none does)."""
+        blocks = [(max(lo, r0), min(hi, r0 + len(values)), r0, c0, values, fmt, formula)
+                  for r0, c0, values, fmt, formula in self.edits.blocks if max(lo, r0) < min(hi, r0 + len(values))]
+        if not blocks:
+            return []
         cols: dict[int, list] = {}
-        for r0, c0, values, fmt, formula in self.edits.blocks:       # in write order: later wins
-            a, b = max(start, r0), min(end, r0 + len(values))
-            if a >= b:
-                continue
-            lines = values[a - r0:b - r0]
+        for s, e, r0, c0, values, fmt, formula in blocks:    # in write order: later wins
+            lines = values[s - r0:e - r0]
             flat = lines.values if lines.__class__ is _Column else None
             for j in range(_width(lines)):
                 store = cols.get(c0 + j)
                 if store is None:
-                    store = cols[c0 + j] = [None] * self.WINDOW
-                store[a - start:b - start] = self._column(c0 + j, a, flat if flat is not None else
-                                                          [line[j] for line in lines], fmt, formula)
-        self.start, self.end = start, end
-        self.columns = sorted(cols.items())
+                    store = cols[c0 + j] = [""] * (hi - lo)
+                store[s - lo:e - lo] = self._column(c0 + j, s, flat if flat is not None else
+                                                    [line[j] if j < len(line) else None for line in lines], fmt,
+                                                    formula)
+        stores = [cols[c] for c in sorted(cols)]
+        return stores[0] if len(stores) == 1 else list(map("".join, zip(*stores)))
+
+    def _style(self, base: int, fmt: str | None, quote: bool) -> str:
+        key = (base, fmt, quote)
+        style = self.styles.memo.get(key)
+        if style is None:
+            style = self.styles.memo[key] = self.styles.derive(base, number_format=fmt, quote=quote) \
+                if fmt or quote else base
+        return f' s="{style}"' if style else ""
 
     def _column(self, c: int, r0: int, values: list, fmt: str | None, formula: str | None) -> list[str]:
         """The cells of one column from row r0 (as `_new_cells` writes each)."""
-        styles, memo, short = self.styles, self.styles.memo, self.styles.texts
         base = self.col_style.get(c, 0)
         letters = col_letters(c)
+        s_value, s_text = self._style(base, fmt, False), self._style(base, None, False)
+        spilled = formula == ""
+        texts = iter(_text_bodies([v for v in values if v.__class__ is str and v], spilled))
+        t_open, t_close = (' t="str"><v>', "</v></c>") if spilled else (' t="inlineStr"><is>', "</is></c>")
         out = []
-        for r, value in enumerate(values, r0):
+        append = out.append
+        for r, value in zip(count(r0), values):
             cls = value.__class__
-            if cls is dt.date:
-                key = (base, fmt, False)
-            elif cls is int:
-                key = (base, fmt, False)
-            elif cls is str:
-                key = (base, None, formula is None and value.startswith(FORMULA_TRIGGERS))
-            elif value is None:                 # an empty cell keeps its format (as _cell_xml)
-                key = (base, fmt, False)
-            else:
-                out.append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), styles, self.cm))
-                continue
-            style = memo.get(key)
-            if style is None:
-                style = memo[key] = styles.derive(base, number_format=key[1], quote=key[2]) \
-                    if key[1] or key[2] else base
-            s = f' s="{style}"' if style else ""
             if cls is int:
-                out.append(f'<c r="{letters}{r}"{s}><v>{value}</v></c>')
+                append(f'<c r="{letters}{r}"{s_value}><v>{value}</v></c>')
+            elif cls is str:
+                if not value:
+                    append(f'<c r="{letters}{r}"{s_text}/>')
+                    continue
+                s = s_text if formula is not None or not value.startswith(FORMULA_TRIGGERS) else \
+                    self._style(base, None, True)
+                append(f'<c r="{letters}{r}"{s}{t_open}{next(texts)}{t_close}')
             elif cls is dt.date:
-                out.append(f'<c r="{letters}{r}"{s}><v>{serial(value)}</v></c>')
-            elif cls is str and value:
-                out.append(_text_cell(f"{letters}{r}", s, value, formula == "", short))
+                append(f'<c r="{letters}{r}"{s_value}><v>{serial(value)}</v></c>')
+            elif value is None:                 # an empty cell keeps its format (as _cell_xml)
+                append(f'<c r="{letters}{r}"{s_value}/>')
             else:
-                out.append(f'<c r="{letters}{r}"{s}/>')
+                append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), self.styles,
+                                 self.cm))
         return out
+
+
+_SEP = "\ue000"
+
+
+def _text_bodies(values: list[str], spilled: bool) -> list[str]:
+    """What `_text_cell` puts inside the cell for each text (`<t>…</t>`, or the escaped result of a
+    spilled formula), the texts cleaned and escaped together in one pass."""
+    joined = _SEP.join(values)
+    if not values or joined.count(_SEP) != len(values) - 1:
+        return [escape(_ILLEGAL_XML.sub("", v)) if spilled else _text(v) for v in values]
+    clean = joined if "".join(values).isprintable() else _ILLEGAL_XML.sub("", joined)
+    if spilled:
+        return escape(clean).split(_SEP)
+    parts = clean.split(_SEP)
+    if max(map(len, parts)) > 32767:
+        parts = [p[:32767] for p in parts]
+    return [f'<t xml:space="preserve">{x}</t>' if x[:1].isspace() or x[-1:].isspace() or "\n" in x else f"<t>{x}</t>"
+            for x in escape(_SEP.join(parts)).split(_SEP)]
 
 
 # ---------------------------------------------------------------- formula cells of a sheet
