@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from itertools import accumulate, count, repeat
+from itertools import count, repeat
 from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
@@ -405,20 +405,14 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     pending = edits.rows()
     nums = list(map(int, _ROW_NUM.findall(xml, head_end, body_end)))
     n = len(nums)
-    if (xml.count(b"<row", head_end, body_end) != n or xml.count(b"</row>") != n       # (no self-closed row)
-            or xml.count(b"<c ", head_end, body_end) != xml.count(b'<c r="', head_end, body_end)
-            or any(xml.find(odd, head_end, body_end) >= 0 for odd in (b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r"))
-            or any(a >= b for a, b in zip(nums, nums[1:]))):
+    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
+    if len(chunks) != n + 1 or any(a >= b for a, b in zip(nums, nums[1:])):     # (a self-closed row, no r…)
+        del chunks
         text = xml[head_end:body_end].decode("utf-8")
         del xml
         yield from _regex_rows(text, pending, edits, styles, col_style, cm)
         yield tail.encode("utf-8")
         return
-    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
-    ends = list(accumulate(len(c) + 6 for c in chunks))
-    slow = {bisect_right(ends, at) for what in (b'customFormat="1"', b"<extLst>")      # rows taken apart
-            for at in _positions(xml, what, head_end, body_end)}
-    spans = xml.find(b" spans=", head_end, body_end) >= 0
     chunks[0] = chunks[0][head_end:]
     chunks[-1] = chunks[-1][:len(chunks[-1]) - (len(xml) - body_end)]
     del xml
@@ -434,17 +428,20 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         last = n if w + _BlockCells.WINDOW >= len(pending) else bisect_right(nums, rows[-1]) - 1
         lo = rows[0]
         made = block_cells.render(lo, rows[-1] + 1)
-        fast_k, fast_x = [], []
+        fast_k, fast_c, fast_x = [], [], []
         mods: dict[int, bytes] = {}
         new: dict[int, list[str]] = defaultdict(list)
         for r in rows:
             k = index.get(r)
             x = made[r - lo] if made else ""
-            if k is not None and x and r not in point and k not in slow:
+            if k is not None and x and r not in point:
                 chunk = chunks[k]
                 at = chunk.rfind(b'<c r="')
-                if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col:
+                tag = chunk[:chunk.find(b">")]
+                if ((chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col) if at >= 0 else b"<c" not in chunk) \
+                        and chunk.find(b"<c", at + 1) < 0 and b"<extLst>" not in chunk and b"customFormat" not in tag:
                     fast_k.append(k)                    # the common case: cells put before </row>
+                    fast_c.append(_ROW_SPANS.sub(rb"\1", chunk, 1) if b" spans=" in tag else chunk)
                     fast_x.append(x)
                     continue
             if r in point:
@@ -456,9 +453,7 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
                                                  _new_row(r, edits.row(r), styles, col_style, cm))
             else:
                 mods[k] = _edited_row(chunks[k], r, edits.row(r), styles, col_style, cm)
-        for k, x in zip(fast_k, _encode_all(fast_x)):
-            chunk = chunks[k]
-            mods[k] = (_ROW_SPANS.sub(rb"\1", chunk, 1) if spans else chunk) + x
+        mods.update(zip(fast_k, map(bytes.__add__, fast_c, _encode_all(fast_x))))
         later = []
         for k, xs in new.items():
             if k > last:
@@ -525,13 +520,6 @@ def _regex_rows(text: str, pending: list[int], edits: SheetEdits, styles: Styles
 
 _ROW_NUM = re.compile(rb'<row r="(\d+)"')
 _ROW_SPANS = re.compile(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
-
-
-def _positions(data: bytes, what: bytes, start: int, end: int) -> Iterator[int]:
-    at = data.find(what, start, end)
-    while at >= 0:
-        yield at
-        at = data.find(what, at + 1, end)
 
 
 _COLUMNS: dict[bytes, int] = {}
