@@ -965,10 +965,40 @@ def write_zip(parts: dict, order: list[str], fh) -> None:
                     shutil.copyfileobj(r, w, 1 << 20)
             elif isinstance(data, _Lazy):
                 with zf.open(info, "w", force_zip64=True) as out:
-                    for piece in data.pieces():
-                        out.write(piece)
+                    _write_behind(out, data.pieces())
             else:
                 zf.writestr(info, data, compresslevel=1)
+
+
+def _write_behind(out, pieces: Iterator[bytes]) -> None:
+    """Write the pieces to `out` (a zip entry) from a second thread: deflating and the CRC run
+    without the GIL, so the next pieces are made meanwhile (issue 18.2). A failure on either
+    side stops both and is raised here."""
+    import queue
+    import threading
+    todo: queue.Queue = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def drain():
+        while (piece := todo.get()) is not None:
+            if not failed:
+                try:
+                    out.write(piece)
+                except BaseException as e:      # noqa: BLE001 — raised in the caller's thread
+                    failed.append(e)
+
+    worker = threading.Thread(target=drain, name="zip-writer", daemon=True)
+    worker.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            todo.put(piece)
+    finally:
+        todo.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
