@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Sequence
 from xml.sax.saxutils import escape
 
-from xl_support.book.xlsx import (_ILLEGAL_XML, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
+from xl_support.book.xlsx import (_ILLEGAL_XML, EXCEL_EPOCH, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
                                   SheetEntry, ZipRef, _text, attrs, col_letters, col_number, resolve, serial,
                                   split_ref, value_xml)
 
@@ -279,7 +279,8 @@ def _as_block(values):
     """A block as stored: flat when every row holds one value."""
     if values.__class__ is _Column or not isinstance(values, list):
         return values
-    if all(line.__class__ is list and len(line) == 1 for line in values):
+    lengths = list(map(len, values))
+    if lengths.count(1) == len(lengths) and set(map(type, values)) == {list}:
         return _Column([line[0] for line in values])
     return values
 
@@ -748,8 +749,18 @@ class _BlockCells:
         letters = col_letters(c)
         s_value, s_text = self._style(base, fmt, False), self._style(base, None, False)
         spilled = formula == ""
-        texts = iter(_text_bodies([v for v in values if v.__class__ is str and v], spilled))
         t_open, t_close = (' t="str"><v>', "</v></c>") if spilled else (' t="inlineStr"><is>', "</is></c>")
+        kinds = set(map(type, values))
+        if kinds == {int}:                      # one kind of value: one comprehension
+            return [f'<c r="{letters}{r}"{s_value}><v>{v}</v></c>' for r, v in zip(count(r0), values)]
+        if kinds == {dt.date}:
+            epoch = EXCEL_EPOCH.date()
+            return [f'<c r="{letters}{r}"{s_value}><v>{(v - epoch).days}</v></c>' for r, v in zip(count(r0), values)]
+        if kinds == {str} and all(values) and (formula is not None or
+                                               not any(map(str.startswith, values, repeat(FORMULA_TRIGGERS)))):
+            return [f'<c r="{letters}{r}"{s_text}{t_open}{x}{t_close}'
+                    for r, x in zip(count(r0), _text_bodies(values, spilled))]
+        texts = iter(_text_bodies([v for v in values if v.__class__ is str and v], spilled))
         out = []
         append = out.append
         for r, value in zip(count(r0), values):
@@ -886,7 +897,7 @@ class PatchPort:
 
     def write_block(self, sheet, row, col, values, number_format=None):
         edits = self.edits[sheet]
-        if sum(len(line) for line in values) >= edits.BLOCK_MIN:
+        if sum(map(len, values)) >= edits.BLOCK_MIN:
             edits.add_block(row, col, _as_block(values), number_format)
             return
         for i, line in enumerate(values):
