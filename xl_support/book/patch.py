@@ -702,7 +702,7 @@ class _BlockCells:
     dict per row, and the texts of a column escaped in one pass (compute writes five columns of
     100,000 rows: issue 18.2)."""
 
-    WINDOW = 4096
+    WINDOW = 1024
 
     def __init__(self, edits: SheetEdits, styles: Styles, col_style: dict[int, int], cm: int | None):
         self.edits, self.styles, self.col_style, self.cm = edits, styles, col_style, cm
