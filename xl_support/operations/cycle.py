@@ -506,11 +506,15 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2,
         start = np.flatnonzero((b[t - 1] == 0) & (b[t] > 0))
         add(t, C_START, start, b[t - 1, start], b[t, start], [f"từ tháng {m:%m/%Y}"] * len(start))
         change = np.flatnonzero((b[t - 1] > 0) & (b[t] > 0) & (b[t - 1] != b[t]))
-        reasons: dict = {}
+        reasons: dict = {}                  # (group, area) → why: worked out once per pair
+
+        def reason(g, a):
+            if (g, a) not in reasons:
+                reasons[g, a] = _amount_reason(params, prev, m, groups.get(g), a)
+            return reasons[g, a]
+
         add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
-            [reasons.setdefault((row(j)["group"], row(j)["area"]),
-                                _amount_reason(params, prev, m, groups.get(row(j)["group"]), row(j)["area"]))
-             for j in change])
+            [reason(row(j)["group"], row(j)["area"]) for j in change])
         up = np.flatnonzero(~ins[t - 1] & ins[t])
         add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
             [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(row(j)["birth"]) == m else "bắt đầu hưởng")
