@@ -1035,17 +1035,15 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
         select = None
         if selected is not None:
             select = s.name == selected
-        xml = pkg.parts[s.part]
-        if b"<sheetData" not in xml:
+        raw = parts[s.part]                     # a big part is read (streamed) only up to <sheetData
+        head = raw.head(b"<sheetData") if isinstance(raw, ZipRef) else \
+            (raw[:raw.find(b"<sheetData")] if b"<sheetData" in raw else None)
+        if head is None:
             from xl_support.book.fileio import UserFacingError
             raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
-        has_sel = b'tabSelected="1"' in xml[:xml.find(b"<sheetData")]
-        if (e is None or e.empty()) and select is not None and has_sel == select:
+        if (e is None or e.empty()) and (select is None or (b'tabSelected="1"' in head) == select):
             continue
-        if (e is None or e.empty()) and select is None:
-            continue
-        del xml                                 # read again when written: one big sheet in memory at a time
         parts[s.part] = _Lazy(lambda part, *args, **kw: sheet_pieces(pkg.parts[part], *args, **kw), s.part,
                               e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:

@@ -134,6 +134,18 @@ class ZipRef:
             return data
 
 
+    def head(self, marker: bytes, step: int = 1 << 16) -> bytes | None:
+        """The part's bytes before the first `marker`, read by streaming (None: it has none)."""
+        data = b""
+        with zipfile.ZipFile(self.path) as zf, zf.open(self.name) as fh:
+            while chunk := fh.read(step):
+                data += chunk
+                at = data.find(marker, max(0, len(data) - len(chunk) - len(marker)))
+                if at >= 0:
+                    return data[:at]
+        return None
+
+
 class Parts(dict):
     """zip name → bytes; a big part is a `ZipRef` inside and is read (not kept) on access."""
 
