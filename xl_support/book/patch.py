@@ -423,7 +423,7 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     block_cells = _BlockCells(edits, styles, col_style, cm)
     point = block_cells.point
     done = 0                                            # chunks[:done] are written
-    carry: list[str] = []                               # new rows that go before chunks[done]
+    carry: list[bytes] = []                             # new rows that go before chunks[done]
     for w in range(0, len(pending), _BlockCells.WINDOW):
         rows = pending[w:w + _BlockCells.WINDOW]
         last = n if w + _BlockCells.WINDOW >= len(pending) else bisect_right(nums, rows[-1]) - 1
@@ -431,18 +431,20 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         made = block_cells.render(lo, rows[-1] + 1)
         fast_k, fast_c, fast_x = [], [], []
         mods: dict[int, bytes] = {}
-        new: dict[int, list[str]] = defaultdict(list)
+        new: dict[int, list[bytes]] = defaultdict(list)
         for r in rows:
             k = index.get(r)
-            x = made[r - lo] if made else ""
+            x = made[r - lo] if made else b""
             if k is not None and x and r not in point:
                 chunk = chunks[k]
                 at = chunk.rfind(b'<c r="')
-                tag = chunk[:chunk.find(b">")]
-                if ((chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col) if at >= 0 else b"<c" not in chunk) \
-                        and chunk.find(b"<c", at + 1) < 0 and b"<extLst>" not in chunk and b"customFormat" not in tag:
+                tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
+                if (at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col) \
+                        and chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
+                        and chunk.find(b"customFormat", 0, tag_end) < 0:
                     fast_k.append(k)                    # the common case: cells put before </row>
-                    fast_c.append(_ROW_SPANS.sub(rb"\1", chunk, 1) if b" spans=" in tag else chunk)
+                    fast_c.append(_ROW_SPANS.sub(rb"\1", chunk, 1) if chunk.find(b" spans=", 0, tag_end) >= 0
+                                  else chunk)
                     fast_x.append(x)
                     continue
             if r in point:
@@ -450,18 +452,18 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
             elif not x:                                 # a block row without cells (a block of width 0)
                 continue
             if k is None:                               # a new row, before the next existing one
-                new[bisect_left(nums, r)].append(f'<row r="{r}">{x}</row>' if x else
-                                                 _new_row(r, edits.row(r), styles, col_style, cm))
+                new[bisect_left(nums, r)].append(b'<row r="%d">%s</row>' % (r, x) if x else
+                                                 _new_row(r, edits.row(r), styles, col_style, cm).encode("utf-8"))
             else:
                 mods[k] = _edited_row(chunks[k], r, edits.row(r), styles, col_style, cm)
-        mods.update(zip(fast_k, map(bytes.__add__, fast_c, _encode_all(fast_x))))
+        mods.update(zip(fast_k, map(bytes.__add__, fast_c, fast_x)))
         later = []
         for k, xs in new.items():
             if k > last:
                 later += xs
             else:
-                mods[k] = "".join(xs).encode("utf-8") + mods.get(k, chunks[k])
-        piece = ["".join(carry).encode("utf-8")] if carry else []
+                mods[k] = b"".join(xs) + mods.get(k, chunks[k])
+        piece = carry
         carry = later
         if last >= done:
             seg = chunks[done:last + 1]
@@ -715,8 +717,8 @@ class _BlockCells:
                 width = max(lengths)
                 self.point.update(r0 + i for i, n in enumerate(lengths) if n != width)
 
-    def render(self, lo: int, hi: int) -> list[str]:
-        """The cells XML of rows lo, lo + 1, … hi - 1 ("" where no block writes; [] when none does)."""
+    def render(self, lo: int, hi: int) -> list[bytes]:
+        """The cells XML of rows lo, lo + 1, … hi - 1 (b"" where no block writes; [] when none does)."""
         blocks = [(max(lo, r0), min(hi, r0 + len(values)), r0, c0, values, fmt, formula)
                   for r0, c0, values, fmt, formula in self.edits.blocks if max(lo, r0) < min(hi, r0 + len(values))]
         if not blocks:
@@ -728,12 +730,12 @@ class _BlockCells:
             for j in range(_width(lines)):
                 store = cols.get(c0 + j)
                 if store is None:
-                    store = cols[c0 + j] = [""] * (hi - lo)
+                    store = cols[c0 + j] = [b""] * (hi - lo)
                 store[s - lo:e - lo] = self._column(c0 + j, s, flat if flat is not None else
                                                     [line[j] if j < len(line) else None for line in lines], fmt,
                                                     formula)
         stores = [cols[c] for c in sorted(cols)]
-        return stores[0] if len(stores) == 1 else list(map("".join, zip(*stores)))
+        return stores[0] if len(stores) == 1 else list(map(b"".join, zip(*stores)))
 
     def _style(self, base: int, fmt: str | None, quote: bool) -> str:
         key = (base, fmt, quote)
@@ -743,25 +745,25 @@ class _BlockCells:
                 if fmt or quote else base
         return f' s="{style}"' if style else ""
 
-    def _column(self, c: int, r0: int, values: list, fmt: str | None, formula: str | None) -> list[str]:
-        """The cells of one column from row r0 (as `_new_cells` writes each)."""
+    def _column(self, c: int, r0: int, values: list, fmt: str | None, formula: str | None) -> list[bytes]:
+        """The cells of one column from row r0 (as `_new_cells` writes each), as UTF-8."""
         base = self.col_style.get(c, 0)
         letters = col_letters(c)
         s_value, s_text = self._style(base, fmt, False), self._style(base, None, False)
         spilled = formula == ""
-        t_open, t_close = (' t="str"><v>', "</v></c>") if spilled else (' t="inlineStr"><is>', "</is></c>")
+        t_open, t_close = (' t="str"><v>', b"</v></c>") if spilled else (' t="inlineStr"><is>', b"</is></c>")
         kinds = set(map(type, values))
         if kinds == {int}:                      # one kind of value: one comprehension
-            return [f'<c r="{letters}{r}"{s_value}><v>{v}</v></c>' for r, v in zip(count(r0), values)]
+            return _encode_all([f'<c r="{letters}{r}"{s_value}><v>{v}</v></c>' for r, v in zip(count(r0), values)])
         if kinds == {dt.date}:
             epoch = EXCEL_EPOCH.date()
-            return [f'<c r="{letters}{r}"{s_value}><v>{(v - epoch).days}</v></c>' for r, v in zip(count(r0), values)]
+            return _encode_all([f'<c r="{letters}{r}"{s_value}><v>{(v - epoch).days}</v></c>'
+                                for r, v in zip(count(r0), values)])
         if kinds == {str} and all(values) and (formula is not None or
                                                not any(map(str.startswith, values, repeat(FORMULA_TRIGGERS)))):
-            return [f'<c r="{letters}{r}"{s_text}{t_open}{x}{t_close}'
-                    for r, x in zip(count(r0), _text_bodies(values, spilled))]
-        texts = iter(_text_bodies([v for v in values if v.__class__ is str and v], spilled))
-        out = []
+            heads = _encode_all([f'<c r="{letters}{r}"{s_text}{t_open}' for r in range(r0, r0 + len(values))])
+            return [h + x + t_close for h, x in zip(heads, _text_bodies(values, spilled))]
+        out, texts = [], []
         append = out.append
         for r, value in zip(count(r0), values):
             cls = value.__class__
@@ -773,7 +775,8 @@ class _BlockCells:
                     continue
                 s = s_text if formula is not None or not value.startswith(FORMULA_TRIGGERS) else \
                     self._style(base, None, True)
-                append(f'<c r="{letters}{r}"{s}{t_open}{next(texts)}{t_close}')
+                texts.append((len(out), value))
+                append(f'<c r="{letters}{r}"{s}{t_open}')
             elif cls is dt.date:
                 append(f'<c r="{letters}{r}"{s_value}><v>{serial(value)}</v></c>')
             elif value is None:                 # an empty cell keeps its format (as _cell_xml)
@@ -781,26 +784,39 @@ class _BlockCells:
             else:
                 append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), self.styles,
                                  self.cm))
+        out = _encode_all(out)
+        for (i, _), x in zip(texts, _text_bodies([v for _, v in texts], spilled)):
+            out[i] += x + t_close
         return out
 
 
 _SEP = "\ue000"
+_SEP_B = _SEP.encode("utf-8")
+# the control characters XML 1.0 forbids (see _ILLEGAL_XML) → 0, every other byte → 1
+_C0 = bytes(0 if b < 32 and b not in (9, 10, 13) else 1 for b in range(256))
 
 
-def _text_bodies(values: list[str], spilled: bool) -> list[str]:
+def _text_bodies(values: list[str], spilled: bool) -> list[bytes]:
     """What `_text_cell` puts inside the cell for each text (`<t>…</t>`, or the escaped result of a
-    spilled formula), the texts cleaned and escaped together in one pass."""
-    joined = _SEP.join(values)
-    if not values or joined.count(_SEP) != len(values) - 1:
-        return [escape(_ILLEGAL_XML.sub("", v)) if spilled else _text(v) for v in values]
-    clean = joined if "".join(values).isprintable() else _ILLEGAL_XML.sub("", joined)
+    spilled formula), as UTF-8: the texts encoded, checked and escaped together, as bytes (a text
+    with a character XML forbids, or longer than a cell holds, the way `_text_cell` does it)."""
+    data = _SEP.join(values).encode("utf-8")
+    if (not values or data.count(_SEP_B) != len(values) - 1 or data.translate(_C0).find(0) >= 0
+            or data.find(b"\xef\xbf\xbe") >= 0 or data.find(b"\xef\xbf\xbf") >= 0 or max(map(len, values)) > 32767):
+        return [(escape(_ILLEGAL_XML.sub("", v)) if spilled else _text(v)).encode("utf-8") for v in values]
+    parts = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(_SEP_B)
     if spilled:
-        return escape(clean).split(_SEP)
-    parts = clean.split(_SEP)
-    if max(map(len, parts)) > 32767:
-        parts = [p[:32767] for p in parts]
-    return [f'<t xml:space="preserve">{x}</t>' if x[:1].isspace() or x[-1:].isspace() or "\n" in x else f"<t>{x}</t>"
-            for x in escape(_SEP.join(parts)).split(_SEP)]
+        return parts
+    return [b'<t xml:space="preserve">' + x + b"</t>" if _keep_spaces(x) else b"<t>" + x + b"</t>" for x in parts]
+
+
+def _keep_spaces(text: bytes) -> bool:
+    """`xml:space="preserve"` for this UTF-8 text (as `_text`: a space at either end, or a line break)."""
+    if text.find(10) >= 0 or text[:1].isspace() or text[-1:].isspace():
+        return True
+    # a non-ASCII end may be a space of Unicode's (no-break space, ideographic space…)
+    return (text[:1] >= b"\x80" and text[:4].decode("utf-8", "ignore")[:1].isspace()) or \
+        (text[-1:] >= b"\x80" and text[-4:].decode("utf-8", "ignore")[-1:].isspace())
 
 
 # ---------------------------------------------------------------- formula cells of a sheet
@@ -1037,7 +1053,7 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
             select = s.name == selected
         raw = parts[s.part]                     # a big part is read (streamed) only up to <sheetData
         head = raw.head(b"<sheetData") if isinstance(raw, ZipRef) else \
-            (raw[:raw.find(b"<sheetData")] if b"<sheetData" in raw else None)
+            (raw[:raw.find(b"<sheetData")] if raw.find(b"<sheetData") >= 0 else None)
         if head is None:
             from xl_support.book.fileio import UserFacingError
             raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "

@@ -261,7 +261,8 @@ def _near_chunk(data: bytes, shape: bytes) -> int | None:
     # every `<c` is a referenced cell or another element starting with "c" (cols, cfRule, …):
     # one regex pass instead of counting each kind; a reference beyond column Z or row 999,999
     # is found in the shape (` r="AA`, ` r="A0000000`)
-    if _ODD_C_TAG.search(data) or b":c " in data or b' r="AA' in shape or b' r="A0000000' in shape:
+    if (_ODD_C_TAG.search(data) or data.find(b":c ") >= 0 or shape.find(b' r="AA') >= 0
+            or shape.find(b' r="A0000000') >= 0):
         return None
     return data.count(b'<c r="')
 
