@@ -258,13 +258,14 @@ def _near_chunk(data: bytes, shape: bytes) -> int | None:
     """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
     writes) and lies within A1:Z999999, checked with byte searches only (the common case: no
     per-cell work in Python); else None."""
-    # every `<c` is a referenced cell or another element starting with "c" (cols, cfRule, …):
-    # one regex pass instead of counting each kind; a reference beyond column Z or row 999,999
-    # is found in the shape (` r="AA`, ` r="A0000000`)
-    if (_ODD_C_TAG.search(data) or data.find(b":c ") >= 0 or shape.find(b' r="AA') >= 0
-            or shape.find(b' r="A0000000') >= 0):
+    # every `<c` is a referenced cell (two counts: a chunk of rows) or another element starting
+    # with "c" (cols, cfRule, …: one regex pass); a reference beyond column Z or row 999,999 is
+    # found in the shape (` r="AA`, ` r="A0000000`)
+    cells = data.count(b'<c r="')
+    if ((data.count(b"<c") != cells and _ODD_C_TAG.search(data)) or data.find(b":c ") >= 0
+            or shape.find(b' r="AA') >= 0 or shape.find(b' r="A0000000') >= 0):
         return None
-    return data.count(b'<c r="')
+    return cells
 
 
 def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LIMITS) -> Extent:
@@ -290,7 +291,7 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
                 data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
                 if len(tail) > 65536:       # a "tag" this long is not a cell; do not carry it forever
                     tail, errors = b"", True
-            errors = errors or b't="e"' in data
+            errors = errors or data.find(b't="e"') >= 0
             shape = data.translate(_SHAPE)
             n = _near_chunk(data, shape)
             if n is not None:
