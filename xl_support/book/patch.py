@@ -439,10 +439,16 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
                 chunk = chunks[k]
                 at = chunk.rfind(b'<c r="')
                 tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
-                if (at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col) \
-                        and chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
+                cut = -1
+                if chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
                         and chunk.find(b"customFormat", 0, tag_end) < 0:
-                    fast_k.append(k)                    # the common case: cells put before </row>
+                    # the common case: the new cells go before </row>; or they replace cells the
+                    # blocks write anew (a column Excel filled with a formula's spilled values)
+                    cut = len(chunk) if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col \
+                        else _tail(chunk, at, x, first_col, col_style)
+                if cut >= 0:
+                    fast_k.append(k)
+                    chunk = chunk[:cut] if cut < len(chunk) else chunk
                     fast_c.append(_ROW_SPANS.sub(rb"\1", chunk, 1) if chunk.find(b" spans=", 0, tag_end) >= 0
                                   else chunk)
                     fast_x.append(x)
@@ -526,6 +532,29 @@ _ROW_SPANS = re.compile(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
 
 
 _COLUMNS: dict[bytes, int] = {}
+_CELL_HEAD_B = re.compile(rb'(<c r="([A-Z]{1,3})\d+")(?: s="(\d+)")?')
+
+
+def _tail(chunk: bytes, at: int, cells: bytes, first_col: int, col_style: dict[int, int]) -> int:
+    """Where the row's cells in column `first_col` or right of it start (`at`: its last cell),
+    when each of them is one that `cells` (the row's new cells) writes anew and has its column's
+    format or the new cell's (an earlier run's), so that the new cell is the one `_cell_xml`
+    would make of it; else -1."""
+    start, n = -1, 0
+    while at >= 0:
+        m = _CELL_HEAD_B.match(chunk, at)
+        if not m:
+            return -1
+        col = _COLUMNS.get(m[2]) or _COLUMNS.setdefault(m[2], col_number(m[2].decode()))
+        if col < first_col:
+            break
+        found = cells.find(m[1])
+        old = int(m[3] or 0)
+        if found < 0 or (old != col_style.get(col, 0) and old != int(_CELL_HEAD_B.match(cells, found)[3] or 0)):
+            return -1
+        start, n = at, n + 1
+        at = chunk.rfind(b'<c r="', 0, at)
+    return start if chunk.count(b"<c", start) == n else -1
 
 
 def _last_col(chunk: bytes) -> int:
