@@ -540,12 +540,20 @@ def _tail(chunk: bytes, at: int, cells: bytes, first_col: int, col_style: dict[i
     when each of them is one that `cells` (the row's new cells) writes anew and has its column's
     format or the new cell's (an earlier run's), so that the new cell is the one `_cell_xml`
     would make of it; else -1."""
+    first = chunk.find(cells[:cells.find(b'"', 6) + 1])      # the first new cell's column, in the row
+    if first >= 0:                                             # (the usual case: the same columns again)
+        new = {ref: s for ref, _, s in _CELL_HEAD_B.findall(cells)}
+        old = _CELL_HEAD_B.findall(chunk, first)
+        if chunk.count(b"<c", first) == len(old) and all(
+                ref in new and (s == new[ref] or int(s or 0) == col_style.get(_col(letters), 0))
+                for ref, letters, s in old):
+            return first
     start, n = -1, 0
     while at >= 0:
         m = _CELL_HEAD_B.match(chunk, at)
         if not m:
             return -1
-        col = _COLUMNS.get(m[2]) or _COLUMNS.setdefault(m[2], col_number(m[2].decode()))
+        col = _col(m[2])
         if col < first_col:
             break
         found = cells.find(m[1])
@@ -557,16 +565,17 @@ def _tail(chunk: bytes, at: int, cells: bytes, first_col: int, col_style: dict[i
     return start if chunk.count(b"<c", start) == n else -1
 
 
-def _last_col(chunk: bytes) -> int:
-    """The column of the last cell of a row (0: none)."""
-    at = chunk.rfind(b'<c r="')
-    if at < 0:
-        return 0
-    letters = _LAST_CELL_REF_B.match(chunk, at)[1]
+def _col(letters: bytes) -> int:
     col = _COLUMNS.get(letters)
     if col is None:
         col = _COLUMNS[letters] = col_number(letters.decode())
     return col
+
+
+def _last_col(chunk: bytes) -> int:
+    """The column of the last cell of a row (0: none)."""
+    at = chunk.rfind(b'<c r="')
+    return _col(_LAST_CELL_REF_B.match(chunk, at)[1]) if at >= 0 else 0
 
 
 def _select_view(head: str, select: bool) -> str:
@@ -836,7 +845,17 @@ def _text_bodies(values: list[str], spilled: bool) -> list[bytes]:
     parts = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(_SEP_B)
     if spilled:
         return parts
-    return [b'<t xml:space="preserve">' + x + b"</t>" if _keep_spaces(x) else b"<t>" + x + b"</t>" for x in parts]
+    return [b"<t>" + x + b"</t>" if x[:1] in _PLAIN_START and x[-1:] in _PLAIN_END and x.find(10) < 0
+            else b'<t xml:space="preserve">' + x + b"</t>" if _keep_spaces(x) else b"<t>" + x + b"</t>"
+            for x in parts]
+
+
+# bytes a text may start or end with and need no `xml:space="preserve"`: not an ASCII space, and
+# not the first (last) byte of a space of Unicode's in UTF-8 (U+0085, U+00A0, U+1680, U+2000–U+200A,
+# U+2028, U+2029, U+202F, U+205F, U+3000)
+_PLAIN_START = {bytes([b]) for b in range(256) if not bytes([b]).isspace() and b not in (0xC2, 0xE1, 0xE2, 0xE3)}
+_PLAIN_END = {bytes([b]) for b in range(256) if not bytes([b]).isspace()
+              and b not in (0x85, 0xA0, 0xA8, 0xA9, 0xAF, 0x9F, *range(0x80, 0x8B))}
 
 
 def _keep_spaces(text: bytes) -> bool:
