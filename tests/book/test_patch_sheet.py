@@ -88,3 +88,45 @@ def test_block_rows_rendered_by_column_as_cell_by_cell():
         outs.append(patch_sheet(sheet(rows), edits, Styles(STYLES)))
     assert outs[0] == outs[1]
     assert '<c r="B4100" s="' in outs[0] and cells(outs[0])[:5] == ["A1", "B2", "C2", "D2", "E2"]
+
+
+def test_split_rows_same_as_rows_taken_apart(monkeypatch):
+    """issue 18.2 — the sheet split at `</row>` (block rows get their cells appended, or put in
+    place of the cells they write anew; windows of rows; new rows put between, after and before
+    the existing ones) writes what taking every row apart with regular expressions writes: spans
+    dropped, a row format, a cell right of the block, an extension list, an unreferenced cell,
+    point edits over blocks."""
+    from xl_support.book import patch
+
+    monkeypatch.setattr(patch._BlockCells, "WINDOW", 3)
+    regex_rows = patch._regex_rows
+    monkeypatch.setattr(patch, "_regex_rows", None)         # the sheet is split, not taken apart
+    rows = ['<row r="3" spans="1:4"><c r="A3"><v>3</v></c></row>',
+            '<row r="4" s="1" customFormat="1"><c r="A4"><v>4</v></c></row>',
+            '<row r="5"><c r="A5"><v>5</v></c><c r="D5"><v>9</v></c></row>',
+            '<row r="6"><c r="A6"><v>6</v></c><extLst><ext uri="x"/></extLst></row>',
+            '<row r="7"><c r="A7"><v>7</v></c><c><v>8</v></c></row>',
+            '<row r="9"/>'.replace("/>", "></row>"), '<row r="12" ht="20" customHeight="1"></row>',
+            '<row r="13"><c r="A13"><v>1</v></c><c r="B13"><v>0</v></c><c r="C13" t="inlineStr"><is><t>old</t>'
+            '</is></c><c r="D13"><v>1</v></c></row>',                      # cells the blocks replace whole
+            '<row r="14"><c r="A14"><v>1</v></c><c r="C14" s="1"><v>0</v></c></row>',   # another format
+            '<row r="15"><c r="A15"><v>1</v></c><c r="E15"><v>0</v></c></row>',         # a cell no block writes
+            *(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}</t></is></c></row>' for r in range(16, 30))]
+    edits = SheetEdits()
+    edits.add_block(2, 2, [[r, f"t{r}", dt.date(2026, 1, r % 28 + 1)] for r in range(2, 40)], "#,##0")
+    edits.add_block(10, 4, [["x"]] * 4, None, formula="")
+    edits.put(20, 2, "point")
+    edits.put(21, 3, fill="FFC7CE")
+    edits.put(45, 1, 1)
+    xml = sheet("".join(rows))
+    styles, ref_styles = Styles(STYLES), Styles(STYLES)
+    out = patch_sheet(xml, edits, styles)
+    body = xml[xml.index("<sheetData>") + 11:xml.index("</sheetData>")]
+    reference = b"".join(regex_rows(body, edits.rows(), edits, ref_styles, {}, None)).decode()
+
+    def formats(text, st):                      # the same formats, maybe made in another order
+        return re.sub(r' s="(\d+)"', lambda m: f' s="{st.xf_xml(int(m[1]))}"', text)
+
+    assert formats(out[out.index("<sheetData>") + 11:out.index("</sheetData>")], styles) == \
+        formats(reference, ref_styles)
+    assert cells(out)[:4] == ["B2", "C2", "D2", "A3"] and "spans" not in out and cells(out)[-1] == "A45"

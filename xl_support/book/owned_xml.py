@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from xml.sax.saxutils import escape, quoteattr
+from xl_support.book.xmltext import escape, quoteattr
 
 from xl_support.book.xlsx import (CHART_CT, CHART_REL, DRAWING_CT, DRAWING_REL, FORMULA_TRIGGERS, KEEP, col_letters,
                                   _text, rels_name, resolve, split_ref, value_xml)

@@ -23,14 +23,17 @@ import re
 import shutil
 import sys
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from itertools import count, repeat
 from pathlib import Path
 from typing import Sequence
-from xml.sax.saxutils import escape
+from xl_support.book.xmltext import escape
 
-from xl_support.book.xlsx import (_ILLEGAL_XML, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
+from xl_support.book.xlsx import (_ILLEGAL_XML, EXCEL_EPOCH, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
                                   SheetEntry, ZipRef, _text, attrs, col_letters, col_number, resolve, serial,
                                   split_ref, value_xml)
 
@@ -276,7 +279,8 @@ def _as_block(values):
     """A block as stored: flat when every row holds one value."""
     if values.__class__ is _Column or not isinstance(values, list):
         return values
-    if all(line.__class__ is list and len(line) == 1 for line in values):
+    lengths = list(map(len, values))
+    if lengths.count(1) == len(lengths) and set(map(type, values)) == {list}:
         return _Column([line[0] for line in values])
     return values
 
@@ -379,18 +383,18 @@ def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | N
 def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
                  cm: int | None = None) -> Iterator[bytes]:
     """The patched sheet part as pieces to stream into the zip (the whole part is never held as
-    one string). Rows are split at `</row>` on the bytes; only rows holding an edit are decoded
-    and taken apart, the others are passed on as they are."""
+    one string). The part is split once at `</row>`; rows without an edit are passed on as they
+    are, in runs; a row that only blocks write gets its new cells put before its `</row>`
+    (rendered by column for a window of rows: `_BlockCells`); only the other edited rows (point
+    edits, a cell at or right of a column a block writes, `customFormat`, `extLst`) are decoded
+    and taken apart. A sheet not written as Excel writes it (rows or cells without `r`,
+    self-closed rows) goes through `_regex_rows`."""
     start = xml.find(b"<sheetData")
     head_end = xml.index(b">", start) + 1
-    if xml[head_end - 2:head_end] == b"/>":             # <sheetData/>
-        head = xml[:head_end - 2].decode("utf-8") + ">"
-        body_start = body_end = head_end
-        tail = "</sheetData>" + xml[head_end:].decode("utf-8")
-    else:                                                # the rows are read in place (no copy)
-        body_start, body_end = head_end, xml.index(b"</sheetData>", head_end)
-        head = xml[:head_end].decode("utf-8")
-        tail = xml[body_end:].decode("utf-8")
+    empty = xml[head_end - 2:head_end] == b"/>"          # <sheetData/>
+    body_end = head_end if empty else xml.index(b"</sheetData>", head_end)
+    head = xml[:head_end - 2].decode("utf-8") + ">" if empty else xml[:head_end].decode("utf-8")
+    tail = ("</sheetData>" if empty else "") + xml[body_end:].decode("utf-8")
     col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
@@ -400,84 +404,178 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         head = _grow_dimension(head, *edits.extent())
     yield head.encode("utf-8")
     pending = edits.rows()
+    nums = list(map(int, _ROW_NUM.findall(xml, head_end, body_end)))
+    n = len(nums)
+    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
+    if len(chunks) != n + 1 or any(a >= b for a, b in zip(nums, nums[1:])):     # (a self-closed row, no r…)
+        del chunks
+        text = xml[head_end:body_end].decode("utf-8")
+        del xml
+        yield from _regex_rows(text, pending, edits, styles, col_style, cm)
+        yield tail.encode("utf-8")
+        return
+    chunks[0] = chunks[0][head_end:]
+    chunks[-1] = chunks[-1][:len(chunks[-1]) - (len(xml) - body_end)]
+    del xml
+    index = dict(zip(nums, range(n)))
+    first_col = min((c0 for _, c0, _, _, _ in edits.blocks), default=1)
+    left = {f"{col_letters(c)}{d}".encode() for c in range(1, min(first_col, 27)) for d in range(10)}  # cell refs' starts
     block_cells = _BlockCells(edits, styles, col_style, cm)
-    k = 0
-    last_row = 0
-    if _SELF_CLOSED_ROW.search(xml, body_start, body_end) is None:     # rows split at their end tags (fast)
-        batch: list[bytes] = []
-        pos = body_start
-        while True:
-            end = xml.find(b"</row>", pos, body_end)
-            if end < 0:
-                break
-            chunk = xml[pos:end]
-            pos = end + 6
-            i = chunk.find(b"<row")
-            j = chunk.index(b">", i)
-            ra = _R_ATTR_B.search(chunk, i, j)
-            r = int(ra[1]) if ra else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:      # new rows before this one
-                fast = block_cells.row(pending[k])
-                batch.append((f'<row r="{pending[k]}">{fast[1]}</row>' if fast else
-                              _new_row(pending[k], edits.row(pending[k]), styles, col_style, cm)).encode("utf-8"))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                fast = block_cells.row(r)
-                row_edits = None if fast else edits.row(r)
-                attrs_b = chunk[i + 4:j]
-                last = chunk.rfind(b'<c r="', j)
-                if (b"<extLst>" not in chunk and b'customFormat="1"' not in attrs_b
-                        and (last < 0 or col_number(_LAST_CELL_REF_B.match(chunk, last)[1].decode())
-                             < (fast[0] if fast else min(row_edits)))):
-                    # the common case, on the bytes: every edit lies right of the row's last cell
-                    if b"spans=" in attrs_b:
-                        attrs_b = re.sub(rb'\s+spans="[^"]*"', b"", attrs_b)
-                    cells = fast[1] if fast else _new_cells(r, row_edits, styles, col_style, None, cm)
-                    batch.append(chunk[:i] + b"<row" + attrs_b + b">" + chunk[j + 1:] + cells.encode("utf-8")
-                                 + b"</row>")
-                else:
-                    row_edits = row_edits or edits.row(r)
-                    text = chunk.decode("utf-8")
-                    ti = text.find("<row")
-                    tj = text.index(">", ti)
-                    batch.append((text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles,
-                                                         col_style, cm)).encode("utf-8"))
-                k += 1
+    point = block_cells.point
+    done = 0                                            # chunks[:done] are written
+    carry: list[bytes] = []                             # new rows that go before chunks[done]
+    for w in range(0, len(pending), _BlockCells.WINDOW):
+        rows = pending[w:w + _BlockCells.WINDOW]
+        last = n if w + _BlockCells.WINDOW >= len(pending) else bisect_right(nums, rows[-1]) - 1
+        lo = rows[0]
+        made = block_cells.render(lo, rows[-1] + 1)
+        fast_k, fast_c, fast_x = [], [], []
+        mods: dict[int, bytes] = {}
+        new: dict[int, list[bytes]] = defaultdict(list)
+        for r in rows:
+            k = index.get(r)
+            x = made[r - lo] if made else b""
+            if k is not None and x and r not in point:
+                chunk = chunks[k]
+                at = chunk.rfind(b'<c r="')
+                tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
+                cut = -1
+                if chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
+                        and chunk.find(b"customFormat", 0, tag_end) < 0:
+                    # the common case: the new cells go before </row>; or they replace cells the
+                    # blocks write anew (a column Excel filled with a formula's spilled values)
+                    cut = len(chunk) if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col \
+                        else _tail(chunk, at, x, first_col, col_style)
+                if cut >= 0:
+                    fast_k.append(k)
+                    chunk = chunk[:cut] if cut < len(chunk) else chunk
+                    fast_c.append(_ROW_SPANS.sub(rb"\1", chunk, 1) if chunk.find(b" spans=", 0, tag_end) >= 0
+                                  else chunk)
+                    fast_x.append(x)
+                    continue
+            if r in point:
+                x = None
+            elif not x:                                 # a block row without cells (a block of width 0)
+                continue
+            if k is None:                               # a new row, before the next existing one
+                new[bisect_left(nums, r)].append(b'<row r="%d">%s</row>' % (r, x) if x else
+                                                 _new_row(r, edits.row(r), styles, col_style, cm).encode("utf-8"))
             else:
-                batch.append(chunk + b"</row>")
-            if len(batch) >= 2000:
-                yield b"".join(batch)
-                batch = []
-        batch.append(xml[pos:body_end])
-        yield b"".join(batch)
-    else:
-        text = xml[body_start:body_end].decode("utf-8")
-        out = []
-        pos = 0
-        for m in _ROW.finditer(text):
-            ra = _R_ATTR.search(m[1])
-            r = int(ra[2]) if ra and ra[2] else last_row + 1
-            last_row = r
-            while k < len(pending) and pending[k] < r:
-                out.append(text[pos:m.start()])
-                pos = m.start()
-                out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
-                k += 1
-            if k < len(pending) and pending[k] == r:
-                out.append(text[pos:m.start()])
-                out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
-                pos = m.end()
-                k += 1
-        out.append(text[pos:])
-        yield "".join(out).encode("utf-8")
-    for n in range(k, len(pending), 2000):
-        rest = []
-        for r in pending[n:n + 2000]:
-            fast = block_cells.row(r)
-            rest.append(f'<row r="{r}">{fast[1]}</row>' if fast else _new_row(r, edits.row(r), styles, col_style, cm))
-        yield "".join(rest).encode("utf-8")
+                mods[k] = _edited_row(chunks[k], r, edits.row(r), styles, col_style, cm)
+        mods.update(zip(fast_k, map(bytes.__add__, fast_c, fast_x)))
+        later = []
+        for k, xs in new.items():
+            if k > last:
+                later += xs
+            else:
+                mods[k] = b"".join(xs) + mods.get(k, chunks[k])
+        piece = carry
+        carry = later
+        if last >= done:
+            seg = chunks[done:last + 1]
+            for k, x in mods.items():
+                seg[k - done] = x
+            piece.append(b"</row>".join(seg) + (b"</row>" if last < n else b""))
+            chunks[done:last + 1] = repeat(b"", last + 1 - done)     # written: their memory goes
+            done = last + 1
+        yield b"".join(piece)
+    if done <= n:
+        yield b"</row>".join(chunks[done:])
     yield tail.encode("utf-8")
+
+
+def _encode_all(texts: list[str]) -> list[bytes]:
+    """Each text as UTF-8, in one encoding (cell XML holds no NUL: it is not legal in XML)."""
+    joined = "\0".join(texts)
+    if not texts or joined.count("\0") != len(texts) - 1:
+        return [t.encode("utf-8") for t in texts]
+    return joined.encode("utf-8").split(b"\0")
+
+
+def _edited_row(chunk: bytes, r: int, row_edits: dict[int, tuple], styles: Styles, col_style: dict[int, int],
+                cm: int | None) -> bytes:
+    """One existing row (its bytes up to `</row>`) with its edits put in, taken apart as text."""
+    text = chunk.decode("utf-8")
+    ti = text.find("<row")
+    tj = text.index(">", ti)
+    return (text[:ti] + _patch_row(text[ti + 4:tj], text[tj + 1:], r, row_edits, styles, col_style, cm)[:-6]
+            ).encode("utf-8")
+
+
+def _regex_rows(text: str, pending: list[int], edits: SheetEdits, styles: Styles, col_style: dict[int, int],
+                cm: int | None) -> Iterator[bytes]:
+    """The rows of a sheet not written as Excel writes them (rows or cells without `r`,
+    self-closed rows), taken apart with regular expressions."""
+    out = []
+    pos = k = last_row = 0
+    for m in _ROW.finditer(text):
+        ra = _R_ATTR.search(m[1])
+        r = int(ra[2]) if ra and ra[2] else last_row + 1
+        last_row = r
+        while k < len(pending) and pending[k] < r:
+            out.append(text[pos:m.start()])
+            pos = m.start()
+            out.append(_new_row(pending[k], edits.row(pending[k]), styles, col_style, cm))
+            k += 1
+        if k < len(pending) and pending[k] == r:
+            out.append(text[pos:m.start()])
+            out.append(_patch_row(m[1], m[2] or "", r, edits.row(r), styles, col_style, cm))
+            pos = m.end()
+            k += 1
+    out.append(text[pos:])
+    out.extend(_new_row(r, edits.row(r), styles, col_style, cm) for r in pending[k:])
+    yield "".join(out).encode("utf-8")
+
+
+_ROW_NUM = re.compile(rb'<row r="(\d+)"')
+_ROW_SPANS = re.compile(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
+
+
+_COLUMNS: dict[bytes, int] = {}
+_CELL_HEAD_B = re.compile(rb'(<c r="([A-Z]{1,3})\d+")(?: s="(\d+)")?')
+
+
+def _tail(chunk: bytes, at: int, cells: bytes, first_col: int, col_style: dict[int, int]) -> int:
+    """Where the row's cells in column `first_col` or right of it start (`at`: its last cell),
+    when each of them is one that `cells` (the row's new cells) writes anew and has its column's
+    format or the new cell's (an earlier run's), so that the new cell is the one `_cell_xml`
+    would make of it; else -1."""
+    first = chunk.find(cells[:cells.find(b'"', 6) + 1])      # the first new cell's column, in the row
+    if first >= 0:                                             # (the usual case: the same columns again)
+        new = {ref: s for ref, _, s in _CELL_HEAD_B.findall(cells)}
+        old = _CELL_HEAD_B.findall(chunk, first)
+        if chunk.count(b"<c", first) == len(old) and all(
+                ref in new and (s == new[ref] or int(s or 0) == col_style.get(_col(letters), 0))
+                for ref, letters, s in old):
+            return first
+    start, n = -1, 0
+    while at >= 0:
+        m = _CELL_HEAD_B.match(chunk, at)
+        if not m:
+            return -1
+        col = _col(m[2])
+        if col < first_col:
+            break
+        found = cells.find(m[1])
+        old = int(m[3] or 0)
+        if found < 0 or (old != col_style.get(col, 0) and old != int(_CELL_HEAD_B.match(cells, found)[3] or 0)):
+            return -1
+        start, n = at, n + 1
+        at = chunk.rfind(b'<c r="', 0, at)
+    return start if chunk.count(b"<c", start) == n else -1
+
+
+def _col(letters: bytes) -> int:
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = col_number(letters.decode())
+    return col
+
+
+def _last_col(chunk: bytes) -> int:
+    """The column of the last cell of a row (0: none)."""
+    at = chunk.rfind(b'<c r="')
+    return _col(_LAST_CELL_REF_B.match(chunk, at)[1]) if at >= 0 else 0
 
 
 def _select_view(head: str, select: bool) -> str:
@@ -553,7 +651,6 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
 
 _LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
 _LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
-_SELF_CLOSED_ROW = re.compile(rb"<row\b[^>]*/>")
 
 
 def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
@@ -642,9 +739,10 @@ def _new_cells(r: int, row_edits: dict[int, tuple], styles: Styles, col_style: d
 class _BlockCells:
     """The new cells of rows that only blocks write (no point edit), rendered column by column
     for a window of rows at a time: the same XML as `_new_cells(r, edits.row(r), …)` without a
-    dict per row (compute writes five columns of 100,000 rows: issue 18.2)."""
+    dict per row, and the texts of a column escaped in one pass (compute writes five columns of
+    100,000 rows: issue 18.2)."""
 
-    WINDOW = 4096
+    WINDOW = 1024
 
     def __init__(self, edits: SheetEdits, styles: Styles, col_style: dict[int, int], cm: int | None):
         self.edits, self.styles, self.col_style, self.cm = edits, styles, col_style, cm
@@ -656,76 +754,117 @@ class _BlockCells:
             if lengths and min(lengths) != max(lengths):
                 width = max(lengths)
                 self.point.update(r0 + i for i, n in enumerate(lengths) if n != width)
-        self.start = self.end = 0
-        self.columns: list[tuple[int, list]] = []
 
-    def row(self, r: int) -> tuple[int, str] | None:
-        """(first column, cells XML) of row r, or None when r has a point edit or nothing."""
-        if r in self.point:
-            return None
-        if not self.start <= r < self.end:
-            self._render(r)
-        i = r - self.start
-        first, out = None, []
-        for c, store in self.columns:
-            x = store[i]
-            if x is not None:
-                if first is None:
-                    first = c
-                out.append(x)
-        return (first, "".join(out)) if first is not None else None
-
-    def _render(self, start: int) -> None:
-        end = start + self.WINDOW
+    def render(self, lo: int, hi: int) -> list[bytes]:
+        """The cells XML of rows lo, lo + 1, … hi - 1 (b"" where no block writes; [] when none does)."""
+        blocks = [(max(lo, r0), min(hi, r0 + len(values)), r0, c0, values, fmt, formula)
+                  for r0, c0, values, fmt, formula in self.edits.blocks if max(lo, r0) < min(hi, r0 + len(values))]
+        if not blocks:
+            return []
         cols: dict[int, list] = {}
-        for r0, c0, values, fmt, formula in self.edits.blocks:       # in write order: later wins
-            a, b = max(start, r0), min(end, r0 + len(values))
-            if a >= b:
-                continue
-            lines = values[a - r0:b - r0]
+        for s, e, r0, c0, values, fmt, formula in blocks:    # in write order: later wins
+            lines = values[s - r0:e - r0]
             flat = lines.values if lines.__class__ is _Column else None
             for j in range(_width(lines)):
                 store = cols.get(c0 + j)
                 if store is None:
-                    store = cols[c0 + j] = [None] * self.WINDOW
-                store[a - start:b - start] = self._column(c0 + j, a, flat if flat is not None else
-                                                          [line[j] for line in lines], fmt, formula)
-        self.start, self.end = start, end
-        self.columns = sorted(cols.items())
+                    store = cols[c0 + j] = [b""] * (hi - lo)
+                store[s - lo:e - lo] = self._column(c0 + j, s, flat if flat is not None else
+                                                    [line[j] if j < len(line) else None for line in lines], fmt,
+                                                    formula)
+        stores = [cols[c] for c in sorted(cols)]
+        return stores[0] if len(stores) == 1 else list(map(b"".join, zip(*stores)))
 
-    def _column(self, c: int, r0: int, values: list, fmt: str | None, formula: str | None) -> list[str]:
-        """The cells of one column from row r0 (as `_new_cells` writes each)."""
-        styles, memo, short = self.styles, self.styles.memo, self.styles.texts
+    def _style(self, base: int, fmt: str | None, quote: bool) -> str:
+        key = (base, fmt, quote)
+        style = self.styles.memo.get(key)
+        if style is None:
+            style = self.styles.memo[key] = self.styles.derive(base, number_format=fmt, quote=quote) \
+                if fmt or quote else base
+        return f' s="{style}"' if style else ""
+
+    def _column(self, c: int, r0: int, values: list, fmt: str | None, formula: str | None) -> list[bytes]:
+        """The cells of one column from row r0 (as `_new_cells` writes each), as UTF-8."""
         base = self.col_style.get(c, 0)
         letters = col_letters(c)
-        out = []
-        for r, value in enumerate(values, r0):
+        s_value, s_text = self._style(base, fmt, False), self._style(base, None, False)
+        spilled = formula == ""
+        t_open, t_close = (' t="str"><v>', b"</v></c>") if spilled else (' t="inlineStr"><is>', b"</is></c>")
+        kinds = set(map(type, values))
+        if kinds == {int}:                      # one kind of value: one comprehension
+            return _encode_all([f'<c r="{letters}{r}"{s_value}><v>{v}</v></c>' for r, v in zip(count(r0), values)])
+        if kinds == {dt.date}:
+            epoch = EXCEL_EPOCH.date()
+            return _encode_all([f'<c r="{letters}{r}"{s_value}><v>{(v - epoch).days}</v></c>'
+                                for r, v in zip(count(r0), values)])
+        if kinds == {str} and all(values) and (formula is not None or
+                                               not any(map(str.startswith, values, repeat(FORMULA_TRIGGERS)))):
+            heads = _encode_all([f'<c r="{letters}{r}"{s_text}{t_open}' for r in range(r0, r0 + len(values))])
+            return [h + x + t_close for h, x in zip(heads, _text_bodies(values, spilled))]
+        out, texts = [], []
+        append = out.append
+        for r, value in zip(count(r0), values):
             cls = value.__class__
-            if cls is dt.date:
-                key = (base, fmt, False)
-            elif cls is int:
-                key = (base, fmt, False)
-            elif cls is str:
-                key = (base, None, formula is None and value.startswith(FORMULA_TRIGGERS))
-            elif value is None:                 # an empty cell keeps its format (as _cell_xml)
-                key = (base, fmt, False)
-            else:
-                out.append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), styles, self.cm))
-                continue
-            style = memo.get(key)
-            if style is None:
-                style = memo[key] = styles.derive(base, number_format=key[1], quote=key[2]) \
-                    if key[1] or key[2] else base
-            s = f' s="{style}"' if style else ""
             if cls is int:
-                out.append(f'<c r="{letters}{r}"{s}><v>{value}</v></c>')
+                append(f'<c r="{letters}{r}"{s_value}><v>{value}</v></c>')
+            elif cls is str:
+                if not value:
+                    append(f'<c r="{letters}{r}"{s_text}/>')
+                    continue
+                s = s_text if formula is not None or not value.startswith(FORMULA_TRIGGERS) else \
+                    self._style(base, None, True)
+                texts.append((len(out), value))
+                append(f'<c r="{letters}{r}"{s}{t_open}')
             elif cls is dt.date:
-                out.append(f'<c r="{letters}{r}"{s}><v>{serial(value)}</v></c>')
-            elif cls is str and value:
-                out.append(_text_cell(f"{letters}{r}", s, value, formula == "", short))
+                append(f'<c r="{letters}{r}"{s_value}><v>{serial(value)}</v></c>')
+            elif value is None:                 # an empty cell keeps its format (as _cell_xml)
+                append(f'<c r="{letters}{r}"{s_value}/>')
             else:
-                out.append(f'<c r="{letters}{r}"{s}/>')
+                append(_cell_xml(f"{letters}{r}", None, None, base, (value, fmt, KEEP, formula), self.styles,
+                                 self.cm))
+        out = _encode_all(out)
+        for (i, _), x in zip(texts, _text_bodies([v for _, v in texts], spilled)):
+            out[i] += x + t_close
         return out
+
+
+_SEP = "\ue000"
+_SEP_B = _SEP.encode("utf-8")
+# the control characters XML 1.0 forbids (see _ILLEGAL_XML) → 0, every other byte → 1
+_C0 = bytes(0 if b < 32 and b not in (9, 10, 13) else 1 for b in range(256))
+
+
+def _text_bodies(values: list[str], spilled: bool) -> list[bytes]:
+    """What `_text_cell` puts inside the cell for each text (`<t>…</t>`, or the escaped result of a
+    spilled formula), as UTF-8: the texts encoded, checked and escaped together, as bytes (a text
+    with a character XML forbids, or longer than a cell holds, the way `_text_cell` does it)."""
+    data = _SEP.join(values).encode("utf-8")
+    if (not values or data.count(_SEP_B) != len(values) - 1 or data.translate(_C0).find(0) >= 0
+            or data.find(b"\xef\xbf\xbe") >= 0 or data.find(b"\xef\xbf\xbf") >= 0 or max(map(len, values)) > 32767):
+        return [(escape(_ILLEGAL_XML.sub("", v)) if spilled else _text(v)).encode("utf-8") for v in values]
+    parts = data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;").split(_SEP_B)
+    if spilled:
+        return parts
+    return [b"<t>" + x + b"</t>" if x[:1] in _PLAIN_START and x[-1:] in _PLAIN_END and x.find(10) < 0
+            else b'<t xml:space="preserve">' + x + b"</t>" if _keep_spaces(x) else b"<t>" + x + b"</t>"
+            for x in parts]
+
+
+# bytes a text may start or end with and need no `xml:space="preserve"`: not an ASCII space, and
+# not the first (last) byte of a space of Unicode's in UTF-8 (U+0085, U+00A0, U+1680, U+2000–U+200A,
+# U+2028, U+2029, U+202F, U+205F, U+3000)
+_PLAIN_START = {bytes([b]) for b in range(256) if not bytes([b]).isspace() and b not in (0xC2, 0xE1, 0xE2, 0xE3)}
+_PLAIN_END = {bytes([b]) for b in range(256) if not bytes([b]).isspace()
+              and b not in (0x85, 0xA0, 0xA8, 0xA9, 0xAF, 0x9F, *range(0x80, 0x8B))}
+
+
+def _keep_spaces(text: bytes) -> bool:
+    """`xml:space="preserve"` for this UTF-8 text (as `_text`: a space at either end, or a line break)."""
+    if text.find(10) >= 0 or text[:1].isspace() or text[-1:].isspace():
+        return True
+    # a non-ASCII end may be a space of Unicode's (no-break space, ideographic space…)
+    return (text[:1] >= b"\x80" and text[:4].decode("utf-8", "ignore")[:1].isspace()) or \
+        (text[-1:] >= b"\x80" and text[-4:].decode("utf-8", "ignore")[-1:].isspace())
 
 
 # ---------------------------------------------------------------- formula cells of a sheet
@@ -822,7 +961,7 @@ class PatchPort:
 
     def write_block(self, sheet, row, col, values, number_format=None):
         edits = self.edits[sheet]
-        if sum(len(line) for line in values) >= edits.BLOCK_MIN:
+        if sum(map(len, values)) >= edits.BLOCK_MIN:
             edits.add_block(row, col, _as_block(values), number_format)
             return
         for i, line in enumerate(values):
@@ -901,10 +1040,40 @@ def write_zip(parts: dict, order: list[str], fh) -> None:
                     shutil.copyfileobj(r, w, 1 << 20)
             elif isinstance(data, _Lazy):
                 with zf.open(info, "w", force_zip64=True) as out:
-                    for piece in data.pieces():
-                        out.write(piece)
+                    _write_behind(out, data.pieces())
             else:
                 zf.writestr(info, data, compresslevel=1)
+
+
+def _write_behind(out, pieces: Iterator[bytes]) -> None:
+    """Write the pieces to `out` (a zip entry) from a second thread: deflating and the CRC run
+    without the GIL, so the next pieces are made meanwhile (issue 18.2). A failure on either
+    side stops both and is raised here."""
+    import queue
+    import threading
+    todo: queue.Queue = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def drain():
+        while (piece := todo.get()) is not None:
+            if not failed:
+                try:
+                    out.write(piece)
+                except BaseException as e:      # noqa: BLE001 — raised in the caller's thread
+                    failed.append(e)
+
+    worker = threading.Thread(target=drain, name="zip-writer", daemon=True)
+    worker.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            todo.put(piece)
+    finally:
+        todo.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, active: str | None) -> dict[str, bytes]:
@@ -930,17 +1099,15 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
         select = None
         if selected is not None:
             select = s.name == selected
-        xml = pkg.parts[s.part]
-        if b"<sheetData" not in xml:
+        raw = parts[s.part]                     # a big part is read (streamed) only up to <sheetData
+        head = raw.head(b"<sheetData") if isinstance(raw, ZipRef) else \
+            (raw[:raw.find(b"<sheetData")] if raw.find(b"<sheetData") >= 0 else None)
+        if head is None:
             from xl_support.book.fileio import UserFacingError
             raise UserFacingError(f"Sheet «{s.name}» được lưu theo một dạng XML chưa hỗ trợ (có tiền tố không gian "
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
-        has_sel = b'tabSelected="1"' in xml[:xml.find(b"<sheetData")]
-        if (e is None or e.empty()) and select is not None and has_sel == select:
+        if (e is None or e.empty()) and (select is None or (b'tabSelected="1"' in head) == select):
             continue
-        if (e is None or e.empty()) and select is None:
-            continue
-        del xml                                 # read again when written: one big sheet in memory at a time
         parts[s.part] = _Lazy(lambda part, *args, **kw: sheet_pieces(pkg.parts[part], *args, **kw), s.part,
                               e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:

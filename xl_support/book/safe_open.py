@@ -215,22 +215,33 @@ _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')
 _ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
-_FAR_REF = re.compile(rb' r="(?:[A-Z]{2,}|[A-Z]\d{7,})')     # a cell beyond column Z or row 999,999
 _ODD_C_TAG = re.compile(rb'<c(?! r="|o|f|u|e)')      # an unreferenced cell, or an element we do not know
 _NEAR_DIGITS = 6
 _NEAR_CELL_ROWS = {d: re.compile(rb'<c r="[A-Z](\d{%d})"' % d) for d in range(1, _NEAR_DIGITS + 1)}
+# a chunk's shape: every digit → 0, every capital → A (`<c r="Q1234"` → `<c r="A0000"`), so that
+# references of a given shape are found with byte searches, not one regex step per cell
+_SHAPE = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
+_LAST_REF = re.compile(rb'<c r="([A-Z])(\d+)"')
 
 
-def _near_max_row(data: bytes) -> tuple[int, str]:
+def _near_max_row(data: bytes, shape: bytes, limit: int) -> tuple[int, str]:
     """The last row holding a cell in a near chunk, and that cell: the longest row numbers are
-    found first, so only those are compared (as bytes of one length: numeric order)."""
+    found first (from the chunk's shape), and only those are compared (as bytes of one length:
+    numeric order). When no row number that long can pass `limit`, the chunk's last cell stands
+    for them (a row at most the real one, and the sheet passes either way)."""
     for d in range(_NEAR_DIGITS, 0, -1):
-        found = _NEAR_CELL_ROWS[d].findall(data)
-        if found:
-            row = max(found)
-            cell = re.search(rb'<c r="([A-Z])' + row + b'"', data)
-            return int(row), (cell[1].decode() if cell else "A") + row.decode()
-    return 1, "A1"
+        if shape.find(b'<c r="A' + b"0" * d + b'"') >= 0:
+            break
+    else:
+        return 1, "A1"
+    if 10 ** d - 1 <= limit:
+        m = _LAST_REF.match(data, data.rfind(b'<c r="'))
+        if m:
+            return int(m[2]), (m[1] + m[2]).decode()
+    found = _NEAR_CELL_ROWS[d].findall(data)
+    row = max(found)
+    cell = re.search(rb'<c r="([A-Z])' + row + b'"', data)
+    return int(row), (cell[1].decode() if cell else "A") + row.decode()
 
 
 @dataclass(frozen=True)
@@ -243,15 +254,18 @@ class Extent:
     errors: bool = False  # some cell may hold an error value (`t="e"`): `xlsx.error_cells` must look
 
 
-def _near_chunk(data: bytes) -> int | None:
+def _near_chunk(data: bytes, shape: bytes) -> int | None:
     """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
     writes) and lies within A1:Z999999, checked with byte searches only (the common case: no
     per-cell work in Python); else None."""
-    # every `<c` is a referenced cell or another element starting with "c" (cols, cfRule, …):
-    # one regex pass instead of counting each kind
-    if _ODD_C_TAG.search(data) or b":c " in data or _FAR_REF.search(data):
+    # every `<c` is a referenced cell (two counts: a chunk of rows) or another element starting
+    # with "c" (cols, cfRule, …: one regex pass); a reference beyond column Z or row 999,999 is
+    # found in the shape (` r="AA`, ` r="A0000000`)
+    cells = data.count(b'<c r="')
+    if ((data.count(b"<c") != cells and _ODD_C_TAG.search(data)) or data.find(b":c ") >= 0
+            or shape.find(b' r="AA') >= 0 or shape.find(b' r="A0000000') >= 0):
         return None
-    return data.count(b'<c r="')
+    return cells
 
 
 def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LIMITS) -> Extent:
@@ -277,12 +291,13 @@ def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LI
                 data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
                 if len(tail) > 65536:       # a "tag" this long is not a cell; do not carry it forever
                     tail, errors = b"", True
-            errors = errors or b't="e"' in data
-            n = _near_chunk(data)
+            errors = errors or data.find(b't="e"') >= 0
+            shape = data.translate(_SHAPE)
+            n = _near_chunk(data, shape)
             if n is not None:
                 cells += n
                 if n:
-                    row, cell = _near_max_row(data)
+                    row, cell = _near_max_row(data, shape, min(limits.max_rows, limits.max_cells))
                     if row > max_row:
                         max_row, far_row = row, cell
                     max_col = max(max_col, 1)

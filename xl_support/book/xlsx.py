@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xl_support.book.xmltext import escape
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -132,6 +132,18 @@ class ZipRef:
             if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
                 raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.name!r}")
             return data
+
+
+    def head(self, marker: bytes, step: int = 1 << 16) -> bytes | None:
+        """The part's bytes before the first `marker`, read by streaming (None: it has none)."""
+        data = b""
+        with zipfile.ZipFile(self.path) as zf, zf.open(self.name) as fh:
+            while chunk := fh.read(step):
+                data += chunk
+                at = data.find(marker, max(0, len(data) - len(chunk) - len(marker)))
+                if at >= 0:
+                    return data[:at]
+        return None
 
 
 class Parts(dict):

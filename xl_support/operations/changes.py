@@ -49,13 +49,16 @@ def _end_text(people, groups) -> str:
     return "thôi chi trả từ tháng theo quyết định (chuyển nơi cư trú)"
 
 
-def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[Table, BookSchedule]:
+def coming_changes(book: Book, month: dt.date, horizon: int = 2,
+                   sched: BookSchedule | None = None) -> tuple[Table, BookSchedule]:
     """Issue 17 — for the `horizon` months after `month`: who starts or stops insurance, who stops
     or starts, whose amount or insurance contribution changes (one engine schedule over
-    month..month+horizon), and the rows still pending a decision or an amount."""
+    month..month+horizon, or `sched`: the caller's schedule of those months), and the rows still
+    pending a decision or an amount."""
     from xl_support.engine.rules import Status
     month = month.replace(day=1)
-    sched = book_schedule(book, month, month_add(month, horizon))
+    if sched is None:
+        sched = book_schedule(book, month, month_add(month, horizon))
     p, params, groups = sched.people, sched.params, book.settings.groups
     row = _Rows(p)                      # row(j)[column]: no pandas Series per row (issue 18 speed)
     b, ins = sched.benefit, sched.insurance
@@ -74,11 +77,15 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2) -> tuple[Table,
         start = np.flatnonzero((b[t - 1] == 0) & (b[t] > 0))
         add(t, C_START, start, b[t - 1, start], b[t, start], [f"từ tháng {m:%m/%Y}"] * len(start))
         change = np.flatnonzero((b[t - 1] > 0) & (b[t] > 0) & (b[t - 1] != b[t]))
-        reasons: dict = {}
+        reasons: dict = {}                  # (group, area) → why: worked out once per pair
+
+        def reason(g, a):
+            if (g, a) not in reasons:
+                reasons[g, a] = _amount_reason(params, prev, m, groups.get(g), a)
+            return reasons[g, a]
+
         add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
-            [reasons.setdefault((row(j)["group"], row(j)["area"]),
-                                _amount_reason(params, prev, m, groups.get(row(j)["group"]), row(j)["area"]))
-             for j in change])
+            [reason(row(j)["group"], row(j)["area"]) for j in change])
         up = np.flatnonzero(~ins[t - 1] & ins[t])
         add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
             [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(row(j)["birth"]) == m else "bắt đầu hưởng")
@@ -151,10 +158,11 @@ def _amount_reason(params, prev: dt.date, month: dt.date, group, area) -> str:
     return "; ".join(parts) or "thay đổi mức của nhóm"
 
 
-def summary_section(spec, row: int, book: Book, month: dt.date) -> int:
+def summary_section(spec, row: int, book: Book, month: dt.date, sched: BookSchedule | None = None) -> int:
     """Section V of `Tổng hợp` (issue 17): the coming changes counted per kind and month, and the
-    closed months (paid as recorded vs entitled now). Returns the next free row."""
-    frame, sched = coming_changes(book, month)
+    closed months (paid as recorded vs entitled now). Returns the next free row. `sched`: the
+    schedule of `month` and the two after it, if the caller has it."""
+    frame, sched = coming_changes(book, month, sched=sched)
     later = sched.months[1:]
     spec.put(row, 1, [["V. THAY ĐỔI CÁC THÁNG TỚI VÀ CÁC THÁNG ĐÃ CHỐT"]], bold=True)
     row += 1

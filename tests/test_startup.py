@@ -1,0 +1,42 @@
+"""Issue 18.5 — a ward's command reaches its work without loading what it does not need: compute,
+validate and summary run for real in a fresh interpreter and must not load pandas, openpyxl or
+xml.sax (urllib, http, ssl). The seconds are measured in benchmarks/bench_startup.py; this test
+keeps the heavy packages out of the path (a module-level import added later fails it)."""
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xl_support.build.demo_book import write_demo_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "openpyxl", "xml.sax.saxutils", "socket")
+
+
+@pytest.fixture(scope="module")
+def ward(tmp_path_factory):
+    return write_demo_workbook(tmp_path_factory.mktemp("startup") / "ward.xlsm", n55=20, n04=10,
+                               month=dt.date(2026, 11, 1))
+
+
+def loaded_by(argv: list[str]) -> tuple[int, list[str]]:
+    """Run the command line in a fresh interpreter: its exit status and the heavy modules loaded."""
+    code = ("import json, sys\nfrom xl_support.__main__ import main\nrc = main(json.loads(sys.argv[1]))\n"
+            f"print(json.dumps([rc, [m for m in {HEAVY!r} if m in sys.modules]]))")
+    run = subprocess.run([sys.executable, "-c", code, json.dumps(argv)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rc, loaded = json.loads(run.stdout.splitlines()[-1])
+    return rc, loaded
+
+
+@pytest.mark.parametrize("command", [["compute", "{book}", "-o", "{out}"], ["validate", "{book}"],
+                                     ["validate", "{book}", "-o", "{out}"], ["summary", "{book}", "-o", "{out}"]])
+def test_ward_commands_load_no_heavy_package(ward, tmp_path, command):
+    argv = [a.format(book=ward, out=tmp_path / "out.xlsm") for a in command]
+    rc, loaded = loaded_by(argv)
+    assert rc in (0, 1)             # validate: 1 when the book has data errors
+    assert loaded == [], f"{argv[0]} loaded {loaded}"
