@@ -22,6 +22,15 @@ def ward(tmp_path_factory):
                                month=dt.date(2026, 11, 1))
 
 
+@pytest.fixture(scope="module")
+def closed(ward):
+    """The ward's book with October closed: a `Đã chi trả` sheet (summary reads its totals)."""
+    from xl_support.__main__ import main
+    out = ward.with_name("closed.xlsm")
+    assert main(["close-month", str(ward), "--month", "2026-10", "-o", str(out)]) == 0
+    return out
+
+
 def loaded_by(argv: list[str]) -> tuple[int, list[str]]:
     """Run the command line in a fresh interpreter: its exit status and the heavy modules loaded."""
     code = ("import json, sys\nfrom xl_support.__main__ import main\nrc = main(json.loads(sys.argv[1]))\n"
@@ -40,3 +49,8 @@ def test_ward_commands_load_no_heavy_package(ward, tmp_path, command):
     rc, loaded = loaded_by(argv)
     assert rc in (0, 1)             # validate: 1 when the book has data errors
     assert loaded == [], f"{argv[0]} loaded {loaded}"
+
+
+def test_summary_of_a_book_with_closed_months_loads_no_heavy_package(closed, tmp_path):
+    rc, loaded = loaded_by(["summary", str(closed), "-o", str(tmp_path / "out.xlsm")])
+    assert rc == 0 and loaded == []

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from xl_support.book import values as V
 from xl_support.book.sheets import LEDGER_SHEET, SheetSpec
 from xl_support.book.text import header_key, id_key, name_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_ROW = 3
 KIND_MONTH, KIND_ARREARS, KIND_RECOVERY = "Tháng", "Truy lĩnh", "Truy thu"
@@ -86,7 +88,7 @@ class Ledger:
     @property
     def active(self) -> pd.DataFrame:
         """Rows not replaced by a reopening (the state of a live row is blank)."""
-        return self.rows[self.rows["state"].fillna("").to_numpy() == ""]
+        return self.rows[self.rows["state"].map(_live).to_numpy(dtype=bool)]
 
     @property
     def paid(self) -> pd.DataFrame:
@@ -96,11 +98,15 @@ class Ledger:
 
     def closed_months(self) -> list[dt.date]:
         """Months closed and not reopened, in order."""
-        m = self.months
-        live = m[~m["state"].fillna("").str.startswith(REPLACED)]
-        return sorted({d for d in live["closed"] if isinstance(d, dt.date)})
+        return _closed_months(self.months["closed"], self.months["state"])
+
+    def paid_by_month(self) -> dict[dt.date, int]:
+        """The amounts paid (active rows of PAID_KINDS) per month they are for."""
+        r = self.rows
+        return _paid_by_month(r["month"], r["kind"], r["amount"], r["state"])
 
     def with_rows(self, rows: pd.DataFrame, month_row: dict) -> "Ledger":
+        import pandas as pd
         return Ledger(rows=pd.concat([self.rows, rows], ignore_index=True) if len(self.rows) else rows,
                       months=pd.concat([self.months, pd.DataFrame([month_row])], ignore_index=True),
                       issues=list(self.issues))
@@ -117,6 +123,7 @@ class Ledger:
 
 
 def empty_ledger() -> Ledger:
+    import pandas as pd
     return Ledger(rows=pd.DataFrame({f: [] for f in LEDGER_FIELDS}, dtype=object),
                   months=pd.DataFrame({f: [] for f in MONTH_FIELDS}, dtype=object))
 
@@ -146,9 +153,29 @@ def _reader(kind: str):
     return V.parse_text
 
 
-def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> pd.DataFrame:
+def _live(state) -> bool:
+    """A row or closed month not replaced by a reopening: its state is blank."""
+    return state is None or state == "" or (isinstance(state, float) and state != state)
+
+
+def _closed_months(closed, states) -> list[dt.date]:
+    """Months closed and not reopened, in order."""
+    return sorted({d for d, s in zip(closed, states)
+                   if isinstance(d, dt.date) and (_live(s) or not str(s).startswith(REPLACED))})
+
+
+def _paid_by_month(months, kinds, amounts, states) -> dict[dt.date, int]:
+    """The amounts of the live rows of PAID_KINDS, per month they are for."""
+    out: dict[dt.date, int] = {}
+    for m, kind, amount, state in zip(months, kinds, amounts, states):
+        if _live(state) and kind in PAID_KINDS and isinstance(amount, int):
+            out[m] = out.get(m, 0) + amount
+    return out
+
+
+def _columns(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> dict[str, list]:
     """Rows below the header of one table (its columns, 0-based col0 ≤ c < col1, found by header
-    text) → typed frame."""
+    text) → typed columns; rows whose first column is empty are left out."""
     keys = {header_key(str(h)): c for c, h in enumerate(header) if col0 <= c < col1 and isinstance(h, str)}
     data = {}
     body = grid[HEADER_ROW:]
@@ -175,9 +202,28 @@ def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues
                 pass
             values.append(out)
         data[name] = values
-    frame = pd.DataFrame(data, dtype=object)
-    first = columns[0][0]
-    return frame[frame[first].notna()].reset_index(drop=True)
+    keep = [i for i, v in enumerate(data[columns[0][0]]) if v is not None]
+    return {name: [values[i] for i in keep] for name, values in data.items()}
+
+
+def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> pd.DataFrame:
+    import pandas as pd
+    return pd.DataFrame(_columns(grid, header, columns, col0, col1, issues), dtype=object)
+
+
+def month_totals(grid: list[list] | None) -> tuple[list[dt.date], dict[dt.date, int]]:
+    """The closed months (not reopened) and the amounts paid per month they are for, read from the
+    sheet's grid without building the ledger's tables (what `Tổng hợp` and the city need)."""
+    if not grid or len(grid) < HEADER_ROW:
+        return [], {}
+    header, issues = list(grid[HEADER_ROW - 1]), []
+    pick = {f: (f, t, k) for f, t, k in (*LEDGER_COLUMNS, *MONTH_COLUMNS)}
+    rows = _columns(grid, header, [pick[f] for f in ("paid_in", "month", "kind", "amount", "state")], 0,
+                    MONTH_TABLE_COL - 1, issues)
+    months = _columns(grid, header, [MONTH_COLUMNS[0], *(c for c in MONTH_COLUMNS if c[0] == "state")],
+                      MONTH_TABLE_COL - 1, len(header), issues)
+    return (_closed_months(months["closed"], months["state"]),
+            _paid_by_month(rows["month"], rows["kind"], rows["amount"], rows["state"]))
 
 
 def read_ledger(grid: list[list] | None) -> Ledger:
@@ -192,7 +238,7 @@ def read_ledger(grid: list[list] | None) -> Ledger:
 
 
 def _cell(value, kind: str):
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if value is None or value != value:         # NaN, NaT: empty
         return None
     if kind == "month":          # a real date shown mm/yyyy: Excel would turn the text 10/2026 into a date anyway
         return value

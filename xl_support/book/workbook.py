@@ -169,10 +169,16 @@ class Book:
         return self.ledger_parsed
 
     def closed_months(self) -> list[dt.date]:
-        """Months closed in `Đã chi trả` (issue 17); a book without that sheet has none (nothing parsed)."""
-        if self.ledger_parsed is None and not self.ledger_grid:
-            return []
-        return self.ledger.closed_months()
+        """Months closed in `Đã chi trả` (issue 17), not reopened; read without the ledger's tables."""
+        return self.ledger.closed_months() if self.ledger_parsed is not None else self._month_totals()[0]
+
+    def paid_by_month(self) -> dict[dt.date, int]:
+        """`Đã chi trả`: the amounts paid per month they are for (issue 17 §5)."""
+        return self.ledger.paid_by_month() if self.ledger_parsed is not None else self._month_totals()[1]
+
+    def _month_totals(self):
+        from xl_support.book.ledger import month_totals
+        return month_totals(self.ledger_grid)
 
     def month(self, month: dt.date | None = None) -> dt.date:
         """The month computed: asked, else the report month, else the current month."""

@@ -1,7 +1,7 @@
 """Coming changes (issue 17): for the months after a month, who starts or stops, whose amount or
 insurance contribution changes, who is still pending — and section V of `Tổng hợp`. Reads the
 book's schedule only (no pandas: `summary` and the coming-changes list stay light); the closed
-months' figures come from `cycle.paid_vs_entitled`, loaded only when the book has closed months.
+months' figures are `paid_vs_entitled`: the ledger's amounts per month against the schedule.
 """
 from __future__ import annotations
 
@@ -180,7 +180,6 @@ def summary_section(spec, row: int, book: Book, month: dt.date, sched: BookSched
     row += len(body) + 1
     closed = book.closed_months()
     if closed:
-        from xl_support.operations.cycle import paid_vs_entitled
         paid = paid_vs_entitled(book, closed)
         spec.put(row, 1, [["", "Tháng đã chốt", "Đã chi trả (đồng)", "Theo sổ hiện nay (đồng)", "Chênh lệch (đồng)"]],
                  bold=True, fill="D9D9D9", wrap=True)
@@ -195,3 +194,13 @@ def summary_section(spec, row: int, book: Book, month: dt.date, sched: BookSched
         spec.put(row, 1, [["Chưa chốt tháng nào (nút «Chốt tháng» sau khi chi trả)."]])
         row += 1
     return row
+
+
+def paid_vs_entitled(book: Book, months: list[dt.date]) -> list[tuple[dt.date, int, int]]:
+    """Issue 17 §5 — for each closed month: the month's amounts recorded as paid (arrears paid
+    with a later month included for the month they are for) and the entitlement now (R11)."""
+    if not months:
+        return []
+    sched = book_schedule(book, months[0], months[-1])
+    paid = book.paid_by_month()
+    return [(m, paid.get(m, 0), int(sched.benefit[sched.at(m)].sum())) for m in months]

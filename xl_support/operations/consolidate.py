@@ -223,7 +223,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.months = list(months)
     closed = book.closed_months()                        # `Đã chi trả` (issue 17)
     if closed:
-        from xl_support.operations.cycle import paid_vs_entitled
+        from xl_support.operations.changes import paid_vs_entitled
         out.closed = paid_vs_entitled(book, closed)
 
     def cat(values, dtype=object):

@@ -448,17 +448,3 @@ def _cache_values(path) -> None:
     port = open_port(path, quiet=True)
     if refresh_cached_values(port):
         port.save(path)
-
-
-def paid_vs_entitled(book: Book, months: list[dt.date]) -> list[tuple[dt.date, int, int]]:
-    """Issue 17 §5 — for each closed month: the month's amounts recorded as paid (arrears paid
-    with a later month included for the month they are for) and the entitlement now (R11)."""
-    if not months:
-        return []
-    sched = book_schedule(book, months[0], months[-1])
-    paid = book.ledger.paid
-    out = []
-    for m in months:
-        p = int(paid.loc[paid["month"] == m, "amount"].sum()) if len(paid) else 0
-        out.append((m, p, int(sched.benefit[sched.at(m)].sum())))
-    return out
