@@ -256,19 +256,21 @@ def _parse_dates(cells: list) -> tuple[np.ndarray, list, np.ndarray]:
 def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
     """Text cells: stripped (blank → None); a column of texts, or of whole numbers, in one pass
     without a call per cell; other values as `values.parse_text` gives them."""
-    types = set(map(type, cells))
-    if types <= {str, _NONE}:
-        if _NONE in types:
-            cells = ["" if v is None else v for v in cells]
-        if not any(cells):
+    try:
+        stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
+    except TypeError:
+        try:
+            if all(map(float.is_integer, cells)):       # TypeError: not a column of numbers only
+                return np.array(list(map(str, map(int, cells))), dtype=object), []
+        except TypeError:
+            pass
+    else:
+        if not any(stripped):
             return np.full(len(cells), None, dtype=object), []
-        stripped = list(map(str.strip, cells))
         out = np.array(stripped, dtype=object)
         if "" in stripped:
             out[out == ""] = None
         return out, []
-    if types == {float} and all(map(float.is_integer, cells)):
-        return np.array(list(map(str, map(int, cells))), dtype=object), []
     out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
@@ -290,12 +292,14 @@ def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
     """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
     parsed once, then spread by its position in the distinct list. None where equal values may
     print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell."""
-    types = set(map(type, cells))
-    if not types <= _MEMO_TYPES or (int in types and float in types):
+    try:
+        position = dict.fromkeys(cells)
+    except TypeError:           # an unhashable cell
         return None
-    position = dict.fromkeys(cells)
-    if float in types and 0.0 in position:
-        return None
+    if not set(map(type, position)) <= {str, _NONE}:    # only texts never equal another type's value
+        types = set(map(type, cells))
+        if not types <= _MEMO_TYPES or (int in types and float in types) or (float in types and 0.0 in position):
+            return None
     results = []
     for j, value in enumerate(position):
         position[value] = j
@@ -364,10 +368,17 @@ def _parse_column(kind: str, cells: list) -> tuple[np.ndarray, list, np.ndarray 
     return object_array(out), errors, _numbers(kind, out)
 
 
-def _id_keys(values: list) -> list:
+def _id_keys(values: list) -> np.ndarray:
     """`text.id_key` of each value (a text of ASCII digits is its own key, an empty cell none)."""
-    return [v if v.__class__ is str and v.isdigit() and v.isascii() else None if v == "" or v is None else id_key(v)
-            for v in values]
+    try:
+        joined = "".join(values)
+    except TypeError:
+        joined = ""
+    if joined.isascii() and joined.isdigit():       # texts of digits or empty: one check for the column
+        keys = np.array(values, dtype=object)
+        keys[keys == ""] = None
+        return keys
+    return object_array([v if v.__class__ is str and v.isdigit() and v.isascii() else id_key(v) for v in values])
 
 
 def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
@@ -398,7 +409,7 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
                                     f"{f.header}: {e.message}"))
     typed["row"] = np.array(rows, dtype=np.int64)
     typed["bad_cell"] = bad
-    typed["id_key"] = object_array(_id_keys(raw["id"]) if "id" in raw else [None] * n)
+    typed["id_key"] = _id_keys(raw["id"]) if "id" in raw else np.full(n, None, dtype=object)
     return Table(typed, n, numbers), issues
 
 
@@ -423,10 +434,11 @@ def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
 
 def _filled(cells: list) -> bool:
     """No blank cell (None or blank text) in the column."""
-    types = set(map(type, cells))
-    if types == {str}:
+    try:
         return all(map(str.strip, cells))
-    return _NONE not in types and not any(issubclass(t, str) for t in types)
+    except TypeError:           # not texts only
+        types = set(map(type, cells))
+        return _NONE not in types and not any(issubclass(t, str) for t in types)
 
 
 def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:

@@ -112,6 +112,8 @@ class _Collector:
 
     def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
             message: str | Callable[[int], str]) -> None:
+        if not mask.any():
+            return
         col = self.reg.columns.get(field_name, 0)
         for i in np.flatnonzero(mask):
             text = message(int(i)) if callable(message) else message
@@ -125,6 +127,18 @@ def _present(table: Table, name: str) -> np.ndarray:
     if number is not None:                  # the engine's form: NaT / −1 where the cell is empty
         return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
     return np.not_equal(table[name], None)
+
+
+class _Present(dict):
+    """Field → `_present` mask, made when first asked for."""
+
+    def __init__(self, table: Table):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, name: str) -> np.ndarray:
+        mask = self[name] = _present(self.table, name)
+        return mask
 
 
 def _failed(reg: Register) -> dict[str, np.ndarray]:
@@ -155,9 +169,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     gi = people.group
     known = gi < len(g.codes)
     failed = _failed(reg)
-    has = {f: _present(frame, f) for f in ("name", "birth", "group", "id", "sex", "residential_group", "area",
-                                           "household_type", "allowance", "recognised", "mother_birth",
-                                           "decision", "stop")}
+    has = _Present(frame)
     today64 = np.datetime64(today, "D")
 
     # Required fields (design.md register contract); a cell that failed to parse is reported once.
