@@ -153,6 +153,8 @@ def stages(files: list[str], month: dt.date) -> None:
             spent[k] += b - a
     print("mỗi tệp, 1 tiến trình: " + "; ".join(f"{k} {v / len(files) * 1000:.1f} ms" for k, v in spent.items())
           + f"; kết quả gửi về {size / len(files) / 1000:.0f} kB")
+    print(f"  (read_grids gồm cả kiểm tra tệp: phần đọc ≈ "
+          f"{(spent['đọc (read_grids)'] - spent['kiểm tra tệp']) / len(files) * 1000:.1f} ms)")
 
 
 def main() -> None:

@@ -121,11 +121,13 @@ class CellIssue:
 
 class Table:
     """A register's typed columns: field name → numpy array (object arrays for texts, codes and
-    dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`)."""
-    __slots__ = ("columns", "n")
+    dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`).
+    `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
+    (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice."""
+    __slots__ = ("columns", "n", "numbers")
 
-    def __init__(self, columns: dict[str, np.ndarray], n: int):
-        self.columns, self.n = columns, n
+    def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None):
+        self.columns, self.n, self.numbers = columns, n, numbers or {}
 
     def __len__(self) -> int:
         return self.n
@@ -214,25 +216,62 @@ def _register_kind(columns: dict[str, int], codes: list) -> str:
 
 
 _MISSING = object()
-_DATE, _DATETIME = dt.date, dt.datetime
+_DATE, _DATETIME, _NONE = dt.date, dt.datetime, type(None)
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()   # values.parse_date
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min
+_MEMO_TYPES = frozenset((str, int, float, _NONE))
 
 
-def _parse_dates(cells: list, out: list, failed: list) -> None:
-    """Date cells: typed dates of years 1900–2100 are taken as they are, the rest go through
-    `values.parse_date` (same result, without a call per cell); "" is an empty cell."""
-    for i, v in enumerate(cells):
-        if v is None or v == "":
-            continue
-        t = v.__class__
-        if (t is _DATE or t is _DATETIME) and 1900 <= v.year <= 2100:
-            out[i] = v.date() if t is _DATETIME else v
-        else:
-            failed.append(i)
+def _days(ordinals: np.ndarray) -> np.ndarray:
+    """Day ordinals (0: no date) → datetime64[D] (NaT: no date)."""
+    return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
-def _parse_texts(cells: list, out: list, failed: list) -> None:
-    """Text cells: stripped (blank → None); whole numbers as `values.parse_text` gives them
-    (1.0 → "1"); other values go through `values.parse_text`."""
+def _parse_dates(cells: list) -> tuple[np.ndarray, list, np.ndarray]:
+    """Date cells: typed dates of years 1900–2100 are taken as they are (one ordinal per cell, no
+    call), the rest go through `values.parse_date`; "" is an empty cell. Also gives the column as
+    datetime64[D], the engine's form."""
+    ordinals = np.array([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64)
+    typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
+    out = object_array(cells)
+    errors = []
+    if not typed.all():
+        out[~typed] = None
+        ordinals[~typed] = 0
+        for i in np.flatnonzero(~typed).tolist():
+            v = cells[i]
+            if v is None or v == "":
+                continue
+            try:
+                day = V.parse_date(v)
+            except V.CellError as e:
+                errors.append((i, e))
+                continue
+            if day is not None:
+                out[i], ordinals[i] = day, day.toordinal()
+    return out, errors, _days(ordinals)
+
+
+def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
+    """Text cells: stripped (blank → None); a column of texts, or of whole numbers, in one pass
+    without a call per cell; other values as `values.parse_text` gives them."""
+    try:
+        stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
+    except TypeError:
+        try:
+            if all(map(float.is_integer, cells)):       # TypeError: not a column of numbers only
+                return np.array(list(map(str, map(int, cells))), dtype=object), []
+        except TypeError:
+            pass
+    else:
+        if not any(stripped):
+            return np.full(len(cells), None, dtype=object), []
+        out = np.array(stripped, dtype=object)
+        if "" in stripped:
+            out[out == ""] = None
+        return out, []
+    out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
             continue
@@ -242,29 +281,49 @@ def _parse_texts(cells: list, out: list, failed: list) -> None:
         elif t is int or (t is float and v.is_integer()):
             out[i] = str(int(v))
         else:
-            failed.append(i)
+            try:
+                out[i] = parse(v)
+            except V.CellError as e:
+                errors.append((i, e))
+    return object_array(out), errors
 
 
-def _parse_column(sheet: str, name: str, col: int, rows: list[int], cells: list, issues: list[CellIssue],
-                  bad: list[bool]) -> list:
-    """One column through its `values` parser (each distinct value parsed once: the parsers are
-    pure functions of the value and its type)."""
-    kind = FIELD_BY_NAME[name].kind
-    parse = PARSERS[kind]
-    out = [None] * len(cells)
-    pending: list[int] = []
-    if kind == "date":
-        _parse_dates(cells, out, pending)
-    elif kind in ("text", "id"):
-        _parse_texts(cells, out, pending)
-    else:
-        pending = [i for i, v in enumerate(cells) if v is not None]
-    memo: dict = {}
-    repeats = kind not in ("date", "text", "id")      # codes and amounts repeat; row numbers, dates less
-    for i in pending:
-        value = cells[i]
+def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
+    """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
+    parsed once, then spread by its position in the distinct list. None where equal values may
+    print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell."""
+    try:
+        position = dict.fromkeys(cells)
+    except TypeError:           # an unhashable cell
+        return None
+    if not set(map(type, position)) <= {str, _NONE}:    # only texts never equal another type's value
+        types = set(map(type, cells))
+        if not types <= _MEMO_TYPES or (int in types and float in types) or (float in types and 0.0 in position):
+            return None
+    results = []
+    for j, value in enumerate(position):
+        position[value] = j
+        try:
+            results.append(parse(value))
+        except V.CellError as e:
+            results.append(e)
+    codes = (np.zeros(len(cells), dtype=np.intp) if len(results) == 1
+             else np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells)))
+    failed = [j for j, r in enumerate(results) if r.__class__ is V.CellError]
+    errors = sorted((i, results[j]) for j in failed for i in np.flatnonzero(codes == j).tolist())
+    for j in failed:
+        results[j] = None
+    return codes, results, errors
+
+
+def _parse_each(cells: list, parse, repeats: bool) -> tuple[list, list]:
+    """One cell at a time (each distinct value of a repeating kind parsed once, where equal values
+    print alike: not 0.0 / -0.0, not time zones)."""
+    out, errors, memo = [None] * len(cells), [], {}
+    for i, value in enumerate(cells):
+        if value is None:
+            continue
         cls = value.__class__
-        # memo only where equal values print alike (not 0.0 / -0.0, not time zones)
         key = (cls, value) if repeats and (cls is str or cls is int or (cls is float and value)) else None
         hit = _MISSING if key is None else memo.get(key, _MISSING)
         if hit is _MISSING:
@@ -275,17 +334,51 @@ def _parse_column(sheet: str, name: str, col: int, rows: list[int], cells: list,
             if key is not None:
                 memo[key] = hit
         if hit.__class__ is V.CellError:
-            bad[i] = True
-            issues.append(CellIssue(sheet, rows[i], col, name, "CELL_" + name.upper(), "error",
-                                    f"{FIELD_BY_NAME[name].header}: {hit.message}"))
+            errors.append((i, hit))
         else:
             out[i] = hit
-    return out
+    return out, errors
 
 
-def _id_keys(values: list) -> list:
-    """`text.id_key` of each value (a text of ASCII digits is its own key)."""
-    return [v if v.__class__ is str and v.isascii() and v.isdigit() else id_key(v) for v in values]
+def _numbers(kind: str, values: list) -> np.ndarray | None:
+    """The engine's form of typed values: dates and months as datetime64[D] (NaT: empty), amounts
+    as int64 (−1: empty, as `rules.people_arrays` reads them); None for other kinds."""
+    if kind in ("date", "month"):
+        return _days(np.array([0 if v is None else v.toordinal() for v in values], dtype=np.int64))
+    if kind == "amount":
+        return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+    return None
+
+
+def _parse_column(kind: str, cells: list) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """One column through its `values` parser, as a whole (the parsers are pure functions of the
+    value and its type): typed values (object array), the cells that failed (row index,
+    `CellError`) in row order, and the engine's form of the column (`_numbers`)."""
+    parse = PARSERS[kind]
+    if kind == "date":
+        return _parse_dates(cells)
+    if kind in ("text", "id"):
+        return (*_parse_texts(cells, parse), None)
+    found = _parse_distinct(cells, parse)
+    if found is not None:
+        codes, results, errors = found
+        numbers = _numbers(kind, results)
+        return object_array(results)[codes], errors, None if numbers is None else numbers[codes]
+    out, errors = _parse_each(cells, parse, repeats=True)
+    return object_array(out), errors, _numbers(kind, out)
+
+
+def _id_keys(values: list) -> np.ndarray:
+    """`text.id_key` of each value (a text of ASCII digits is its own key, an empty cell none)."""
+    try:
+        joined = "".join(values)
+    except TypeError:
+        joined = ""
+    if joined.isascii() and joined.isdigit():       # texts of digits or empty: one check for the column
+        keys = np.array(values, dtype=object)
+        keys[keys == ""] = None
+        return keys
+    return object_array([v if v.__class__ is str and v.isdigit() and v.isascii() else id_key(v) for v in values])
 
 
 def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
@@ -300,13 +393,24 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
         raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
     issues: list[CellIssue] = []
     n = len(rows)
-    bad = [False] * n
-    typed = {name: object_array(_parse_column(sheet, name, columns.get(name, 0), rows, cells, issues, bad))
-             for name, cells in raw.items() if name in FIELD_BY_NAME and not FIELD_BY_NAME[name].computed}
+    bad = np.zeros(n, dtype=bool)
+    typed, numbers = {}, {}
+    for name, cells in raw.items():
+        f = FIELD_BY_NAME.get(name)
+        if f is None or f.computed:
+            continue
+        typed[name], errors, number = _parse_column(f.kind, cells)
+        if number is not None:
+            numbers[name] = number
+        col = columns.get(name, 0)
+        for i, e in errors:
+            bad[i] = True
+            issues.append(CellIssue(sheet, rows[i], col, name, "CELL_" + name.upper(), "error",
+                                    f"{f.header}: {e.message}"))
     typed["row"] = np.array(rows, dtype=np.int64)
-    typed["bad_cell"] = np.array(bad, dtype=bool)
-    typed["id_key"] = object_array(_id_keys(raw["id"]) if "id" in raw else [None] * n)
-    return Table(typed, n), issues
+    typed["bad_cell"] = bad
+    typed["id_key"] = _id_keys(raw["id"]) if "id" in raw else np.full(n, None, dtype=object)
+    return Table(typed, n, numbers), issues
 
 
 def _column(data: list[list], col: int, width: int) -> list:
@@ -315,6 +419,44 @@ def _column(data: list[list], col: int, width: int) -> list:
     if i < width:
         return list(map(itemgetter(i), data))
     return [r[i] if i < len(r) else None for r in data]
+
+
+def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
+    """The named columns (field → 1-based column) of the rows: one transposition of the rows
+    when they are not much wider than the register (the usual sheet), else column by column."""
+    width = min(map(len, data)) if data else 0
+    last = max(columns.values(), default=0)
+    if data and last <= width <= 2 * last + 16:
+        grid = list(zip(*data))
+        return {name: list(grid[c - 1]) for name, c in columns.items()}
+    return {name: _column(data, c, width) for name, c in columns.items()}
+
+
+def _filled(cells: list) -> bool:
+    """No blank cell (None or blank text) in the column."""
+    try:
+        return all(map(str.strip, cells))
+    except TypeError:           # not texts only
+        types = set(map(type, cells))
+        return _NONE not in types and not any(issubclass(t, str) for t in types)
+
+
+def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
+    """Positions of the rows with any input cell filled (`values.is_blank` false): all of them
+    when one input column is filled on every row (the usual register: names), else row by row."""
+    width = min(map(len, data)) if data else 0
+    if any(_filled(_column(data, c + 1, width)) for c in input_cols[:3]):
+        return list(range(len(data)))
+    kept = []
+    for offset, row in enumerate(data):
+        size = len(row)
+        for i in input_cols:
+            if i < size:
+                v = row[i]
+                if v is not None and not (isinstance(v, str) and not v.strip()):     # not V.is_blank(v)
+                    kept.append(offset)
+                    break
+    return kept
 
 
 def read_register(sheet: str, grid: list[list]) -> Register | None:
@@ -328,18 +470,10 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
         first += 1
     data = grid[first - 1:]
     input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
-    rows, kept = [], []
-    for offset, row in enumerate(data):          # a row with any input cell filled
-        size = len(row)
-        for i in input_cols:
-            if i < size:
-                v = row[i]
-                if v is not None and not (isinstance(v, str) and not v.strip()):     # not V.is_blank(v)
-                    rows.append(first + offset)
-                    kept.append(row)
-                    break
-    width = min(map(len, kept)) if kept else 0
-    raw = {n: nfkc_cells(_column(kept, c, width)) for n, c in columns.items()}
+    positions = _register_rows(data, input_cols)
+    kept = data if len(positions) == len(data) else [data[i] for i in positions]
+    rows = [first + i for i in positions]
+    raw = {n: nfkc_cells(cells) for n, cells in _columns(kept, columns).items()}
     kind = _register_kind(columns, raw.get("group", []))
     table, issues = typed_table(raw, rows, sheet, columns, normalised=True)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,

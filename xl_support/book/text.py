@@ -21,7 +21,10 @@ def nfkc(value):
 def nfkc_cells(values: list) -> list:
     """`nfkc` over a column of cell values; the list itself when nothing would change (one
     check over the whole column: the usual column is already in this form)."""
-    joined = "\x00".join([v for v in values if v.__class__ is str])
+    try:
+        joined = "\x00".join(values)          # a column of texts: no pass in Python
+    except TypeError:
+        joined = "\x00".join([v for v in values if v.__class__ is str])
     if joined.isascii() or unicodedata.is_normalized("NFKC", joined):
         return values
     return [nfkc(v) for v in values]

@@ -229,6 +229,9 @@ class People:
 def _dates(frame, name: str) -> np.ndarray:
     if name not in frame:
         return np.full(len(frame), np.datetime64("NaT"), dtype="M8[D]")
+    numbers = getattr(frame, "numbers", None)      # a register Table: dates made while parsing
+    if numbers and name in numbers:
+        return numbers[name]
     col = np.asarray(frame[name])
     if col.dtype.kind == "M":
         return to_days(col)
@@ -254,6 +257,23 @@ def _amount(value) -> int:
     return -1
 
 
+def _household_codes(values) -> np.ndarray:
+    return np.fromiter((HOUSEHOLD_CODES.get(v, -1) if v.__class__ is str else -1 for v in values), dtype=np.int8,
+                       count=len(values))
+
+
+def _by_distinct(values, lookup) -> np.ndarray:
+    """`lookup(values)` computed once per distinct cell of an object array (codes repeat on most
+    rows); other sequences are looked up whole."""
+    if not (isinstance(values, np.ndarray) and values.dtype == object):
+        return lookup(values)
+    position = dict.fromkeys(values)
+    for j, value in enumerate(position):
+        position[value] = j
+    table = lookup(list(position))
+    return table[np.fromiter(map(position.__getitem__, values), dtype=np.intp, count=len(values))]
+
+
 def people_arrays(frame, groups: Groups, default_area: str | None = None) -> People:
     """Typed columns (a register `Table`, or any mapping of PEOPLE_COLUMNS to sequences, such as
     a DataFrame; dates as date or datetime64) → `People`.
@@ -268,13 +288,14 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
     area[area_codes == "urban"] = 1
     if default_area in ("rural", "urban"):
         area[area == -1] = 1 if default_area == "urban" else 0
-    allowance = (np.fromiter(map(_amount, frame["allowance"]), dtype=np.int64, count=n) if "allowance" in frame
+    numbers = getattr(frame, "numbers", None) or {}
+    allowance = (numbers["allowance"] if "allowance" in numbers
+                 else np.fromiter(map(_amount, frame["allowance"]), dtype=np.int64, count=n) if "allowance" in frame
                  else np.full(n, -1, dtype=np.int64))
     bad = np.asarray(frame["bad_cell"], dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
-    household = (np.fromiter((HOUSEHOLD_CODES.get(v, -1) if v.__class__ is str else -1 for v in frame["household_type"]),
-                             dtype=np.int8, count=n) if "household_type" in frame else None)
+    household = (_by_distinct(frame["household_type"], _household_codes) if "household_type" in frame else None)
     return People(
-        group=garr.index(frame["group"] if "group" in frame else [None] * n),
+        group=_by_distinct(frame["group"], garr.index) if "group" in frame else garr.index([None] * n),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,

@@ -26,6 +26,7 @@ from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status,
                                      people_arrays, policy_window)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
+from xl_support.book.values import HOUSEHOLD_TYPES
 
 CHECK_SHEET = "Kiểm tra"
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
@@ -111,6 +112,8 @@ class _Collector:
 
     def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
             message: str | Callable[[int], str]) -> None:
+        if not mask.any():
+            return
         col = self.reg.columns.get(field_name, 0)
         for i in np.flatnonzero(mask):
             text = message(int(i)) if callable(message) else message
@@ -120,7 +123,22 @@ class _Collector:
 def _present(table: Table, name: str) -> np.ndarray:
     if name not in table:
         return np.zeros(len(table), dtype=bool)
+    number = table.numbers.get(name) if isinstance(table, Table) else None
+    if number is not None:                  # the engine's form: NaT / −1 where the cell is empty
+        return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
     return np.not_equal(table[name], None)
+
+
+class _Present(dict):
+    """Field → `_present` mask, made when first asked for."""
+
+    def __init__(self, table: Table):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, name: str) -> np.ndarray:
+        mask = self[name] = _present(self.table, name)
+        return mask
 
 
 def _failed(reg: Register) -> dict[str, np.ndarray]:
@@ -151,9 +169,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     gi = people.group
     known = gi < len(g.codes)
     failed = _failed(reg)
-    has = {f: _present(frame, f) for f in ("name", "birth", "group", "id", "sex", "residential_group", "area",
-                                           "household_type", "allowance", "recognised", "mother_birth",
-                                           "decision", "stop")}
+    has = _Present(frame)
     today64 = np.datetime64(today, "D")
 
     # Required fields (design.md register contract); a cell that failed to parse is reported once.
@@ -255,9 +271,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                 "Sổ không có cột «Loại hộ» (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo): dòng nhóm NQ 04 "
                 "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
-        htype = frame["household_type"]
-        escaped = np.array([isinstance(h, str) and h.startswith("Thoát") for h in htype], dtype=bool)
-        current = np.array([h in ("Nghèo", "Cận nghèo") for h in htype], dtype=bool)
+        htype = frame["household_type"]           # `values.HOUSEHOLD_TYPES` labels or None
+        escaped = _one_of(htype, [h for h in HOUSEHOLD_TYPES.values() if h.startswith("Thoát")])
+        current = _one_of(htype, ["Nghèo", "Cận nghèo"])
         out.add(escaped & ~has["recognised"] & ~failed["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
                 "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
                                    f"(để tính 36 tháng tiếp tục hỗ trợ)")
@@ -290,6 +306,14 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                     f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
                     f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
+
+
+def _one_of(values: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Cells equal to one of `texts`."""
+    out = np.zeros(len(values), dtype=bool)
+    for text in texts:
+        out |= values == text
+    return out
 
 
 def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
@@ -341,6 +365,13 @@ def _bad_ids(values: list) -> np.ndarray:
     """`_bad_id` of each cell: a text cell is bad unless, without spaces, it is empty or exactly
     12 digits (`\\d`, as `re`); an empty cell (None, NaN, NaT) is not bad."""
     bad = np.zeros(len(values), dtype=bool)
+    try:
+        joined = "".join(values)
+    except TypeError:
+        joined = None
+    if joined is not None and joined.isascii() and joined.isdigit():    # texts of ASCII digits only
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        return (lengths != 12) & (lengths != 0)
     for i, v in enumerate(values):
         if v is None:
             continue
@@ -387,12 +418,15 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     people = people or {}
     benefit_of = benefit or {}
     insurance_of = insurance or {}
-    keys = [k if isinstance(k, str) else None for reg in regs for k in reg.table["id_key"].tolist()]
+    keys = np.concatenate([reg.table["id_key"] for reg in regs]).tolist()
+    if not set(map(type, keys)) <= {str, type(None)}:
+        keys = [k if isinstance(k, str) else None for k in keys]
     reg_of = np.concatenate([np.full(len(reg.table), i) for i, reg in enumerate(regs)])
     rows = np.concatenate([reg.table["row"] for reg in regs])
     where = lambda i: (regs[reg_of[i]], int(rows[i]))  # noqa: E731
     issues = []
-    dup = repeated(keys)
+    keyed = len(keys) - keys.count(None)
+    dup = repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
     kept = np.arange(len(keys))
     if dup.any():
         benefit, insured = [], []
@@ -420,7 +454,7 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     # same name + birth date matters only where a row has no ID (dedupe.same_name_birth): the names
     # are folded only then
     names = ([name_key(v) if isinstance(v, str) else None for reg in regs for v in reg.table["name"].tolist()]
-             if all("name" in r.table for r in regs) and any(k is None for k in keys) else [])
+             if all("name" in r.table for r in regs) and None in keys else [])
     if names:
         births = [b for reg in regs for b in (reg.table["birth"].tolist() if "birth" in reg.table
                                                else [None] * len(reg.table))]

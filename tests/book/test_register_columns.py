@@ -1,0 +1,101 @@
+"""Register columns are parsed whole (issue 18): the result must be, cell by cell, what the
+`values` parser of the column's kind gives that cell — the typed value, or a `CellError` reported
+at its cell with the same Vietnamese message — whatever mix of types a column holds."""
+import datetime as dt
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from xl_support.book import values as V
+from xl_support.book.register import FIELD_BY_NAME, PARSERS, read_register, typed_table
+from xl_support.book.text import id_key, nfkc
+
+TEXTS = ["", " ", "  \t", "Nguyễn Văn An", "Nguye\u0302\u0303n", "０１２３", "05/03/2015", " 5/3/2015 ", "2015-03-05",
+         "31/02/2015", "05/03/1850", "03/2026", "2026-3", "13/2026", "1.050.000", "1.050.000 đ", "1,05 triệu", "-5",
+         "0", "9" * 40, "CN-BTXH", "hn_btxh – Thành viên hộ nghèo", "Thành thị", "NONG THON", "Phố", "Cận nghèo",
+         "thoat ngheo", "031215001234", "0312 1500 1234", "١٢٣٤٥٦٧٨٩٠١٢", "x" * 300]
+CELLS = st.one_of(
+    st.none(), st.sampled_from(TEXTS), st.text(max_size=8),
+    st.booleans(), st.integers(-10, 10), st.integers(0, 10**13), st.sampled_from([0.0, -0.0, 1.0, 1.5, 42000.0,
+                                                                                  float("nan"), float("inf"), 1e20]),
+    st.dates(dt.date(1800, 1, 1), dt.date(2200, 12, 31)), st.datetimes(dt.datetime(1850, 1, 1), dt.datetime(2150, 1, 1)),
+    st.sampled_from([V.ExcelError("#N/A"), V.ExcelError("#REF!")]),
+)
+FIELDS = [f for f in FIELD_BY_NAME.values() if not f.computed]
+
+
+def expected(kind: str, value):
+    try:
+        return PARSERS[kind](nfkc(value)), None
+    except V.CellError as e:
+        return None, e.message
+
+
+def same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    return type(a) is type(b) and a == b
+
+
+def check(columns: dict[str, list]) -> None:
+    n = len(next(iter(columns.values())))
+    rows = list(range(10, 10 + n))
+    table, issues = typed_table(columns, rows, "S", {name: i + 1 for i, name in enumerate(columns)})
+    found = {(i.row, i.field): i for i in issues}
+    assert len(found) == len(issues)
+    bad = np.zeros(n, dtype=bool)
+    for name, cells in columns.items():
+        f = FIELD_BY_NAME[name]
+        for i, cell in enumerate(cells):
+            value, message = expected(f.kind, cell)
+            assert same(table[name][i], value), (name, cell, table[name][i], value)
+            issue = found.get((rows[i], name))
+            if message is None:
+                assert issue is None, (name, cell, issue)
+            else:
+                bad[i] = True
+                assert issue.message == f"{f.header}: {message}" and issue.code == "CELL_" + name.upper()
+                assert issue.severity == "error" and issue.column == list(columns).index(name) + 1
+        number = table.numbers.get(name)
+        if f.kind in ("date", "month"):
+            assert number.dtype == "M8[D]"
+            assert [None if np.isnat(d) else d.item() for d in number] == table[name].tolist()
+        elif f.kind == "amount":
+            assert number.tolist() == [-1 if v is None else v for v in table[name].tolist()]
+    assert table["bad_cell"].tolist() == bad.tolist()
+    order = [(list(columns).index(i.field), i.row) for i in issues]     # column by column, row by row
+    assert order == sorted(order)
+    if "id" in columns:
+        assert table["id_key"].tolist() == [id_key(nfkc(v)) for v in columns["id"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=25), st.data())
+def test_every_kind_of_column_parses_as_its_cells_do(cells, data):
+    fields = data.draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique_by=lambda f: f.name))
+    check({f.name: [data.draw(CELLS) if data.draw(st.booleans()) else c for c in cells] for f in fields})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(FIELDS), st.lists(st.sampled_from(TEXTS + [None]), min_size=1, max_size=30))
+def test_columns_of_texts_parse_as_their_cells_do(f, cells):
+    check({f.name: cells})
+
+
+def test_uniform_columns_take_the_whole_column_paths():
+    """The usual register columns (one type, repeated values) — the paths without a call per cell."""
+    d = dt.date
+    check({"stt": [1.0, 2.0, 3.0, 4.0], "name": ["An", " Bình ", "", "Chi"], "birth": [d(2015, 3, 5), "", d(1850, 1, 1), "5/3/2015"],
+           "group": ["CN", "CN", "XX YY", ""], "allowance": [1050000.0, "", "1.050.000", 1.5],
+           "area": ["Thành thị"] * 4, "pay_from": [""] * 4, "id": ["031215001234", "", "12", "1234 5678 9012"]})
+    check({"allowance": [0.0, -0.0, 5.0, ""], "group": [1, 1.0, True, "1"], "area": [1, 2, 1, None]})
+    # equal values that print differently: 0.0 and -0.0, 1 and 1.0 (each keeps its own message)
+    check({"group": [0.0, -0.0, "", 0.0], "area": [-0.0, 0.0, None, -0.0], "household_type": [1, 1.0, "1", 1]})
+
+
+def test_rows_kept_are_those_with_an_input_cell():
+    grid = [["Họ và tên", "Mã đối tượng", "Ngày sinh", "Mức hỗ trợ (đồng/tháng)"],
+            ["A", "CN", "", ""], ["", " ", "", 500000], ["", "", "1/1/2015", ""], [None, None], ["B", "CN", "", ""]]
+    reg = read_register("S", grid)
+    assert reg.table["row"].tolist() == [2, 4, 6]        # a computed cell alone does not make a row
+    assert reg.raw["name"] == ["A", "", "B"] and reg.raw["benefit"] == ["", "", ""]
