@@ -18,7 +18,8 @@ from xl_support.book.workbook import open_book
 from xl_support.build.sample import write_sample_book
 from xl_support.operations.consolidate import SHEET_CITY, SHEET_FILES, consolidate
 from xl_support.operations.exports import KINDS, export_book
-from xl_support.operations.exports.common import NO_AMOUNT, sheet_title
+from xl_support.engine.messages import NO_AMOUNT
+from xl_support.operations.exports.common import sheet_title
 from xl_support.operations.exports.insurance import D03_COLUMNS, NOT_AT_SCHOOL
 
 NOV = dt.date(2026, 11, 1)

@@ -27,7 +27,6 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from itertools import count, repeat
 from pathlib import Path
 from typing import Sequence
@@ -157,7 +156,7 @@ class Styles:
                 head += f' {k}="{v}"'
         if wrap is not None:
             body = re.sub(r"<alignment\b[^>]*/>", "", body)
-            body = (f'<alignment vertical="top" wrapText="1"/>' if wrap else '<alignment wrapText="0"/>') + body
+            body = ('<alignment vertical="top" wrapText="1"/>' if wrap else '<alignment wrapText="0"/>') + body
         new = f"{head}/>" if not body else f"{head}>{body}</xf>"
         if new == xml:
             self._cache[key] = base

@@ -15,9 +15,13 @@ def rank(benefit: np.ndarray, insurance: np.ndarray | None) -> np.ndarray:
 
 def factorize(keys: Sequence) -> np.ndarray:
     """Per row, the number of its key in order of first appearance; −1 where the key is None."""
-    index: dict = {}
-    return np.fromiter((-1 if k is None else index.setdefault(k, len(index)) for k in keys),
-                       dtype=np.int64, count=len(keys))
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    codes = np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+    if None in index:                   # no key: −1, and the keys after it move down one
+        none = index[None]
+        codes[codes == none] = -1
+        codes[codes > none] -= 1
+    return codes
 
 
 def repeated(keys: Sequence) -> np.ndarray:

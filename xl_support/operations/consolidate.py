@@ -339,17 +339,19 @@ def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
 GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 
 
-def group_totals(rows: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
-    """(group code, area) → the sums of GROUP_FIGURES over `rows` of (group, area, *figures);
-    rows without a group code are left out."""
-    out: dict[tuple[str, str], dict[str, int]] = {}
-    for code, area, *figures in rows:
-        if code is None:
-            continue
-        acc = out.setdefault((code, area), dict.fromkeys(GROUP_FIGURES, 0))
-        for name, value in zip(GROUP_FIGURES, figures):
-            acc[name] += int(value)
-    return out
+def group_totals(codes, areas, figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
+    """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `codes`
+    and `areas`); rows without a group code are left out."""
+    from xl_support.engine.dedupe import factorize
+    key = factorize([None if c is None else (c, a) for c, a in zip(codes, areas)])
+    keys = list(dict.fromkeys(k for k in zip(codes, areas) if k[0] is not None))   # in factorize's order
+    has = key >= 0
+    sums = []
+    for values in figures:
+        total = np.zeros(len(keys), dtype=np.int64)
+        np.add.at(total, key[has], np.asarray(values, dtype=np.int64)[has])
+        sums.append(total.tolist())
+    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*sums))}
 
 
 # ---------------------------------------------------------------- inputs
@@ -719,8 +721,12 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
     codes = np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object)
     area_names = area_vi[np.where(areas < 0, 2, areas)]
-    groups = group_totals([*zip(codes.tolist(), area_names.tolist(), (month_paid > 0).tolist(), month_paid.tolist(),
-                                month_insured.tolist(), month_cost.tolist()), *_report_group_rows(chosen, month)])
+    reports = _report_group_rows(chosen, month)
+    codes = codes.tolist() + [r[0] for r in reports]
+    area_names = area_names.tolist() + [r[1] for r in reports]
+    figures = [np.concatenate([f, np.array([r[k] for r in reports], dtype=np.int64)])
+               for k, f in enumerate(((month_paid > 0), month_paid, month_insured, month_cost), start=2)]
+    groups = group_totals(codes, area_names, figures)
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
                                groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,

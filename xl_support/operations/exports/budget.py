@@ -18,7 +18,8 @@ from xl_support.engine.basis import money
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.rules import Status
-from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
+from xl_support.engine.messages import NO_AMOUNT
+from xl_support.operations.exports.common import REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, note
 from xl_support.engine.schedule import BookSchedule
 
 

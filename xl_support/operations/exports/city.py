@@ -35,7 +35,8 @@ from xl_support.book.workbook import Settings
 from xl_support.engine.policy import Groups
 from xl_support.documents.layout import FONT_NAME, ColumnSpec, Section, write_table
 from xl_support.engine.rules import EndReason, Status
-from xl_support.operations.exports.common import NO_AMOUNT, REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
+from xl_support.engine.messages import NO_AMOUNT
+from xl_support.operations.exports.common import REGISTER_ORDER, has_amount, RESOLUTION_SHORT, UnitNames, begin_document, end_document, month_text, note
 from xl_support.engine.schedule import BookSchedule
 from xl_support.operations.exports.data import END_REASON_TEXT, OTHER_REASON, OTHER_REASON_TEXT, stop_reasons
 

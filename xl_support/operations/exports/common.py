@@ -15,7 +15,7 @@ from xl_support.book.sheets import safe_sheet_name
 from xl_support.documents.layout import (FONT_NAME, keep_with_next, setup_print, write_document_header,
                                          write_place_date_and_signatures, write_title)
 from xl_support.book.text import fold
-from xl_support.engine.messages import NO_AMOUNT  # noqa: F401  (the exports' tables say it too)
+
 
 RESOLUTION_TITLES = {
     "NQ55": "Nghị quyết số 55/2025/NQ-HĐND của Hội đồng nhân dân thành phố Hải Phòng",
