@@ -17,6 +17,7 @@ from xl_support.engine.rules import eligibility, month_results, months_between, 
 from xl_support.engine.schedule import BookSchedule, apply_r11
 
 AREA_NAMES = {1: "urban", 0: "rural", -1: None}
+AREA_ARRAY = object_array([AREA_NAMES[-1], AREA_NAMES[0], AREA_NAMES[1]])      # people.area + 1 → name
 
 
 def _text(value) -> str:
@@ -30,6 +31,13 @@ def _date(value) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
+
+
+def _keys(values: np.ndarray) -> np.ndarray:
+    """ID keys: texts, None where there is none."""
+    if set(map(type, values)) <= {str, type(None)}:
+        return values
+    return object_array([k if isinstance(k, str) else None for k in values])
 
 
 PEOPLE_TABLE_COLUMNS = ("sheet", "row", "register", "name", "birth", "sex", "id_key", "residential_group", "group",
@@ -50,14 +58,24 @@ def people_table(book: Book) -> tuple[Table, list]:
         n = len(f)
 
         def col(name, conv=_text):
-            return object_array([conv(v) for v in f[name].tolist()] if name in f else [conv(None)] * n)
+            if name not in f:
+                return object_array([conv(None)] * n)
+            values = f[name]
+            kinds = set(map(type, values))
+            if conv is _text and kinds <= {str, type(None)}:    # the parsed texts (stripped): '' for none
+                out = values.copy()
+                out[np.equal(values, None)] = ""
+                return out
+            if conv is _date and kinds <= {dt.date, type(None)}:
+                return values
+            return object_array([conv(v) for v in values.tolist()])
 
         for name, values in {
             "sheet": object_array([reg.sheet] * n), "row": f["row"].astype(np.int64),
             "register": object_array([reg.kind] * n), "name": col("name"), "birth": col("birth", _date),
-            "sex": col("sex"), "id_key": object_array([k if isinstance(k, str) else None for k in f["id_key"]]),
+            "sex": col("sex"), "id_key": _keys(f["id_key"]),
             "residential_group": col("residential_group"), "group": col("group"),
-            "area": object_array([AREA_NAMES[int(a)] for a in people.area]), "school": col("school"),
+            "area": AREA_ARRAY[people.area.astype(np.int64) + 1], "school": col("school"),
             "insurance_number": col("insurance_number"), "kcb_place": col("kcb_place"),
             "decision": col("decision", _date), "stop": col("stop", _date),
             "status": elig.status.astype(np.int64), "start": elig.start, "end": elig.end,
