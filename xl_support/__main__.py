@@ -208,6 +208,14 @@ def add_month(p: argparse.ArgumentParser) -> None:
                         "không có thì tháng hiện tại")
 
 
+def add_build_out(p: argparse.ArgumentParser, name: str, suffix: str, why: str) -> None:
+    """`-o TỆP` of a build command: the file built, by default workbook/`name` of the sources."""
+    p.add_argument("-o", "--out", default=None, metavar="TỆP",
+                   help=f"tệp {suffix} sẽ ghi; bỏ trống = workbook/{name} của mã nguồn (bắt buộc khi chạy từ "
+                        "gói đã cài)")
+    p.set_defaults(check=lambda a: _check_suffix("-o", a.out, (suffix,), why))
+
+
 def _check_suffix(option: str, path: str | None, suffixes: tuple[str, ...], why: str) -> None:
     if path is not None and Path(path).suffix.lower() not in suffixes:
         raise argparse.ArgumentTypeError(f"{option} «{path}»: cần tệp đuôi {' hoặc '.join(suffixes)} ({why})")
@@ -320,18 +328,12 @@ def parser() -> argparse.ArgumentParser:
     p = command(sub, "build-addin", "xl_support.build.addin:run_cli", "dựng lại phần bổ trợ HoTroNQ.xlam",
                 "Dựng phần bổ trợ Excel HoTroNQ.xlam từ mã nguồn (cùng nội dung từng byte mỗi lần dựng). Ghi đè TỆP.",
                 (EXIT_0, EXIT_2))
-    p.add_argument("-o", "--out", default=None, metavar="TỆP",
-                   help="tệp .xlam sẽ ghi; bỏ trống = workbook/HoTroNQ.xlam của mã nguồn (bắt buộc khi chạy từ "
-                        "gói đã cài)")
-    p.set_defaults(check=lambda a: _check_suffix("-o", a.out, (".xlam",), "phần bổ trợ Excel"))
+    add_build_out(p, "HoTroNQ.xlam", ".xlam", "phần bổ trợ Excel")
 
     p = command(sub, "build-template", "xl_support.build.template:run_cli", "dựng lại sổ mẫu Template.xlsm",
                 "Dựng sổ mẫu Template.xlsm từ mã nguồn (cùng nội dung từng byte mỗi lần dựng). Ghi đè TỆP.",
                 (EXIT_0, EXIT_2))
-    p.add_argument("-o", "--out", default=None, metavar="TỆP",
-                   help="tệp .xlsm sẽ ghi; bỏ trống = workbook/Template.xlsm của mã nguồn (bắt buộc khi chạy từ "
-                        "gói đã cài)")
-    p.set_defaults(check=lambda a: _check_suffix("-o", a.out, (XLSM,), "sổ Excel có macro"))
+    add_build_out(p, "Template.xlsm", XLSM, "sổ Excel có macro")
 
     p = command(sub, "build-bundle", "xl_support.build.bundle:run_cli", "lập bộ cài ngoại tuyến cho máy Windows",
                 "Lập HoTroNQ-<phiên bản>-win64.zip: gói chương trình và mọi gói phụ thuộc cho Windows 64 bit, "

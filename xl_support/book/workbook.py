@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -170,13 +170,15 @@ class Book:
 
     def closed_months(self) -> list[dt.date]:
         """Months closed in `Đã chi trả` (issue 17), not reopened; read without the ledger's tables."""
-        return self.ledger.closed_months() if self.ledger_parsed is not None else self._month_totals()[0]
+        return self.ledger.closed_months() if self.ledger_parsed is not None else self._month_totals[0]
 
     def paid_by_month(self) -> dict[dt.date, int]:
         """`Đã chi trả`: the amounts paid per month they are for (issue 17 §5)."""
-        return self.ledger.paid_by_month() if self.ledger_parsed is not None else self._month_totals()[1]
+        return self.ledger.paid_by_month() if self.ledger_parsed is not None else self._month_totals[1]
 
+    @cached_property
     def _month_totals(self):
+        """`ledger.month_totals` of the grid, read once (summary asks for both facts)."""
         from xl_support.book.ledger import month_totals
         return month_totals(self.ledger_grid)
 

@@ -26,7 +26,11 @@ def factorize(keys: Sequence) -> np.ndarray:
 
 def repeated(keys: Sequence) -> np.ndarray:
     """Rows whose key (not None) appears on another row too."""
-    code = factorize(keys)
+    return _repeated_codes(factorize(keys))
+
+
+def _repeated_codes(code: np.ndarray) -> np.ndarray:
+    """`repeated` on the keys' `factorize` codes."""
     has = code >= 0
     counts = np.bincount(code[has]) if has.any() else np.zeros(0, np.int64)
     out = np.zeros(len(code), dtype=bool)
@@ -55,14 +59,16 @@ def suppressed_by_month(keys: Sequence[str | None], benefit: np.ndarray, insuran
     highest benefit, then the one with insurance, then the first (as `kept_rows`); returns the rows *not* kept that had a
     benefit or insurance that month (they are paid nothing, as in `compute_book`)."""
     out = np.zeros(benefit.shape, dtype=bool)
-    cols = np.flatnonzero(repeated(keys))
+    codes = factorize(keys)
+    cols = np.flatnonzero(_repeated_codes(codes))
     if not len(cols) or not benefit.shape[0]:
         return out
-    code = factorize(keys)[cols]
-    order = cols[np.argsort(code, kind="stable")]          # the rows of one ID together, first row first
-    sorted_code = np.sort(code, kind="stable")
-    starts = np.flatnonzero(np.r_[True, sorted_code[1:] != sorted_code[:-1]])
-    group = np.cumsum(np.r_[True, sorted_code[1:] != sorted_code[:-1]]) - 1
+    by_id = np.argsort(codes[cols], kind="stable")
+    order = cols[by_id]                                     # the rows of one ID together, first row first
+    sorted_code = codes[cols][by_id]
+    new_id = np.r_[True, sorted_code[1:] != sorted_code[:-1]]
+    starts = np.flatnonzero(new_id)
+    group = np.cumsum(new_id) - 1
     score = rank(benefit[:, order], insurance[:, order])
     best = np.maximum.reduceat(score, starts, axis=1)[:, group]
     is_best = score == best

@@ -132,6 +132,11 @@ def as_month(day: dt.date) -> np.datetime64:
     return np.datetime64(day.strftime("%Y-%m"), "M")
 
 
+def to_date(value: np.datetime64) -> dt.date:
+    """A datetime64 day or month as a date (a month: its first day)."""
+    return np.datetime64(value, "D").item()
+
+
 # ---------------------------------------------------------------- group table as arrays
 
 @dataclass(frozen=True)

@@ -13,14 +13,7 @@ from xl_support.book.register import Table, object_array
 from xl_support.book.workbook import Book
 from xl_support.engine.basis import money, period_text
 from xl_support.engine.schedule import BookSchedule, insurance_cost, month_add
-from xl_support.operations.schedule import book_schedule
-
-
-def as_date(v) -> dt.date | None:
-    """A date cell value as a date (a datetime's day; anything else None)."""
-    if isinstance(v, dt.datetime):
-        return v.date()
-    return v if isinstance(v, dt.date) else None
+from xl_support.operations.schedule import as_date, book_schedule
 
 
 C_INS_UP, C_INS_DOWN, C_STOP, C_START, C_AMOUNT, C_INS_COST, C_PENDING = (

@@ -50,7 +50,8 @@ from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.book.register import FIELD_BY_NAME
-from xl_support.engine.rules import Eligibility, People, eligibility, month_results, months_between, people_arrays, policy_window
+from xl_support.engine.rules import (Eligibility, People, eligibility, month_results, months_between, people_arrays,
+                                     policy_window, to_date)
 from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, ScreenError
 from xl_support.engine.schedule import insurance_cost
 from xl_support.operations.validation import validate_book
@@ -63,7 +64,7 @@ ESSENTIAL = [f for f in FIELD_BY_NAME.values() if f.essential]
 def window_months(params=DEFAULT_PARAMETERS) -> list[dt.date]:
     """domain.md R3 — the 60 months of the policy window (the budget years 2026–2030)."""
     first, last = policy_window(params)
-    return months_between(np.datetime64(first, "D").item(), np.datetime64(last, "D").item())
+    return months_between(to_date(first), to_date(last))
 
 
 # ---------------------------------------------------------------- one file (runs in a worker)
@@ -343,8 +344,9 @@ def group_totals(codes, areas, figures: list[np.ndarray]) -> dict[tuple[str, str
     """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `codes`
     and `areas`); rows without a group code are left out."""
     from xl_support.engine.dedupe import factorize
-    key = factorize([None if c is None else (c, a) for c, a in zip(codes, areas)])
-    keys = list(dict.fromkeys(k for k in zip(codes, areas) if k[0] is not None))   # in factorize's order
+    pairs = [None if c is None else (c, a) for c, a in zip(codes, areas)]
+    key = factorize(pairs)
+    keys = [k for k in dict.fromkeys(pairs) if k is not None]                     # in factorize's order
     has = key >= 0
     sums = []
     for values in figures:

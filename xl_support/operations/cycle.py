@@ -20,9 +20,9 @@ from xl_support.book.ledger import (KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, LED
 from xl_support.book.ports import BookPort, read_port_book
 from xl_support.book.workbook import Book
 from xl_support.engine.basis import money, period_text
-from xl_support.engine.rules import policy_window
+from xl_support.engine.rules import policy_window, to_date
 from xl_support.engine.schedule import BookSchedule, insurance_cost, month_add
-from xl_support.operations.schedule import book_schedule
+from xl_support.operations.schedule import as_date, book_schedule
 
 def product_version() -> str:
     """The installed product's version (xl_support.__version__ via the package metadata: the
@@ -48,16 +48,6 @@ R_STOP_PAY = "Thôi chi trả từ tháng (chuyển nơi cư trú)"
 R_PARAMS = "Thay đổi tham số (chuẩn nghèo, mức chuẩn, mức của nhóm)"
 
 
-def _month(m) -> dt.date:
-    return dt.date.fromisoformat(f"{np.datetime64(m, 'M')}-01")
-
-
-def _as_date(v):
-    if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
 
 
 def _column(book: Book, name: str) -> list:
@@ -90,15 +80,15 @@ class Entitlement:
 
 def entitlement(book: Book, month: dt.date) -> Entitlement:
     """One engine call for all months of all people (domain.md R11 per month)."""
-    first = min(_month(policy_window(book.settings.params)[0]), month)
+    first = min(to_date(policy_window(book.settings.params)[0]), month)
     sched = book_schedule(book, first, month)
     p = sched.frame()
-    keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), [_as_date(b) for b in p["birth"]])
+    keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), [as_date(b) for b in p["birth"]])
     groups = book.settings.groups
     topup = np.array([bool(g and g.is_topup) for g in map(groups.get, p["group"])], dtype=bool)
     return Entitlement(sched=sched, keys=keys, allowance=_allowances(book), topup=topup, month=month,
-                       pay_from=[_as_date(v) for v in _column(book, "pay_from")],
-                       stop_pay_from=[_as_date(v) for v in _column(book, "stop_pay_from")])
+                       pay_from=[as_date(v) for v in _column(book, "pay_from")],
+                       stop_pay_from=[as_date(v) for v in _column(book, "stop_pay_from")])
 
 
 # ---------------------------------------------------------------- arrears
@@ -135,11 +125,11 @@ LINE_COLUMNS = ("key", "month", "entitled", "recorded", "diff", "reason", "id", 
 def _info_frame(ent: Entitlement) -> pd.DataFrame:
     p = ent.sched.frame()
     return pd.DataFrame({
-        "id": p["id_key"], "name": p["name"], "birth": [_as_date(b) for b in p["birth"]],
+        "id": p["id_key"], "name": p["name"], "birth": [as_date(b) for b in p["birth"]],
         "residential_group": p["residential_group"], "sheet": p["sheet"], "row": p["row"],
         "register": p["register"], "group": p["group"], "area": p["area"].fillna(""),
-        "allowance": ent.allowance, "decision": [_as_date(d) for d in p["decision"]],
-        "stop": [_as_date(d) for d in p["stop"]], "pay_from": ent.pay_from or None,
+        "allowance": ent.allowance, "decision": [as_date(d) for d in p["decision"]],
+        "stop": [as_date(d) for d in p["stop"]], "pay_from": ent.pay_from or None,
         "stop_pay_from": ent.stop_pay_from or None})
 
 
@@ -164,7 +154,7 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     benefit = sched.benefit[:k]
     ent_m = np.zeros((u, k), dtype=np.int64)
     np.add.at(ent_m, codes, benefit.T)
-    decision = sched.frame()["decision"].map(_as_date)
+    decision = sched.frame()["decision"].map(as_date)
     dmonth = np.array([np.datetime64(d, "M") if d else np.datetime64("NaT", "M") for d in decision])
     mcol = np.array([np.datetime64(m, "M") for m in past], dtype="M8[M]")
     earlier = (mcol[:, None] < dmonth[None, :]) & (benefit > 0)           # R12: paid from before signing
@@ -181,7 +171,7 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     is_closed = np.array([m in closed for m in past], dtype=bool)
     diff = np.where(is_closed[None, :], ent_m - rec_m, early_m - np.minimum(rec_m, early_m))
     ui, mi = np.nonzero(diff)
-    unrecorded = [m for m, c in zip(past, is_closed) if not c and m >= _month(policy_window(book.settings.params)[0])]
+    unrecorded = [m for m, c in zip(past, is_closed) if not c and m >= to_date(policy_window(book.settings.params)[0])]
     # one column per person carries their arrears: the row paid in the month, else the first
     cols_by_key = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(codes) else np.array([], int)
     rep = {}

@@ -27,7 +27,8 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
+    """A date cell value as a date (a datetime's day; anything else None)."""
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
@@ -66,18 +67,18 @@ def people_table(book: Book) -> tuple[Table, list]:
                 out = values.copy()
                 out[np.equal(values, None)] = ""
                 return out
-            if conv is _date and kinds <= {dt.date, type(None)}:
+            if conv is as_date and kinds <= {dt.date, type(None)}:
                 return values
             return object_array([conv(v) for v in values.tolist()])
 
         for name, values in {
             "sheet": object_array([reg.sheet] * n), "row": f["row"].astype(np.int64),
-            "register": object_array([reg.kind] * n), "name": col("name"), "birth": col("birth", _date),
+            "register": object_array([reg.kind] * n), "name": col("name"), "birth": col("birth", as_date),
             "sex": col("sex"), "id_key": _keys(f["id_key"]),
             "residential_group": col("residential_group"), "group": col("group"),
             "area": AREA_ARRAY[people.area.astype(np.int64) + 1], "school": col("school"),
             "insurance_number": col("insurance_number"), "kcb_place": col("kcb_place"),
-            "decision": col("decision", _date), "stop": col("stop", _date),
+            "decision": col("decision", as_date), "stop": col("stop", as_date),
             "status": elig.status.astype(np.int64), "start": elig.start, "end": elig.end,
             "end_reason": elig.end_reason.astype(np.int64),
         }.items():

@@ -23,7 +23,7 @@ from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
 from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status, eligibility, group_arrays, month_result,
-                                     people_arrays, policy_window)
+                                     people_arrays, policy_window, to_date)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
@@ -94,12 +94,7 @@ class ValidationReport:
 
 
 def _dmy(day) -> str:
-    return f"{_date(day):%d/%m/%Y}"
-
-
-def _date(value) -> dt.date:
-    """A datetime64 (day or month) as a date."""
-    return np.datetime64(value, "D").item()
+    return f"{to_date(day):%d/%m/%Y}"
 
 
 class _Collector:
@@ -212,11 +207,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     decision_m = people.decision.astype("M8[M]")
     out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
-                      f"{_date(w_start):%m/%Y}–{_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
-                      f"{_date(w_start):%m/%Y}")
+                      f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
+                      f"{to_date(w_start):%m/%Y}")
     out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
-                      f"{_date(w_start):%m/%Y}–{_date(w_end):%m/%Y}: không chi trả")
+                      f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
     never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)

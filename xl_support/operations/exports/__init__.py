@@ -22,7 +22,7 @@ from pathlib import Path
 from xl_support.book.workbook import Book
 from xl_support.book.fileio import UserFacingError, check_output_path, save_workbook_atomic
 from xl_support.documents.layout import new_document_book
-from xl_support.engine.rules import policy_window
+from xl_support.engine.rules import policy_window, to_date
 from xl_support.operations.exports.common import unit_names
 from xl_support.engine.schedule import month_add
 from xl_support.operations.schedule import book_schedule
@@ -78,7 +78,7 @@ def export_errors(book: Book, month: dt.date | None = None) -> list[str]:
 
 def _range(book: Book, kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
     """Months the kind needs from the schedule."""
-    first, last = (_as_date(m) for m in policy_window(book.settings.params))
+    first, last = (to_date(m) for m in policy_window(book.settings.params))
     if kind == "city-report":
         from xl_support.operations.exports.city import schedule_range
         return schedule_range(month)
@@ -87,11 +87,6 @@ def _range(book: Book, kind: str, month: dt.date) -> tuple[dt.date, dt.date]:
         hi = max(last, month) if kind == "insurance-list" else last
         return lo, hi
     return month, month
-
-
-def _as_date(m) -> dt.date:
-    """numpy month → its first day as a date."""
-    return dt.date.fromisoformat(f"{m.astype('M8[M]')}-01")
 
 
 def export_book(book: Book, kind: str, month: dt.date | None, out: str | Path, *, force: bool = False,
