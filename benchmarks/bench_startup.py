@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.3
-WATCH = ("pandas", "numpy", "openpyxl", "xlwings", "python_calamine", "tqdm", "lxml")
+WATCH = ("pandas", "numpy", "openpyxl", "xlwings", "python_calamine", "lxml")
 
 
 def commands(book: Path, ledger: Path, out: Path) -> dict[str, list[str]]:

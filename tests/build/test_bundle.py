@@ -65,7 +65,6 @@ def test_pip_resolves_the_whole_install_from_the_bundle_alone(built, python, tmp
     assert B.missing_for_windows(folder / "wheels", python) == []
     wheels = [p.name for p in (folder / "wheels").glob("*.whl")]
     assert any(n.startswith("pywin32-") and f"-{tag}-" in n for n in wheels)     # xlwings on Windows
-    assert any(n.startswith("colorama-") for n in wheels)                          # tqdm on Windows
 
 
 def test_a_missing_windows_dependency_is_found(built, tmp_path):

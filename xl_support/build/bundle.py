@@ -11,7 +11,7 @@
   sheet printed by LibreOffice).
 
 pip evaluates environment markers for the machine it runs on, not for `--platform`: from Linux,
-`pywin32; platform_system == "Windows"` (xlwings) and `colorama` (tqdm) are left out. So after
+`pywin32; platform_system == "Windows"` (xlwings) is left out. So after
 pip's download the Windows closure is walked here with the markers of Windows CPython 3.1x
 (`missing_for_windows`) and what is missing is downloaded too, until nothing is.
 """

@@ -29,6 +29,34 @@ def repeated(keys: Sequence) -> np.ndarray:
     return _repeated_codes(factorize(keys))
 
 
+#: `id_numbers`: a key of at most this many digits is one int64 (length × 10^17 + value < 2^63).
+ID_NUMBER_DIGITS = 17
+NO_ID, LONG_ID = -1, -2
+
+
+def id_numbers(keys: Sequence[str | None]) -> np.ndarray:
+    """Each ID key (a text of ASCII digits, `text.id_key`) as an int64 equal exactly when the keys
+    are equal — its length × 10^17 + its value, so `012` and `12` differ; NO_ID where there is no
+    key, LONG_ID for a key of more than 17 digits (compared as text by `repeated_ids`)."""
+    scale = 10 ** ID_NUMBER_DIGITS
+    return np.fromiter((NO_ID if k is None else len(k) * scale + int(k) if len(k) <= ID_NUMBER_DIGITS else LONG_ID
+                        for k in keys), dtype=np.int64, count=len(keys))
+
+
+def repeated_ids(numbers: np.ndarray, keys: Sequence[str | None]) -> np.ndarray:
+    """`repeated(keys)` from the keys' `id_numbers` (an int64 sort, not one dict entry per row):
+    the long keys, rare, are compared as texts."""
+    out = np.zeros(len(numbers), dtype=bool)
+    has = np.flatnonzero(numbers >= 0)
+    if len(has):
+        _, inverse, counts = np.unique(numbers[has], return_inverse=True, return_counts=True)
+        out[has] = counts[inverse] > 1
+    long = np.flatnonzero(numbers == LONG_ID)
+    if len(long):
+        out[long] = repeated([keys[i] for i in long])
+    return out
+
+
 def _repeated_codes(code: np.ndarray) -> np.ndarray:
     """`repeated` on the keys' `factorize` codes."""
     has = code >= 0

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
-from xl_support.engine.dedupe import repeated, suppressed_by_month
+from xl_support.engine.dedupe import id_numbers, repeated_ids, suppressed_by_month
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
@@ -130,6 +130,7 @@ class FileResult:
     sheet: np.ndarray | None = None          # object
     row: np.ndarray | None = None            # int32 Excel row
     id_key: np.ndarray | None = None         # object: digits of the ID or None
+    id_number: np.ndarray | None = None      # int64: `dedupe.id_numbers` of id_key (R11 across units)
     id_text: np.ndarray | None = None        # object: the ID as typed
     name: np.ndarray | None = None           # object
     group: np.ndarray | None = None          # object: group code
@@ -236,6 +237,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.sheet = cat([[reg.sheet] * len(reg.table) for reg, _ in parts])
     out.row = cat([reg.table["row"] for reg, _ in parts], np.int32)
     out.id_key = cat([reg.table["id_key"] for reg, _ in parts])
+    out.id_number = id_numbers(out.id_key)
     out.id_text = cat([reg.raw.get("id", [None] * len(reg.table)) for reg, _ in parts])
     out.name = cat([reg.raw.get("name", [None] * len(reg.table)) for reg, _ in parts])
     out.group = cat([reg.table["group"] if "group" in reg.table else [None] * len(reg.table)
@@ -285,6 +287,7 @@ def report_file(book: Book, months: list[dt.date], out: FileResult) -> FileResul
     n = len(months)
     empty = np.zeros(0, dtype=object)
     out.sheet, out.id_key, out.id_text, out.name, out.group, out.kind = (empty.copy() for _ in range(6))
+    out.id_number = np.zeros(0, np.int64)
     out.row = np.zeros(0, np.int32)
     out.area = np.zeros(0, np.int8)
     out.benefit = Monthly.of(np.zeros((n, 0), np.int64))
@@ -344,15 +347,17 @@ def group_totals(codes, areas, figures: list[np.ndarray]) -> dict[tuple[str, str
     """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `codes`
     and `areas`); rows without a group code are left out."""
     from xl_support.engine.dedupe import factorize
-    pairs = [None if c is None else (c, a) for c, a in zip(codes, areas)]
-    key = factorize(pairs)
-    keys = [k for k in dict.fromkeys(pairs) if k is not None]                     # in factorize's order
-    has = key >= 0
+    code, area = factorize(codes), factorize(areas)       # few distinct values each: a pair is one number
+    code_names, area_names = ([k for k in dict.fromkeys(v) if k is not None] for v in (codes, areas))
+    has = (code >= 0) & (area >= 0)
+    width = max(len(area_names), 1)
+    pairs, pair_of_row = np.unique(code[has] * width + area[has], return_inverse=True)
     sums = []
     for values in figures:
-        total = np.zeros(len(keys), dtype=np.int64)
-        np.add.at(total, key[has], np.asarray(values, dtype=np.int64)[has])
+        total = np.zeros(len(pairs), dtype=np.int64)
+        np.add.at(total, pair_of_row, np.asarray(values, dtype=np.int64)[has])
         sums.append(total.tolist())
+    keys = [(code_names[p // width], area_names[p % width]) for p in pairs.tolist()]
     return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*sums))}
 
 
@@ -449,15 +454,37 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     return sorted(left)
 
 
+class Progress:
+    """`Tổng hợp: 12/114 tệp` on one line of a terminal's stderr, erased at the end (nothing
+    when stderr is not a terminal: a log file gets the summary line only)."""
+
+    def __init__(self, total: int, what: str, unit: str, enabled: bool = True):
+        self.total, self.what, self.unit, self.done = total, what, unit, 0
+        self.enabled = enabled and sys.stderr.isatty()
+        self._shown = 0.0
+
+    def update(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.enabled and (now - self._shown >= 0.1 or self.done == self.total):
+            self._shown = now
+            sys.stderr.write(f"\r{self.what}: {self.done}/{self.total} {self.unit}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def run_files(paths: list[Path], months: list[dt.date], month: dt.date | None = None, jobs: int = 0,
               progress: bool = True) -> list[FileResult]:
     """process_file over every path in worker processes (`jobs`, 0 = choose), with a progress
     bar. Each file is isolated (issue 12): a worker that dies (native abort, out of memory)
     breaks the pool, so the files without a result are run again one per fresh worker, and only
     the file that kills its own worker is rejected."""
-    from tqdm import tqdm
     jobs = jobs or default_jobs(len(paths))
-    bar = tqdm(total=len(paths), desc="Tổng hợp", unit=" tệp", file=sys.stderr, disable=not progress, leave=False)
+    bar = Progress(len(paths), "Tổng hợp", "tệp", enabled=progress)
     results: dict[int, FileResult] = {}
 
     def done(i: int, result: FileResult) -> None:
@@ -605,7 +632,8 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     starts = np.concatenate([[0], np.cumsum(n_rows)]).astype(np.int64)
     owner = np.repeat(np.arange(len(chosen)), n_rows)
     keys = np.concatenate([r.id_key for r in chosen]) if chosen else np.zeros(0, object)
-    dup_cols = np.flatnonzero(repeated(keys))
+    numbers = np.concatenate([r.id_number for r in chosen]) if chosen else np.zeros(0, np.int64)
+    dup_cols = np.flatnonzero(repeated_ids(numbers, keys))
     dup_owner = owner[dup_cols]
     local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
     dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
