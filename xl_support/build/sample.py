@@ -10,7 +10,6 @@ import random
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from xl_support.book.workbook import LABEL_MONTH, LABEL_UNIT, LABEL_UNIT_TYPE, SETTINGS_SHEET
 from xl_support.book.register import FIELDS, NQ04, NQ55
@@ -75,8 +74,9 @@ def sample_people(n: int, register: str = NQ55, seed: int = 1, area: str = "Thà
     return [sample_person(rng, register, i, area) for i in range(n)]
 
 
-def people_frame(n: int, seed: int = 1) -> pd.DataFrame:
-    """A typed frame of n NQ 55 rows for the engine (benchmarks): dates as datetime64[D]."""
+def people_frame(n: int, seed: int = 1):
+    """A typed pandas frame of n NQ 55 rows for the engine (benchmarks): dates as datetime64[D]."""
+    import pandas as pd
     rng = np.random.default_rng(seed)
     birth = np.datetime64("2010-07-01") + rng.integers(0, 15 * 365, n).astype("m8[D]")
     decision = np.datetime64("2026-01-01") + rng.integers(0, 700, n).astype("m8[D]")
