@@ -54,7 +54,7 @@ def prepare_with(port_class, book: Path, out: Path) -> None:
 
 def ledger_of(path: Path):
     rows = open_book(path).ledger.rows
-    return [list(map(str, r)) for r in zip(*(rows[c].tolist() for c in rows if c != "closed_on"))]
+    return [list(map(str, r)) for r in rows.records(*(c for c in rows if c != "closed_on"))]
 
 
 def formulas_of(path: Path) -> dict:

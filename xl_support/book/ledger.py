@@ -101,6 +101,10 @@ class Rows(Table):
     def empty(cls, names) -> "Rows":
         return cls({c: np.empty(0, dtype=object) for c in names}, 0)
 
+    def records(self, *names: str) -> list[list]:
+        """One list per row: the values of the named columns."""
+        return [list(r) for r in zip(*(self.columns[c].tolist() for c in names))]
+
     def concat(self, *others: "Rows") -> "Rows":
         """These rows, then the others' (same columns)."""
         parts = [self, *others]
@@ -298,11 +302,11 @@ def ledger_sheet(ledger: Ledger) -> SheetSpec:
     spec.put(HEADER_ROW, 1, [[t for _, t, _ in LEDGER_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
     spec.put(HEADER_ROW, MONTH_TABLE_COL, [[t for _, t, _ in MONTH_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
     body = [[_cell(v, k) for v, (_, _, k) in zip(r, LEDGER_COLUMNS)]
-            for r in zip(*(ledger.rows[f].tolist() for f in LEDGER_FIELDS))]
+            for r in ledger.rows.records(*LEDGER_FIELDS)]
     if body:
         spec.put(HEADER_ROW + 1, 1, body)
     months = [[_cell(v, k) for v, (_, _, k) in zip(r, MONTH_COLUMNS)]
-              for r in zip(*(ledger.months[f].tolist() for f in MONTH_FIELDS))]
+              for r in ledger.months.records(*MONTH_FIELDS)]
     if months:
         spec.put(HEADER_ROW + 1, MONTH_TABLE_COL, months)
     for cols, first, n in ((LEDGER_COLUMNS, 1, len(body)), (MONTH_COLUMNS, MONTH_TABLE_COL, len(months))):

@@ -9,6 +9,7 @@ birth date).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,14 +25,13 @@ from xl_support.engine.rules import policy_window, to_date
 from xl_support.engine.schedule import BookSchedule, insurance_cost, month_add
 from xl_support.operations.schedule import as_date, book_schedule
 
+
 def product_version() -> str:
-    """The installed product's version (xl_support.__version__ via the package metadata: the
-    operations floor does not import the top level)."""
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("hp-support")
-    except PackageNotFoundError:
-        return ""
+    """The installed product's version, `xl_support.__version__` (pyproject's `version.attr`): read
+    from the loaded top-level package (always loaded with any of its submodules) since the
+    operations floor does not import the top level; importlib.metadata would load email and
+    socket (issue 18.5)."""
+    return str(getattr(sys.modules.get(__name__.split(".")[0]), "__version__", ""))
 
 
 # reasons of an arrears / recovery line (Vietnamese: shown to the clerk), in order of precedence
@@ -411,7 +411,6 @@ def closing_text(c: Closing) -> str:
 
 def run_cli(args) -> int:
     """`close-month BOOK --month YYYY-MM -o OUT [--reopen]`; exit 1 when the book has data errors."""
-    import sys
     from xl_support.book.fileio import check_output_path
     from xl_support.book.ports import open_port
     from xl_support.book.template_layout import SUMMARY_SHEET
