@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from xl_support.book import values as V
-from xl_support.book.register import Table, object_array
+from xl_support.book.register import Table
 from xl_support.book.sheets import LEDGER_SHEET, SheetSpec
 from xl_support.book.text import header_key, id_key, name_key
 
@@ -93,8 +93,9 @@ class Rows(Table):
 
     @classmethod
     def of(cls, columns: dict) -> "Rows":
-        """Columns of equal length (lists become object arrays)."""
-        columns = {c: v if isinstance(v, np.ndarray) else object_array(list(v)) for c, v in columns.items()}
+        """Columns of equal length (sequences of scalars become object arrays)."""
+        columns = {c: v if isinstance(v, np.ndarray) else np.fromiter(v, dtype=object, count=len(v))
+                   for c, v in columns.items()}
         return cls(columns, len(next(iter(columns.values()))) if columns else 0)
 
     @classmethod
@@ -127,13 +128,15 @@ class Ledger:
     @property
     def active(self) -> Rows:
         """Rows not replaced by a reopening (the state of a live row is blank)."""
-        return self.rows[np.fromiter(map(_live, self.rows["state"]), dtype=bool, count=len(self.rows))]
+        return self.rows[self._live()]
 
     @property
     def paid(self) -> Rows:
         """Active rows that were paid (the month's amount and arrears; recoveries are notices)."""
-        a = self.active
-        return a[is_in(a["kind"], PAID_KINDS)]
+        return self.rows[self._live() & is_in(self.rows["kind"], PAID_KINDS)]
+
+    def _live(self) -> np.ndarray:
+        return np.fromiter(map(_live, self.rows["state"]), dtype=bool, count=len(self.rows))
 
     def closed_months(self) -> list[dt.date]:
         """Months closed and not reopened, in order."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.ledger import (KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, LEDGER_FIELDS, LEDGER_SHEET, Ledger,
-                                    Rows, ledger_sheet, person_keys)
+                                    Rows, is_in, ledger_sheet, person_keys)
 from xl_support.book.register import object_array
 from xl_support.book.ports import BookPort, read_port_book
 from xl_support.book.workbook import Book
@@ -180,23 +180,23 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
         np.minimum.at(now_col, codes, np.where(sched.benefit[-1] > 0, np.arange(n), n))
         rep = dict(zip(uniq, np.where(now_col < n, now_col, first_col).tolist()))
     lines = _lines(ent, all_keys[ui], [past[i] for i in mi], ent_m[ui, mi], rec_m[ui, mi], diff[ui, mi],
-                   early_m[ui, mi], rep, paid, lkeys)
+                   early_m[ui, mi], rep, paid, all_keys[ki])
     return Arrears(month=month, lines=lines, unrecorded=unrecorded, closed=closed, rep=rep), ent
 
 
-def _lines(ent, keys, months, entitled, recorded, diff, early, rep, paid, lkeys) -> Rows:
-    """The non-zero differences with who, and why (R_* reasons), by register sheet, row and month."""
+def _lines(ent, keys, months, entitled, recorded, diff, early, rep, paid, paid_keys) -> Rows:
+    """The non-zero differences with who, and why (R_* reasons), by register sheet, row and month.
+    `paid_keys`: the person key of each `paid` ledger row."""
     if not len(keys):
         return Rows.empty(LINE_COLUMNS)
     cols = [rep.get(key, -1) for key in keys]
     cur = _info(ent)[[c if c >= 0 else 0 for c in cols]]
     gone = np.array([c < 0 for c in cols], dtype=bool)
     # what was recorded for that month (the last row of the month's own kind), to say what changed
-    wanted = set(keys)
     last: dict = {}                     # (key, month) → ledger row
-    for j, (key, m, kind) in enumerate(zip(lkeys, paid["month"], paid["kind"])):
-        if key in wanted and kind == KIND_MONTH:
-            last[(key, m)] = j
+    mine = np.flatnonzero(is_in(paid_keys, set(keys)) & (paid["kind"] == KIND_MONTH))
+    for j, key, m in zip(mine.tolist(), paid_keys[mine].tolist(), paid["month"][mine].tolist()):
+        last[(key, m)] = j
     rec = [last.get(km) for km in zip(keys, months)]
     if gone.any():                           # a person no longer in the register: the ledger's data
         led = {}
