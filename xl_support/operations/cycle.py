@@ -202,6 +202,8 @@ def _lines(ent, keys, months, entitled, recorded, diff, early, rep, paid, paid_k
         led = {}
         for (key, _), j in last.items():
             led[key] = max(led.get(key, j), j)
+        for c in ("row", "allowance"):       # the ledger's cell may be blank
+            cur.columns[c] = cur[c].astype(object)
         for i in np.flatnonzero(gone):
             if keys[i] in led:
                 for c in GONE_COLUMNS:
