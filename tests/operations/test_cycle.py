@@ -248,3 +248,22 @@ def test_coming_changes_for_the_other_end_events(closed):
     assert jul and "2.530.000" in jul[0]
     got = events(D(2030, 11, 1))
     assert any(k == changes.C_STOP and m == D(2031, 1, 1) and "31/12/2030" in d for (n, k, m), d in got.items())
+
+
+def test_a_person_removed_after_closing_is_listed_from_the_ledger(closed):
+    """Issue 17: paid in October, then deleted from the register — the whole amount is a recovery
+    (R_GONE), and who it is (sheet, row, birth) comes from the ledger's row."""
+    wb = openpyxl.load_workbook(closed / "c10.xlsx")
+    ws = wb[S55]
+    row = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 2).value == "Bù Tăng Trợ Cấp")
+    ws.delete_rows(row)
+    wb.save(closed / "gone.xlsx")
+    arr, _ = cycle.arrears(open_book(closed / "gone.xlsx"), D(2026, 11, 1))
+    mine = arr.lines[arr.lines["name"] == "Bù Tăng Trợ Cấp"]
+    assert mine.records("month", "entitled", "recorded", "diff", "reason", "sheet", "row", "birth") == [
+        [D(2026, 10, 1), 0, 1_000_000, -1_000_000, cycle.R_GONE, S55, row, D(2015, 1, 2)]]
+    order = arr.lines.records("sheet", "row", "month")
+    assert order == sorted(order)                                   # by register sheet, row, month
+    assert _run("export", closed / "gone.xlsx", "--kind", "arrears", "--month", "2026-11", "-o", closed / "g.xlsx") == 0
+    texts = [r[0] for r in _rows(openpyxl.load_workbook(closed / "g.xlsx").worksheets[0]) if isinstance(r[0], str)]
+    assert f"Bù Tăng Trợ Cấp («{S55}» dòng {row})" in texts
