@@ -53,8 +53,8 @@ def prepare_with(port_class, book: Path, out: Path) -> None:
 
 
 def ledger_of(path: Path):
-    rows = open_book(path).ledger.rows.drop(columns=["closed_on"])
-    return rows.astype(str).values.tolist()
+    rows = open_book(path).ledger.rows
+    return [list(map(str, r)) for r in rows.records(*(c for c in rows if c != "closed_on"))]
 
 
 def formulas_of(path: Path) -> dict:

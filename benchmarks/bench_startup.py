@@ -43,6 +43,9 @@ def commands(book: Path, ledger: Path, out: Path) -> dict[str, list[str]]:
         "export payment-list": ["export", str(book), "--kind", "payment-list", "-o", str(out.with_suffix(".xlsx")),
                                 "--force"],
         "close-month": ["close-month", str(book), "--month", "2026-11", "-o", o, "--force"],
+        "close-month, có sổ Đã chi trả": ["close-month", str(ledger), "--month", "2026-11", "-o", o, "--force"],
+        "export arrears, có sổ Đã chi trả": ["export", str(ledger), "--kind", "arrears", "--month", "2026-11",
+                                             "-o", str(out.with_suffix(".xlsx")), "--force"],
         "compute -o, có sổ Đã chi trả": ["compute", str(ledger), "-o", o, "--force"],
         "summary -o, có sổ Đã chi trả": ["summary", str(ledger), "-o", o, "--force"],
     }

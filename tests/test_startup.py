@@ -1,7 +1,8 @@
 """Issue 18.5 — a ward's command reaches its work without loading what it does not need: compute,
-validate and summary run for real in a fresh interpreter and must not load pandas, openpyxl or
-xml.sax (urllib, http, ssl). The seconds are measured in benchmarks/bench_startup.py; this test
-keeps the heavy packages out of the path (a module-level import added later fails it)."""
+validate, summary and close-month run for real in a fresh interpreter and must not load pandas,
+openpyxl or xml.sax (urllib, http, ssl); no export kind loads pandas (an export writes its document
+with openpyxl's styles). The seconds are measured in benchmarks/bench_startup.py; this test keeps
+the heavy packages out of the path (a module-level import added later fails it)."""
 import datetime as dt
 import json
 import subprocess
@@ -14,6 +15,7 @@ from xl_support.build.demo_book import write_demo_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "openpyxl", "xml.sax.saxutils", "socket")
+EXPORT_KINDS = ("city-report", "insurance-list", "payment-list", "public-list", "budget", "arrears", "coming-changes")
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +56,39 @@ def test_ward_commands_load_no_heavy_package(ward, tmp_path, command):
 def test_summary_of_a_book_with_closed_months_loads_no_heavy_package(closed, tmp_path):
     rc, loaded = loaded_by(["summary", str(closed), "-o", str(tmp_path / "out.xlsm")])
     assert rc == 0 and loaded == []
+
+
+@pytest.mark.parametrize("month", ["2026-10", "2026-11"])      # October is closed: re-export from the ledger
+@pytest.mark.parametrize("kind", EXPORT_KINDS)
+def test_exports_load_no_pandas(closed, tmp_path, kind, month):
+    from xl_support.operations.exports import KINDS
+    assert set(KINDS) == set(EXPORT_KINDS)
+    rc, loaded = loaded_by(["export", str(closed), "--kind", kind, "--month", month, "-o", str(tmp_path / "out.xlsx")])
+    assert rc == 0 and (tmp_path / "out.xlsx").exists()
+    assert "pandas" not in loaded, f"export {kind} loaded {loaded}"
+
+
+def test_close_month_loads_no_pandas(closed, tmp_path):
+    """November closed against October's ledger (arrears computed), then October reopened: the
+    ledger sheet goes through the patch writer, nothing heavy is loaded."""
+    rc, loaded = loaded_by(["close-month", str(closed), "--month", "2026-11", "-o", str(tmp_path / "c11.xlsm")])
+    assert rc == 0 and loaded == [], f"close-month loaded {loaded}"
+    rc, loaded = loaded_by(["close-month", str(closed), "--month", "2026-10", "--reopen", "-o", str(tmp_path / "r.xlsm")])
+    assert rc == 0 and loaded == [], f"close-month --reopen loaded {loaded}"
+
+
+def test_ribbon_macros_own_part_loads_no_pandas():
+    """RunPython imports xlwings (and xlwings pandas) before our macro: that part is not ours. Ours —
+    `macros`, its xlwings port, every module a handler imports and every export kind — loads no pandas."""
+    import ast
+    tree = ast.parse((ROOT / "macros" / "__init__.py").read_text("utf-8"))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
+               and n.module.startswith("xl_support.")}
+    modules |= {f"xl_support.operations.exports.{m}" for m in ("city", "insurance", "lists", "budget", "arrears",
+                                                                 "changes")}
+    assert "xl_support.operations.cycle" in modules and "xl_support.operations.exports" in modules
+    code = "\n".join(["import json, sys", "import macros, macros.xlwings_port", *(f"import {m}" for m in sorted(modules)),
+                      "print(json.dumps([m for m in ('pandas', 'xlwings') if m in sys.modules]))"])
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.splitlines()[-1]) == []

@@ -23,7 +23,7 @@ def _ledger(wb):
 
 def _comparable(ledger):
     cols = ["paid_in", "month", "kind", "id", "name", "sheet", "row", "amount", "insurance", "reason"]
-    return sorted(map(tuple, ledger.rows[cols].astype(str).values.tolist()))
+    return sorted(tuple(map(str, r)) for r in ledger.rows.records(*cols))
 
 
 def test_close_month_macro_matches_the_cli_and_refuses_a_second_close(tmp_path, monkeypatch):
@@ -43,7 +43,7 @@ def test_close_month_macro_matches_the_cli_and_refuses_a_second_close(tmp_path, 
     ledger = _ledger(run.workbook)
     assert ledger.closed_months() == [dt.date(2026, 10, 1), NOV]
     arrears = ledger.rows[(ledger.rows["paid_in"] == NOV) & (ledger.rows["kind"] == KIND_ARREARS)]
-    assert arrears[["name", "amount"]].values.tolist() == [["Bù Giảm Trợ Cấp", 100_000]]
+    assert arrears.records("name", "amount") == [["Bù Giảm Trợ Cấp", 100_000]]
     assert main(["close-month", str(tmp_path / "changed.xlsx"), "--month", "2026-11",
                  "-o", str(tmp_path / "cli.xlsx")]) == 0
     assert _comparable(ledger) == _comparable(_ledger(openpyxl.load_workbook(tmp_path / "cli.xlsx")))

@@ -1,6 +1,6 @@
 """The ledger sheet `Đã chi trả` (issue 17): what was actually paid, one row per person and month
 paid for, written when a month is closed (`operations.cycle.close_month`) and read back here as
-typed rows (a grid → a frame, like registers).
+typed rows (a grid → `Rows`, numpy columns like registers; no pandas: issue 18.5).
 
 Layout (owned, hidden, protected without a password): title in A1, a note in A2, the header in
 row 3, payment rows from row 4 (`LEDGER_COLUMNS`); the closed-months table sits to the right of
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+import numpy as np
 
 from xl_support.book import values as V
+from xl_support.book.register import Table
 from xl_support.book.sheets import LEDGER_SHEET, SheetSpec
 from xl_support.book.text import header_key, id_key, name_key
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 HEADER_ROW = 3
 KIND_MONTH, KIND_ARREARS, KIND_RECOVERY = "Tháng", "Truy lĩnh", "Truy thu"
@@ -78,23 +77,66 @@ def person_keys(ids, names, births) -> list[str]:
             for i, n, b in zip(ids, names, births)]
 
 
+class Rows(Table):
+    """A `Table` whose rows can be selected: `rows["name"]` is a column, `rows[mask]` or
+    `rows[positions]` the rows chosen (the ledger's and the arrears' table work, issue 18.5)."""
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.columns[key]
+        index = np.asarray(key)
+        if index.dtype != bool:
+            index = index.astype(np.intp)
+        columns = {c: v[index] for c, v in self.columns.items()}
+        return Rows(columns, int(index.sum()) if index.dtype == bool else len(index))
+
+    @classmethod
+    def of(cls, columns: dict) -> "Rows":
+        """Columns of equal length (sequences of scalars become object arrays)."""
+        columns = {c: v if isinstance(v, np.ndarray) else np.fromiter(v, dtype=object, count=len(v))
+                   for c, v in columns.items()}
+        return cls(columns, len(next(iter(columns.values()))) if columns else 0)
+
+    @classmethod
+    def empty(cls, names) -> "Rows":
+        return cls({c: np.empty(0, dtype=object) for c in names}, 0)
+
+    def records(self, *names: str) -> list[list]:
+        """One list per row: the values of the named columns."""
+        return [list(r) for r in zip(*(self.columns[c].tolist() for c in names))]
+
+    def concat(self, *others: "Rows") -> "Rows":
+        """These rows, then the others' (same columns)."""
+        parts = [self, *others]
+        return Rows({c: np.concatenate([p.columns[c] for p in parts]) for c in self.columns}, sum(map(len, parts)))
+
+
+def is_in(values, options) -> np.ndarray:
+    """Per value: one of `options` (a bool mask)."""
+    options = set(options)
+    return np.fromiter((v in options for v in values), dtype=bool, count=len(values))
+
+
 @dataclass
 class Ledger:
-    """The rows of `Đã chi trả` (LEDGER_FIELDS, typed) and its closed-months table."""
-    rows: pd.DataFrame
-    months: pd.DataFrame
+    """The rows of `Đã chi trả` (LEDGER_FIELDS, typed: object columns) and its closed-months table."""
+    rows: Rows
+    months: Rows
     issues: list[str] = field(default_factory=list)
 
     @property
-    def active(self) -> pd.DataFrame:
+    def active(self) -> Rows:
         """Rows not replaced by a reopening (the state of a live row is blank)."""
-        return self.rows[self.rows["state"].map(_live).to_numpy(dtype=bool)]
+        return self.rows[self._live()]
 
     @property
-    def paid(self) -> pd.DataFrame:
+    def paid(self) -> Rows:
         """Active rows that were paid (the month's amount and arrears; recoveries are notices)."""
-        a = self.active
-        return a[a["kind"].isin(PAID_KINDS)]
+        return self.rows[self._live() & is_in(self.rows["kind"], PAID_KINDS)]
+
+    def _live(self) -> np.ndarray:
+        return np.fromiter(map(_live, self.rows["state"]), dtype=bool, count=len(self.rows))
 
     def closed_months(self) -> list[dt.date]:
         """Months closed and not reopened, in order."""
@@ -105,27 +147,27 @@ class Ledger:
         r = self.rows
         return _paid_by_month(r["month"], r["kind"], r["amount"], r["state"])
 
-    def with_rows(self, rows: pd.DataFrame, month_row: dict) -> "Ledger":
-        import pandas as pd
-        return Ledger(rows=pd.concat([self.rows, rows], ignore_index=True) if len(self.rows) else rows,
-                      months=pd.concat([self.months, pd.DataFrame([month_row])], ignore_index=True),
+    def with_rows(self, rows: Rows, month_row: dict) -> "Ledger":
+        entry = Rows.of({f: [month_row.get(f)] for f in MONTH_FIELDS})
+        return Ledger(rows=self.rows.concat(rows) if len(self.rows) else rows, months=self.months.concat(entry),
                       issues=list(self.issues))
 
     def replace_month(self, month: dt.date, when: dt.date) -> "Ledger":
         """A reopening: the month's rows and entry stay, marked replaced (issue 17: never lost)."""
         mark = f"{REPLACED} ngày {when:%d/%m/%Y}"
-        rows, months = self.rows.copy(), self.months.copy()
-        live_r = ~rows["state"].fillna("").str.startswith(REPLACED)
-        rows.loc[live_r & (rows["paid_in"] == month), "state"] = mark
-        live_m = ~months["state"].fillna("").str.startswith(REPLACED)
-        months.loc[live_m & (months["closed"] == month), "state"] = mark
-        return Ledger(rows=rows, months=months, issues=list(self.issues))
+
+        def marked(table: Rows, key: str) -> Rows:
+            state = table["state"].copy()
+            live = np.fromiter((not (isinstance(s, str) and s.startswith(REPLACED)) for s in state), dtype=bool,
+                               count=len(state))
+            state[live & (table[key] == month)] = mark
+            return Rows({**table.columns, "state": state}, len(table))
+        return Ledger(rows=marked(self.rows, "paid_in"), months=marked(self.months, "closed"),
+                      issues=list(self.issues))
 
 
 def empty_ledger() -> Ledger:
-    import pandas as pd
-    return Ledger(rows=pd.DataFrame({f: [] for f in LEDGER_FIELDS}, dtype=object),
-                  months=pd.DataFrame({f: [] for f in MONTH_FIELDS}, dtype=object))
+    return Ledger(rows=Rows.empty(LEDGER_FIELDS), months=Rows.empty(MONTH_FIELDS))
 
 
 def _reader(kind: str):
@@ -206,9 +248,8 @@ def _columns(grid: list[list], header: list, columns, col0: int, col1: int, issu
     return {name: [values[i] for i in keep] for name, values in data.items()}
 
 
-def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> pd.DataFrame:
-    import pandas as pd
-    return pd.DataFrame(_columns(grid, header, columns, col0, col1, issues), dtype=object)
+def _table(grid: list[list], header: list, columns, col0: int, col1: int, issues: list[str]) -> Rows:
+    return Rows.of(_columns(grid, header, columns, col0, col1, issues))
 
 
 def month_totals(grid: list[list] | None) -> tuple[list[dt.date], dict[dt.date, int]]:
@@ -264,11 +305,11 @@ def ledger_sheet(ledger: Ledger) -> SheetSpec:
     spec.put(HEADER_ROW, 1, [[t for _, t, _ in LEDGER_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
     spec.put(HEADER_ROW, MONTH_TABLE_COL, [[t for _, t, _ in MONTH_COLUMNS]], bold=True, fill="DDEBF7", wrap=True)
     body = [[_cell(v, k) for v, (_, _, k) in zip(r, LEDGER_COLUMNS)]
-            for r in ledger.rows[list(LEDGER_FIELDS)].itertuples(index=False)]
+            for r in ledger.rows.records(*LEDGER_FIELDS)]
     if body:
         spec.put(HEADER_ROW + 1, 1, body)
     months = [[_cell(v, k) for v, (_, _, k) in zip(r, MONTH_COLUMNS)]
-              for r in ledger.months[list(MONTH_FIELDS)].itertuples(index=False)]
+              for r in ledger.months.records(*MONTH_FIELDS)]
     if months:
         spec.put(HEADER_ROW + 1, MONTH_TABLE_COL, months)
     for cols, first, n in ((LEDGER_COLUMNS, 1, len(body)), (MONTH_COLUMNS, MONTH_TABLE_COL, len(months))):

@@ -4,7 +4,7 @@ with the highest-single-benefit rule (domain.md R11) applied per month (`BookSch
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,18 +40,10 @@ class BookSchedule:
     suppressed: np.ndarray      # (months, people) bool: R11 paid another row instead
     params: Parameters
     unconfirmed: np.ndarray | None = None   # (months, people) bool: insurance `Chưa xác nhận` (§3), after R11
-    _frame: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.unconfirmed is None:
             self.unconfirmed = np.zeros(self.insurance.shape, dtype=bool)
-
-    def frame(self):
-        """`people` as a pandas DataFrame, for the exports' and the ledger's table work (made once)."""
-        if self._frame is None:
-            import pandas as pd
-            self._frame = pd.DataFrame(self.people.columns, index=range(len(self.people)))
-        return self._frame
 
     def at(self, month: dt.date) -> int:
         """Index of `month` in `months`."""

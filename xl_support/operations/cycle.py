@@ -9,14 +9,15 @@ birth date).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.ledger import (KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, LEDGER_FIELDS, LEDGER_SHEET, Ledger,
-                                    ledger_sheet, person_keys)
+                                    Rows, is_in, ledger_sheet, person_keys)
+from xl_support.book.register import object_array
 from xl_support.book.ports import BookPort, read_port_book
 from xl_support.book.workbook import Book
 from xl_support.engine.basis import money, period_text
@@ -24,14 +25,13 @@ from xl_support.engine.rules import policy_window, to_date
 from xl_support.engine.schedule import BookSchedule, insurance_cost, month_add
 from xl_support.operations.schedule import as_date, book_schedule
 
+
 def product_version() -> str:
-    """The installed product's version (xl_support.__version__ via the package metadata: the
-    operations floor does not import the top level)."""
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("hp-support")
-    except PackageNotFoundError:
-        return ""
+    """The installed product's version, `xl_support.__version__` (pyproject's `version.attr`): read
+    from the loaded top-level package (always loaded with any of its submodules) since the
+    operations floor does not import the top level; importlib.metadata would load email and
+    socket (issue 18.5)."""
+    return str(getattr(sys.modules.get(__name__.split(".")[0]), "__version__", ""))
 
 
 # reasons of an arrears / recovery line (Vietnamese: shown to the clerk), in order of precedence
@@ -55,7 +55,7 @@ def _column(book: Book, name: str) -> list:
     out: list = []
     for reg in book.registers:
         f = reg.table
-        out += [None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else v
+        out += [None if v is None or (isinstance(v, float) and v != v) else v
                 for v in (f[name] if name in f else [None] * len(f))]
     return out
 
@@ -82,7 +82,7 @@ def entitlement(book: Book, month: dt.date) -> Entitlement:
     """One engine call for all months of all people (domain.md R11 per month)."""
     first = min(to_date(policy_window(book.settings.params)[0]), month)
     sched = book_schedule(book, first, month)
-    p = sched.frame()
+    p = sched.people
     keys = person_keys(p["id_key"].tolist(), p["name"].tolist(), [as_date(b) for b in p["birth"]])
     groups = book.settings.groups
     topup = np.array([bool(g and g.is_topup) for g in map(groups.get, p["group"])], dtype=bool)
@@ -93,44 +93,43 @@ def entitlement(book: Book, month: dt.date) -> Entitlement:
 
 # ---------------------------------------------------------------- arrears
 
+LINE_COLUMNS = ("key", "month", "entitled", "recorded", "diff", "reason", "id", "name", "birth", "residential_group",
+                "sheet", "row", "register", "group", "area", "allowance", "decision", "stop", "pay_from",
+                "stop_pay_from")
+INFO_COLUMNS = LINE_COLUMNS[6:]          # who: the register row's (or, gone from it, the ledger's) data
+GONE_COLUMNS = ("id", "name", "birth", "residential_group", "sheet", "row", "register", "group", "area", "allowance",
+                "decision", "stop", "pay_from", "stop_pay_from")
+
+
 @dataclass
 class Arrears:
     """Truy lĩnh / truy thu of the months before `month` (one line per person and month)."""
     month: dt.date
-    lines: pd.DataFrame          # LINE_COLUMNS
+    lines: Rows                  # LINE_COLUMNS
     unrecorded: list[dt.date]    # months before `month` not closed: only R12-earlier months count
     closed: list[dt.date]
     rep: dict = field(default_factory=dict)   # person key → schedule column carrying the arrears
 
-    def per_person(self) -> pd.DataFrame:
-        """key, arrears (> 0), recovery (< 0), months of each (mm/yyyy, …)."""
-        if self.lines.empty:
-            return pd.DataFrame(columns=["key", "arrears", "recovery"])
-        d = self.lines
-        pos, neg = d["diff"].clip(lower=0), d["diff"].clip(upper=0)
-        return pd.DataFrame({"key": d["key"], "arrears": pos, "recovery": neg}).groupby(
-            "key", sort=False).sum().reset_index()
-
     def by_column(self) -> dict[int, int]:
         """Schedule column → truy lĩnh to pay with the month (the payroll hook)."""
-        per = self.per_person()
-        return {self.rep[k]: int(a) for k, a in zip(per["key"], per["arrears"]) if a > 0 and k in self.rep}
+        per: dict[str, int] = {}
+        for key, d in zip(self.lines["key"].tolist(), self.lines["diff"].tolist()):
+            per[key] = per.get(key, 0) + max(int(d), 0)
+        return {self.rep[k]: a for k, a in per.items() if a > 0 and k in self.rep}
 
 
-LINE_COLUMNS = ("key", "month", "entitled", "recorded", "diff", "reason", "id", "name", "birth", "residential_group",
-                "sheet", "row", "register", "group", "area", "allowance", "decision", "stop", "pay_from",
-                "stop_pay_from")
-
-
-def _info_frame(ent: Entitlement) -> pd.DataFrame:
-    p = ent.sched.frame()
-    return pd.DataFrame({
+def _info(ent: Entitlement) -> Rows:
+    """INFO_COLUMNS of every schedule row."""
+    p = ent.sched.people
+    area = p["area"].copy()
+    area[np.equal(area, None)] = ""
+    return Rows.of({
         "id": p["id_key"], "name": p["name"], "birth": [as_date(b) for b in p["birth"]],
         "residential_group": p["residential_group"], "sheet": p["sheet"], "row": p["row"],
-        "register": p["register"], "group": p["group"], "area": p["area"].fillna(""),
-        "allowance": ent.allowance, "decision": [as_date(d) for d in p["decision"]],
-        "stop": [as_date(d) for d in p["stop"]], "pay_from": ent.pay_from or None,
-        "stop_pay_from": ent.stop_pay_from or None})
+        "register": p["register"], "group": p["group"], "area": area, "allowance": ent.allowance,
+        "decision": [as_date(d) for d in p["decision"]], "stop": [as_date(d) for d in p["stop"]],
+        "pay_from": ent.pay_from if ent.pay_from else [None] * len(p),
+        "stop_pay_from": ent.stop_pay_from if ent.stop_pay_from else [None] * len(p)})
 
 
 def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple[Arrears, Entitlement]:
@@ -145,17 +144,19 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     closed = ledger.closed_months()
     past = [m for m in sched.months if m < month]
     k = len(past)
-    codes, uniq = pd.factorize(pd.Series(ent.keys, dtype=object))
+    index: dict[str, int] = {}              # person key → its number: the schedule's first, then the ledger's
+    codes = np.fromiter((index.setdefault(key, len(index)) for key in ent.keys), dtype=np.intp, count=len(ent.keys))
+    uniq = list(index)
     paid = ledger.paid
     lkeys = person_keys(paid["id"].tolist(), paid["name"].tolist(), paid["birth"].tolist()) if len(paid) else []
-    known = set(uniq)
-    all_keys = pd.Index(list(uniq) + [k for k in dict.fromkeys(lkeys) if k not in known])
+    ki = np.fromiter((index.setdefault(key, len(index)) for key in lkeys), dtype=np.intp, count=len(lkeys))
+    all_keys = object_array(list(index))
     u = len(all_keys)
     benefit = sched.benefit[:k]
     ent_m = np.zeros((u, k), dtype=np.int64)
     np.add.at(ent_m, codes, benefit.T)
-    decision = sched.frame()["decision"].map(as_date)
-    dmonth = np.array([np.datetime64(d, "M") if d else np.datetime64("NaT", "M") for d in decision])
+    dmonth = np.array([np.datetime64(d, "M") if d else np.datetime64("NaT", "M")
+                       for d in map(as_date, sched.people["decision"])], dtype="M8[M]")
     mcol = np.array([np.datetime64(m, "M") for m in past], dtype="M8[M]")
     earlier = (mcol[:, None] < dmonth[None, :]) & (benefit > 0)           # R12: paid from before signing
     early_m = np.zeros((u, k), dtype=np.int64)
@@ -163,78 +164,85 @@ def arrears(book: Book, month: dt.date, ent: Entitlement | None = None) -> tuple
     rec_m = np.zeros((u, k), dtype=np.int64)
     if len(paid):
         pos = {m: i for i, m in enumerate(past)}
-        mcodes, muniq = pd.factorize(paid["month"])
-        mi = np.array([pos.get(m, -1) for m in muniq], dtype=np.intp)[mcodes] if len(muniq) else mcodes
-        ki = all_keys.get_indexer(lkeys)
+        mi = np.fromiter((pos.get(m, -1) for m in paid["month"]), dtype=np.intp, count=len(paid))
         ok = mi >= 0
-        np.add.at(rec_m, (ki[ok], mi[ok]), paid["amount"].to_numpy()[ok].astype(np.int64))
+        np.add.at(rec_m, (ki[ok], mi[ok]), paid["amount"][ok].astype(np.int64))
     is_closed = np.array([m in closed for m in past], dtype=bool)
     diff = np.where(is_closed[None, :], ent_m - rec_m, early_m - np.minimum(rec_m, early_m))
     ui, mi = np.nonzero(diff)
     unrecorded = [m for m, c in zip(past, is_closed) if not c and m >= to_date(policy_window(book.settings.params)[0])]
     # one column per person carries their arrears: the row paid in the month, else the first
-    cols_by_key = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(codes) else np.array([], int)
     rep = {}
     if len(codes) and sched.benefit.shape[0]:
-        paid_now = sched.benefit[-1] > 0
-        now_col = pd.Series(np.where(paid_now, np.arange(len(codes)), len(codes))).groupby(codes).min().to_numpy()
-        rep_col = np.where(now_col < len(codes), now_col, cols_by_key)
-        rep = dict(zip(uniq, rep_col.tolist()))
-    lines = _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, lkeys)
+        n = len(codes)
+        first_col = np.unique(codes, return_index=True)[1]             # codes number keys by first appearance
+        now_col = np.full(len(uniq), n, dtype=np.intp)
+        np.minimum.at(now_col, codes, np.where(sched.benefit[-1] > 0, np.arange(n), n))
+        rep = dict(zip(uniq, np.where(now_col < n, now_col, first_col).tolist()))
+    lines = _lines(ent, all_keys[ui], [past[i] for i in mi], ent_m[ui, mi], rec_m[ui, mi], diff[ui, mi],
+                   early_m[ui, mi], rep, paid, all_keys[ki])
     return Arrears(month=month, lines=lines, unrecorded=unrecorded, closed=closed, rep=rep), ent
 
 
-def _lines(ent, all_keys, ui, mi, past, ent_m, rec_m, diff, early_m, rep, paid, lkeys) -> pd.DataFrame:
-    """The non-zero differences with who, and why (R_* reasons)."""
-    if not len(ui):
-        return pd.DataFrame(columns=list(LINE_COLUMNS))
-    keys = all_keys[ui]
-    months = [past[i] for i in mi]
-    info = _info_frame(ent)
+def _lines(ent, keys, months, entitled, recorded, diff, early, rep, paid, paid_keys) -> Rows:
+    """The non-zero differences with who, and why (R_* reasons), by register sheet, row and month.
+    `paid_keys`: the person key of each `paid` ledger row."""
+    if not len(keys):
+        return Rows.empty(LINE_COLUMNS)
     cols = [rep.get(key, -1) for key in keys]
-    cur = info.iloc[[c if c >= 0 else 0 for c in cols]].reset_index(drop=True)
-    gone = np.array([c < 0 for c in cols])
-    out = pd.DataFrame({"key": keys, "month": months, "entitled": ent_m[ui, mi], "recorded": rec_m[ui, mi],
-                        "diff": diff[ui, mi]})
-    # what was recorded for that month (the month's own row), to say what changed
-    last = pd.DataFrame(columns=list(LEDGER_FIELDS) + ["key"])
-    if len(paid):
-        wanted = set(keys)
-        p = paid.assign(key=lkeys)
-        p = p[p["key"].isin(wanted).to_numpy() & (p["kind"] == KIND_MONTH).to_numpy()]
-        last = p.drop_duplicates(["key", "month"], keep="last")
-    rec = out[["key", "month"]].merge(last, on=["key", "month"], how="left")
+    cur = _info(ent)[[c if c >= 0 else 0 for c in cols]]
+    gone = np.array([c < 0 for c in cols], dtype=bool)
+    # what was recorded for that month (the last row of the month's own kind), to say what changed
+    last: dict = {}                     # (key, month) → ledger row
+    mine = np.flatnonzero(is_in(paid_keys, set(keys)) & (paid["kind"] == KIND_MONTH))
+    for j, key, m in zip(mine.tolist(), paid_keys[mine].tolist(), paid["month"][mine].tolist()):
+        last[(key, m)] = j
+    rec = [last.get(km) for km in zip(keys, months)]
     if gone.any():                           # a person no longer in the register: the ledger's data
-        led = last.drop_duplicates("key", keep="last").set_index("key") if len(last) else None
+        led = {}
+        for (key, _), j in last.items():
+            led[key] = max(led.get(key, j), j)
+        for c in ("row", "allowance"):       # the ledger's cell may be blank
+            cur.columns[c] = cur[c].astype(object)
         for i in np.flatnonzero(gone):
-            if led is not None and keys[i] in led.index:
-                for c in ("id", "name", "birth", "residential_group", "sheet", "row", "register", "group", "area",
-                          "allowance", "decision", "stop", "pay_from", "stop_pay_from"):
-                    cur.at[i, c] = led.at[keys[i], c]
-    for c in info.columns:
-        out[c] = cur[c].to_numpy()
-    has_rec = rec["amount"].notna().to_numpy()
+            if keys[i] in led:
+                for c in GONE_COLUMNS:
+                    cur[c][i] = paid[c][led[keys[i]]]
+    amounts = paid["amount"]
+    has_rec = np.array([j is not None and amounts[j] is not None for j in rec], dtype=bool)
 
     def differs(col):
-        a, b = cur[col].tolist(), rec[col].tolist()
-        return has_rec & np.array([_norm(x) != _norm(y) for x, y in zip(a, b)], dtype=bool)
-    early = early_m[ui, mi] > 0
-    out["reason"] = np.select(
-        [~has_rec & early, ~has_rec & ~gone, gone | (out["entitled"].to_numpy() == 0) & ~has_rec,
+        a, b = cur[col].tolist(), paid[col]
+        return has_rec & np.array([_norm(x) != _norm(None if j is None else b[j]) for x, j in zip(a, rec)], dtype=bool)
+    early = early > 0
+    no_amount = entitled == 0
+    reason = np.select(
+        [~has_rec & early, ~has_rec & ~gone, gone | no_amount & ~has_rec,
          differs("birth"), differs("group"), differs("allowance"), differs("area"), differs("decision"),
-         differs("pay_from"), differs("stop"), differs("stop_pay_from"), gone | (out["entitled"].to_numpy() == 0)],
+         differs("pay_from"), differs("stop"), differs("stop_pay_from"), gone | no_amount],
         [R_EARLIER, R_NOT_PAID, R_GONE, R_BIRTH, R_GROUP, R_ALLOWANCE, R_AREA, R_DECISION, R_EARLIER, R_STOP,
          R_STOP_PAY, R_GONE],
-        default=R_PARAMS)
-    return out[list(LINE_COLUMNS)].sort_values(["sheet", "row", "month"], kind="stable").reset_index(drop=True)
+        default=R_PARAMS).astype(object)
+    out = Rows.of({"key": keys, "month": months, "entitled": entitled, "recorded": recorded, "diff": diff,
+                   "reason": reason, **{c: cur[c] for c in INFO_COLUMNS}})
+    return out[sort_order(out["sheet"], out["row"], out["month"])]
+
+
+def sort_order(*columns) -> np.ndarray:
+    """Positions that sort the rows by the columns in turn, stable, blanks (None) last."""
+    ranks = []
+    for values in columns:
+        values = values.tolist()
+        distinct = sorted({v for v in values if v is not None})
+        rank = {v: r for r, v in enumerate(distinct)}
+        ranks.append(np.array([rank.get(v, len(distinct)) for v in values], dtype=np.intp))
+    return np.lexsort(ranks[::-1])
 
 
 def _norm(v):
     """Compare ledger and register values alike (blank = None, numbers as int)."""
-    if v is None or v is pd.NaT or (isinstance(v, float) and v != v) or v == "" or v == -1:
+    if v is None or (isinstance(v, float) and v != v) or v == "" or v == -1:
         return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, (np.integer, float)):
@@ -251,7 +259,7 @@ def _params_texts(sched: BookSchedule, groups, month: dt.date) -> list[str]:
     cache: dict = {}
     out = []
     k = sched.at(month)
-    for code, area, ins in zip(sched.frame()["group"], sched.frame()["area"], sched.insurance[k]):
+    for code, area, ins in zip(sched.people["group"], sched.people["area"], sched.insurance[k]):
         key = (code, area, bool(ins))
         if key not in cache:
             g = groups.get(code)
@@ -275,42 +283,45 @@ def _params_texts(sched: BookSchedule, groups, month: dt.date) -> list[str]:
     return out
 
 
-def _ledger_rows(info: pd.DataFrame, **cols) -> pd.DataFrame:
-    frame = info.copy()
-    for k, v in cols.items():
-        frame[k] = v
+def _ledger_rows(info: Rows, **cols) -> Rows:
+    """Ledger rows (LEDGER_FIELDS, object columns): `info`'s columns and `cols` (arrays or one value
+    for every row); the fields given by neither are blank."""
+    n = len(info)
+    out = {}
     for f in LEDGER_FIELDS:
-        if f not in frame:
-            frame[f] = None
-    return frame[list(LEDGER_FIELDS)].astype(object)
+        v = cols[f] if f in cols else info.columns.get(f)
+        if isinstance(v, np.ndarray):
+            out[f] = v.astype(object)
+        else:
+            out[f] = np.empty(n, dtype=object)
+            out[f][:] = [v] * n
+    return Rows(out, n)
 
 
-def payment_rows(book: Book, month: dt.date, closed_on: dt.date) -> tuple[pd.DataFrame, Arrears]:
+def payment_rows(book: Book, month: dt.date, closed_on: dt.date) -> tuple[Rows, Arrears]:
     """The ledger rows of `month`: the month's amount of each row paid, then truy lĩnh (paid
     with it) and truy thu (a notice for the clerk, never deducted)."""
     arr, ent = arrears(book, month)
     sched = ent.sched
     k = sched.at(month)
-    info = _info_frame(ent)
     paid = (sched.benefit[k] > 0) | sched.insurance[k]
     cost = insurance_cost(sched.params, month)
     common = dict(paid_in=month, version=product_version(), closed_on=closed_on, state="")
     rows = _ledger_rows(
-        info[paid], month=month, kind=KIND_MONTH, amount=sched.benefit[k][paid],
+        _info(ent)[paid], month=month, kind=KIND_MONTH, amount=sched.benefit[k][paid],
         topup=(sched.benefit[k] * ent.topup)[paid], insurance=sched.insurance[k][paid],
         insurance_cost=np.where(sched.insurance[k][paid], cost, 0),
-        params=np.array(_params_texts(sched, book.settings.groups, month), dtype=object)[paid], reason="", **common)
+        params=object_array(_params_texts(sched, book.settings.groups, month))[paid], reason="", **common)
     lines = arr.lines
     extra = []
     for kind, mask in ((KIND_ARREARS, lines["diff"] > 0), (KIND_RECOVERY, lines["diff"] < 0)):
         sel = lines[mask]
         if len(sel):
-            extra.append(_ledger_rows(sel[list(_info_frame(ent).columns)], month=sel["month"].to_numpy(), kind=kind,
-                                      amount=sel["diff"].to_numpy(), entitled=sel["entitled"].to_numpy(),
-                                      recorded=sel["recorded"].to_numpy(), topup=0, insurance=False, insurance_cost=0,
-                                      reason=sel["reason"].to_numpy(), params="", **common))
-    frame = pd.concat([rows, *extra], ignore_index=True) if extra else rows
-    return frame, arr
+            extra.append(_ledger_rows(Rows({c: sel[c] for c in INFO_COLUMNS}, len(sel)), month=sel["month"],
+                                      kind=kind, amount=sel["diff"], entitled=sel["entitled"],
+                                      recorded=sel["recorded"], topup=0, insurance=False, insurance_cost=0,
+                                      reason=sel["reason"], params="", **common))
+    return rows.concat(*extra), arr
 
 
 class CloseRefused(UserFacingError):
@@ -366,14 +377,15 @@ def close_month_ledger(book: Book, month: dt.date, *, reopen: bool = False,
     book = Book(registers=book.registers, settings=book.settings, sheet_names=book.sheet_names,
                 source=book.source, ledger_parsed=ledger)
     rows, arr = payment_rows(book, month, today)
-    month_amount = int(rows.loc[rows["kind"] == KIND_MONTH, "amount"].sum())
-    arrears_amount = int(rows.loc[rows["kind"] == KIND_ARREARS, "amount"].sum())
-    paid_rows = rows[rows["kind"] != KIND_RECOVERY]
+    kinds, amounts = rows["kind"], rows["amount"]
+    month_amount = int(sum(amounts[kinds == KIND_MONTH]))
+    arrears_amount = int(sum(amounts[kinds == KIND_ARREARS]))
+    paid_rows = rows[kinds != KIND_RECOVERY]
     people = len(set(person_keys(paid_rows["id"].tolist(), paid_rows["name"].tolist(), paid_rows["birth"].tolist())))
     entry = dict(closed=month, closed_on=today, version=product_version(), people=people,
                  total=month_amount + arrears_amount, state="")
     closing = Closing(month=month, people=people, amount=month_amount, arrears=arrears_amount,
-                      recovery=int(rows.loc[rows["kind"] == KIND_RECOVERY, "amount"].sum()), reopened=reopen)
+                      recovery=int(sum(amounts[kinds == KIND_RECOVERY])), reopened=reopen)
     return ledger.with_rows(rows, entry), closing
 
 
@@ -401,7 +413,6 @@ def closing_text(c: Closing) -> str:
 
 def run_cli(args) -> int:
     """`close-month BOOK --month YYYY-MM -o OUT [--reopen]`; exit 1 when the book has data errors."""
-    import sys
     from xl_support.book.fileio import check_output_path
     from xl_support.book.ports import open_port
     from xl_support.book.template_layout import SUMMARY_SHEET

@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 from openpyxl import Workbook
 
-from xl_support.book.ledger import KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, person_keys
-from xl_support.book.register import Table
+from xl_support.book.ledger import KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, Rows, is_in, person_keys
+from xl_support.book.register import object_array
 from xl_support.book.workbook import Book
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.policy import Groups
@@ -36,7 +35,7 @@ ARREARS_COLUMNS = [
 ]
 
 
-def write_arrears_sheet(wb: Workbook, lines: pd.DataFrame, month: dt.date, unit: UnitNames, on: dt.date,
+def write_arrears_sheet(wb: Workbook, lines: Rows, month: dt.date, unit: UnitNames, on: dt.date,
                         groups: Groups, notes: list[str], used: set[str] | None = None) -> dict:
     """One sheet: a section per person (sheet, row), one line per month; truy thu as a positive
     amount in its own column. Returns {'rows': people, 'total': truy lĩnh, 'recovery': truy thu}."""
@@ -48,21 +47,26 @@ def write_arrears_sheet(wb: Workbook, lines: pd.DataFrame, month: dt.date, unit:
                           "So với số đã ghi ở sheet «Đã chi trả» (các tháng đã chốt)"], on=on)
     sections: list[Section] = []
     stt = 0
-    for key, d in lines.groupby("key", sort=False):
-        first = d.iloc[0]
-        where = f"«{first['sheet']}» dòng {first['row']}" if first["sheet"] else "không còn trong sổ"
+    col = {c: lines[c].tolist() for c in ("key", "name", "birth", "group", "register", "month", "entitled",
+                                          "recorded", "diff", "reason", "sheet", "row")}
+    people: dict[str, list[int]] = {}           # person → their lines, in order of first appearance
+    for j, key in enumerate(col["key"]):
+        people.setdefault(key, []).append(j)
+    for idx in people.values():
+        first = idx[0]
+        where = f"«{col['sheet'][first]}» dòng {col['row'][first]}" if col["sheet"][first] else "không còn trong sổ"
         stt += 1
-        rows = [[stt if i == 0 else None, r["name"] if i == 0 else "", r["birth"] if i == 0 else None,
-                 payroll_label(groups.get(r["group"]), r["register"], groups) if i == 0 else "",
-                 f"{r['month']:%m/%Y}", int(r["entitled"]) or None, int(r["recorded"]) or None,
-                 max(int(r["diff"]), 0) or None, max(-int(r["diff"]), 0) or None, r["reason"]]
-                for i, (_, r) in enumerate(d.iterrows())]
-        sections.append(Section(f"{first['name']} ({where})", rows, None))
+        rows = [[stt if i == 0 else None, col["name"][j] if i == 0 else "", col["birth"][j] if i == 0 else None,
+                 payroll_label(groups.get(col["group"][j]), col["register"][j], groups) if i == 0 else "",
+                 f"{col['month'][j]:%m/%Y}", int(col["entitled"][j]) or None, int(col["recorded"][j]) or None,
+                 max(int(col["diff"][j]), 0) or None, max(-int(col["diff"][j]), 0) or None, col["reason"][j]]
+                for i, j in enumerate(idx)]
+        sections.append(Section(f"{col['name'][first]} ({where})", rows, None))
     header = row
     row = write_table(ws, row, ARREARS_COLUMNS, sections, number_row=True,
                       total_label=f"Tổng cộng ({stt} người)")
-    arrears = int(lines["diff"].clip(lower=0).sum()) if len(lines) else 0
-    recovery = int(-lines["diff"].clip(upper=0).sum()) if len(lines) else 0
+    arrears = sum(max(int(d), 0) for d in col["diff"])
+    recovery = sum(max(-int(d), 0) for d in col["diff"])
     texts = [f"Truy lĩnh chi trả cùng kỳ này: {money_text(arrears)} đồng.",
              f"Truy thu (nhận thừa): {money_text(recovery)} đồng — không tự trừ vào danh sách chi trả; "
              "cán bộ xem xét, báo cáo Chủ tịch quyết định thu hồi.", *notes]
@@ -87,34 +91,45 @@ def unrecorded_note(months: list[dt.date]) -> list[str]:
             "từ tháng trước tháng ký."]
 
 
-def closed_payroll(book: Book, month: dt.date) -> tuple[BookSchedule, dict[int, int], pd.DataFrame]:
+def closed_payroll(book: Book, month: dt.date) -> tuple[BookSchedule, dict[int, int], Rows]:
     """A closed month's payroll from the ledger rows paid in it: a one-month schedule of the people
     recorded, their truy lĩnh, and the arrears lines — the same document as when it was closed."""
     rows = book.ledger.active
-    rows = rows[rows["paid_in"] == month].reset_index(drop=True)
+    rows = rows[rows["paid_in"] == month]
     keys = person_keys(rows["id"].tolist(), rows["name"].tolist(), rows["birth"].tolist())
-    rows = rows.assign(key=keys)
-    paid = rows[rows["kind"].isin((KIND_MONTH, KIND_ARREARS))]
-    people = paid.sort_values("kind", key=lambda s: s != KIND_MONTH, kind="stable").drop_duplicates("key")
-    people = people.reset_index(drop=True)
-    pos = {k: i for i, k in enumerate(people["key"])}
-    benefit = np.zeros((1, len(people)), dtype=np.int64)
-    for k, a in zip(paid.loc[paid["kind"] == KIND_MONTH, "key"], paid.loc[paid["kind"] == KIND_MONTH, "amount"]):
-        benefit[0, pos[k]] += int(a)
+    kinds, amounts = rows["kind"].tolist(), rows["amount"].tolist()
+    paid = [j for j, kind in enumerate(kinds) if kind in (KIND_MONTH, KIND_ARREARS)]
+    first: dict[str, int] = {}      # person → their ledger row: the month's own row, else the first arrears row
+    for j in [j for j in paid if kinds[j] == KIND_MONTH] + [j for j in paid if kinds[j] != KIND_MONTH]:
+        first.setdefault(keys[j], j)
+    pos = {k: i for i, k in enumerate(first)}
+    benefit = np.zeros((1, len(pos)), dtype=np.int64)
     by_col: dict[int, int] = {}
-    for k, a in zip(paid.loc[paid["kind"] == KIND_ARREARS, "key"], paid.loc[paid["kind"] == KIND_ARREARS, "amount"]):
-        by_col[pos[k]] = by_col.get(pos[k], 0) + int(a)
-    table = pd.DataFrame({"sheet": people["sheet"], "row": people["row"], "register": people["register"],
-                          "name": people["name"], "birth": people["birth"], "id_key": people["id"],
-                          "residential_group": people["residential_group"].fillna(""), "group": people["group"]})
-    sched = BookSchedule(months=[month], people=Table({c: v.to_numpy() for c, v in table.items()}, len(table)),
-                         benefit=benefit, insurance=np.zeros_like(benefit, bool),
+    for j in paid:
+        if kinds[j] == KIND_MONTH:
+            benefit[0, pos[keys[j]]] += int(amounts[j])
+    for j in paid:
+        if kinds[j] == KIND_ARREARS:
+            by_col[pos[keys[j]]] = by_col.get(pos[keys[j]], 0) + int(amounts[j])
+    people = rows[list(first.values())]
+    rgroups = people["residential_group"].copy()
+    rgroups[np.equal(rgroups, None)] = ""
+    table = Rows({"sheet": people["sheet"], "row": people["row"], "register": people["register"],
+                  "name": people["name"], "birth": people["birth"], "id_key": people["id"],
+                  "residential_group": rgroups, "group": people["group"]}, len(people))
+    sched = BookSchedule(months=[month], people=table, benefit=benefit, insurance=np.zeros_like(benefit, bool),
                          suppressed=np.zeros_like(benefit, bool), params=book.settings.params)
-    notes = rows[rows["kind"].isin((KIND_ARREARS, KIND_RECOVERY))]
-    lines = pd.DataFrame({"key": notes["key"], "month": notes["month"], "entitled": notes["entitled"].fillna(0),
-                          "recorded": notes["recorded"].fillna(0), "diff": notes["amount"], "reason": notes["reason"],
-                          "name": notes["name"], "birth": notes["birth"], "sheet": notes["sheet"],
-                          "row": notes["row"], "register": notes["register"], "group": notes["group"]})
+    notes = rows[is_in(kinds, (KIND_ARREARS, KIND_RECOVERY))]
+
+    def zero_if_blank(values):
+        out = values.copy()
+        out[np.equal(values, None)] = 0
+        return out
+    lines = Rows({"key": object_array(keys)[is_in(kinds, (KIND_ARREARS, KIND_RECOVERY))], "month": notes["month"],
+                  "entitled": zero_if_blank(notes["entitled"]), "recorded": zero_if_blank(notes["recorded"]),
+                  "diff": notes["amount"], "reason": notes["reason"], "name": notes["name"], "birth": notes["birth"],
+                  "sheet": notes["sheet"], "row": notes["row"], "register": notes["register"],
+                  "group": notes["group"]}, len(notes))
     return sched, by_col, lines
 
 

@@ -83,7 +83,7 @@ class BudgetFigures:
 
 def budget_figures(sched: BookSchedule) -> BudgetFigures:
     segs = segments(sched)
-    codes = sched.frame()["group"].to_numpy(dtype=object)
+    codes = sched.people["group"]
     costs = sched.insurance_costs()
     benefit: dict[str, list[int]] = {}
     insurance: dict[str, list[int]] = {}
@@ -137,9 +137,9 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
     ins = [sum(v[k] for v in fig.insurance.values()) for k in range(len(fig.segments))]
     row = write_table(ws, row, cols, [[1, "Hỗ trợ hằng tháng"] + values(ben),
                                       [2, "Hỗ trợ đóng bảo hiểm y tế"] + values(ins)])
-    unconfirmed = sorted({c for c, s in zip(sched.frame()["group"], sched.frame()["status"])
+    unconfirmed = sorted({c for c, s in zip(sched.people["group"], sched.people["status"])
                           if int(s) == Status.UNCONFIRMED})
-    pending = int((sched.frame()["status"] == Status.PENDING).sum())
+    pending = int((sched.people["status"] == Status.PENDING).sum())
     lines = ["Ghi chú: Nhu cầu tính theo từng người, từng tháng trên danh sách hiện có trong sổ (không gồm đối "
              "tượng mới phát sinh): dừng khi trẻ đủ 16 tuổi, hết 36 tháng kể từ khi thoát nghèo, mẹ đủ 18 tuổi "
              "hoặc có ngày thôi hưởng; chuẩn nghèo mới từ tháng 01/2027; mỗi người chỉ hưởng một mức cao nhất."]
@@ -155,7 +155,7 @@ def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNa
                      "): nhập mức theo Nghị quyết tại sheet «Tham số» rồi xuất lại.")
     unsure = sched.unconfirmed.any(axis=0)
     if unsure.any():        # domain.md §3: counted on their own, no cost until the ward decides
-        codes = sorted(set(sched.frame()["group"].to_numpy(dtype=object)[unsure]))
+        codes = sorted(set(sched.people["group"][unsure]))
         lines.append(f"Chưa tính kinh phí BHYT của {int(unsure.sum())} người có hỗ trợ BHYT «Chưa xác nhận» (nhóm "
                      + ", ".join(codes) + "): nhập «BHYT <mã nhóm>» (Có/Không) tại sheet «Tham số» rồi xuất lại.")
     for line in lines:

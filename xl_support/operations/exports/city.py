@@ -97,7 +97,7 @@ def city_figures(sched: BookSchedule, month: dt.date, settings: Settings, unit: 
     """One dict per group × area (module notes)."""
     groups: Groups = settings.groups
     k = sched.at(month)
-    p = sched.frame()
+    p = sched.people
     months = sched.months
     quarter_first = dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
     in_quarter = np.array([quarter_first <= m <= month for m in months])
@@ -107,9 +107,9 @@ def city_figures(sched: BookSchedule, month: dt.date, settings: Settings, unit: 
     reasons = stop_reasons(sched, month)
     decision = p["decision"].tolist()
     new = np.array([d is not None and d.year == month.year and d.month == month.month for d in decision], bool)
-    new &= (p["status"].to_numpy() == Status.OK) & ~sched.suppressed[k]
-    codes = p["group"].to_numpy(dtype=object)
-    areas = p["area"].to_numpy(dtype=object)
+    new &= (p["status"] == Status.OK) & ~sched.suppressed[k]
+    codes = p["group"]
+    areas = p["area"]
     unit_type = settings.unit.type if settings.unit else (settings.unit_type or "")
     rows = []
     for g in groups.groups:

@@ -26,13 +26,13 @@ def stop_reasons(sched: BookSchedule, month: dt.date) -> np.ndarray:
     """Per person: the reason code (EndReason or OTHER_REASON) when paid in the month before
     `month` and not in `month`; -2 otherwise. The previous month must be in the schedule."""
     k = sched.at(month)
-    out = np.full(len(sched.frame()), -2, dtype=np.int64)
+    out = np.full(len(sched.people), -2, dtype=np.int64)
     if k == 0:
         return out
     stopped = (sched.benefit[k - 1] > 0) & (sched.benefit[k] == 0)
     prev = as_month(sched.months[k - 1])
-    ended = sched.frame()["end"].to_numpy(dtype="M8[M]") == prev
-    reasons = sched.frame()["end_reason"].to_numpy()
+    ended = sched.people["end"].astype("M8[M]") == prev
+    reasons = sched.people["end_reason"]
     out[stopped] = np.where(ended[stopped], reasons[stopped], OTHER_REASON)
     return out
 

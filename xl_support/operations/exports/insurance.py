@@ -117,11 +117,11 @@ def insurance_changes(sched: BookSchedule, month: dt.date) -> InsuranceChanges:
     dec, reason = [], {}
     if k > 0:
         prev = as_month(sched.months[k - 1])
-        ends = sched.frame()["end"].to_numpy(dtype="M8[M]")
+        ends = sched.people["end"].astype("M8[M]")
         for i in np.flatnonzero(ins[k - 1] & ~ins[k]):
             dec.append(int(i))
             if ends[i] == prev:
-                reason[int(i)] = END_REASON_TEXT[int(sched.frame()["end_reason"].iat[i])]
+                reason[int(i)] = END_REASON_TEXT[int(sched.people["end_reason"][i])]
             else:
                 reason[int(i)] = OTHER_REASON_TEXT
     return InsuranceChanges(inc, dec, months, amount, renewal, reason)
@@ -136,12 +136,12 @@ def _address(residential_group: str, unit: UnitNames) -> str:
 
 def _person_row(sched: BookSchedule, i: int, unit: UnitNames, month: dt.date, ch: InsuranceChanges,
                 increase: bool) -> list:
-    p = sched.frame()
+    p = sched.people
     values = {
-        "stt": None, "name": p["name"].iat[i], "bhxh_code": p["insurance_number"].iat[i] or "",
-        "id": p["id_key"].iat[i] or "",
-        "birth": p["birth"].iat[i], "sex": p["sex"].iat[i], "address": _address(p["residential_group"].iat[i], unit),
-        "hospital": p["kcb_place"].iat[i] or "", "receipt_date": "", "receipt_no": "", "amount": None, "local_support": None,
+        "stt": None, "name": p["name"][i], "bhxh_code": p["insurance_number"][i] or "",
+        "id": p["id_key"][i] or "",
+        "birth": p["birth"][i], "sex": p["sex"][i], "address": _address(p["residential_group"][i], unit),
+        "hospital": p["kcb_place"][i] or "", "receipt_date": "", "receipt_no": "", "amount": None, "local_support": None,
         "other_support": None, "from_month": f"{month:%m/%Y}", "months": None, "collector": "", "note": "",
     }
     if increase:
@@ -149,14 +149,14 @@ def _person_row(sched: BookSchedule, i: int, unit: UnitNames, month: dt.date, ch
                       note="Tăng mới" if ch.renewal[i] == 1 else f"Gia hạn (kỳ {ch.renewal[i]})")
     else:
         values.update(note=ch.reason[i])
-    if not p["id_key"].iat[i]:
+    if not p["id_key"][i]:
         values["note"] = (values["note"] + "; thiếu số định danh").lstrip("; ")
     return [values[c.field] for c in D03_COLUMNS]
 
 
 def _order(sched: BookSchedule, idx: list[int]) -> list[int]:
-    p = sched.frame()
-    return sorted(idx, key=lambda i: (natural_key(p["residential_group"].iat[i]), person_key(p["name"].iat[i])))
+    rgroups, names = sched.people["residential_group"], sched.people["name"]
+    return sorted(idx, key=lambda i: (natural_key(rgroups[i]), person_key(names[i])))
 
 
 NO_CHANGE_SHEET = "Không có tăng giảm"
@@ -169,10 +169,10 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
     vị` of the `Tham số` sheet. Returns {'rows': people listed, 'total': contribution of the
     increases, 'increases': n, 'decreases': n}."""
     ch = insurance_changes(sched, month)
-    p = sched.frame()
+    p = sched.people
     schools: dict[str, list[int]] = {}
     for i in ch.increases + ch.decreases:
-        schools.setdefault(p["school"].iat[i] or "", [])
+        schools.setdefault(p["school"][i] or "", [])
     names = sorted([s for s in schools if s], key=natural_key)
     columns = [ColumnSpec(c.header, c.width, c.kind, number_label=c.number, summed=c.summed) for c in D03_COLUMNS]
     used: set[str] = set()
@@ -180,12 +180,12 @@ def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit
     cost = insurance_cost(sched.params, month)
     permille = sched.params.value("hi_rate_permille", month)
     rate = f"{permille / 10:g}".replace(".", ",")
-    registers = sorted(set(p["register"].iloc[ch.increases + ch.decreases])) if len(p) else []
+    registers = sorted(set(p["register"][np.array(ch.increases + ch.decreases, dtype=np.intp)])) if len(p) else []
     who = {"NQ55": "trẻ em được hỗ trợ theo NQ 55/2025/NQ-HĐND",
            "NQ04": "thành viên hộ nghèo, cận nghèo, thoát nghèo được hỗ trợ theo NQ 04/2026/NQ-HĐND"}
     participant = "; ".join(who[r] for r in ("NQ55", "NQ04") if r in registers) or who["NQ55"]
     total = 0
-    schools_of = {i: p["school"].iat[i] or "" for i in ch.increases + ch.decreases}
+    schools_of = {i: p["school"][i] or "" for i in ch.increases + ch.decreases}
     for school in [""] + names:
         inc = _order(sched, [i for i in ch.increases if schools_of[i] == school])
         dec = _order(sched, [i for i in ch.decreases if schools_of[i] == school])

@@ -93,7 +93,7 @@ def public_text(text: str, terms: list[str], where: str) -> str:
 def _paid_by_register(sched: BookSchedule, month: dt.date, extra: dict | None = None) -> dict[str, list[int]]:
     """Positions of the people paid in `month` (or paid arrears, `extra`), per register, in list order."""
     k = sched.at(month)
-    p = sched.frame()
+    p = sched.people
     extra = extra or {}
     out: dict[str, list[int]] = {}
     registers = p["register"].tolist()
@@ -110,7 +110,7 @@ def _paid_by_register(sched: BookSchedule, month: dt.date, extra: dict | None = 
 
 def _sections(sched: BookSchedule, idx: list[int], make_row, subtotal: bool) -> list[Section]:
     sections: list[Section] = []
-    rgroups = sched.frame()["residential_group"].tolist()
+    rgroups = sched.people["residential_group"].tolist()
     for i in idx:
         title = rgroups[i] or NO_GROUP
         if not sections or sections[-1].title != title:
@@ -163,7 +163,7 @@ def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: 
     """One payroll sheet per resolution; returns {'rows': people, 'total': VND}. `arrears`
     (schedule position → truy lĩnh, issue 17) adds the columns month / arrears / sum."""
     k = sched.at(month)
-    p = sched.frame()
+    p = sched.people
     used: set[str] = set()
     total_all, count_all = 0, 0
     by_reg = _paid_by_register(sched, month, arrears)
@@ -221,7 +221,7 @@ def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: U
     """The list to post (domain.md §4 sensitive data): name, month/year of birth, ID masked but
     the last 4 digits, residential group (the section), neutral group wording. No amount (it
     would tell the group), no basis, no notes, no group headings."""
-    p = sched.frame()
+    p = sched.people
     terms = sensitive_terms(groups)
     used: set[str] = set()
     count = 0
