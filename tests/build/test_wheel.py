@@ -32,8 +32,7 @@ def wheel(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
-    """A fresh venv with the wheel and its dependencies (from the package index; no .pyc compile:
-    the slow part of installing pandas)."""
+    """A fresh venv with the wheel and its dependencies (from the package index; no .pyc compile)."""
     env = tmp_path_factory.mktemp("venv") / "v"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"
