@@ -454,64 +454,125 @@ class MonthResults:
                            standard=self.standard[k], insurance_unconfirmed=self.insurance_unconfirmed[k])
 
 
-def _needs(payable: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """(months, keys) bool: some payable row of the month has that key (−1 = none)."""
-    if payable.shape[0] == 1:
-        return (np.bincount(key[payable[0] & (key >= 0)].astype(np.intp), minlength=keys) > 0)[None, :keys]
-    cols = np.flatnonzero(key >= 0)
-    order = cols[np.argsort(key[cols], kind="stable")]
-    present, starts = np.unique(key[order], return_index=True)
-    out = np.zeros((payable.shape[0], keys), dtype=bool)
-    if len(order):
-        out[:, present] = np.logical_or.reduceat(payable[:, order], starts, axis=1)
-    return out
+_BIG = np.iinfo(np.int64).max
+
+
+def _month_numbers(months) -> np.ndarray:
+    """Dates → their months as datetime64[M] integers (what `as_month` gives, without strftime)."""
+    return np.array([(d.year - 1970) * 12 + d.month - 1 for d in months], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _MonthTable:
+    """What `month_results` needs of the parameters for a list of months, columns = keys (0/1
+    poverty line rural/urban, 2 + s the standard of the s-th `standard_multiple` group)."""
+    month: np.ndarray          # (k, 1) int64: datetime64[M] integers
+    firsts: tuple              # the months' first days
+    periods: list              # per key: the Period in force each month, or None
+    values: np.ndarray         # (k, keys) int64: the key's amount (0 where none in force)
+    missing: np.ndarray        # (k, keys) bool: no value in force
+    state_of: np.ndarray       # (k,) intp: row of `states` of each month
+    states: np.ndarray         # (states, keys) int64: the distinct rows of `values`
+    period_sig: np.ndarray     # (k,) int64: months with the same periods in every key share one
+
+
+_month_tables: dict[tuple, tuple[Parameters, GroupArrays, _MonthTable]] = {}
+
+
+def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTable:
+    """Each month's parameter values, resolved once per parameter period and cached per
+    (parameters, groups, months): a consolidation asks the same 60 months for every ward book."""
+    cache_key = (id(params), id(g), months)
+    hit = _month_tables.get(cache_key)
+    if hit is not None and hit[0] is params and hit[1] is g:
+        return hit[2]
+    k = len(months)
+    columns = [("poverty_line", "rural", 1, 1), ("poverty_line", "urban", 1, 1)]
+    columns += [(g.standard[i], None, int(g.num[i]), int(g.den[i])) for i in _std_groups(g)]
+    periods = [params.periods_in_force(key, months, area) for key, area, _, _ in columns]
+    values = np.zeros((k, len(columns)), dtype=np.int64)
+    missing = np.zeros((k, len(columns)), dtype=bool)
+    for c, ((_, _, num, den), found) in enumerate(zip(columns, periods)):
+        missing[:, c] = [p is None for p in found]
+        raw = np.array([0 if p is None else p.value for p in found], dtype=np.int64)
+        values[:, c] = (2 * raw * num + den) // (2 * den)            # half up (num = den = 1: the value)
+    index: dict = {}
+    state_of = np.array([index.setdefault(row, len(index)) for row in map(bytes, values)], dtype=np.intp)
+    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    sig: dict = {}
+    period_sig = np.array([sig.setdefault(tuple(map(id, row)), len(sig)) for row in zip(*periods)]
+                          if columns and k else np.zeros(k), dtype=np.int64)
+    table = _MonthTable(month=_month_numbers(months).reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
+                        periods=periods, values=values, missing=missing, state_of=state_of, states=states,
+                        period_sig=period_sig)
+    if len(_month_tables) >= 64:
+        _month_tables.clear()
+    _month_tables[cache_key] = (params, g, table)
+    return table
+
+
+def _std_groups(g: GroupArrays) -> np.ndarray:
+    return np.flatnonzero(g.rule == RULE_CODES["standard_multiple"])
+
+
+def _needs(month: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """(months, keys) bool: some row with that key (−1 = none) is payable in the month, i.e.
+    lo ≤ month ≤ hi; by counting the rows' intervals over the sorted months (no months × rows work)."""
+    k = len(month)
+    order = np.argsort(month, kind="stable")
+    sorted_months = month[order]
+    first = np.searchsorted(sorted_months, lo, "left")
+    stop = np.searchsorted(sorted_months, hi, "right")
+    use = (key >= 0) & (first < stop)
+    base = key[use].astype(np.intp) * (k + 1)
+    size = keys * (k + 1)
+    counts = np.bincount(base + first[use], minlength=size) - np.bincount(base + stop[use], minlength=size)
+    covered = np.cumsum(counts.reshape(keys, k + 1), axis=1)[:, :k] > 0
+    need = np.empty((k, keys), dtype=bool)
+    need[order] = covered.T
+    return need
 
 
 def month_results(people: People, elig: Eligibility, months: list[dt.date],
                   groups: Groups, params: Parameters) -> MonthResults:
-    """R4, R9, R10 for each of `months` at once: a row's amount depends only on its group, area
-    and allowance and on the month's parameter values, so amounts are computed once per distinct
-    set of values and spread over the months where the row is payable. Parameters are looked up
-    only for a month where a payable row needs them (month by month: poverty line rural, urban,
-    then the standards of the groups in table order)."""
+    """R4, R9, R10 for each of `months` at once: a row is payable from its start to its end month
+    (status OK), and its amount depends only on its group, area and allowance and on the month's
+    parameter values, so amounts are computed once per distinct set of values and spread over the
+    months where the row is payable. The parameters in force are resolved once per list of months
+    (`_month_table`); a month reports (and must find) only those some payable row needs, checked
+    in the order: month by month, poverty line rural, urban, then the standards of the groups in
+    table order."""
     g = group_arrays(groups)
-    months = list(months)
-    k = len(months)
-    m = np.array([as_month(month) for month in months], dtype="M8[M]").reshape(k, 1)
+    months = tuple(months)
+    k, n = len(months), len(people)
+    t = _month_table(params, g, months)
+    m = t.month
     gi = people.group
-    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
-    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
+    ok = elig.status == Status.OK                         # OK rows have a start and an end month
+    lo = np.where(ok, elig.start.view(np.int64), _BIG)
+    hi = elig.end.view(np.int64)
+    payable = np.less_equal(lo, m)
+    payable &= np.less_equal(m, hi)
 
     # per group (table order) and area: which parameter a row needs, −1 none
     ngroups = len(g.rule)
+    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
     pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
-    std_groups = np.flatnonzero((g.rule == RULE_CODES["standard_multiple"])
-                                & (np.bincount(gi, minlength=ngroups) > 0))
+    std_groups = _std_groups(g)
+    keys = 2 + len(std_groups)
     key_table = np.full((ngroups, 3), -1, dtype=np.int8)       # 0/1 poverty line rural/urban, 2 + s std
     key_table[pl_groups, 0], key_table[pl_groups, 1] = 0, 1
     key_table[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
-    need = _needs(payable, key_table.ravel()[cell], 2 + len(std_groups))
-
-    values = np.zeros((k, 2 + len(std_groups)), dtype=np.int64)    # the month's parameter values
-    pl_used: list[dict] = [{} for _ in months]
-    std_used: list[dict] = [{} for _ in months]
-    for j, month in enumerate(months):
-        for code, area in ((0, "rural"), (1, "urban")):
-            if need[j, code]:
-                pl_used[j][area] = params.period("poverty_line", month, area)
-                values[j, code] = pl_used[j][area].value
-        for s, gpos in enumerate(std_groups):
-            if need[j, 2 + s]:
-                key = g.standard[gpos]
-                std_used[j][key] = params.period(key, month)
-                num, den = g.num[gpos], g.den[gpos]
-                values[j, 2 + s] = (2 * std_used[j][key].value * num + den) // (2 * den)  # half up
+    need = _needs(m[:, 0], lo, hi, key_table.ravel()[cell], keys)
+    bad = need & t.missing
+    if bad.any():                                         # the first month and key that lacks its value
+        j, c = divmod(int(np.flatnonzero(bad)[0]), keys)
+        key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[std_groups[c - 2]], None)
+        params.period(key, months[j], area)               # raises ParameterError
+    pl_used, std_used = _used(need, t, g, std_groups)
 
     # amount per distinct set of values, by (group, area) cell; rows not payable get 0 below
-    state_index: dict = {}
-    state_of = np.array([state_index.setdefault(tuple(row), len(state_index)) for row in values.tolist()],
-                        dtype=np.intp)
-    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    states = t.states
     base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
     base[:, pl_groups, 0] = states[:, 0:1]
     base[:, pl_groups, 1] = states[:, 1:2]
@@ -520,18 +581,50 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     base[:, fixed, :] = g.fixed[fixed][:, None]
     amount = base.reshape(len(states), ngroups * 3)[:, cell]
     is_topup = (g.rule == RULE_CODES["topup"])[gi]
-    if is_topup.any():
+    any_topup = is_topup.any()
+    if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
-    benefit = amount[state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
+    benefit = amount[t.state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
     np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
-    topup = benefit * is_topup                           # = np.where(is_topup, benefit, 0)
-    old_enough = (elig.insurance_from <= m) & payable
-    insurance = old_enough & (g.insurance == INSURANCE_CODES["yes"])[gi]
-    # domain.md §3: an unconfirmed insurance is never `Không` — flagged until the ward says Có/Không
-    unconfirmed = old_enough & (g.insurance == INSURANCE_CODES["unconfirmed"])[gi]
-    return MonthResults(months=[month.replace(day=1) for month in months], payable=payable, benefit=benefit,
-                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used,
-                        insurance_unconfirmed=unconfirmed)
+    topup = benefit * is_topup if any_topup else np.zeros((k, n), dtype=np.int64)
+    # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
+    # `Không` — flagged until the ward says Có/Không
+    old_enough = np.where(np.isnat(elig.insurance_from), _BIG, elig.insurance_from.view(np.int64))
+    insurance = _flag(old_enough, (g.insurance == INSURANCE_CODES["yes"])[gi] & ok, m, payable)
+    unconfirmed = _flag(old_enough, (g.insurance == INSURANCE_CODES["unconfirmed"])[gi] & ok, m, payable)
+    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
+                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
+
+
+def _flag(since: np.ndarray, rows: np.ndarray, m: np.ndarray, payable: np.ndarray) -> np.ndarray:
+    """(months, rows) bool: payable and `since` ≤ month, for `rows` only."""
+    if not rows.any():
+        return np.zeros(payable.shape, dtype=bool)
+    out = np.less_equal(np.where(rows, since, _BIG), m)
+    out &= payable
+    return out
+
+
+def _used(need: np.ndarray, t: _MonthTable, g: GroupArrays, std_groups: np.ndarray) -> tuple[list, list]:
+    """Per month: area code → poverty-line Period used, and parameter key → standard Period used
+    (the keys some payable row needs); built once per distinct (periods, needs) and copied."""
+    k, keys = need.shape
+    sig = t.period_sig << keys | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64)) if k else t.period_sig
+    made: dict = {}
+    pl_used, std_used = [], []
+    for j, s in enumerate(sig.tolist()):
+        hit = made.get(s)
+        if hit is None:
+            row = need[j]
+            pl = {area: t.periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
+            std: dict = {}
+            for c, gpos in enumerate(std_groups, start=2):
+                if row[c]:
+                    std.setdefault(g.standard[gpos], t.periods[c][j])
+            hit = made[s] = (pl, std)
+        pl_used.append(dict(hit[0]))
+        std_used.append(dict(hit[1]))
+    return pl_used, std_used
 
 
 def month_result(people: People, elig: Eligibility, month: dt.date,
