@@ -79,42 +79,60 @@ _DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → 
 _DAY_DOM = np.arange(_DAY0, _MONTH_START[-1]) - np.repeat(_MONTH_START[:-1], np.diff(_MONTH_START)) + 1   # day of month
 
 
-def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """datetime64[D] → (row of the calendar tables, validity mask)."""
-    raw = days.astype("M8[D]", copy=False).view(np.int64)
-    valid = raw != _NAT
-    return np.clip(raw - _DAY0, 0, len(_DAY_MONTH) - 1), valid
+_DAY_LAST, _MONTH_LAST = len(_DAY_MONTH) - 1, len(_MONTHS) - 2
+
+
+def _day_rows(raw: np.ndarray) -> np.ndarray:
+    """Day integers (datetime64[D] viewed as int64) → rows of the calendar tables (clipped)."""
+    return np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
-    return np.clip(months - _MONTHS[0], 0, len(_MONTHS) - 2)
+    return np.minimum(np.maximum(months - _MONTHS[0], 0), _MONTH_LAST)
+
+
+def _raw(values: np.ndarray, unit: str) -> np.ndarray:
+    return values.astype(unit, copy=False).view(np.int64)
+
+
+def _add_months_raw(raw: np.ndarray, months) -> np.ndarray:
+    """`add_months` on day integers (NaT = _NAT) of any shape."""
+    idx = _day_rows(raw)
+    row = _month_row(_DAY_MONTH[idx] + months)
+    first = _MONTH_START[row]
+    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
+    return np.where(raw != _NAT, out, _NAT)
+
+
+def _month_of_raw(raw: np.ndarray) -> np.ndarray:
+    """`month_of` on day integers (NaT = _NAT) of any shape."""
+    return np.where(raw != _NAT, _DAY_MONTH[_day_rows(raw)], _NAT)
+
+
+def _month_end_raw(raw: np.ndarray) -> np.ndarray:
+    """`month_end` on month integers (NaT = _NAT)."""
+    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT)
 
 
 def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
-    idx, valid = _day_index(days)
-    row = _month_row(_DAY_MONTH[idx] + months)
-    first = _MONTH_START[row]
-    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
-    return np.where(valid, out, _NAT).view("M8[D]")
+    return _add_months_raw(_raw(days, "M8[D]"), months).view("M8[D]")
 
 
 def month_of(days: np.ndarray) -> np.ndarray:
     """datetime64[D] → datetime64[M] (NaT stays NaT)."""
-    idx, valid = _day_index(days)
-    return np.where(valid, _DAY_MONTH[idx], _NAT).view("M8[M]")
+    return _month_of_raw(_raw(days, "M8[D]")).view("M8[M]")
 
 
 def month_end(months: np.ndarray) -> np.ndarray:
     """Last day of each month (datetime64[M] → datetime64[D]; NaT stays NaT)."""
-    raw = months.astype("M8[M]", copy=False).view(np.int64)
-    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT).view("M8[D]")
+    return _month_end_raw(_raw(months, "M8[M]")).view("M8[D]")
 
 
 def year_of(days: np.ndarray) -> np.ndarray:
     """Calendar year (0 for NaT)."""
-    idx, valid = _day_index(days)
-    return np.where(valid, _DAY_MONTH[idx] // 12 + 1970, 0)
+    raw = _raw(days, "M8[D]")
+    return np.where(raw != _NAT, _DAY_MONTH[_day_rows(raw)] // 12 + 1970, 0)
 
 
 _PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
@@ -324,57 +342,86 @@ class Eligibility:
     lapse_reason: np.ndarray = None  # EndReason of `lapse`
 
 
-def _birthday(birth: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """The day a person reaches `years` (NaT where years is 0 = no such limit)."""
-    day = add_months(birth, years * 12)
-    return np.where(years > 0, day, np.datetime64("NaT", "D"))
-
-
 def policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
     """domain.md R3 — the months 2026-01 … 2030-12, from the parameter data."""
+    return _policy_window(params)
+
+
+@lru_cache(maxsize=64)
+def _policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
     period = params.periods[[p.key for p in params.periods].index("policy_window")]
     return as_month(period.start), as_month(period.end)
 
 
+_FAR_M = int(FAR_M.view(np.int64))
+_FAR_D = int(np.datetime64("9999-12-31", "D").view(np.int64))
+_EVENTS = len(EndReason)
+
+
+def _first_min(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of (events, rows) integers: the smallest value and the first event holding it
+    (`np.argmin(axis=0)`), as one reduction of value × 8 + event."""
+    key = values * 8 + np.arange(len(values)).reshape(-1, 1)
+    low = np.minimum.reduce(key, axis=0)
+    return low >> 3, (low & 7).astype(np.intp, copy=False)
+
+
 def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
-    """R1–R8 without the amounts: status, start month, last month paid and why."""
+    """R1–R8 without the amounts: status, start month, last month paid and why. Dates are worked
+    as integers (days, months since 1970; NaT = int64 min) in stacked (events, rows) arrays."""
     g = group_arrays(groups)
     gi = people.group
+    n = len(people)
     window_start, window_end = policy_window(params)
+    cols = np.arange(n)
+    birth, recognised, mother, stop, decision = (_raw(getattr(people, k), "M8[D]") for k in
+                                                 ("birth", "recognised", "mother_birth", "stop", "decision"))
+    max_age, min_age, mother_age = g.max_age[gi], g.min_age[gi], g.mother_max_age[gi]
+    counts_36 = _counts_36_months(people, g)
 
-    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window,
-    # R12 stop-payment month (its month − 1 is the last month paid).
-    nat_d = np.datetime64("NaT", "D")
-    one_day = np.timedelta64(1, "D")
-    max_age_day = _birthday(people.birth, g.max_age[gi])
-    recognition_end = np.where(_counts_36_months(people, g) & ~np.isnat(people.recognised),
-                               add_months(people.recognised, g.recognition_months[gi]) - one_day, nat_d)
-    mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
-    window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
-    stop_pay_last = month_end(people.stop_pay_from - np.timedelta64(1, "M"))
-    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day, stop_pay_last])
-    event_months = np.where(np.isnat(events), FAR_M, month_of(events.reshape(-1)).reshape(events.shape))
-    end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
-    cols = np.arange(len(people))
-    end = event_months[end_reason, cols]
-    end_event = events[end_reason, cols]
+    # R1 / §3 age limits (a limit of 0 = none), R10 6th birthday, R5 36 months, R7 mother's 18th
+    # birthday: one EDATE over the stacked dates
+    dated = _add_months_raw(np.stack([birth, birth, birth, recognised, mother]),
+                            np.stack([max_age * 12, min_age * 12, np.full(n, 72), g.recognition_months[gi],
+                                      mother_age * 12]))
+    max_age_day = np.where(max_age > 0, dated[0], _NAT)
+    min_age_day = np.where(min_age > 0, dated[1], _NAT)
+    recognition_end = np.where(counts_36 & (recognised != _NAT), dated[3] - 1, _NAT)
+    mother_adult = np.where(mother_age > 0, dated[4], _NAT)
+    window_end_day = int(_month_end_raw(window_end.view(np.int64)))
+    spf = _raw(people.stop_pay_from, "M8[M]")         # R12: its month − 1 is the last month paid
+    stop_pay_last = np.where(spf != _NAT, _MONTH_START[_month_row(spf - 1) + 1] - 1, _NAT)
+
+    # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason), then the months of the
+    # min age, the 6th birthday, the decision and the recognition
+    events = np.empty((_EVENTS + 4, n), dtype=np.int64)
+    for i, row in enumerate((max_age_day, recognition_end, mother_adult, stop, window_end_day, stop_pay_last,
+                             min_age_day, dated[2], decision, recognised)):
+        events[i] = row
+    months = _month_of_raw(events)
+    event_months = np.where(months[:_EVENTS] == _NAT, _FAR_M, months[:_EVENTS])
+    end, end_reason = _first_min(event_months)          # ties → EndReason order
+    end_event = events[:_EVENTS].ravel()[end_reason * n + cols]
 
     # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date,
     # day after the policy window; indices follow EndReason).
-    lapses = np.stack([max_age_day, recognition_end + one_day, mother_adult, people.stop + one_day,
-                       window_end_day + one_day])
-    lapse_reason = np.argmin(np.where(np.isnat(lapses), np.datetime64("9999-12-31", "D"), lapses), axis=0)
-    lapse = lapses[lapse_reason, cols]
+    lapses = events[:5].copy()
+    lapses[1:5:2] += np.where(lapses[1:5:2] == _NAT, 0, 1)          # the day after; NaT stays NaT
+    lapses[4] += 1
+    _, lapse_reason = _first_min(np.where(lapses == _NAT, _FAR_D, lapses))
+    lapse = lapses.ravel()[lapse_reason * n + cols]
 
-    min_age_month = np.where(g.min_age[gi] > 0, month_of(_birthday(people.birth, g.min_age[gi])), NAT_M)
-    first = np.where(np.isnat(people.pay_from), month_of(people.decision), people.pay_from)   # R2, R12
-    start = np.fmax(np.fmax(first, window_start), min_age_month)
-    start = np.where(np.isnat(people.decision), NAT_M, start)
+    min_age_month, insurance_from, decision_month, recognition_month = months[_EVENTS:]
+    pay_from = _raw(people.pay_from, "M8[M]")
+    first = np.where(pay_from == _NAT, decision_month, pay_from)            # R2, R12
+    # the later of first, window start and min-age month (NaT, the int64 minimum, never wins)
+    start = np.maximum(np.maximum(first, window_start.view(np.int64)), min_age_month)
+    start = np.where(decision == _NAT, _NAT, start).view("M8[M]")
+    end, lapse = end.view("M8[M]"), lapse.view("M8[D]")
 
-    status = _status(people, g, start, end, lapse)
-    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
-                       insurance_from=month_of(add_months(people.birth, 72)), lapse=lapse,
-                       lapse_reason=lapse_reason)
+    status = _status(people, g, start, end, lapse, counts_36, recognition_month)
+    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event.view("M8[D]"),
+                       insurance_from=insurance_from.view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
 
 
 def _counts_36_months(people: People, g: GroupArrays) -> np.ndarray:
@@ -385,14 +432,16 @@ def _counts_36_months(people: People, g: GroupArrays) -> np.ndarray:
     return (g.recognition_months[gi] > 0) & (~g.nq04[gi] | escaped)
 
 
-def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray) -> np.ndarray:
+def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray,
+            counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
     """First failing condition per row (order = what staff should fix first)."""
     gi = people.group
     rule = g.rule[gi]
     needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
     rec_year = g.recognition_year[gi]
-    rec_years = year_of(people.recognised)
+    no_recognition = np.isnat(people.recognised)
     nq04 = g.nq04[gi]
+    allowance = g.allowance[gi]
     conditions = [
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
@@ -400,21 +449,21 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
         (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
         (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
         (needs_area & (people.area < 0), Status.NO_AREA),
-        ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
-        ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
+        ((allowance == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
+        ((allowance == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
         (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
-        (((rec_year > 0) | (nq04 & _counts_36_months(people, g))) & np.isnat(people.recognised),
-         Status.NO_RECOGNITION),
-        ((rec_year > 0) & ~np.isnat(people.recognised) & (rec_years != rec_year), Status.RECOGNITION_NOT_2025),
+        (((rec_year > 0) | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
+        ((rec_year > 0) & ~no_recognition & (recognition_month // 12 + 1970 != rec_year),
+         Status.RECOGNITION_NOT_2025),
         ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
         (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
         (np.isnat(start), Status.PENDING),
         (people.decision >= lapse, Status.DECISION_AFTER_END),
         (start > end, Status.NEVER_PAYABLE),
     ]
-    status = np.full(len(people), Status.OK, dtype=np.int8)
+    status = np.zeros(len(people), dtype=np.int8)      # Status.OK
     for mask, code in reversed(conditions):
-        status[mask] = code
+        np.copyto(status, int(code), where=mask)
     return status
 
 
