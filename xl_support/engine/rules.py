@@ -504,6 +504,7 @@ class MonthResults:
 
 
 _BIG = np.iinfo(np.int64).max
+_OK = int(Status.OK)
 
 
 def _month_numbers(months) -> np.ndarray:
@@ -513,31 +514,40 @@ def _month_numbers(months) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _MonthTable:
-    """What `month_results` needs of the parameters for a list of months, columns = keys (0/1
-    poverty line rural/urban, 2 + s the standard of the s-th `standard_multiple` group)."""
+    """What `month_results` needs of the parameters and the group table for a list of months.
+    Keys: 0/1 poverty line rural/urban, 2 + s the standard of the s-th `standard_multiple` group;
+    a state: one set of the keys' values (months in the same state pay the same amounts)."""
     month: np.ndarray          # (k, 1) int64: datetime64[M] integers
     firsts: tuple              # the months' first days
+    order: np.ndarray | None   # the months' sorted order (None: already sorted)
+    sorted_months: np.ndarray  # (k,) int64
+    std_groups: np.ndarray     # positions of the standard_multiple groups
     periods: list              # per key: the Period in force each month, or None
-    values: np.ndarray         # (k, keys) int64: the key's amount (0 where none in force)
     missing: np.ndarray        # (k, keys) bool: no value in force
-    state_of: np.ndarray       # (k,) intp: row of `states` of each month
-    states: np.ndarray         # (states, keys) int64: the distinct rows of `values`
-    period_sig: np.ndarray     # (k,) int64: months with the same periods in every key share one
+    period_sig: np.ndarray     # (k,) int64: months with the same Period in every key share one
+    cell_key: np.ndarray       # (groups × 3,) int8: the key of a (group, area) cell, −1 none
+    amounts: np.ndarray        # (states, groups × 3) int64: a cell's amount (a top-up: before the allowance)
+    segments: tuple            # (first, stop, state): runs of months in the same state
+    topup: np.ndarray          # (groups,) bool
+    insured: np.ndarray        # (groups,) bool: insurance `yes`
+    unconfirmed: np.ndarray    # (groups,) bool: insurance `unconfirmed`
 
 
 _month_tables: dict[tuple, tuple[Parameters, GroupArrays, _MonthTable]] = {}
 
 
 def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTable:
-    """Each month's parameter values, resolved once per parameter period and cached per
-    (parameters, groups, months): a consolidation asks the same 60 months for every ward book."""
+    """Each month's parameter values resolved once per parameter period, with what depends only
+    on the group table; cached per (parameters, groups, months): a consolidation asks the same
+    60 months for every ward book."""
     cache_key = (id(params), id(g), months)
     hit = _month_tables.get(cache_key)
     if hit is not None and hit[0] is params and hit[1] is g:
         return hit[2]
     k = len(months)
+    std_groups = np.flatnonzero(g.rule == RULE_CODES["standard_multiple"])
     columns = [("poverty_line", "rural", 1, 1), ("poverty_line", "urban", 1, 1)]
-    columns += [(g.standard[i], None, int(g.num[i]), int(g.den[i])) for i in _std_groups(g)]
+    columns += [(g.standard[i], None, int(g.num[i]), int(g.den[i])) for i in std_groups]
     periods = [params.periods_in_force(key, months, area) for key, area, _, _ in columns]
     values = np.zeros((k, len(columns)), dtype=np.int64)
     missing = np.zeros((k, len(columns)), dtype=bool)
@@ -546,40 +556,39 @@ def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTab
         raw = np.array([0 if p is None else p.value for p in found], dtype=np.int64)
         values[:, c] = (2 * raw * num + den) // (2 * den)            # half up (num = den = 1: the value)
     index: dict = {}
-    state_of = np.array([index.setdefault(row, len(index)) for row in map(bytes, values)], dtype=np.intp)
-    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    state_of = [index.setdefault(row, len(index)) for row in map(bytes, values)]
+    states = values[[state_of.index(i) for i in range(len(index))]]
+    cuts = [j for j in range(1, k) if state_of[j] != state_of[j - 1]]
+    segments = tuple((a, b, state_of[a]) for a, b in zip([0, *cuts], [*cuts, k])) if k else ()
     sig: dict = {}
-    period_sig = np.array([sig.setdefault(tuple(map(id, row)), len(sig)) for row in zip(*periods)]
-                          if columns and k else np.zeros(k), dtype=np.int64)
-    table = _MonthTable(month=_month_numbers(months).reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
-                        periods=periods, values=values, missing=missing, state_of=state_of, states=states,
-                        period_sig=period_sig)
+    period_sig = np.array([sig.setdefault(tuple(map(id, row)), len(sig)) for row in zip(*periods)], dtype=np.int64)
+
+    # per group (table order) and area: the key a row needs and its amount in each state
+    ngroups = len(g.rule)
+    pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
+    cell_key = np.full((ngroups, 3), -1, dtype=np.int8)
+    cell_key[pl_groups, 0], cell_key[pl_groups, 1] = 0, 1
+    cell_key[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
+    base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
+    base[:, pl_groups, 0] = states[:, 0:1]
+    base[:, pl_groups, 1] = states[:, 1:2]
+    base[:, std_groups, :] = states[:, 2:, None]
+    fixed = g.rule == RULE_CODES["fixed"]
+    base[:, fixed, :] = g.fixed[fixed][:, None]
+
+    month = _month_numbers(months)
+    order = np.argsort(month, kind="stable")
+    table = _MonthTable(
+        month=month.reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
+        order=None if (order == np.arange(k)).all() else order, sorted_months=month[order],
+        std_groups=std_groups, periods=periods, missing=missing, period_sig=period_sig,
+        cell_key=cell_key.ravel(), amounts=base.reshape(len(states), ngroups * 3), segments=segments,
+        topup=g.rule == RULE_CODES["topup"], insured=g.insurance == INSURANCE_CODES["yes"],
+        unconfirmed=g.insurance == INSURANCE_CODES["unconfirmed"])
     if len(_month_tables) >= 64:
         _month_tables.clear()
     _month_tables[cache_key] = (params, g, table)
     return table
-
-
-def _std_groups(g: GroupArrays) -> np.ndarray:
-    return np.flatnonzero(g.rule == RULE_CODES["standard_multiple"])
-
-
-def _needs(month: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """(months, keys) bool: some row with that key (−1 = none) is payable in the month, i.e.
-    lo ≤ month ≤ hi; by counting the rows' intervals over the sorted months (no months × rows work)."""
-    k = len(month)
-    order = np.argsort(month, kind="stable")
-    sorted_months = month[order]
-    first = np.searchsorted(sorted_months, lo, "left")
-    stop = np.searchsorted(sorted_months, hi, "right")
-    use = (key >= 0) & (first < stop)
-    base = key[use].astype(np.intp) * (k + 1)
-    size = keys * (k + 1)
-    counts = np.bincount(base + first[use], minlength=size) - np.bincount(base + stop[use], minlength=size)
-    covered = np.cumsum(counts.reshape(keys, k + 1), axis=1)[:, :k] > 0
-    need = np.empty((k, keys), dtype=bool)
-    need[order] = covered.T
-    return need
 
 
 def month_results(people: People, elig: Eligibility, months: list[dt.date],
@@ -597,52 +606,55 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     t = _month_table(params, g, months)
     m = t.month
     gi = people.group
-    ok = elig.status == Status.OK                         # OK rows have a start and an end month
-    lo = np.where(ok, elig.start.view(np.int64), _BIG)
-    hi = elig.end.view(np.int64)
+    ok = elig.status == _OK                            # OK rows have a start and an end month
+    lo = np.where(ok, _raw(elig.start, "M8[M]"), _BIG)
+    hi = _raw(elig.end, "M8[M]")
     payable = np.less_equal(lo, m)
     payable &= np.less_equal(m, hi)
 
-    # per group (table order) and area: which parameter a row needs, −1 none
-    ngroups = len(g.rule)
     cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
-    pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
-    std_groups = _std_groups(g)
-    keys = 2 + len(std_groups)
-    key_table = np.full((ngroups, 3), -1, dtype=np.int8)       # 0/1 poverty line rural/urban, 2 + s std
-    key_table[pl_groups, 0], key_table[pl_groups, 1] = 0, 1
-    key_table[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
-    need = _needs(m[:, 0], lo, hi, key_table.ravel()[cell], keys)
+    need = _needs(t, lo, hi, t.cell_key[cell])
     bad = need & t.missing
-    if bad.any():                                         # the first month and key that lacks its value
-        j, c = divmod(int(np.flatnonzero(bad)[0]), keys)
-        key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[std_groups[c - 2]], None)
-        params.period(key, months[j], area)               # raises ParameterError
-    pl_used, std_used = _used(need, t, g, std_groups)
+    if bad.any():                                      # the first month and key that lacks its value
+        j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
+        key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[t.std_groups[c - 2]], None)
+        params.period(key, months[j], area)            # raises ParameterError
+    pl_used, std_used = _used(need, t, g)
 
-    # amount per distinct set of values, by (group, area) cell; rows not payable get 0 below
-    states = t.states
-    base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
-    base[:, pl_groups, 0] = states[:, 0:1]
-    base[:, pl_groups, 1] = states[:, 1:2]
-    base[:, std_groups, :] = states[:, 2:, None]
-    fixed = g.rule == RULE_CODES["fixed"]
-    base[:, fixed, :] = g.fixed[fixed][:, None]
-    amount = base.reshape(len(states), ngroups * 3)[:, cell]
-    is_topup = (g.rule == RULE_CODES["topup"])[gi]
+    amount = t.amounts[:, cell]                        # (states, rows); rows not payable get 0 below
+    is_topup = t.topup[gi]
     any_topup = is_topup.any()
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
-    benefit = amount[t.state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
-    np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
-    topup = benefit * is_topup if any_topup else np.zeros((k, n), dtype=np.int64)
+    benefit = np.empty((k, n), dtype=np.int64)
+    for first, stop, state in t.segments:
+        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
+    topup = benefit * is_topup.astype(np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
-    old_enough = np.where(np.isnat(elig.insurance_from), _BIG, elig.insurance_from.view(np.int64))
-    insurance = _flag(old_enough, (g.insurance == INSURANCE_CODES["yes"])[gi] & ok, m, payable)
-    unconfirmed = _flag(old_enough, (g.insurance == INSURANCE_CODES["unconfirmed"])[gi] & ok, m, payable)
+    since = np.where(np.isnat(elig.insurance_from), _BIG, _raw(elig.insurance_from, "M8[M]"))
+    insurance = _flag(since, t.insured[gi] & ok, m, payable)
+    unconfirmed = _flag(since, t.unconfirmed[gi] & ok, m, payable)
     return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
                         poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
+
+
+def _needs(t: _MonthTable, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """(months, keys) bool: some row with that key (−1 = none) is payable in the month, i.e.
+    lo ≤ month ≤ hi; by counting the rows' intervals over the sorted months (no months × rows work)."""
+    k, keys = t.missing.shape
+    first = np.searchsorted(t.sorted_months, lo, "left")
+    stop = np.searchsorted(t.sorted_months, hi, "right")
+    use = (key >= 0) & (first < stop)
+    base = key[use].astype(np.intp) * (k + 1)
+    size = keys * (k + 1)
+    counts = np.bincount(base + first[use], minlength=size) - np.bincount(base + stop[use], minlength=size)
+    covered = (np.cumsum(counts.reshape(keys, k + 1), axis=1)[:, :k] > 0).T
+    if t.order is None:
+        return covered
+    need = np.empty((k, keys), dtype=bool)
+    need[t.order] = covered
+    return need
 
 
 def _flag(since: np.ndarray, rows: np.ndarray, m: np.ndarray, payable: np.ndarray) -> np.ndarray:
@@ -654,26 +666,23 @@ def _flag(since: np.ndarray, rows: np.ndarray, m: np.ndarray, payable: np.ndarra
     return out
 
 
-def _used(need: np.ndarray, t: _MonthTable, g: GroupArrays, std_groups: np.ndarray) -> tuple[list, list]:
+def _used(need: np.ndarray, t: _MonthTable, g: GroupArrays) -> tuple[list, list]:
     """Per month: area code → poverty-line Period used, and parameter key → standard Period used
-    (the keys some payable row needs); built once per distinct (periods, needs) and copied."""
+    (the keys some payable row needs); made once per distinct (periods, needs), copied per month."""
     k, keys = need.shape
-    sig = t.period_sig << keys | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64)) if k else t.period_sig
-    made: dict = {}
-    pl_used, std_used = [], []
-    for j, s in enumerate(sig.tolist()):
-        hit = made.get(s)
-        if hit is None:
-            row = need[j]
-            pl = {area: t.periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
-            std: dict = {}
-            for c, gpos in enumerate(std_groups, start=2):
-                if row[c]:
-                    std.setdefault(g.standard[gpos], t.periods[c][j])
-            hit = made[s] = (pl, std)
-        pl_used.append(dict(hit[0]))
-        std_used.append(dict(hit[1]))
-    return pl_used, std_used
+    if not k:
+        return [], []
+    sigs = ((t.period_sig << keys) | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64))).tolist()
+    made = {}
+    for s, j in dict(zip(sigs, range(k))).items():     # any month of a signature stands for all
+        row = need[j].tolist()
+        pl = {area: t.periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
+        std: dict = {}
+        for c, gpos in enumerate(t.std_groups, start=2):
+            if row[c]:
+                std.setdefault(g.standard[gpos], t.periods[c][j])
+        made[s] = (pl, std)
+    return [made[s][0].copy() for s in sigs], [made[s][1].copy() for s in sigs]
 
 
 def month_result(people: People, elig: Eligibility, month: dt.date,
