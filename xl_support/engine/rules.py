@@ -10,6 +10,7 @@ one (`assess`). The work is split in two:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
@@ -95,13 +96,14 @@ def _raw(values: np.ndarray, unit: str) -> np.ndarray:
     return values.astype(unit, copy=False).view(np.int64)
 
 
-def _add_months_raw(raw: np.ndarray, months) -> np.ndarray:
-    """`add_months` on day integers (NaT = _NAT) of any shape."""
+def _edate(raw: np.ndarray, months) -> tuple[np.ndarray, np.ndarray]:
+    """`add_months` on day integers (NaT = _NAT) of any shape: (days, their months as integers)."""
     idx = _day_rows(raw)
     row = _month_row(_DAY_MONTH[idx] + months)
     first = _MONTH_START[row]
-    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
-    return np.where(raw != _NAT, out, _NAT)
+    days = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
+    valid = raw != _NAT
+    return np.where(valid, days, _NAT), np.where(valid, row + _MONTHS[0], _NAT)
 
 
 def _month_of_raw(raw: np.ndarray) -> np.ndarray:
@@ -116,7 +118,7 @@ def _month_end_raw(raw: np.ndarray) -> np.ndarray:
 
 def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
-    return _add_months_raw(_raw(days, "M8[D]"), months).view("M8[D]")
+    return _edate(_raw(days, "M8[D]"), months)[0].view("M8[D]")
 
 
 def month_of(days: np.ndarray) -> np.ndarray:
@@ -174,6 +176,19 @@ class GroupArrays:
     allowance: np.ndarray
     nq04: np.ndarray        # bool: a group of the NQ 04 register (`Loại hộ` decides the 36 months)
     standard: tuple[str | None, ...]
+    # what eligibility reads per row, gathered at once (`row_ints[:, group]`, `row_flags[:, group]`)
+    row_ints: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    row_flags: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "row_ints", np.stack([
+            self.max_age * 12, self.min_age * 12, self.recognition_months, self.mother_max_age * 12,
+            self.recognition_year]))
+        object.__setattr__(self, "row_flags", np.stack([
+            self.max_age > 0, self.min_age > 0, self.recognition_months > 0, self.mother_max_age > 0, self.nq04,
+            (self.rule == RULE_CODES["topup"]) | (self.rule == RULE_CODES["poverty_line"]),
+            self.allowance == ALLOWANCE_CODES["required"], self.allowance == ALLOWANCE_CODES["forbidden"],
+            self.recognition_year > 0, self.rule == RULE_CODES["unconfirmed"]]))
 
     @classmethod
     def of(cls, groups: Groups) -> "GroupArrays":
@@ -344,18 +359,19 @@ class Eligibility:
 
 def policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
     """domain.md R3 — the months 2026-01 … 2030-12, from the parameter data."""
-    return _policy_window(params)
+    return _window(params)[:2]
 
 
 @lru_cache(maxsize=64)
-def _policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
+def _window(params: Parameters) -> tuple[np.datetime64, np.datetime64, int]:
+    """`policy_window`, and the last day of the window as an integer."""
     period = params.periods[[p.key for p in params.periods].index("policy_window")]
-    return as_month(period.start), as_month(period.end)
+    first, last = as_month(period.start), as_month(period.end)
+    return first, last, int(_month_end_raw(last.view(np.int64)))
 
 
 _FAR_M = int(FAR_M.view(np.int64))
 _FAR_D = int(np.datetime64("9999-12-31", "D").view(np.int64))
-_EVENTS = len(EndReason)
 
 
 def _first_min(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -372,46 +388,52 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
     g = group_arrays(groups)
     gi = people.group
     n = len(people)
-    window_start, window_end = policy_window(params)
+    window_start, window_end, window_end_day = _window(params)
     cols = np.arange(n)
     birth, recognised, mother, stop, decision = (_raw(getattr(people, k), "M8[D]") for k in
                                                  ("birth", "recognised", "mother_birth", "stop", "decision"))
-    max_age, min_age, mother_age = g.max_age[gi], g.min_age[gi], g.mother_max_age[gi]
-    counts_36 = _counts_36_months(people, g)
+    max_age_months, min_age_months, recognition_months, mother_age_months, _ = g.row_ints[:, gi]
+    flags = g.row_flags[:, gi]
+    has_max_age, has_min_age, has_mother_age = flags[0], flags[1], flags[3]
+    counts_36 = _counts_36_months(flags, people.household)
 
     # R1 / §3 age limits (a limit of 0 = none), R10 6th birthday, R5 36 months, R7 mother's 18th
     # birthday: one EDATE over the stacked dates
-    dated = _add_months_raw(np.stack([birth, birth, birth, recognised, mother]),
-                            np.stack([max_age * 12, min_age * 12, np.full(n, 72), g.recognition_months[gi],
-                                      mother_age * 12]))
-    max_age_day = np.where(max_age > 0, dated[0], _NAT)
-    min_age_day = np.where(min_age > 0, dated[1], _NAT)
+    dated, dated_month = _edate(np.stack([birth, birth, birth, recognised, mother]),
+                                np.stack([max_age_months, min_age_months, np.full(n, 72), recognition_months,
+                                          mother_age_months]))
+    max_age_day = np.where(has_max_age, dated[0], _NAT)
     recognition_end = np.where(counts_36 & (recognised != _NAT), dated[3] - 1, _NAT)
-    mother_adult = np.where(mother_age > 0, dated[4], _NAT)
-    window_end_day = int(_month_end_raw(window_end.view(np.int64)))
+    mother_adult = np.where(has_mother_age, dated[4], _NAT)
     spf = _raw(people.stop_pay_from, "M8[M]")         # R12: its month − 1 is the last month paid
-    stop_pay_last = np.where(spf != _NAT, _MONTH_START[_month_row(spf - 1) + 1] - 1, _NAT)
+    stop_pay_row = _month_row(spf - 1)
+    stop_pay_last = np.where(spf != _NAT, _MONTH_START[stop_pay_row + 1] - 1, _NAT)
 
-    # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason), then the months of the
-    # min age, the 6th birthday, the decision and the recognition
-    events = np.empty((_EVENTS + 4, n), dtype=np.int64)
-    for i, row in enumerate((max_age_day, recognition_end, mother_adult, stop, window_end_day, stop_pay_last,
-                             min_age_day, dated[2], decision, recognised)):
+    # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason); months from the calendar
+    # tables where not known from the EDATE
+    events = np.empty((len(EndReason), n), dtype=np.int64)
+    for i, row in enumerate((max_age_day, recognition_end, mother_adult, stop, window_end_day, stop_pay_last)):
         events[i] = row
-    months = _month_of_raw(events)
-    event_months = np.where(months[:_EVENTS] == _NAT, _FAR_M, months[:_EVENTS])
+    recognition_end_month, stop_month, decision_month, recognition_month = _month_of_raw(
+        np.stack([recognition_end, stop, decision, recognised]))
+    event_months = np.empty_like(events)
+    for i, row in enumerate((np.where(has_max_age, dated_month[0], _NAT), recognition_end_month,
+                             np.where(has_mother_age, dated_month[4], _NAT), stop_month, window_end.view(np.int64),
+                             np.where(spf != _NAT, stop_pay_row + _MONTHS[0], _NAT))):
+        event_months[i] = row
+    event_months[event_months == _NAT] = _FAR_M
     end, end_reason = _first_min(event_months)          # ties → EndReason order
-    end_event = events[:_EVENTS].ravel()[end_reason * n + cols]
+    end_event = events.ravel()[end_reason * n + cols]
 
     # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date,
     # day after the policy window; indices follow EndReason).
     lapses = events[:5].copy()
-    lapses[1:5:2] += np.where(lapses[1:5:2] == _NAT, 0, 1)          # the day after; NaT stays NaT
+    lapses[1:5:2] += lapses[1:5:2] != _NAT                # the day after; NaT stays NaT
     lapses[4] += 1
     _, lapse_reason = _first_min(np.where(lapses == _NAT, _FAR_D, lapses))
     lapse = lapses.ravel()[lapse_reason * n + cols]
 
-    min_age_month, insurance_from, decision_month, recognition_month = months[_EVENTS:]
+    min_age_month = np.where(has_min_age, dated_month[1], _NAT)
     pay_from = _raw(people.pay_from, "M8[M]")
     first = np.where(pay_from == _NAT, decision_month, pay_from)            # R2, R12
     # the later of first, window start and min-age month (NaT, the int64 minimum, never wins)
@@ -419,29 +441,26 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
     start = np.where(decision == _NAT, _NAT, start).view("M8[M]")
     end, lapse = end.view("M8[M]"), lapse.view("M8[D]")
 
-    status = _status(people, g, start, end, lapse, counts_36, recognition_month)
+    status = _status(people, g, start, end, lapse, flags, counts_36, recognition_month)
     return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event.view("M8[D]"),
-                       insurance_from=insurance_from.view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
+                       insurance_from=dated_month[2].view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
 
 
-def _counts_36_months(people: People, g: GroupArrays) -> np.ndarray:
+def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
     """R5 / domain.md §3 — rows whose eligibility ends 36 months after the recognition date: the
-    groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households."""
-    gi = people.group
-    escaped = (people.household == ESCAPED_HOUSEHOLDS[0]) | (people.household == ESCAPED_HOUSEHOLDS[1])
-    return (g.recognition_months[gi] > 0) & (~g.nq04[gi] | escaped)
+    groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households
+    (`flags`: the rows' `GroupArrays.row_flags`)."""
+    escaped = (household == ESCAPED_HOUSEHOLDS[0]) | (household == ESCAPED_HOUSEHOLDS[1])
+    return flags[2] & (~flags[4] | escaped)
 
 
 def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray,
-            counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
-    """First failing condition per row (order = what staff should fix first)."""
+            flags: np.ndarray, counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
+    """First failing condition per row (order = what staff should fix first); `flags` are the
+    rows' `GroupArrays.row_flags`."""
     gi = people.group
-    rule = g.rule[gi]
-    needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
-    rec_year = g.recognition_year[gi]
+    nq04, needs_area, allowance_required, allowance_forbidden, has_rec_year, unconfirmed = flags[4:]
     no_recognition = np.isnat(people.recognised)
-    nq04 = g.nq04[gi]
-    allowance = g.allowance[gi]
     conditions = [
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
@@ -449,14 +468,14 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
         (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
         (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
         (needs_area & (people.area < 0), Status.NO_AREA),
-        ((allowance == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
-        ((allowance == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
+        (allowance_required & (people.allowance < 0), Status.NO_ALLOWANCE),
+        (allowance_forbidden & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
         (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
-        (((rec_year > 0) | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
-        ((rec_year > 0) & ~no_recognition & (recognition_month // 12 + 1970 != rec_year),
+        ((has_rec_year | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
+        (has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
          Status.RECOGNITION_NOT_2025),
-        ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
-        (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
+        (flags[3] & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
+        (unconfirmed, Status.UNCONFIRMED),
         (np.isnat(start), Status.PENDING),
         (people.decision >= lapse, Status.DECISION_AFTER_END),
         (start > end, Status.NEVER_PAYABLE),
