@@ -541,6 +541,7 @@ class _MonthTable:
     order: np.ndarray | None   # the months' sorted order (None: already sorted)
     sorted_months: np.ndarray  # (k,) int64
     std_groups: np.ndarray     # positions of the standard_multiple groups
+    std_keys: tuple            # (key column, parameter key) of each standard_multiple group
     periods: list              # per key: the Period in force each month, or None
     missing: np.ndarray        # (k, keys) bool: no value in force
     period_sig: np.ndarray     # (k,) int64: months with the same Period in every key share one
@@ -600,7 +601,8 @@ def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTab
     table = _MonthTable(
         month=month.reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
         order=None if (order == np.arange(k)).all() else order, sorted_months=month[order],
-        std_groups=std_groups, periods=periods, missing=missing, period_sig=period_sig,
+        std_groups=std_groups, std_keys=tuple((2 + s, g.standard[i]) for s, i in enumerate(std_groups.tolist())),
+        periods=periods, missing=missing, period_sig=period_sig,
         cell_key=cell_key.ravel(), amounts=base.reshape(len(states), ngroups * 3), segments=segments,
         topup=g.rule == RULE_CODES["topup"], insured=g.insurance == INSURANCE_CODES["yes"],
         unconfirmed=g.insurance == INSURANCE_CODES["unconfirmed"])
@@ -638,7 +640,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
         j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
         key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[t.std_groups[c - 2]], None)
         params.period(key, months[j], area)            # raises ParameterError
-    pl_used, std_used = _used(need, t, g)
+    pl_used, std_used = _used(need, t)
 
     amount = t.amounts[:, cell]                        # (states, rows); rows not payable get 0 below
     is_topup = t.topup[gi]
@@ -646,9 +648,12 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
+    topup = np.empty((k, n), dtype=np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
+    topup_amount = amount * is_topup if any_topup else None
     for first, stop, state in t.segments:
         np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
-    topup = benefit * is_topup.astype(np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
+        if any_topup:
+            np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = np.where(np.isnat(elig.insurance_from), _BIG, _raw(elig.insurance_from, "M8[M]"))
@@ -685,21 +690,25 @@ def _flag(since: np.ndarray, rows: np.ndarray, m: np.ndarray, payable: np.ndarra
     return out
 
 
-def _used(need: np.ndarray, t: _MonthTable, g: GroupArrays) -> tuple[list, list]:
+def _used(need: np.ndarray, t: _MonthTable) -> tuple[list, list]:
     """Per month: area code → poverty-line Period used, and parameter key → standard Period used
     (the keys some payable row needs); made once per distinct (periods, needs), copied per month."""
     k, keys = need.shape
     if not k:
         return [], []
-    sigs = ((t.period_sig << keys) | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64))).tolist()
+    if need.all():
+        sigs = t.period_sig.tolist()
+    else:
+        sigs = ((t.period_sig << keys) | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64))).tolist()
     made = {}
+    periods = t.periods
     for s, j in dict(zip(sigs, range(k))).items():     # any month of a signature stands for all
         row = need[j].tolist()
-        pl = {area: t.periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
+        pl = {area: periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
         std: dict = {}
-        for c, gpos in enumerate(t.std_groups, start=2):
+        for c, key in t.std_keys:
             if row[c]:
-                std.setdefault(g.standard[gpos], t.periods[c][j])
+                std.setdefault(key, periods[c][j])
         made[s] = (pl, std)
     return [made[s][0].copy() for s in sigs], [made[s][1].copy() for s in sigs]
 
