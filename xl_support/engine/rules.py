@@ -392,8 +392,8 @@ def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibili
     cols = np.arange(n)
     birth, recognised, mother, stop, decision = (_raw(getattr(people, k), "M8[D]") for k in
                                                  ("birth", "recognised", "mother_birth", "stop", "decision"))
-    max_age_months, min_age_months, recognition_months, mother_age_months, _ = g.row_ints[:, gi]
-    flags = g.row_flags[:, gi]
+    max_age_months, min_age_months, recognition_months, mother_age_months, _ = g.row_ints.take(gi, axis=1)
+    flags = g.row_flags.take(gi, axis=1)
     has_max_age, has_min_age, has_mother_age = flags[0], flags[1], flags[3]
     counts_36 = _counts_36_months(flags, people.household)
 
@@ -642,7 +642,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
         params.period(key, months[j], area)            # raises ParameterError
     pl_used, std_used = _used(need, t)
 
-    amount = t.amounts[:, cell]                        # (states, rows); rows not payable get 0 below
+    amount = t.amounts.take(cell, axis=1)              # (states, rows); rows not payable get 0 below
     is_topup = t.topup[gi]
     any_topup = is_topup.any()
     if any_topup:
