@@ -19,7 +19,8 @@ from hypothesis import given, settings, strategies as st
 
 from xl_support.engine.parameters import DEFAULT as PARAMS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as GROUPS
-from xl_support.engine.rules import People, eligibility, month_result, month_results
+from xl_support.engine.rules import (People, add_months, eligibility, month_end, month_of, month_result,
+                                     month_results, year_of)
 
 D = dt.date
 EXPECTED = Path(__file__).with_name("data") / "month_results_expected.npz"
@@ -184,6 +185,24 @@ def test_many_months_at_once_equal_one_month_at_a_time(seed, count, overrides):
         for name in RESULT_ARRAYS:
             assert np.array_equal(getattr(got, name), getattr(one, name)), name
         assert got.poverty_line == one.poverty_line and got.standard == one.standard and got.month == one.month
+
+
+def test_calendar_helpers_equal_numpy_datetime_arithmetic_on_every_day():
+    """The calendar tables (1800-01 … 2399-12) against datetime64 arithmetic: EDATE clamps to the
+    month's last day, NaT stays NaT."""
+    days = np.concatenate([np.arange(np.datetime64("1800-01-01"), np.datetime64("2400-01-01")),
+                           np.array(["NaT"], dtype="M8[D]")])
+    month = days.astype("M8[M]")
+    assert np.array_equal(month_of(days), month, equal_nan=True)
+    assert np.array_equal(year_of(days)[:-1], month[:-1].astype(int) // 12 + 1970) and year_of(days)[-1] == 0
+    assert np.array_equal(month_end(month), (month + 1).astype("M8[D]") - 1, equal_nan=True)
+    day_of_month = days - month.astype("M8[D]")
+    for offset in (1, 12, 36, 72, 192, 216):
+        target = month[days < np.datetime64("2350-01-01")] + offset
+        first, last = target.astype("M8[D]"), (target + 1).astype("M8[D]") - 1
+        expected = np.minimum(first + day_of_month[:len(target)], last)
+        assert np.array_equal(add_months(days, offset)[:len(target)], expected, equal_nan=True), offset
+    assert np.isnat(add_months(days, 72)[-1])
 
 
 if __name__ == "__main__":

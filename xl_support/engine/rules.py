@@ -69,23 +69,23 @@ ALLOWANCE_CODES = {"": 0, "required": 1, "forbidden": 2}
 
 # ---------------------------------------------------------------- vectorised date helpers
 
-_NAT = np.iinfo(np.int64).min   # datetime64's NaT as an integer
+_NAT = np.int64(np.iinfo(np.int64).min)   # datetime64's NaT as an integer
 
 # Calendar tables 1800-01 … 2399-12: a date's month and day are one gather, several times faster
 # than numpy's datetime64 unit conversions. Dates outside are clipped (values.parse_date refuses them).
+# A day's month and day of month are packed in one int32 (month × 32 + day): one small gather, a
+# cache line for 16 days (the engine runs just after a file's read has emptied the caches).
 _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
 _DAY0 = int(_MONTH_START[0])
-_DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → month index
-_DAY_DOM = np.arange(_DAY0, _MONTH_START[-1]) - np.repeat(_MONTH_START[:-1], np.diff(_MONTH_START)) + 1   # day of month
+_DAY_PARTS = (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
+              + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
+_DAY_LAST, _MONTH_LAST = len(_DAY_PARTS) - 1, len(_MONTHS) - 2
 
 
-_DAY_LAST, _MONTH_LAST = len(_DAY_MONTH) - 1, len(_MONTHS) - 2
-
-
-def _day_rows(raw: np.ndarray) -> np.ndarray:
-    """Day integers (datetime64[D] viewed as int64) → rows of the calendar tables (clipped)."""
-    return np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)
+def _day_parts(raw: np.ndarray) -> np.ndarray:
+    """Day integers (datetime64[D] viewed as int64; clipped to the tables) → month × 32 + day."""
+    return _DAY_PARTS[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
@@ -98,17 +98,17 @@ def _raw(values: np.ndarray, unit: str) -> np.ndarray:
 
 def _edate(raw: np.ndarray, months) -> tuple[np.ndarray, np.ndarray]:
     """`add_months` on day integers (NaT = _NAT) of any shape: (days, their months as integers)."""
-    idx = _day_rows(raw)
-    row = _month_row(_DAY_MONTH[idx] + months)
+    parts = _day_parts(raw)
+    row = _month_row(np.add(parts >> 5, months, dtype=np.int64))
     first = _MONTH_START[row]
-    days = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
+    days = first + np.minimum(parts & 31, _MONTH_START[row + 1] - first) - 1
     valid = raw != _NAT
     return np.where(valid, days, _NAT), np.where(valid, row + _MONTHS[0], _NAT)
 
 
 def _month_of_raw(raw: np.ndarray) -> np.ndarray:
     """`month_of` on day integers (NaT = _NAT) of any shape."""
-    return np.where(raw != _NAT, _DAY_MONTH[_day_rows(raw)], _NAT)
+    return np.where(raw != _NAT, _day_parts(raw) >> 5, _NAT)
 
 
 def _month_end_raw(raw: np.ndarray) -> np.ndarray:
@@ -134,7 +134,7 @@ def month_end(months: np.ndarray) -> np.ndarray:
 def year_of(days: np.ndarray) -> np.ndarray:
     """Calendar year (0 for NaT)."""
     raw = _raw(days, "M8[D]")
-    return np.where(raw != _NAT, _DAY_MONTH[_day_rows(raw)] // 12 + 1970, 0)
+    return np.where(raw != _NAT, (_day_parts(raw) >> 5) // 12 + 1970, np.int64(0))
 
 
 _PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
