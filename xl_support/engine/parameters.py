@@ -90,7 +90,7 @@ class Parameters:
             same = [p for p in self.periods if p.key == key and p.area == area]
             hit = []
             for month in months:
-                day = month.replace(day=1)
+                day = dt.date(month.year, month.month, 1)
                 found = [p for p in same if p.covers(day)]
                 hit.append(found[-1] if found else None)
             hit = self._cache[cache_key] = tuple(hit)
