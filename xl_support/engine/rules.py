@@ -382,9 +382,23 @@ def _first_min(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low >> 3, (low & 7).astype(np.intp, copy=False)
 
 
+_CHUNK = 8192     # rows per eligibility pass: its stacked temporaries stay small (no page faults)
+
+
 def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
     """R1–R8 without the amounts: status, start month, last month paid and why. Dates are worked
-    as integers (days, months since 1970; NaT = int64 min) in stacked (events, rows) arrays."""
+    as integers (days, months since 1970; NaT = int64 min) in stacked (events, rows) arrays, a
+    large register `_CHUNK` rows at a time (rows are independent)."""
+    n = len(people)
+    if n <= _CHUNK:
+        return _eligibility(people, groups, params)
+    parts = [_eligibility(People(**{f.name: getattr(people, f.name)[a:a + _CHUNK] for f in dataclasses.fields(People)}),
+                          groups, params) for a in range(0, n, _CHUNK)]
+    return Eligibility(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                          for f in dataclasses.fields(Eligibility)})
+
+
+def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
     g = group_arrays(groups)
     gi = people.group
     n = len(people)
@@ -540,6 +554,7 @@ class _MonthTable:
     firsts: tuple              # the months' first days
     order: np.ndarray | None   # the months' sorted order (None: already sorted)
     sorted_months: np.ndarray  # (k,) int64
+    consecutive: bool          # sorted_months are consecutive months
     std_groups: np.ndarray     # positions of the standard_multiple groups
     std_keys: tuple            # (key column, parameter key) of each standard_multiple group
     periods: list              # per key: the Period in force each month, or None
@@ -601,6 +616,7 @@ def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTab
     table = _MonthTable(
         month=month.reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
         order=None if (order == np.arange(k)).all() else order, sorted_months=month[order],
+        consecutive=bool((np.diff(month[order]) == 1).all()),
         std_groups=std_groups, std_keys=tuple((2 + s, g.standard[i]) for s, i in enumerate(std_groups.tolist())),
         periods=periods, missing=missing, period_sig=period_sig,
         cell_key=cell_key.ravel(), amounts=base.reshape(len(states), ngroups * 3), segments=segments,
@@ -634,7 +650,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     payable &= np.less_equal(m, hi)
 
     cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
-    need = _needs(t, lo, hi, t.cell_key[cell])
+    need = _needs(t, payable, lo, hi, t.cell_key[cell])
     bad = need & t.missing
     if bad.any():                                      # the first month and key that lacks its value
         j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
@@ -656,38 +672,39 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
             np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
-    since = np.where(np.isnat(elig.insurance_from), _BIG, _raw(elig.insurance_from, "M8[M]"))
-    insurance = _flag(since, t.insured[gi] & ok, m, payable)
-    unconfirmed = _flag(since, t.unconfirmed[gi] & ok, m, payable)
+    old_enough = np.less_equal(elig.insurance_from, m.view("M8[M]"))     # NaT: never
+    old_enough &= payable
+    insurance = old_enough & t.insured[gi]
+    unconfirmed = old_enough & t.unconfirmed[gi]
     return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
                         poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
 
 
-def _needs(t: _MonthTable, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """(months, keys) bool: some row with that key (−1 = none) is payable in the month, i.e.
-    lo ≤ month ≤ hi; by counting the rows' intervals over the sorted months (no months × rows work)."""
+def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """(months, keys) bool: some row with that key (−1 = none) is payable in the month. One month:
+    the keys of its payable rows; several: by counting the rows' intervals lo ≤ month ≤ hi over
+    the sorted months (no months × rows work)."""
     k, keys = t.missing.shape
-    first = np.searchsorted(t.sorted_months, lo, "left")
-    stop = np.searchsorted(t.sorted_months, hi, "right")
+    if k == 1:
+        return (np.bincount(key[payable[0] & (key >= 0)], minlength=keys) > 0)[None, :keys]
+    if t.consecutive:                                  # positions by subtraction, NaT and _BIG clipped
+        m0 = int(t.sorted_months[0])
+        first = np.minimum(np.maximum(lo, m0) - m0, k)
+        stop = np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+    else:
+        first = np.searchsorted(t.sorted_months, lo, "left")
+        stop = np.searchsorted(t.sorted_months, hi, "right")
     use = (key >= 0) & (first < stop)
-    base = key[use].astype(np.intp) * (k + 1)
-    size = keys * (k + 1)
-    counts = np.bincount(base + first[use], minlength=size) - np.bincount(base + stop[use], minlength=size)
+    base = key.astype(np.intp) * (k + 1)
+    size = keys * (k + 1)                              # rows not used count in the extra last bin
+    counts = (np.bincount(np.where(use, base + first, size), minlength=size + 1)
+              - np.bincount(np.where(use, base + stop, size), minlength=size + 1))[:size]
     covered = (np.cumsum(counts.reshape(keys, k + 1), axis=1)[:, :k] > 0).T
     if t.order is None:
         return covered
     need = np.empty((k, keys), dtype=bool)
     need[t.order] = covered
     return need
-
-
-def _flag(since: np.ndarray, rows: np.ndarray, m: np.ndarray, payable: np.ndarray) -> np.ndarray:
-    """(months, rows) bool: payable and `since` ≤ month, for `rows` only."""
-    if not rows.any():
-        return np.zeros(payable.shape, dtype=bool)
-    out = np.less_equal(np.where(rows, since, _BIG), m)
-    out &= payable
-    return out
 
 
 def _used(need: np.ndarray, t: _MonthTable) -> tuple[list, list]:
