@@ -710,13 +710,10 @@ def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
 def _used(need: np.ndarray, t: _MonthTable) -> tuple[list, list]:
     """Per month: area code → poverty-line Period used, and parameter key → standard Period used
     (the keys some payable row needs); made once per distinct (periods, needs), copied per month."""
-    k, keys = need.shape
+    k = len(need)
     if not k:
         return [], []
-    if need.all():
-        sigs = t.period_sig.tolist()
-    else:
-        sigs = ((t.period_sig << keys) | need.astype(np.int64) @ (1 << np.arange(keys, dtype=np.int64))).tolist()
+    sigs = t.period_sig.tolist() if need.all() else list(zip(t.period_sig.tolist(), map(bytes, need)))
     made = {}
     periods = t.periods
     for s, j in dict(zip(sigs, range(k))).items():     # any month of a signature stands for all
