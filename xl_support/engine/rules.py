@@ -672,7 +672,8 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
             np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
-    old_enough = np.less_equal(elig.insurance_from, m.view("M8[M]"))     # NaT: never
+    since = _raw(elig.insurance_from, "M8[M]")
+    old_enough = np.less_equal(np.where(since == _NAT, _BIG, since), m)     # NaT: never
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
