@@ -176,14 +176,16 @@ class GroupArrays:
     allowance: np.ndarray
     nq04: np.ndarray        # bool: a group of the NQ 04 register (`Loại hộ` decides the 36 months)
     standard: tuple[str | None, ...]
-    # what eligibility reads per row, gathered at once (`row_ints[:, group]`, `row_flags[:, group]`)
+    # what eligibility reads per row, gathered at once (`row_ints.take(group, axis=1)`):
+    # row_ints: months of the max age, of the min age, after the recognition (R5), of the mother's max age;
+    # row_flags: has a max age, a min age, a 36-month limit, a mother's max age; NQ 04; needs the
+    # area (poverty line, top-up); allowance required, forbidden; a recognition year; unconfirmed
     row_ints: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
     row_flags: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "row_ints", np.stack([
-            self.max_age * 12, self.min_age * 12, self.recognition_months, self.mother_max_age * 12,
-            self.recognition_year]))
+            self.max_age * 12, self.min_age * 12, self.recognition_months, self.mother_max_age * 12]))
         object.__setattr__(self, "row_flags", np.stack([
             self.max_age > 0, self.min_age > 0, self.recognition_months > 0, self.mother_max_age > 0, self.nq04,
             (self.rule == RULE_CODES["topup"]) | (self.rule == RULE_CODES["poverty_line"]),
@@ -406,7 +408,7 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     cols = np.arange(n)
     birth, recognised, mother, stop, decision = (_raw(getattr(people, k), "M8[D]") for k in
                                                  ("birth", "recognised", "mother_birth", "stop", "decision"))
-    max_age_months, min_age_months, recognition_months, mother_age_months, _ = g.row_ints.take(gi, axis=1)
+    max_age_months, min_age_months, recognition_months, mother_age_months = g.row_ints.take(gi, axis=1)
     flags = g.row_flags.take(gi, axis=1)
     has_max_age, has_min_age, has_mother_age = flags[0], flags[1], flags[3]
     counts_36 = _counts_36_months(flags, people.household)
