@@ -585,6 +585,7 @@ def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTab
     std_groups = np.flatnonzero(g.rule == RULE_CODES["standard_multiple"])
     columns = [("poverty_line", "rural", 1, 1), ("poverty_line", "urban", 1, 1)]
     columns += [(g.standard[i], None, int(g.num[i]), int(g.den[i])) for i in std_groups]
+    assert len(columns) <= 40, "_used packs a month's needed keys and periods in one int64"
     periods = [params.periods_in_force(key, months, area) for key, area, _, _ in columns]
     values = np.zeros((k, len(columns)), dtype=np.int64)
     missing = np.zeros((k, len(columns)), dtype=bool)
@@ -716,7 +717,10 @@ def _used(need: np.ndarray, t: _MonthTable) -> tuple[list, list]:
     k = len(need)
     if not k:
         return [], []
-    sigs = t.period_sig.tolist() if need.all() else list(zip(t.period_sig.tolist(), map(bytes, need)))
+    code = t.period_sig.copy()                         # periods and needed keys (8 to a byte) as one integer
+    for column in np.packbits(need, axis=1).T.astype(np.int64):
+        code = code << 8 | column
+    sigs = code.tolist()
     made = {}
     periods = t.periods
     for s, j in dict(zip(sigs, range(k))).items():     # any month of a signature stands for all
