@@ -79,6 +79,23 @@ class Parameters:
             hit = self._cache[cache_key] = found[-1]
         return hit
 
+    def periods_in_force(self, key: str, months: tuple[dt.date, ...], area: str | None = None
+                         ) -> tuple[Period | None, ...]:
+        """`period(key, month, area)` for each of `months`, None where no value is in force (no
+        error here: the caller raises through `period` for a month that needs the value). Cached:
+        a consolidation asks for the same 60 months for every ward book."""
+        cache_key = ("months", key, area, months)
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            same = [p for p in self.periods if p.key == key and p.area == area]
+            hit = []
+            for month in months:
+                day = dt.date(month.year, month.month, 1)
+                found = [p for p in same if p.covers(day)]
+                hit.append(found[-1] if found else None)
+            hit = self._cache[cache_key] = tuple(hit)
+        return hit
+
     def value(self, key: str, month: dt.date, area: str | None = None) -> int:
         return self.period(key, month, area).value
 

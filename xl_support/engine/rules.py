@@ -10,6 +10,7 @@ one (`assess`). The work is split in two:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
@@ -68,53 +69,72 @@ ALLOWANCE_CODES = {"": 0, "required": 1, "forbidden": 2}
 
 # ---------------------------------------------------------------- vectorised date helpers
 
-_NAT = np.iinfo(np.int64).min   # datetime64's NaT as an integer
+_NAT = np.int64(np.iinfo(np.int64).min)   # datetime64's NaT as an integer
 
 # Calendar tables 1800-01 … 2399-12: a date's month and day are one gather, several times faster
 # than numpy's datetime64 unit conversions. Dates outside are clipped (values.parse_date refuses them).
+# A day's month and day of month are packed in one int32 (month × 32 + day): one small gather, a
+# cache line for 16 days (the engine runs just after a file's read has emptied the caches).
 _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
 _DAY0 = int(_MONTH_START[0])
-_DAY_MONTH = np.repeat(_MONTHS[:-1], np.diff(_MONTH_START))           # day → month index
-_DAY_DOM = np.arange(_DAY0, _MONTH_START[-1]) - np.repeat(_MONTH_START[:-1], np.diff(_MONTH_START)) + 1   # day of month
+_DAY_PARTS = (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
+              + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
+_DAY_LAST, _MONTH_LAST = len(_DAY_PARTS) - 1, len(_MONTHS) - 2
 
 
-def _day_index(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """datetime64[D] → (row of the calendar tables, validity mask)."""
-    raw = days.astype("M8[D]", copy=False).view(np.int64)
-    valid = raw != _NAT
-    return np.clip(raw - _DAY0, 0, len(_DAY_MONTH) - 1), valid
+def _day_parts(raw: np.ndarray) -> np.ndarray:
+    """Day integers (datetime64[D] viewed as int64; clipped to the tables) → month × 32 + day."""
+    return _DAY_PARTS[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
-    return np.clip(months - _MONTHS[0], 0, len(_MONTHS) - 2)
+    return np.minimum(np.maximum(months - _MONTHS[0], 0), _MONTH_LAST)
+
+
+def _raw(values: np.ndarray, unit: str) -> np.ndarray:
+    return values.astype(unit, copy=False).view(np.int64)
+
+
+def _edate(raw: np.ndarray, months) -> tuple[np.ndarray, np.ndarray]:
+    """`add_months` on day integers (NaT = _NAT) of any shape: (days, their months as integers)."""
+    parts = _day_parts(raw)
+    row = _month_row(np.add(parts >> 5, months, dtype=np.int64))
+    first = _MONTH_START[row]
+    days = first + np.minimum(parts & 31, _MONTH_START[row + 1] - first) - 1
+    valid = raw != _NAT
+    return np.where(valid, days, _NAT), np.where(valid, row + _MONTHS[0], _NAT)
+
+
+def _month_of_raw(raw: np.ndarray) -> np.ndarray:
+    """`month_of` on day integers (NaT = _NAT) of any shape."""
+    return np.where(raw != _NAT, _day_parts(raw) >> 5, _NAT)
+
+
+def _month_end_raw(raw: np.ndarray) -> np.ndarray:
+    """`month_end` on month integers (NaT = _NAT)."""
+    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT)
 
 
 def add_months(days: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     """EDATE: same day `months` later, clamped to the month's last day (NaT stays NaT)."""
-    idx, valid = _day_index(days)
-    row = _month_row(_DAY_MONTH[idx] + months)
-    first = _MONTH_START[row]
-    out = first + np.minimum(_DAY_DOM[idx], _MONTH_START[row + 1] - first) - 1
-    return np.where(valid, out, _NAT).view("M8[D]")
+    return _edate(_raw(days, "M8[D]"), months)[0].view("M8[D]")
 
 
 def month_of(days: np.ndarray) -> np.ndarray:
     """datetime64[D] → datetime64[M] (NaT stays NaT)."""
-    idx, valid = _day_index(days)
-    return np.where(valid, _DAY_MONTH[idx], _NAT).view("M8[M]")
+    return _month_of_raw(_raw(days, "M8[D]")).view("M8[M]")
 
 
 def month_end(months: np.ndarray) -> np.ndarray:
     """Last day of each month (datetime64[M] → datetime64[D]; NaT stays NaT)."""
-    raw = months.astype("M8[M]", copy=False).view(np.int64)
-    return np.where(raw != _NAT, _MONTH_START[_month_row(raw) + 1] - 1, _NAT).view("M8[D]")
+    return _month_end_raw(_raw(months, "M8[M]")).view("M8[D]")
 
 
 def year_of(days: np.ndarray) -> np.ndarray:
     """Calendar year (0 for NaT)."""
-    idx, valid = _day_index(days)
-    return np.where(valid, _DAY_MONTH[idx] // 12 + 1970, 0)
+    raw = _raw(days, "M8[D]")
+    return np.where(raw != _NAT, (_day_parts(raw) >> 5) // 12 + 1970, np.int64(0))
 
 
 _PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
@@ -156,6 +176,21 @@ class GroupArrays:
     allowance: np.ndarray
     nq04: np.ndarray        # bool: a group of the NQ 04 register (`Loại hộ` decides the 36 months)
     standard: tuple[str | None, ...]
+    # what eligibility reads per row, gathered at once (`row_ints.take(group, axis=1)`):
+    # row_ints: months of the max age, of the min age, after the recognition (R5), of the mother's max age;
+    # row_flags: has a max age, a min age, a 36-month limit, a mother's max age; NQ 04; needs the
+    # area (poverty line, top-up); allowance required, forbidden; a recognition year; unconfirmed
+    row_ints: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+    row_flags: np.ndarray = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "row_ints", np.stack([
+            self.max_age * 12, self.min_age * 12, self.recognition_months, self.mother_max_age * 12]))
+        object.__setattr__(self, "row_flags", np.stack([
+            self.max_age > 0, self.min_age > 0, self.recognition_months > 0, self.mother_max_age > 0, self.nq04,
+            (self.rule == RULE_CODES["topup"]) | (self.rule == RULE_CODES["poverty_line"]),
+            self.allowance == ALLOWANCE_CODES["required"], self.allowance == ALLOWANCE_CODES["forbidden"],
+            self.recognition_year > 0, self.rule == RULE_CODES["unconfirmed"]]))
 
     @classmethod
     def of(cls, groups: Groups) -> "GroupArrays":
@@ -324,75 +359,124 @@ class Eligibility:
     lapse_reason: np.ndarray = None  # EndReason of `lapse`
 
 
-def _birthday(birth: np.ndarray, years: np.ndarray) -> np.ndarray:
-    """The day a person reaches `years` (NaT where years is 0 = no such limit)."""
-    day = add_months(birth, years * 12)
-    return np.where(years > 0, day, np.datetime64("NaT", "D"))
-
-
 def policy_window(params: Parameters) -> tuple[np.datetime64, np.datetime64]:
     """domain.md R3 — the months 2026-01 … 2030-12, from the parameter data."""
+    return _window(params)[:2]
+
+
+@lru_cache(maxsize=64)
+def _window(params: Parameters) -> tuple[np.datetime64, np.datetime64, int]:
+    """`policy_window`, and the last day of the window as an integer."""
     period = params.periods[[p.key for p in params.periods].index("policy_window")]
-    return as_month(period.start), as_month(period.end)
+    first, last = as_month(period.start), as_month(period.end)
+    return first, last, int(_month_end_raw(last.view(np.int64)))
+
+
+_FAR_M = int(FAR_M.view(np.int64))
+_FAR_D = int(np.datetime64("9999-12-31", "D").view(np.int64))
+
+
+def _first_min(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of (events, rows) integers: the smallest value and the first event holding it
+    (`np.argmin(axis=0)`), as one reduction of value × 8 + event."""
+    key = values * 8 + np.arange(len(values)).reshape(-1, 1)
+    low = np.minimum.reduce(key, axis=0)
+    return low >> 3, (low & 7).astype(np.intp, copy=False)
+
+
+_CHUNK = 8192     # rows per eligibility pass: its stacked temporaries stay small (no page faults)
 
 
 def eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
-    """R1–R8 without the amounts: status, start month, last month paid and why."""
+    """R1–R8 without the amounts: status, start month, last month paid and why. Dates are worked
+    as integers (days, months since 1970; NaT = int64 min) in stacked (events, rows) arrays, a
+    large register `_CHUNK` rows at a time (rows are independent)."""
+    n = len(people)
+    if n <= _CHUNK:
+        return _eligibility(people, groups, params)
+    parts = [_eligibility(People(**{f.name: getattr(people, f.name)[a:a + _CHUNK] for f in dataclasses.fields(People)}),
+                          groups, params) for a in range(0, n, _CHUNK)]
+    return Eligibility(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                          for f in dataclasses.fields(Eligibility)})
+
+
+def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibility:
     g = group_arrays(groups)
     gi = people.group
-    window_start, window_end = policy_window(params)
+    n = len(people)
+    window_start, window_end, window_end_day = _window(params)
+    cols = np.arange(n)
+    birth, recognised, mother, stop, decision = (_raw(getattr(people, k), "M8[D]") for k in
+                                                 ("birth", "recognised", "mother_birth", "stop", "decision"))
+    max_age_months, min_age_months, recognition_months, mother_age_months = g.row_ints.take(gi, axis=1)
+    flags = g.row_flags.take(gi, axis=1)
+    has_max_age, has_min_age, has_mother_age = flags[0], flags[1], flags[3]
+    counts_36 = _counts_36_months(flags, people.household)
 
-    # R1 / §3 age limits, R5 36 months, R7 mother's 18th birthday, R6 stop date, R3 window,
-    # R12 stop-payment month (its month − 1 is the last month paid).
-    nat_d = np.datetime64("NaT", "D")
-    one_day = np.timedelta64(1, "D")
-    max_age_day = _birthday(people.birth, g.max_age[gi])
-    recognition_end = np.where(_counts_36_months(people, g) & ~np.isnat(people.recognised),
-                               add_months(people.recognised, g.recognition_months[gi]) - one_day, nat_d)
-    mother_adult = _birthday(people.mother_birth, g.mother_max_age[gi])
-    window_end_day = np.full(len(people), month_end(np.array([window_end]))[0])
-    stop_pay_last = month_end(people.stop_pay_from - np.timedelta64(1, "M"))
-    events = np.stack([max_age_day, recognition_end, mother_adult, people.stop, window_end_day, stop_pay_last])
-    event_months = np.where(np.isnat(events), FAR_M, month_of(events.reshape(-1)).reshape(events.shape))
-    end_reason = np.argmin(event_months, axis=0)          # ties → EndReason order
-    cols = np.arange(len(people))
-    end = event_months[end_reason, cols]
-    end_event = events[end_reason, cols]
+    # R1 / §3 age limits (a limit of 0 = none), R10 6th birthday, R5 36 months, R7 mother's 18th
+    # birthday: one EDATE over the stacked dates
+    dated, dated_month = _edate(np.stack([birth, birth, birth, recognised, mother]),
+                                np.stack([max_age_months, min_age_months, np.full(n, 72), recognition_months,
+                                          mother_age_months]))
+    max_age_day = np.where(has_max_age, dated[0], _NAT)
+    recognition_end = np.where(counts_36 & (recognised != _NAT), dated[3] - 1, _NAT)
+    mother_adult = np.where(has_mother_age, dated[4], _NAT)
+    spf = _raw(people.stop_pay_from, "M8[M]")         # R12: its month − 1 is the last month paid
+    stop_pay_row = _month_row(spf - 1)
+    stop_pay_last = np.where(spf != _NAT, _MONTH_START[stop_pay_row + 1] - 1, _NAT)
+
+    # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason); months from the calendar
+    # tables where not known from the EDATE
+    events = np.empty((len(EndReason), n), dtype=np.int64)
+    for i, row in enumerate((max_age_day, recognition_end, mother_adult, stop, window_end_day, stop_pay_last)):
+        events[i] = row
+    recognition_end_month, stop_month, decision_month, recognition_month = _month_of_raw(
+        np.stack([recognition_end, stop, decision, recognised]))
+    event_months = np.empty_like(events)
+    for i, row in enumerate((np.where(has_max_age, dated_month[0], _NAT), recognition_end_month,
+                             np.where(has_mother_age, dated_month[4], _NAT), stop_month, window_end.view(np.int64),
+                             np.where(spf != _NAT, stop_pay_row + _MONTHS[0], _NAT))):
+        event_months[i] = row
+    event_months[event_months == _NAT] = _FAR_M
+    end, end_reason = _first_min(event_months)          # ties → EndReason order
+    end_event = events.ravel()[end_reason * n + cols]
 
     # R2a: the first day not eligible (birthday, day after the 36 months, day after the stop date,
     # day after the policy window; indices follow EndReason).
-    lapses = np.stack([max_age_day, recognition_end + one_day, mother_adult, people.stop + one_day,
-                       window_end_day + one_day])
-    lapse_reason = np.argmin(np.where(np.isnat(lapses), np.datetime64("9999-12-31", "D"), lapses), axis=0)
-    lapse = lapses[lapse_reason, cols]
+    lapses = events[:5].copy()
+    lapses[1:5:2] += lapses[1:5:2] != _NAT                # the day after; NaT stays NaT
+    lapses[4] += 1
+    _, lapse_reason = _first_min(np.where(lapses == _NAT, _FAR_D, lapses))
+    lapse = lapses.ravel()[lapse_reason * n + cols]
 
-    min_age_month = np.where(g.min_age[gi] > 0, month_of(_birthday(people.birth, g.min_age[gi])), NAT_M)
-    first = np.where(np.isnat(people.pay_from), month_of(people.decision), people.pay_from)   # R2, R12
-    start = np.fmax(np.fmax(first, window_start), min_age_month)
-    start = np.where(np.isnat(people.decision), NAT_M, start)
+    min_age_month = np.where(has_min_age, dated_month[1], _NAT)
+    pay_from = _raw(people.pay_from, "M8[M]")
+    first = np.where(pay_from == _NAT, decision_month, pay_from)            # R2, R12
+    # the later of first, window start and min-age month (NaT, the int64 minimum, never wins)
+    start = np.maximum(np.maximum(first, window_start.view(np.int64)), min_age_month)
+    start = np.where(decision == _NAT, _NAT, start).view("M8[M]")
+    end, lapse = end.view("M8[M]"), lapse.view("M8[D]")
 
-    status = _status(people, g, start, end, lapse)
-    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event,
-                       insurance_from=month_of(add_months(people.birth, 72)), lapse=lapse,
-                       lapse_reason=lapse_reason)
+    status = _status(people, g, start, end, lapse, flags, counts_36, recognition_month)
+    return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event.view("M8[D]"),
+                       insurance_from=dated_month[2].view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
 
 
-def _counts_36_months(people: People, g: GroupArrays) -> np.ndarray:
+def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
     """R5 / domain.md §3 — rows whose eligibility ends 36 months after the recognition date: the
-    groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households."""
-    gi = people.group
-    escaped = (people.household == ESCAPED_HOUSEHOLDS[0]) | (people.household == ESCAPED_HOUSEHOLDS[1])
-    return (g.recognition_months[gi] > 0) & (~g.nq04[gi] | escaped)
+    groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households
+    (`flags`: the rows' `GroupArrays.row_flags`)."""
+    escaped = (household == ESCAPED_HOUSEHOLDS[0]) | (household == ESCAPED_HOUSEHOLDS[1])
+    return flags[2] & (~flags[4] | escaped)
 
 
-def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray) -> np.ndarray:
-    """First failing condition per row (order = what staff should fix first)."""
+def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray,
+            flags: np.ndarray, counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
+    """First failing condition per row (order = what staff should fix first); `flags` are the
+    rows' `GroupArrays.row_flags`."""
     gi = people.group
-    rule = g.rule[gi]
-    needs_area = (rule == RULE_CODES["topup"]) | (rule == RULE_CODES["poverty_line"])
-    rec_year = g.recognition_year[gi]
-    rec_years = year_of(people.recognised)
-    nq04 = g.nq04[gi]
+    nq04, needs_area, allowance_required, allowance_forbidden, has_rec_year, unconfirmed = flags[4:]
+    no_recognition = np.isnat(people.recognised)
     conditions = [
         (people.bad_cell, Status.BAD_CELL),
         (gi == len(g.codes), Status.UNKNOWN_GROUP),
@@ -400,21 +484,21 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
         (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
         (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
         (needs_area & (people.area < 0), Status.NO_AREA),
-        ((g.allowance[gi] == 1) & (people.allowance < 0), Status.NO_ALLOWANCE),
-        ((g.allowance[gi] == 2) & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
+        (allowance_required & (people.allowance < 0), Status.NO_ALLOWANCE),
+        (allowance_forbidden & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
         (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
-        (((rec_year > 0) | (nq04 & _counts_36_months(people, g))) & np.isnat(people.recognised),
-         Status.NO_RECOGNITION),
-        ((rec_year > 0) & ~np.isnat(people.recognised) & (rec_years != rec_year), Status.RECOGNITION_NOT_2025),
-        ((g.mother_max_age[gi] > 0) & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
-        (rule == RULE_CODES["unconfirmed"], Status.UNCONFIRMED),
+        ((has_rec_year | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
+        (has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
+         Status.RECOGNITION_NOT_2025),
+        (flags[3] & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
+        (unconfirmed, Status.UNCONFIRMED),
         (np.isnat(start), Status.PENDING),
         (people.decision >= lapse, Status.DECISION_AFTER_END),
         (start > end, Status.NEVER_PAYABLE),
     ]
-    status = np.full(len(people), Status.OK, dtype=np.int8)
+    status = np.zeros(len(people), dtype=np.int8)      # Status.OK
     for mask, code in reversed(conditions):
-        status[mask] = code
+        np.copyto(status, int(code), where=mask)
     return status
 
 
@@ -454,84 +538,200 @@ class MonthResults:
                            standard=self.standard[k], insurance_unconfirmed=self.insurance_unconfirmed[k])
 
 
-def _needs(payable: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """(months, keys) bool: some payable row of the month has that key (−1 = none)."""
-    if payable.shape[0] == 1:
-        return (np.bincount(key[payable[0] & (key >= 0)].astype(np.intp), minlength=keys) > 0)[None, :keys]
-    cols = np.flatnonzero(key >= 0)
-    order = cols[np.argsort(key[cols], kind="stable")]
-    present, starts = np.unique(key[order], return_index=True)
-    out = np.zeros((payable.shape[0], keys), dtype=bool)
-    if len(order):
-        out[:, present] = np.logical_or.reduceat(payable[:, order], starts, axis=1)
-    return out
+_BIG = np.iinfo(np.int64).max
+_OK = int(Status.OK)
 
 
-def month_results(people: People, elig: Eligibility, months: list[dt.date],
-                  groups: Groups, params: Parameters) -> MonthResults:
-    """R4, R9, R10 for each of `months` at once: a row's amount depends only on its group, area
-    and allowance and on the month's parameter values, so amounts are computed once per distinct
-    set of values and spread over the months where the row is payable. Parameters are looked up
-    only for a month where a payable row needs them (month by month: poverty line rural, urban,
-    then the standards of the groups in table order)."""
-    g = group_arrays(groups)
-    months = list(months)
+def _month_numbers(months) -> np.ndarray:
+    """Dates → their months as datetime64[M] integers (what `as_month` gives, without strftime)."""
+    return np.array([(d.year - 1970) * 12 + d.month - 1 for d in months], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _MonthTable:
+    """What `month_results` needs of the parameters and the group table for a list of months.
+    Keys: 0/1 poverty line rural/urban, 2 + s the standard of the s-th `standard_multiple` group;
+    a state: one set of the keys' values (months in the same state pay the same amounts)."""
+    month: np.ndarray          # (k, 1) int64: datetime64[M] integers
+    firsts: tuple              # the months' first days
+    order: np.ndarray | None   # the months' sorted order (None: already sorted)
+    sorted_months: np.ndarray  # (k,) int64
+    consecutive: bool          # sorted_months are consecutive months
+    std_groups: np.ndarray     # positions of the standard_multiple groups
+    std_keys: tuple            # (key column, parameter key) of each standard_multiple group
+    periods: list              # per key: the Period in force each month, or None
+    missing: np.ndarray        # (k, keys) bool: no value in force
+    period_sig: np.ndarray     # (k,) int64: months with the same Period in every key share one
+    cell_key: np.ndarray       # (groups × 3,) int8: the key of a (group, area) cell, −1 none
+    amounts: np.ndarray        # (states, groups × 3) int64: a cell's amount (a top-up: before the allowance)
+    segments: tuple            # (first, stop, state): runs of months in the same state
+    topup: np.ndarray          # (groups,) bool
+    insured: np.ndarray        # (groups,) bool: insurance `yes`
+    unconfirmed: np.ndarray    # (groups,) bool: insurance `unconfirmed`
+
+
+_month_tables: dict[tuple, tuple[Parameters, GroupArrays, _MonthTable]] = {}
+
+
+def _month_table(params: Parameters, g: GroupArrays, months: tuple) -> _MonthTable:
+    """Each month's parameter values resolved once per parameter period, with what depends only
+    on the group table; cached per (parameters, groups, months): a consolidation asks the same
+    60 months for every ward book."""
+    cache_key = (id(params), id(g), months)
+    hit = _month_tables.get(cache_key)
+    if hit is not None and hit[0] is params and hit[1] is g:
+        return hit[2]
     k = len(months)
-    m = np.array([as_month(month) for month in months], dtype="M8[M]").reshape(k, 1)
-    gi = people.group
-    payable = (elig.status == Status.OK) & (elig.start <= m) & (m <= elig.end)
-    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
+    std_groups = np.flatnonzero(g.rule == RULE_CODES["standard_multiple"])
+    columns = [("poverty_line", "rural", 1, 1), ("poverty_line", "urban", 1, 1)]
+    columns += [(g.standard[i], None, int(g.num[i]), int(g.den[i])) for i in std_groups]
+    assert len(columns) <= 40, "_used packs a month's needed keys and periods in one int64"
+    periods = [params.periods_in_force(key, months, area) for key, area, _, _ in columns]
+    values = np.zeros((k, len(columns)), dtype=np.int64)
+    missing = np.zeros((k, len(columns)), dtype=bool)
+    for c, ((_, _, num, den), found) in enumerate(zip(columns, periods)):
+        missing[:, c] = [p is None for p in found]
+        raw = np.array([0 if p is None else p.value for p in found], dtype=np.int64)
+        values[:, c] = (2 * raw * num + den) // (2 * den)            # half up (num = den = 1: the value)
+    index: dict = {}
+    state_of = [index.setdefault(row, len(index)) for row in map(bytes, values)]
+    states = values[[state_of.index(i) for i in range(len(index))]]
+    cuts = [j for j in range(1, k) if state_of[j] != state_of[j - 1]]
+    segments = tuple((a, b, state_of[a]) for a, b in zip([0, *cuts], [*cuts, k])) if k else ()
+    sig: dict = {}
+    period_sig = np.array([sig.setdefault(tuple(map(id, row)), len(sig)) for row in zip(*periods)], dtype=np.int64)
 
-    # per group (table order) and area: which parameter a row needs, −1 none
+    # per group (table order) and area: the key a row needs and its amount in each state
     ngroups = len(g.rule)
     pl_groups = (g.rule == RULE_CODES["topup"]) | (g.rule == RULE_CODES["poverty_line"])
-    std_groups = np.flatnonzero((g.rule == RULE_CODES["standard_multiple"])
-                                & (np.bincount(gi, minlength=ngroups) > 0))
-    key_table = np.full((ngroups, 3), -1, dtype=np.int8)       # 0/1 poverty line rural/urban, 2 + s std
-    key_table[pl_groups, 0], key_table[pl_groups, 1] = 0, 1
-    key_table[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
-    need = _needs(payable, key_table.ravel()[cell], 2 + len(std_groups))
-
-    values = np.zeros((k, 2 + len(std_groups)), dtype=np.int64)    # the month's parameter values
-    pl_used: list[dict] = [{} for _ in months]
-    std_used: list[dict] = [{} for _ in months]
-    for j, month in enumerate(months):
-        for code, area in ((0, "rural"), (1, "urban")):
-            if need[j, code]:
-                pl_used[j][area] = params.period("poverty_line", month, area)
-                values[j, code] = pl_used[j][area].value
-        for s, gpos in enumerate(std_groups):
-            if need[j, 2 + s]:
-                key = g.standard[gpos]
-                std_used[j][key] = params.period(key, month)
-                num, den = g.num[gpos], g.den[gpos]
-                values[j, 2 + s] = (2 * std_used[j][key].value * num + den) // (2 * den)  # half up
-
-    # amount per distinct set of values, by (group, area) cell; rows not payable get 0 below
-    state_index: dict = {}
-    state_of = np.array([state_index.setdefault(tuple(row), len(state_index)) for row in values.tolist()],
-                        dtype=np.intp)
-    states = values[np.unique(state_of, return_index=True)[1]] if k else values
+    cell_key = np.full((ngroups, 3), -1, dtype=np.int8)
+    cell_key[pl_groups, 0], cell_key[pl_groups, 1] = 0, 1
+    cell_key[std_groups] = (2 + np.arange(len(std_groups)))[:, None]
     base = np.zeros((len(states), ngroups, 3), dtype=np.int64)
     base[:, pl_groups, 0] = states[:, 0:1]
     base[:, pl_groups, 1] = states[:, 1:2]
     base[:, std_groups, :] = states[:, 2:, None]
     fixed = g.rule == RULE_CODES["fixed"]
     base[:, fixed, :] = g.fixed[fixed][:, None]
-    amount = base.reshape(len(states), ngroups * 3)[:, cell]
-    is_topup = (g.rule == RULE_CODES["topup"])[gi]
-    if is_topup.any():
+
+    month = _month_numbers(months)
+    order = np.argsort(month, kind="stable")
+    table = _MonthTable(
+        month=month.reshape(k, 1), firsts=tuple(m.replace(day=1) for m in months),
+        order=None if (order == np.arange(k)).all() else order, sorted_months=month[order],
+        consecutive=bool((np.diff(month[order]) == 1).all()),
+        std_groups=std_groups, std_keys=tuple((2 + s, g.standard[i]) for s, i in enumerate(std_groups.tolist())),
+        periods=periods, missing=missing, period_sig=period_sig,
+        cell_key=cell_key.ravel(), amounts=base.reshape(len(states), ngroups * 3), segments=segments,
+        topup=g.rule == RULE_CODES["topup"], insured=g.insurance == INSURANCE_CODES["yes"],
+        unconfirmed=g.insurance == INSURANCE_CODES["unconfirmed"])
+    if len(_month_tables) >= 64:
+        _month_tables.clear()
+    _month_tables[cache_key] = (params, g, table)
+    return table
+
+
+def month_results(people: People, elig: Eligibility, months: list[dt.date],
+                  groups: Groups, params: Parameters) -> MonthResults:
+    """R4, R9, R10 for each of `months` at once: a row is payable from its start to its end month
+    (status OK), and its amount depends only on its group, area and allowance and on the month's
+    parameter values, so amounts are computed once per distinct set of values and spread over the
+    months where the row is payable. The parameters in force are resolved once per list of months
+    (`_month_table`); a month reports (and must find) only those some payable row needs, checked
+    in the order: month by month, poverty line rural, urban, then the standards of the groups in
+    table order."""
+    g = group_arrays(groups)
+    months = tuple(months)
+    k, n = len(months), len(people)
+    t = _month_table(params, g, months)
+    m = t.month
+    gi = people.group
+    ok = elig.status == _OK                            # OK rows have a start and an end month
+    lo = np.where(ok, _raw(elig.start, "M8[M]"), _BIG)
+    hi = _raw(elig.end, "M8[M]")
+    payable = np.less_equal(lo, m)
+    payable &= np.less_equal(m, hi)
+
+    cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
+    need = _needs(t, payable, lo, hi, t.cell_key[cell])
+    bad = need & t.missing
+    if bad.any():                                      # the first month and key that lacks its value
+        j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
+        key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[t.std_groups[c - 2]], None)
+        params.period(key, months[j], area)            # raises ParameterError
+    pl_used, std_used = _used(need, t)
+
+    amount = t.amounts.take(cell, axis=1)              # (states, rows); rows not payable get 0 below
+    is_topup = t.topup[gi]
+    any_topup = is_topup.any()
+    if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
-    benefit = amount[state_of] if len(states) != 1 else np.repeat(amount, k, axis=0)
-    np.multiply(benefit, payable, out=benefit)          # = np.where(payable, amount, 0)
-    topup = benefit * is_topup                           # = np.where(is_topup, benefit, 0)
-    old_enough = (elig.insurance_from <= m) & payable
-    insurance = old_enough & (g.insurance == INSURANCE_CODES["yes"])[gi]
-    # domain.md §3: an unconfirmed insurance is never `Không` — flagged until the ward says Có/Không
-    unconfirmed = old_enough & (g.insurance == INSURANCE_CODES["unconfirmed"])[gi]
-    return MonthResults(months=[month.replace(day=1) for month in months], payable=payable, benefit=benefit,
-                        topup=topup, insurance=insurance, poverty_line=pl_used, standard=std_used,
-                        insurance_unconfirmed=unconfirmed)
+    benefit = np.empty((k, n), dtype=np.int64)
+    topup = np.empty((k, n), dtype=np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
+    topup_amount = amount * is_topup if any_topup else None
+    for first, stop, state in t.segments:
+        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
+        if any_topup:
+            np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
+    # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
+    # `Không` — flagged until the ward says Có/Không
+    since = _raw(elig.insurance_from, "M8[M]")
+    old_enough = np.less_equal(np.where(since == _NAT, _BIG, since), m)     # NaT: never
+    old_enough &= payable
+    insurance = old_enough & t.insured[gi]
+    unconfirmed = old_enough & t.unconfirmed[gi]
+    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
+                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
+
+
+def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """(months, keys) bool: some row with that key (−1 = none) is payable in the month. One month:
+    the keys of its payable rows; several: by counting the rows' intervals lo ≤ month ≤ hi over
+    the sorted months (no months × rows work)."""
+    k, keys = t.missing.shape
+    if k == 1:
+        return (np.bincount(key[payable[0] & (key >= 0)], minlength=keys) > 0)[None, :keys]
+    if t.consecutive:                                  # positions by subtraction, NaT and _BIG clipped
+        m0 = int(t.sorted_months[0])
+        first = np.minimum(np.maximum(lo, m0) - m0, k)
+        stop = np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+    else:
+        first = np.searchsorted(t.sorted_months, lo, "left")
+        stop = np.searchsorted(t.sorted_months, hi, "right")
+    use = (key >= 0) & (first < stop)
+    base = key.astype(np.intp) * (k + 1)
+    size = keys * (k + 1)                              # rows not used count in the extra last bin
+    counts = (np.bincount(np.where(use, base + first, size), minlength=size + 1)
+              - np.bincount(np.where(use, base + stop, size), minlength=size + 1))[:size]
+    covered = (np.cumsum(counts.reshape(keys, k + 1), axis=1)[:, :k] > 0).T
+    if t.order is None:
+        return covered
+    need = np.empty((k, keys), dtype=bool)
+    need[t.order] = covered
+    return need
+
+
+def _used(need: np.ndarray, t: _MonthTable) -> tuple[list, list]:
+    """Per month: area code → poverty-line Period used, and parameter key → standard Period used
+    (the keys some payable row needs); made once per distinct (periods, needs), copied per month."""
+    k = len(need)
+    if not k:
+        return [], []
+    code = t.period_sig.copy()                         # periods and needed keys (8 to a byte) as one integer
+    for column in np.packbits(need, axis=1).T.astype(np.int64):
+        code = code << 8 | column
+    sigs = code.tolist()
+    made = {}
+    periods = t.periods
+    for s, j in dict(zip(sigs, range(k))).items():     # any month of a signature stands for all
+        row = need[j].tolist()
+        pl = {area: periods[c][j] for c, area in ((0, "rural"), (1, "urban")) if row[c]}
+        std: dict = {}
+        for c, key in t.std_keys:
+            if row[c]:
+                std.setdefault(key, periods[c][j])
+        made[s] = (pl, std)
+    return [made[s][0].copy() for s in sigs], [made[s][1].copy() for s in sigs]
 
 
 def month_result(people: People, elig: Eligibility, month: dt.date,
