@@ -1,0 +1,67 @@
+"""The one safe opening (issue 18 item 4): `check_workbook` per file against python-calamine
+reading the same file, and `read_grids` (screening + reading) per file, on the ward books of
+`make_wards.py` (114 × 1,000 rows in /tmp/hp_wards). Each side is timed over all files, runs
+alternated, min/median of the runs; target: the screening ≤ 2 ms per file.
+
+    .venv/bin/python benchmarks/bench_screen.py [--folder /tmp/hp_wards] [--count 40] [--repeat 7]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+TARGET_MS = 2.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folder", default="/tmp/hp_wards")
+    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    files = sorted(str(p) for p in Path(args.folder).glob("*.xlsx"))[: args.count]
+    if not files:
+        print(f"không có tệp .xlsx trong {args.folder} (chạy benchmarks/make_wards.py)")
+        return 2
+
+    from python_calamine import CalamineWorkbook
+
+    from xl_support.book.safe_open import check_workbook
+    from xl_support.book.workbook import read_grids
+
+    def screen():
+        for f in files:
+            assert check_workbook(f) is None, f
+
+    def calamine():
+        for f in files:
+            wb = CalamineWorkbook.from_path(f)
+            for name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+    def grids():
+        for f in files:
+            read_grids(f, empty_as_none=False)
+
+    sides = {"check_workbook": screen, "calamine (đọc cả tệp)": calamine, "read_grids (kiểm tra + đọc)": grids}
+    spent: dict[str, list[float]] = {k: [] for k in sides}
+    for _ in range(args.repeat):
+        for name, fn in sides.items():
+            t = time.perf_counter()
+            fn()
+            spent[name].append((time.perf_counter() - t) / len(files) * 1000)
+    print(f"{len(files)} tệp ({args.folder}), {args.repeat} lượt, ms mỗi tệp (min / median):")
+    for name, runs in spent.items():
+        print(f"  {name:30s} {min(runs):6.2f} / {statistics.median(runs):6.2f}")
+    best = min(spent["check_workbook"])
+    ok = best <= TARGET_MS
+    print(f"kiểm tra tệp: {best:.2f} ms mỗi tệp (mục tiêu ≤ {TARGET_MS} ms) — {'đạt' if ok else 'CHƯA ĐẠT'}; "
+          f"bằng {best / min(spent['calamine (đọc cả tệp)']) * 100:.0f} % thời gian calamine đọc tệp")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
