@@ -442,9 +442,10 @@ def fast_cells(data: bytes) -> _Chunk | None:
         return out
 
     name_end = t["name_end"]
-    colon = find(t["colon_c"])                      # `<x:c`: not this form
-    if colon.size and name_end[word(colon + 2) & 0xFF].any():
-        return None
+    colon_c = t["colon_c"]                          # `<x:c`: not this form
+    if (even == colon_c).any() or (odd == colon_c).any():
+        if name_end[word(find(colon_c) + 2) & 0xFF].any():
+            return None
     errors = bool((even == t["quote_e"]).any() or (odd == t["quote_e"]).any()) and data.find(b't="e"') >= 0
     at = find(t["lt_c"])
     w = word(at + 2)
@@ -455,17 +456,22 @@ def fast_cells(data: bytes) -> _Chunk | None:
         at, w = at[canonical], w[canonical]
     if not at.size:
         return _Chunk(errors=errors)
-    b0, b1, b2, b3 = ((w >> shift) & 0xFF for shift in (32, 40, 48, 56))
+    b0, b1 = (w >> 32) & 0xFF, (w >> 40) & 0xFF     # the letters: 1 to 3
     up1 = (b1 - 65) < 26
-    up2 = ((b2 - 65) < 26) & up1
-    if not ((b0 - 65) < 26).all() or (((b3 - 65) < 26) & up2).any():
+    if not ((b0 - 65) < 26).all():
         return None
     col = (b0 - 64).astype(np.int64)
+    q = at + 6
     if up1.any():
+        b2, b3 = (w >> 48) & 0xFF, w >> 56
+        up2 = ((b2 - 65) < 26) & up1
+        if (((b3 - 65) < 26) & up2).any():
+            return None
         col = np.where(up1, col * 26 + (b1 - 64).astype(np.int64), col)
         col = np.where(up2, col * 26 + (b2 - 64).astype(np.int64), col)
-    q = at + 6
-    start = q + 1 + up1 + up2
+        start = q + 1 + up1 + up2
+    else:
+        start = q + 1
     d = word(start)
     x = d ^ _QUOTES                                 # the closing quote: the first zero byte of x
     z = (x - _ONES) & ~x & _HIGH
@@ -515,10 +521,12 @@ def _extent(pieces: Iterator[bytes], limits: Limits, fast: bool) -> Extent:
     tail = b""
     errors = False
     first = True
+    piece = next(pieces, b"")
     while True:
-        piece = next(pieces, b"")
+        following = next(pieces, b"") if piece else b""
         data = tail + piece if tail else piece
-        if piece:                           # keep an unfinished tag for the next piece
+        tail = b""
+        if following:                       # keep an unfinished tag for the next piece
             cut = data.rfind(b"<")
             data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
             if len(tail) > 65536:           # a "tag" this long is not a cell; do not carry it forever
@@ -544,9 +552,9 @@ def _extent(pieces: Iterator[bytes], limits: Limits, fast: bool) -> Extent:
             max_row = max(max_row, row_ref + row_tags)
             max_col = max_col + total.unreferenced
         if (max_row > limits.max_rows or max_col > limits.max_cols or total.cells > limits.max_cells
-                or max_row * max_col > limits.max_cells or not piece):
+                or max_row * max_col > limits.max_cells or not following):
             break
-        first = False
+        piece, first = following, False
     far_row, far_col = total.row_cell, total.col_cell
     if total.unreferenced:
         if max_row > total.row:
