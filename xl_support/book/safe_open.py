@@ -135,10 +135,8 @@ _FEED = 1 << 18                                # compressed bytes given to zlib 
 _SMALL = 1 << 16                               # an XML part this small is inflated whole
 
 
-def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
-    """A part's bytes, in pieces of at most `piece` bytes, inflated from the file in memory with
-    zlib (no second reading, no CRC pass). Read to its end, the part must be exactly its declared
-    size and its deflate stream must end there: what the reader's zip library inflates."""
+def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A part's compressed bytes in the file (after its local header)."""
     signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
     if signature != ZIP_MAGIC:
         raise zipfile.BadZipFile(f"bad local header: {info.filename}")
@@ -146,6 +144,25 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
     raw = memoryview(data)[start:start + info.compress_size]
     if len(raw) != info.compress_size:
         raise EOFError(info.filename)
+    return raw
+
+
+def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A small part's bytes, inflated in one call (as `_inflate`, exactly its declared size)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return b"".join(_inflate(zf, data, info, _SMALL))
+    inflater = zlib.decompressobj(-15)
+    out = inflater.decompress(_raw(data, info), info.file_size + 1)
+    if not inflater.eof or len(out) != info.file_size:
+        raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
+    return out
+
+
+def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
+    """A part's bytes, in pieces of at most `piece` bytes, inflated from the file in memory with
+    zlib (no second reading, no CRC pass). Read to its end, the part must be exactly its declared
+    size and its deflate stream must end there: what the reader's zip library inflates."""
+    raw = _raw(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
         if info.file_size != info.compress_size:
             raise zipfile.BadZipFile(f"stored size: {info.filename}")
@@ -300,7 +317,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         for i in infos:
             if i.file_size and i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.filename not in sheets:
                 if i.file_size <= _SMALL:
-                    small[i.filename] = b"".join(_inflate(zf, data, i, _SMALL))
+                    small[i.filename] = _whole(zf, data, i)
                     safe = _prolog_ok(iter([small[i.filename]]), limits)
                 else:
                     safe = _prolog_ok(_inflate(zf, data, i, 4096), limits)
@@ -331,12 +348,11 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
 # The reference reading (any writer's form): a cell is an element whose local name is "c" (the
 # reader matches local names: `<c`, `<x:c`); its reference is its attribute `r`, in either
 # quote, with letters of either case (the reader's parser). Attribute values never hold "<".
-_PREFIX = rb"(?:[^\s<>/!?:=\"']+:)?"
+_NAME = rb"[^\s<>/!?:=\"']+"
 _BEFORE = rb"(?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*?"
-_CELL_TAG = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
-_CELL_REF = re.compile(rb"<" + _PREFIX + rb"c\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])([A-Za-z]*)(\d*)\1")
-_ROW_TAG = re.compile(rb"<" + _PREFIX + rb"row[\s/>]")
-_ROW_REF = re.compile(rb"<" + _PREFIX + rb"row\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])[A-Za-z]*(\d*)\1")
+_REF = rb"(?:\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])([A-Za-z]*)(\d*)\1)?"
+_CELL = re.compile(rb"<(?:c|" + _NAME + rb":c)(?=[\s/>])" + _REF)        # every cell, its reference if any
+_ROW = re.compile(rb"<(?:row|" + _NAME + rb":row)(?=[\s/>])" + _REF)
 
 
 @dataclass(frozen=True)
@@ -379,18 +395,20 @@ def _column_letters(col: int) -> str:
 
 def reference_cells(data: bytes) -> _Chunk:
     """The cells of a piece by the reference regular expressions (any writer's form)."""
-    out = _Chunk(cells=len(_CELL_TAG.findall(data)), errors=data.find(b't="e"') >= 0)
-    refs = _CELL_REF.findall(data)
-    out.unreferenced = out.cells - len(refs)
-    for _, letters, digits in refs:
-        row, col = int(digits or b"0"), _col_number(letters)
-        if row > out.row:
-            out.row, out.row_cell = row, _cell_name(letters, digits)
-        if col > out.col:
-            out.col, out.col_cell = col, _cell_name(letters, digits)
+    found = _CELL.findall(data)
+    refs = [f for f in found if f[0]]
+    out = _Chunk(cells=len(found), unreferenced=len(found) - len(refs), errors=data.find(b't="e"') >= 0)
+    if refs:
+        _, letters, digits = zip(*refs)
+        rows = [int(d) if d else 0 for d in digits]
+        cols = list(map({x: _col_number(x) for x in set(letters)}.__getitem__, letters))
+        i, j = rows.index(max(rows)), cols.index(max(cols))
+        out.row, out.row_cell = rows[i], _cell_name(letters[i], digits[i])
+        out.col, out.col_cell = cols[j], _cell_name(letters[j], digits[j])
     if out.unreferenced:
-        out.row_tags = len(_ROW_TAG.findall(data))
-        out.row_ref = max((int(d or b"0") for _, d in _ROW_REF.findall(data)), default=0)
+        rows = _ROW.findall(data)
+        out.row_tags = len(rows)
+        out.row_ref = max((int(d or b"0") for q, _, d in rows if q), default=0)
     return out
 
 
