@@ -155,3 +155,53 @@ def test_fast_reading_of_canonical_cells(cells, far):
 def test_fast_reading_leaves_other_forms_to_the_reference(cells):
     data = b"<sheetData><row>" + cells.encode() + b"</row></sheetData>" + b" " * 40
     assert S.fast_cells(data) is None
+
+
+def _placed(data: bytes) -> tuple[int, int]:
+    """(rows, columns) the reader allocates, placing a cell without a reference as it does: after
+    the previous cell of its row, its row from the row element's `r` or after the previous row."""
+    rows = cols = 0
+    row_index = 0
+    for el in ET.fromstring(data).iter():
+        name = el.tag.rsplit("}", 1)[-1]
+        if name == "row":
+            row_index = int(el.get("r")) - 1 if el.get("r") else row_index
+            col_index = 0
+            for c in el:
+                if c.get("r"):
+                    m = re.fullmatch(r"([A-Za-z]+)(\d+)", c.get("r"))
+                    row, col_index = int(m[2]) - 1, S._col_number(m[1].encode()) - 1
+                else:
+                    row = row_index
+                rows, cols = max(rows, row + 1), max(cols, col_index + 1)
+                col_index += 1
+            row_index += 1
+    return rows, cols
+
+
+@settings(max_examples=120, deadline=None)
+@given(rows=st.lists(st.tuples(st.one_of(st.none(), st.integers(1, 3000)),
+                               st.lists(st.one_of(st.none(), st.integers(1, 300)), min_size=0, max_size=8)),
+                     min_size=1, max_size=200),
+       sizes=st.lists(st.integers(200, 9000), min_size=1, max_size=3))
+def test_cells_without_reference_are_counted_conservatively(rows, sizes):
+    """Rows without `r` (placed after the previous row) and cells without `r` (after the previous
+    cell), in any piece: the screened extent is never smaller than what the reader allocates."""
+    text = "".join((f'<row r="{r}">' if r else "<row>") + "".join(
+        f'<c r="{_letters(c)}{r or 1}"><v>1</v></c>' if c else "<c><v>2</v></c>" for c in cells) + "</row>"
+        for r, cells in rows)
+    data = (b'<worksheet ' + NS + b'><sheetData>' + text.encode() + b'<row><c r="A1"/></row>' * 60
+            + b"</sheetData></worksheet>")
+    e = S.sheet_extent(_pieces(data, sizes), WIDE)
+    placed = _placed(data)
+    assert e.rows >= placed[0] and e.cols >= placed[1], (e, placed)
+
+
+def test_rows_before_a_late_cell_without_reference_are_counted():
+    """5,000 rows without `r` in the first pieces, then one cell without a reference: it is on
+    row 5,001 for the reader, however the part is cut."""
+    data = (b'<worksheet ' + NS + b'><sheetData>' + b'<row><c r="A1"><v>1</v></c></row>' * 5000
+            + b"<row><c><v>2</v></c></row></sheetData></worksheet>")
+    for size in (5000, 40000, len(data)):
+        e = S.sheet_extent(_pieces(data, [size]), WIDE)
+        assert e.rows >= 5001 and e.cells == 5001, (size, e)

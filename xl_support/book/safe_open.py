@@ -68,7 +68,10 @@ def _n(value: int) -> str:
 
 
 def _col_number(letters: bytes) -> int:
-    """Column number of a reference's letters, either case, as the reader counts them ("" → 1)."""
+    """Column number of a reference's letters, either case, as the reader counts them ("" → 1;
+    past 12 letters, a number past any limit)."""
+    if len(letters) > 12:
+        return 26**13
     n = 0
     for ch in letters.upper() or b"A":
         n = n * 26 + ch - 64
@@ -226,7 +229,7 @@ def _prolog_ok(pieces: Iterator[bytes], limits: Limits) -> bool:
 
 
 class _XmlBomb(Exception):
-    pass
+    """A DOCTYPE or ENTITY declaration before a part's root element."""
 
 
 def _with_prolog(pieces: Iterator[bytes], limits: Limits) -> Iterator[bytes]:
@@ -380,8 +383,8 @@ class _Chunk:
     errors: bool = False  # `t="e"` somewhere
 
 
-def _cell_name(letters: bytes, digits: bytes) -> str:
-    name = letters.decode().upper() + str(int(digits or b"0"))
+def _cell_name(letters: bytes, row: int) -> str:
+    name = letters[:16].decode().upper() + str(row)
     return name if len(name) <= 16 else name[:15] + "…"
 
 
@@ -393,22 +396,28 @@ def _column_letters(col: int) -> str:
     return out or "A"
 
 
-def reference_cells(data: bytes) -> _Chunk:
-    """The cells of a piece by the reference regular expressions (any writer's form)."""
+def _number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 18 else 10**18 if digits else 0
+
+
+def reference_cells(data: bytes, rows: bool = False) -> _Chunk:
+    """The cells of a piece by the reference regular expressions (any writer's form); its row
+    elements too when it has cells without a reference, or when `rows` (those of a later piece
+    are placed after these rows)."""
     found = _CELL.findall(data)
     refs = [f for f in found if f[0]]
     out = _Chunk(cells=len(found), unreferenced=len(found) - len(refs), errors=data.find(b't="e"') >= 0)
     if refs:
         _, letters, digits = zip(*refs)
-        rows = [int(d) if d else 0 for d in digits]
+        numbers = list(map(_number, digits))
         cols = list(map({x: _col_number(x) for x in set(letters)}.__getitem__, letters))
-        i, j = rows.index(max(rows)), cols.index(max(cols))
-        out.row, out.row_cell = rows[i], _cell_name(letters[i], digits[i])
-        out.col, out.col_cell = cols[j], _cell_name(letters[j], digits[j])
-    if out.unreferenced:
-        rows = _ROW.findall(data)
-        out.row_tags = len(rows)
-        out.row_ref = max((int(d or b"0") for q, _, d in rows if q), default=0)
+        i, j = numbers.index(max(numbers)), cols.index(max(cols))
+        out.row, out.row_cell = numbers[i], _cell_name(letters[i], numbers[i])
+        out.col, out.col_cell = cols[j], _cell_name(letters[j], numbers[j])
+    if out.unreferenced or rows:
+        found = _ROW.findall(data)
+        out.row_tags = len(found)
+        out.row_ref = max((_number(d) for q, _, d in found if q), default=0)
     return out
 
 
@@ -551,7 +560,7 @@ def _extent(pieces: Iterator[bytes], limits: Limits, fast: bool) -> Extent:
                 tail, errors = b"", True
         chunk = fast_cells(data) if fast and len(data) >= 4096 else None
         if chunk is None:
-            chunk = reference_cells(data)
+            chunk = reference_cells(data, rows=not fast)
             if chunk.unreferenced and fast:
                 if not first:
                     raise _Again
