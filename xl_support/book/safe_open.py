@@ -136,6 +136,7 @@ def _check_ole(path: Path) -> Rejection:
 _LOCAL_HEADER = struct.Struct("<4s22xHH")     # signature … file name length, extra field length
 _FEED = 1 << 18                                # compressed bytes given to zlib at a time
 _SMALL = 1 << 16                               # an XML part this small is inflated whole
+_ONE_CALL = 1 << 16                            # a part compressed this small is inflated in one call (≤ 66 MB)
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
@@ -151,14 +152,8 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
 
 
 def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """A small part's bytes, inflated in one call (as `_inflate`, exactly its declared size)."""
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        return b"".join(_inflate(zf, data, info, _SMALL))
-    inflater = zlib.decompressobj(-15)
-    out = inflater.decompress(_raw(data, info), info.file_size + 1)
-    if not inflater.eof or len(out) != info.file_size:
-        raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
-    return out
+    """A small part's bytes (as `_inflate`: exactly its declared size)."""
+    return b"".join(_inflate(zf, data, info, _SMALL))
 
 
 def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
@@ -176,6 +171,13 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
         with zf.open(info) as fh:
             while out := fh.read(piece):
                 yield out
+        return
+    if info.file_size <= piece and info.compress_size <= _ONE_CALL:
+        out = zlib.decompress(raw, -15, info.file_size)     # bounded: deflate inflates 1,032 × at most
+        if len(out) != info.file_size:
+            raise zipfile.BadZipFile(f"size differs: {info.filename}")
+        if out:
+            yield out
         return
     inflater, fed, size = zlib.decompressobj(-15), 0, 0
     pending = b""
@@ -431,7 +433,7 @@ def _tables() -> dict:
         name_end = np.zeros(256, bool)
         name_end[[9, 10, 13, 32, 47, 62]] = True
         _TABLES.update(np=np, name_end=name_end, **{k: int.from_bytes(v, "little") for k, v in (
-            ("lt_c", b"<c"), ("colon_c", b":c"), ("quote_e", b'"e'), ("r_eq", b' r="'))})
+            ("colon_c", b":c"), ("quote_e", b'"e'), ("r_eq", b' r="'))})
     return _TABLES
 
 
@@ -474,7 +476,10 @@ def fast_cells(data: bytes) -> _Chunk | None:
         if name_end[word(find(colon_c) + 2) & 0xFF].any():
             return None
     errors = bool((even == t["quote_e"]).any() or (odd == t["quote_e"]).any()) and data.find(b't="e"') >= 0
-    at = find(t["lt_c"])
+    a = np.frombuffer(data, np.uint8)
+    lt_c = a[:-1] == 60
+    lt_c &= a[1:] == 99
+    at = lt_c.nonzero()[0]                          # `<c`, in the document's order
     w = word(at + 2)
     canonical = (w & 0xFFFFFFFF) == t["r_eq"]
     if not canonical.all():
@@ -513,7 +518,7 @@ def fast_cells(data: bytes) -> _Chunk | None:
     key = d[longest].byteswap()                     # first digit highest: order of the numbers
     far_row = longest[key == key.max()]
     far_col = (col == col.max()).nonzero()[0]
-    i, j = (int(c[at[c].argmin()]) for c in (far_row, far_col))   # the first in the document
+    i, j = int(far_row[0]), int(far_col[0])         # the first in the document
     row = int(data[start[i]:start[i] + int(size[i]) // 8])
     row_j = int(data[start[j]:start[j] + int(size[j]) // 8])
     return _Chunk(cells=len(at), row=row, col=int(col[j]), errors=errors,
