@@ -36,7 +36,8 @@ _ROOT_START = re.compile(rb"<[A-Za-z_:\x80-\xff]")
 _VALUE = rb"""(?:"([^"]*)"|'([^']*)')"""                     # an attribute value, either quote
 _SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s[^>]*>")
 _REL = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
-_ATTR = re.compile(rb"(?<![\w:.-])((?:[\w.-]+:)?[\w.-]+)\s*=\s*" + _VALUE)
+_ID, _TARGET, _NAME_ATTR, _RID = (re.compile(rb"\s" + key + rb"\s*=\s*" + _VALUE)
+                                  for key in (rb"Id", rb"Target", rb"name", rb"[\w.-]+:id"))
 
 
 @dataclass(frozen=True)
@@ -248,8 +249,9 @@ def _with_prolog(pieces: Iterator[bytes], limits: Limits) -> Iterator[bytes]:
         yield out
 
 
-def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {m[1]: m[2] if m[2] is not None else m[3] for m in _ATTR.finditer(tag)}
+def _attr(tag: bytes, key: re.Pattern) -> bytes | None:
+    m = key.search(tag)
+    return None if m is None else m[1] if m[1] is not None else m[2]
 
 
 def _sheet_parts(zf: zipfile.ZipFile, data: bytes, names: set[str], small: dict[str, bytes]) -> dict[str, str]:
@@ -261,20 +263,16 @@ def _sheet_parts(zf: zipfile.ZipFile, data: bytes, names: set[str], small: dict[
                   for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
     targets = {}
     for tag in _REL.findall(rels):
-        a = _attrs(tag)
-        if b"Id" in a and b"Target" in a:
-            targets.setdefault(a[b"Id"], a[b"Target"])
+        targets.setdefault(_attr(tag, _ID), _attr(tag, _TARGET))
     out = {}
     for tag in _SHEET.findall(book):
-        a = _attrs(tag)
-        rid = next((v for k, v in a.items() if k.endswith(b":id")), None)
-        target = targets.get(rid)
-        if b"name" not in a or not target:
+        name, target = _attr(tag, _NAME_ATTR), targets.get(_attr(tag, _RID))
+        if name is None or not target:
             continue
         target = target.decode("utf-8", "replace")
         for part in {target, target.lstrip("/"), "xl/" + target, normpath("xl/" + target)}:
             if part in names:
-                out.setdefault(part, _xml_text(a[b"name"]))
+                out.setdefault(part, _xml_text(name))
     return out
 
 
