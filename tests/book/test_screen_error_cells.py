@@ -1,5 +1,7 @@
 """The screening's one pass also tells which sheets may hold error cells (issue 18 item 4: the
-error-cell scan no longer reads every sheet a second time), and the reader still reports them."""
+error-cell scan no longer reads every sheet a second time), and the reader still reports them;
+and the extent it finds is the reader's, whichever way the cells are read (the vectorised
+reading of `<c r="A1"` cells equals the reference regular expressions, both equal a parse)."""
 import re
 import xml.etree.ElementTree as ET
 import zipfile
