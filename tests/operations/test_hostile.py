@@ -236,6 +236,20 @@ def test_package_tricks_are_refused(good, tmp_path):
     assert check_workbook(good, Limits(max_file_bytes=1000)).code == "TOO_LARGE"
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_LZMA])
+def test_parts_stored_or_otherwise_compressed_are_screened(good, tmp_path, method):
+    """Parts not deflated (never written by Excel): screened alike, a good book still read."""
+    def rezip(dst, replace):
+        with zipfile.ZipFile(good) as zin, zipfile.ZipFile(dst, "w", method) as zout:
+            for info in zin.infolist():
+                zout.writestr(info.filename, replace.get(info.filename, zin.read(info)))
+        return dst
+    far = _sheet_xml(_rows(3000, '<c r="XFD99999"><v>1</v></c>', 2000))
+    rejection = check_workbook(rezip(tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": far}))
+    assert rejection.code == "TOO_MANY_ROWS" and "XFD99999" in rejection.reason
+    assert check_workbook(rezip(tmp_path / "ok.xlsx", {}), Limits(piece_bytes=5000)) is None
+
+
 # ---------------------------------------------------------------- odd but good books
 
 def _edit(src: Path, dst: Path, edit) -> Path:
