@@ -193,6 +193,19 @@ def test_far_cell_at_every_piece_boundary(good, tmp_path):
                           Limits(piece_bytes=1000)) is None
 
 
+def test_a_long_tag_or_text_across_pieces(good, tmp_path):
+    """A cell whose reference follows a 70 KB attribute (no "<" in it: valid XML) is not lost
+    between pieces; a 90 KB text in a cell (a long note) is read past."""
+    hostile = _sheet_xml(_rows(20) + '<row r="21"><c a="' + "x" * 70_000 + '" r="XFD99999"><v>1</v></c></row>')
+    book = _rezip(good, tmp_path / "long_tag.xlsx", {"xl/worksheets/sheet2.xml": hostile})
+    for piece in (5000, 20000):
+        assert check_workbook(book, Limits(piece_bytes=piece)) is not None
+    note = _sheet_xml(_rows(20) + '<row r="21"><c r="B21" t="inlineStr"><is><t>' + "ghi chú dài " * 8000
+                      + "</t></is></c></row>")
+    book = _rezip(good, tmp_path / "long_text.xlsx", {"xl/worksheets/sheet2.xml": note})
+    assert check_workbook(book, Limits(piece_bytes=5000)) is None
+
+
 def _patch_size(path: Path, name: str, size: int) -> Path:
     """Declare a smaller uncompressed size for a part (local header and central directory)."""
     data = bytearray(path.read_bytes())

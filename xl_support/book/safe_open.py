@@ -356,6 +356,7 @@ _BEFORE = rb"(?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*?"
 _REF = rb"(?:\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])([A-Za-z]*)(\d*)\1)?"
 _CELL = re.compile(rb"<(?:c|" + _NAME + rb":c)(?=[\s/>])" + _REF)        # every cell, its reference if any
 _ROW = re.compile(rb"<(?:row|" + _NAME + rb":row)(?=[\s/>])" + _REF)
+_CELL_OR_ROW = re.compile(rb"<(?:" + _NAME + rb":)?(?:c|row)[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -559,7 +560,9 @@ def _extent(pieces: Iterator[bytes], limits: Limits, fast: bool) -> Extent:
         if following:                       # keep an unfinished tag for the next piece
             cut = data.rfind(b"<")
             data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
-            if len(tail) > 65536:           # a "tag" this long is not a cell; do not carry it forever
+            if len(tail) > 65536:           # not carried forever: a text, or a tag no writer makes
+                if _CELL_OR_ROW.match(tail):
+                    raise ValueError("a cell or row tag longer than 64 KB")
                 tail, errors = b"", True
         chunk = fast_cells(data) if fast and len(data) >= 4096 else None
         if chunk is None:
