@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import pytest
 
 from xl_support.__main__ import main
 from xl_support.book import fileio
-from xl_support.book.safe_open import check_workbook
+from xl_support.book.safe_open import Limits, check_workbook
 from xl_support.book.workbook import open_book, units
 from xl_support.build.sample import write_sample_book
 from xl_support.build.vba.cfb import write_cfb
@@ -149,6 +150,117 @@ def test_screening_is_cheap_on_the_worst_case(hostile):
         assert check_workbook(hostile[case]) is not None
     assert time.perf_counter() - started < 10
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 2**20 * 1.2    # KB: the test process stays small
+
+
+def _rows(n: int, far: str = "", at: int = 0) -> str:
+    """A register-like sheetData body of `n` rows, `far` (a cell) written into row `at`."""
+    out = []
+    for r in range(1, n + 1):
+        cells = "".join(f'<c r="{c}{r}" t="inlineStr"><is><t>Nguyễn Văn {r}</t></is></c>' for c in "ABCDEFGH")
+        out.append(f'<row r="{r}">{cells}{far if r == at else ""}</row>')
+    return "".join(out)
+
+
+FAR_FORMS = {      # one cell at XFD99999, written as no common writer does, amid 3,000 ordinary rows
+    "amid_rows": '<c r="XFD99999"><v>1</v></c>',
+    "single_quotes": "<c r='XFD99999'><v>1</v></c>",
+    "lower_case": '<c r="xfd99999"><v>1</v></c>',
+    "prefixed": '<x:c r="XFD99999"><v>1</v></x:c>',
+    "attribute_first": '<c s="0" r="XFD99999"><v>1</v></c>',
+    "gt_in_a_value": '<c z=">" r="XFD99999"><v>1</v></c>',
+    "spaces": '<c\n r = "XFD99999"><v>1</v></c>',
+}
+
+
+@pytest.mark.parametrize("form", sorted(FAR_FORMS))
+def test_screening_finds_the_far_cell_however_written(good, tmp_path, form):
+    xml = _sheet_xml(_rows(3000, FAR_FORMS[form], 1700)).replace(
+        b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')
+    book = _rezip(good, tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": xml})
+    rejection = check_workbook(book)
+    assert rejection.code == "TOO_MANY_ROWS" and "XFD99999" in rejection.reason, rejection
+
+
+def test_far_cell_at_every_piece_boundary(good, tmp_path):
+    """A sheet screened in pieces: the far cell cut at any byte by a piece's end is still found."""
+    xml = _sheet_xml(_rows(60, '<c r="XFD99999"><v>1</v></c>', 30))
+    book = _rezip(good, tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": xml})
+    at = xml.index(b"XFD99999")
+    for piece in range(at - 12, at + 12):
+        rejection = check_workbook(book, Limits(piece_bytes=piece))
+        assert rejection and "XFD99999" in rejection.reason, piece
+    assert check_workbook(_rezip(good, tmp_path / "ok.xlsx", {"xl/worksheets/sheet2.xml": _sheet_xml(_rows(60))}),
+                          Limits(piece_bytes=1000)) is None
+
+
+def test_a_long_tag_or_text_across_pieces(good, tmp_path):
+    """A cell whose reference follows a 70 KB attribute (no "<" in it: valid XML) is not lost
+    between pieces; a 90 KB text in a cell (a long note) is read past."""
+    hostile = _sheet_xml(_rows(20) + '<row r="21"><c a="' + "x" * 70_000 + '" r="XFD99999"><v>1</v></c></row>')
+    book = _rezip(good, tmp_path / "long_tag.xlsx", {"xl/worksheets/sheet2.xml": hostile})
+    for piece in (5000, 20000):
+        assert check_workbook(book, Limits(piece_bytes=piece)) is not None
+    note = _sheet_xml(_rows(20) + '<row r="21"><c r="B21" t="inlineStr"><is><t>' + "ghi chú dài " * 8000
+                      + "</t></is></c></row>")
+    book = _rezip(good, tmp_path / "long_text.xlsx", {"xl/worksheets/sheet2.xml": note})
+    assert check_workbook(book, Limits(piece_bytes=5000)) is None
+
+
+def _patch_size(path: Path, name: str, size: int) -> Path:
+    """Declare a smaller uncompressed size for a part (local header and central directory)."""
+    data = bytearray(path.read_bytes())
+    for sig, field in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = 0
+        while (at := data.find(sig, at)) >= 0:
+            name_len = int.from_bytes(data[at + field + 4:at + field + 6] if sig == b"PK\x03\x04"
+                                      else data[at + 28:at + 30], "little")
+            start = at + (30 if sig == b"PK\x03\x04" else 46)
+            if data[start:start + name_len] == name.encode():
+                data[at + field:at + field + 4] = size.to_bytes(4, "little")
+            at += 4
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_package_tricks_are_refused(good, tmp_path):
+    far = _sheet_xml(_rows(50) + '<row r="99999"><c r="XFD99999"><v>1</v></c></row>')
+    # a part inflating past its declared size (its far cell beyond it): the reader would see it
+    short = _patch_size(_rezip(good, tmp_path / "short.xlsx", {"xl/worksheets/sheet2.xml": far}),
+                        "xl/worksheets/sheet2.xml", len(far) // 2)
+    assert check_workbook(short).code == "CORRUPT"
+    # two parts of one name: which one a reader takes is its own choice
+    dup = tmp_path / "dup.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(dup, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        with pytest.warns(UserWarning):
+            zout.writestr("xl/worksheets/sheet2.xml", far)
+    assert check_workbook(dup).code == "CORRUPT"
+    # a sheet outside xl/worksheets/, its relationship written with single quotes
+    with zipfile.ZipFile(good) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    moved = re.sub(r'Target="/?(?:xl/)?worksheets/sheet2.xml"', "Target='data/s.xml'", rels).replace('"', "'")
+    assert "data/s.xml" in moved
+    book = _rezip(good, tmp_path / "moved.xlsx", {"xl/_rels/workbook.xml.rels": moved.encode()})
+    with zipfile.ZipFile(book, "a") as zf:
+        zf.writestr("xl/data/s.xml", far)
+    rejection = check_workbook(book)
+    assert rejection.code == "TOO_MANY_ROWS" and "XFD99999" in rejection.reason, rejection
+    assert check_workbook(good, Limits(max_file_bytes=1000)).code == "TOO_LARGE"
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_LZMA])
+def test_parts_stored_or_otherwise_compressed_are_screened(good, tmp_path, method):
+    """Parts not deflated (never written by Excel): screened alike, a good book still read."""
+    def rezip(dst, replace):
+        with zipfile.ZipFile(good) as zin, zipfile.ZipFile(dst, "w", method) as zout:
+            for info in zin.infolist():
+                zout.writestr(info.filename, replace.get(info.filename, zin.read(info)))
+        return dst
+    far = _sheet_xml(_rows(3000, '<c r="XFD99999"><v>1</v></c>', 2000))
+    rejection = check_workbook(rezip(tmp_path / "far.xlsx", {"xl/worksheets/sheet2.xml": far}))
+    assert rejection.code == "TOO_MANY_ROWS" and "XFD99999" in rejection.reason
+    assert check_workbook(rezip(tmp_path / "ok.xlsx", {}), Limits(piece_bytes=5000)) is None
 
 
 # ---------------------------------------------------------------- odd but good books

@@ -3,17 +3,26 @@ file before any parser sees it — format, truncated, password-protected, zip bo
 bomb, and the real extent of each sheet (a sheet may claim A1:O10 and hold one cell at
 XFD99999: readers allocate up to the farthest cell).
 
-The zip directory and the XML prologs are read first; then every sheet part is streamed once
-(byte searches in the common case), so a hostile file costs milliseconds and little memory.
-`check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with a
-Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command).
+The file is read once into memory (issue 18 item 4: the reader may be given the same bytes);
+its zip directory is parsed once and its parts are inflated with zlib directly, each to exactly
+its declared size (the bytes the reader's zip library will see). The XML prologs are read first
+(a few KB of each part); then every sheet part is inflated once, in pieces, and its cells found
+with a few vectorised passes when they are written as every common writer does (`<c r="A1"`),
+else with the reference regular expressions; so a hostile file costs milliseconds and little
+memory. `check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with
+a Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command), and
+`read_screened(path)` also returns the screened bytes.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from posixpath import normpath
@@ -23,12 +32,12 @@ from xl_support.book.fileio import UserFacingError, os_reason
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
-_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br(?:elationships)?:id="([^"]*)"')
-_SHEET_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br(?:elationships)?:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_REL_ALT = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_ROOT_START = re.compile(rb"<[A-Za-z_:\x80-\xff]")
+_VALUE = rb"""(?:"([^"]*)"|'([^']*)')"""                     # an attribute value, either quote
+_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s[^>]*>")
+_REL = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
+_ID, _TARGET, _NAME_ATTR, _RID = (re.compile(rb"\s" + key + rb"\s*=\s*" + _VALUE)
+                                  for key in (rb"Id", rb"Target", rb"name", rb"[\w.-]+:id"))
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class Limits:
     max_cols: int = 1_000                     # columns of one sheet (the register has ~25)
     max_cells: int = 5_000_000                # rows × columns a reader allocates for one sheet
     prolog_bytes: int = 64 * 1024             # XML read before the root element, at most
+    max_file_bytes: int = 256 * 2**20         # the file, read once into memory
+    piece_bytes: int = 4 * 2**20              # a sheet part is inflated and screened in pieces this large
 
 
 LIMITS = Limits()
@@ -49,7 +60,7 @@ LIMITS = Limits()
 
 @dataclass(frozen=True)
 class Rejection:
-    code: str        # NOT_FOUND, NOT_FILE, UNSUPPORTED, EMPTY, NOT_ZIP, ENCRYPTED, OLD_XLS, CORRUPT, ZIP_BOMB, XML_BOMB, TOO_MANY_ROWS
+    code: str        # NOT_FOUND, NOT_FILE, UNSUPPORTED, EMPTY, TOO_LARGE, NOT_ZIP, ENCRYPTED, OLD_XLS, CORRUPT, ZIP_BOMB, XML_BOMB, TOO_MANY_ROWS
     reason: str      # Vietnamese, for the file-status sheet
 
 
@@ -57,47 +68,53 @@ def _n(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _col_number(letters: bytes | None) -> int:
+def _col_number(letters: bytes) -> int:
+    """Column number of a reference's letters, either case, as the reader counts them ("" → 1;
+    past 12 letters, a number past any limit)."""
+    if len(letters) > 12:
+        return 26**13
     n = 0
-    for ch in (letters or b"A").decode():
-        n = n * 26 + ord(ch) - 64
+    for ch in letters.upper() or b"A":
+        n = n * 26 + ch - 64
     return n
 
 
-def check_signature(path: Path) -> Rejection | None:
-    """Extension and first bytes: .xls, empty, OLE (encrypted or old binary), not a zip."""
+
+def _load(path: Path, limits: Limits) -> tuple[bytes | None, Rejection | None]:
+    """Extension, kind of file and first bytes (.xls, empty, OLE: encrypted or old binary, not a
+    zip); then the whole file, read once (at most `max_file_bytes`)."""
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        return Rejection("UNSUPPORTED", "Tệp .xls (Excel 97–2003) không được hỗ trợ: hãy mở bằng Excel và "
-                                        "lưu lại dạng .xlsx hoặc .xlsm theo mẫu")
+        return None, Rejection("UNSUPPORTED", "Tệp .xls (Excel 97–2003) không được hỗ trợ: hãy mở bằng Excel và "
+                                              "lưu lại dạng .xlsx hoặc .xlsm theo mẫu")
     if suffix not in SUPPORTED_SUFFIXES:
-        return Rejection("UNSUPPORTED", f"Định dạng «{suffix or 'không có đuôi'}» không được hỗ trợ: "
-                                        "chỉ nhận tệp .xlsx hoặc .xlsm")
+        return None, Rejection("UNSUPPORTED", f"Định dạng «{suffix or 'không có đuôi'}» không được hỗ trợ: "
+                                              "chỉ nhận tệp .xlsx hoặc .xlsm")
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        return Rejection("NOT_FOUND", "Không tìm thấy tệp")
-    except OSError as e:
-        return Rejection("NOT_FOUND", f"Không đọc được tệp ({os_reason(e)})")
-    if stat.S_ISDIR(info.st_mode):
-        return Rejection("NOT_FILE", "Đây là một thư mục, không phải tệp sổ Excel")
-    if not stat.S_ISREG(info.st_mode):
-        return Rejection("NOT_FILE", "Đây không phải tệp thông thường (ống dẫn, thiết bị…): không đọc")
-    try:
+        if stat.S_ISDIR(info.st_mode):
+            return None, Rejection("NOT_FILE", "Đây là một thư mục, không phải tệp sổ Excel")
+        if not stat.S_ISREG(info.st_mode):
+            return None, Rejection("NOT_FILE", "Đây không phải tệp thông thường (ống dẫn, thiết bị…): không đọc")
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            data = fh.read(min(info.st_size, limits.max_file_bytes) + 1)
+            if len(data) > info.st_size:            # growing meanwhile
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
     except FileNotFoundError:
-        return Rejection("NOT_FOUND", "Không tìm thấy tệp")
+        return None, Rejection("NOT_FOUND", "Không tìm thấy tệp")
     except OSError as e:
-        return Rejection("NOT_FOUND", f"Không đọc được tệp ({os_reason(e)})")
-    if not head:
-        return Rejection("EMPTY", "Tệp rỗng (0 byte): hãy đề nghị đơn vị gửi lại")
-    if head == OLE_MAGIC:
-        return _check_ole(path)
-    if head[:4] != ZIP_MAGIC:
-        return Rejection("NOT_ZIP", "Tệp không phải sổ Excel .xlsx/.xlsm (nội dung không đúng định dạng, "
-                                    "có thể là tệp khác bị đổi tên): hãy đề nghị đơn vị gửi lại")
-    return None
+        return None, Rejection("NOT_FOUND", f"Không đọc được tệp ({os_reason(e)})")
+    if not data:
+        return None, Rejection("EMPTY", "Tệp rỗng (0 byte): hãy đề nghị đơn vị gửi lại")
+    if len(data) > limits.max_file_bytes:
+        return None, Rejection("TOO_LARGE", f"Tệp lớn hơn {_n(limits.max_file_bytes // 2**20)} MB (sổ của một đơn vị "
+                                            "không bao giờ lớn như vậy): không mở")
+    if data[:8] == OLE_MAGIC:
+        return None, _check_ole(path)
+    if data[:4] != ZIP_MAGIC:
+        return None, Rejection("NOT_ZIP", "Tệp không phải sổ Excel .xlsx/.xlsm (nội dung không đúng định dạng, "
+                                          "có thể là tệp khác bị đổi tên): hãy đề nghị đơn vị gửi lại")
+    return data, None
 
 
 def _check_ole(path: Path) -> Rejection:
@@ -117,41 +134,145 @@ def _check_ole(path: Path) -> Rejection:
     return Rejection("NOT_ZIP", "Tệp không phải sổ Excel .xlsx/.xlsm (tệp OLE không chứa sổ tính)")
 
 
-def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[bytes, bool]:
-    """The XML up to the root element's start tag (where a DOCTYPE must be), capped; and
-    whether the root was found within the cap."""
-    out = b""
-    with zf.open(info) as fh:
-        while len(out) < limits.prolog_bytes:
-            chunk = fh.read(4096)
-            if not chunk:
-                return out, True
-            out += chunk
-            if _ROOT_START.search(out):
-                return out, True
-    return out, False
+_LOCAL_HEADER = struct.Struct("<4s22xHH")     # signature … file name length, extra field length
+_FEED = 1 << 18                                # compressed bytes given to zlib at a time
+_SMALL = 1 << 16                               # an XML part this small is inflated whole
+_ONE_CALL = 1 << 16                            # a part compressed this small is inflated in one call (≤ 66 MB)
 
 
-def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Worksheet part name → sheet name (from xl/workbook.xml and its relationships)."""
+def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A part's compressed bytes in the file (after its local header)."""
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    if signature != ZIP_MAGIC:
+        raise zipfile.BadZipFile(f"bad local header: {info.filename}")
+    start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise EOFError(info.filename)
+    return raw
+
+
+def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A small part's bytes (as `_inflate`: exactly its declared size)."""
+    return b"".join(_inflate(zf, data, info, _SMALL))
+
+
+def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
+    """A part's bytes, in pieces of at most `piece` bytes, inflated from the file in memory with
+    zlib (no second reading, no CRC pass). Read to its end, the part must be exactly its declared
+    size and its deflate stream must end there: what the reader's zip library inflates."""
+    raw = _raw(data, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.file_size != info.compress_size:
+            raise zipfile.BadZipFile(f"stored size: {info.filename}")
+        for at in range(0, len(raw), piece):
+            yield bytes(raw[at:at + piece])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:      # never written by Excel: zipfile's own readers
+        with zf.open(info) as fh:
+            while out := fh.read(piece):
+                yield out
+        return
+    if info.file_size <= piece and info.compress_size <= _ONE_CALL:
+        out = zlib.decompress(raw, -15, info.file_size)     # bounded: deflate inflates 1,032 × at most
+        if len(out) != info.file_size:
+            raise zipfile.BadZipFile(f"size differs: {info.filename}")
+        if out:
+            yield out
+        return
+    inflater, fed, size = zlib.decompressobj(-15), 0, 0
+    pending = b""
+    while True:
+        if not pending:
+            if fed >= len(raw):
+                break
+            pending, fed = raw[fed:fed + _FEED], fed + _FEED
+        out = inflater.decompress(pending, piece)
+        pending = inflater.unconsumed_tail
+        if out:
+            size += len(out)
+            if size > info.file_size:
+                raise zipfile.BadZipFile(f"longer than declared: {info.filename}")
+            yield out
+        elif inflater.eof:
+            break
+    if not inflater.eof or size != info.file_size:
+        raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
+
+
+def _prolog(head: bytes, limits: Limits) -> bool | None:
+    """The first bytes of an XML part: True when its root element starts within `prolog_bytes`
+    after only comments, processing instructions and white space; False for a DOCTYPE or
+    ENTITY declaration (or anything else) before it, or no root within the limit; None: more
+    bytes are needed."""
+    at = 0
+    while True:
+        at = head.find(b"<", at)
+        if at < 0 or at >= limits.prolog_bytes:
+            return False if len(head) >= limits.prolog_bytes else None
+        if head.startswith(b"<?", at):
+            end, skip = head.find(b"?>", at + 2), 2
+        elif head.startswith(b"<!--", at):
+            end, skip = head.find(b"-->", at + 4), 3
+        else:                                       # `<!DOCTYPE`, `<!ENTITY`, or the root element
+            return _ROOT_START.match(head, at) is not None
+        if end < 0:
+            return False if len(head) >= limits.prolog_bytes else None
+        at = end + skip
+
+
+def _prolog_ok(pieces: Iterator[bytes], limits: Limits) -> bool:
+    head = b""
+    for out in pieces:
+        head += out
+        verdict = _prolog(head, limits)
+        if verdict is not None:
+            return verdict
+    return True
+
+
+class _XmlBomb(Exception):
+    """A DOCTYPE or ENTITY declaration before a part's root element."""
+
+
+def _with_prolog(pieces: Iterator[bytes], limits: Limits) -> Iterator[bytes]:
+    """A part's pieces, its prolog checked on the way (`_XmlBomb`)."""
+    head = b""
+    for out in pieces:
+        if head is not None:
+            head += out[:limits.prolog_bytes]
+            verdict = _prolog(head, limits)
+            if verdict is False:
+                raise _XmlBomb
+            if verdict:
+                head = None
+        yield out
+
+
+def _attr(tag: bytes, key: re.Pattern) -> bytes | None:
+    m = key.search(tag)
+    return None if m is None else m[1] if m[1] is not None else m[2]
+
+
+def _sheet_parts(zf: zipfile.ZipFile, data: bytes, names: set[str], small: dict[str, bytes]) -> dict[str, str]:
+    """Worksheet part name → sheet name (from xl/workbook.xml and its relationships). A target is
+    matched with every part name a reader could make of it (relative to xl/, or as written)."""
     if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
         return {}
-    with zf.open("xl/workbook.xml") as fh:
-        book = fh.read(4 * 2**20)
-    with zf.open("xl/_rels/workbook.xml.rels") as fh:
-        rels = fh.read(4 * 2**20)
-    targets = {rid: target for rid, target in _REL.findall(rels)}
-    targets.update({rid: target for target, rid in _REL_ALT.findall(rels) if rid not in targets})
-    sheets = {rid: name for name, rid in _SHEET.findall(book)}
-    sheets.update({rid: name for rid, name in _SHEET_ALT.findall(book) if rid not in sheets})
+    book, rels = (small.get(n) or b"".join(_inflate(zf, data, zf.getinfo(n), 4 * 2**20))
+                  for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+    targets = {}
+    for tag in _REL.findall(rels):
+        targets.setdefault(_attr(tag, _ID), _attr(tag, _TARGET))
     out = {}
-    for rid, name in sheets.items():
-        target = targets.get(rid)
-        if not target:
+    for tag in _SHEET.findall(book):
+        name, target = _attr(tag, _NAME_ATTR), targets.get(_attr(tag, _RID))
+        if name is None or not target:
             continue
         target = target.decode("utf-8", "replace")
-        part = target.lstrip("/") if target.startswith("/") else normpath("xl/" + target)
-        out[part] = _xml_text(name)
+        for part in {target, target.lstrip("/"), "xl/" + target, normpath("xl/" + target)}:
+            if part in names:
+                out.setdefault(part, _xml_text(name))
     return out
 
 
@@ -160,88 +281,82 @@ def _xml_text(raw: bytes) -> str:
     return html.unescape(raw.decode("utf-8", "replace"))
 
 
-def check_zip(path: Path, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
+def _xml_bomb(part: str) -> Rejection:
+    return Rejection("XML_BOMB", f"Phần «{part}» có khai báo DOCTYPE/ENTITY (sổ Excel không bao giờ có): "
+                                 "nghi là tệp độc hại («XML bomb»), không mở")
+
+
+def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
     """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet (and, in
-    the same pass, the names of the sheets that may hold error cells, into `with_errors`)."""
+    the same pass, the names of the sheets that may hold error cells, into `with_errors`) of a
+    workbook's bytes."""
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError):
         return Rejection("CORRUPT", "Tệp bị hỏng hoặc không đầy đủ (có thể gửi hoặc tải về chưa xong): "
                                     "hãy đề nghị đơn vị gửi lại")
-    except OSError as e:
-        return Rejection("CORRUPT", f"Không đọc được tệp ({os_reason(e)})")
-    with zf:
-        infos = zf.infolist()
-        names = {i.filename for i in infos}
-        if len(infos) > limits.max_members:
-            return Rejection("ZIP_BOMB", f"Tệp chứa {_n(len(infos))} phần (giới hạn {_n(limits.max_members)}): "
-                                         "nghi là tệp độc hại («zip bomb»), không mở")
-        if "xl/workbook.xml" not in names:
-            return Rejection("NOT_ZIP", "Tệp nén không phải sổ Excel (thiếu phần xl/workbook.xml)")
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_total_bytes:
-            return Rejection("ZIP_BOMB", f"Tệp khi giải nén lớn {_n(total // 2**20)} MB (giới hạn "
-                                         f"{_n(limits.max_total_bytes // 2**20)} MB): nghi là «zip bomb», không mở")
+    infos = zf.infolist()
+    names = {i.filename for i in infos}
+    if len(infos) > limits.max_members:
+        return Rejection("ZIP_BOMB", f"Tệp chứa {_n(len(infos))} phần (giới hạn {_n(limits.max_members)}): "
+                                     "nghi là tệp độc hại («zip bomb»), không mở")
+    if len(names) != len(infos):
+        return Rejection("CORRUPT", "Tệp bị hỏng (hai phần cùng tên trong tệp nén): hãy đề nghị đơn vị gửi lại")
+    if "xl/workbook.xml" not in names:
+        return Rejection("NOT_ZIP", "Tệp nén không phải sổ Excel (thiếu phần xl/workbook.xml)")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_total_bytes:
+        return Rejection("ZIP_BOMB", f"Tệp khi giải nén lớn {_n(total // 2**20)} MB (giới hạn "
+                                     f"{_n(limits.max_total_bytes // 2**20)} MB): nghi là «zip bomb», không mở")
+    for i in infos:
+        if i.flag_bits & 0x1:
+            return Rejection("ENCRYPTED", "Tệp có phần bị mã hóa: hãy đề nghị đơn vị gỡ mật khẩu rồi gửi lại")
+        if i.file_size >= limits.ratio_floor and i.file_size > limits.max_ratio * max(i.compress_size, 1):
+            return Rejection("ZIP_BOMB", f"Phần «{i.filename}» nén {_n(i.file_size // max(i.compress_size, 1))} "
+                                         "lần (bất thường): nghi là «zip bomb», không mở")
+    try:
+        small = {}                  # XML parts of at most 64 KB, inflated whole once
+        sheets = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
         for i in infos:
-            if i.flag_bits & 0x1:
-                return Rejection("ENCRYPTED", "Tệp có phần bị mã hóa: hãy đề nghị đơn vị gỡ mật khẩu rồi gửi lại")
-            if i.file_size >= limits.ratio_floor and i.file_size > limits.max_ratio * max(i.compress_size, 1):
-                return Rejection("ZIP_BOMB", f"Phần «{i.filename}» nén {_n(i.file_size // max(i.compress_size, 1))} "
-                                             "lần (bất thường): nghi là «zip bomb», không mở")
-        try:
-            for i in infos:
-                if i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.file_size:
-                    head, root_found = _prolog(zf, i, limits)
-                    if _DOCTYPE.search(head) or not root_found:
-                        return Rejection("XML_BOMB", f"Phần «{i.filename}» có khai báo DOCTYPE/ENTITY (sổ Excel "
-                                                     "không bao giờ có): nghi là tệp độc hại («XML bomb»), không mở")
-            sheet_names = _sheet_parts(zf, names)
-            for part, sheet in sheet_names.items():
-                if part in names:
-                    problem = _check_sheet(zf, zf.getinfo(part), sheet, limits, with_errors)
-                    if problem:
-                        return problem
-            if with_errors is not None and any(n.startswith("xl/worksheets/") and n.endswith(".xml")
-                                               and n not in sheet_names for n in names):
-                with_errors.add(None)     # a worksheet part not screened here: its error cells unknown
-        except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError) as e:
-            # zlib.error is a subclass of Exception only; caught by the caller
-            return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
-                                        "hãy đề nghị đơn vị gửi lại")
+            if i.file_size and i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.filename not in sheets:
+                if i.file_size <= _SMALL:
+                    small[i.filename] = _whole(zf, data, i)
+                    safe = _prolog_ok(iter([small[i.filename]]), limits)
+                else:
+                    safe = _prolog_ok(_inflate(zf, data, i, 4096), limits)
+                if not safe:
+                    return _xml_bomb(i.filename)
+        # every part a reader may take for a sheet (its prolog checked on the way): the
+        # workbook's sheets, and any other worksheet part
+        sheet_names = _sheet_parts(zf, data, names, small)
+        parts = dict.fromkeys(sorted(sheets))
+        parts.update(sheet_names)
+        for part, sheet in parts.items():
+            info = zf.getinfo(part)
+            try:
+                problem = _check_sheet(lambda info=info: _with_prolog(_inflate(zf, data, info, limits.piece_bytes), limits),
+                                       sheet or part, limits, with_errors, sheet)
+            except _XmlBomb:
+                return _xml_bomb(part)
+            if problem:
+                return problem
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError, zlib.error, struct.error) as e:
+        return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
+                                    "hãy đề nghị đơn vị gửi lại")
     return None
 
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,4})(\d{1,9})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
-_CELL_TAG = re.compile(rb'<(?:\w+:)?c[\s/>]')
-_ROW_TAG = re.compile(rb'<(?:\w+:)?row[\s/>]')
-_ODD_C_TAG = re.compile(rb'<c(?! r="|o|f|u|e)')      # an unreferenced cell, or an element we do not know
-_NEAR_DIGITS = 6
-_NEAR_CELL_ROWS = {d: re.compile(rb'<c r="[A-Z](\d{%d})"' % d) for d in range(1, _NEAR_DIGITS + 1)}
-# a chunk's shape: every digit → 0, every capital → A (`<c r="Q1234"` → `<c r="A0000"`), so that
-# references of a given shape are found with byte searches, not one regex step per cell
-_SHAPE = bytes.maketrans(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0" * 10 + b"A" * 26)
-_LAST_REF = re.compile(rb'<c r="([A-Z])(\d+)"')
+# ---------------------------------------------------------------- the real extent of a sheet
 
-
-def _near_max_row(data: bytes, shape: bytes, limit: int) -> tuple[int, str]:
-    """The last row holding a cell in a near chunk, and that cell: the longest row numbers are
-    found first (from the chunk's shape), and only those are compared (as bytes of one length:
-    numeric order). When no row number that long can pass `limit`, the chunk's last cell stands
-    for them (a row at most the real one, and the sheet passes either way)."""
-    for d in range(_NEAR_DIGITS, 0, -1):
-        if shape.find(b'<c r="A' + b"0" * d + b'"') >= 0:
-            break
-    else:
-        return 1, "A1"
-    if 10 ** d - 1 <= limit:
-        m = _LAST_REF.match(data, data.rfind(b'<c r="'))
-        if m:
-            return int(m[2]), (m[1] + m[2]).decode()
-    found = _NEAR_CELL_ROWS[d].findall(data)
-    row = max(found)
-    cell = re.search(rb'<c r="([A-Z])' + row + b'"', data)
-    return int(row), (cell[1].decode() if cell else "A") + row.decode()
+# The reference reading (any writer's form): a cell is an element whose local name is "c" (the
+# reader matches local names: `<c`, `<x:c`); its reference is its attribute `r`, in either
+# quote, with letters of either case (the reader's parser). Attribute values never hold "<".
+_NAME = rb"[^\s<>/!?:=\"']+"
+_BEFORE = rb"(?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*?"
+_REF = rb"(?:\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])([A-Za-z]*)(\d*)\1)?"
+_CELL = re.compile(rb"<(?:c|" + _NAME + rb":c)(?=[\s/>])" + _REF)        # every cell, its reference if any
+_ROW = re.compile(rb"<(?:row|" + _NAME + rb":row)(?=[\s/>])" + _REF)
+_CELL_OR_ROW = re.compile(rb"<(?:" + _NAME + rb":)?(?:c|row)[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -254,107 +369,270 @@ class Extent:
     errors: bool = False  # some cell may hold an error value (`t="e"`): `xlsx.error_cells` must look
 
 
-def _near_chunk(data: bytes, shape: bytes) -> int | None:
-    """The number of cells of the chunk when every one is referenced (`<c r="…"`, as Excel
-    writes) and lies within A1:Z999999, checked with byte searches only (the common case: no
-    per-cell work in Python); else None."""
-    # every `<c` is a referenced cell (two counts: a chunk of rows) or another element starting
-    # with "c" (cols, cfRule, …: one regex pass); a reference beyond column Z or row 999,999 is
-    # found in the shape (` r="AA`, ` r="A0000000`)
-    cells = data.count(b'<c r="')
-    if ((data.count(b"<c") != cells and _ODD_C_TAG.search(data)) or data.find(b":c ") >= 0
-            or shape.find(b' r="AA') >= 0 or shape.find(b' r="A0000000') >= 0):
+@dataclass
+class _Chunk:
+    """The cells of one piece of a sheet part: how many, how many without a reference, and the
+    first cell of the farthest row and of the farthest column (number, name)."""
+    cells: int = 0
+    unreferenced: int = 0
+    row: int = 0
+    row_cell: str = "A1"
+    col: int = 0
+    col_cell: str = "A1"
+    row_tags: int = 0     # row elements and their largest `r` (the reference reading only: they
+    row_ref: int = 0      # place the cells without a reference)
+    errors: bool = False  # `t="e"` somewhere
+
+
+def _cell_name(letters: bytes, row: int) -> str:
+    name = letters[:16].decode().upper() + str(row)
+    return name if len(name) <= 16 else name[:15] + "…"
+
+
+def _column_letters(col: int) -> str:
+    out = ""
+    while col > 0 and len(out) < 16:
+        col, rest = divmod(col - 1, 26)
+        out = chr(65 + rest) + out
+    return out or "A"
+
+
+def _number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 18 else 10**18 if digits else 0
+
+
+def reference_cells(data: bytes, rows: bool = False) -> _Chunk:
+    """The cells of a piece by the reference regular expressions (any writer's form); its row
+    elements too when it has cells without a reference, or when `rows` (those of a later piece
+    are placed after these rows)."""
+    found = _CELL.findall(data)
+    refs = [f for f in found if f[0]]
+    out = _Chunk(cells=len(found), unreferenced=len(found) - len(refs), errors=data.find(b't="e"') >= 0)
+    if refs:
+        _, letters, digits = zip(*refs)
+        numbers = list(map(_number, digits))
+        cols = list(map({x: _col_number(x) for x in set(letters)}.__getitem__, letters))
+        i, j = numbers.index(max(numbers)), cols.index(max(cols))
+        out.row, out.row_cell = numbers[i], _cell_name(letters[i], numbers[i])
+        out.col, out.col_cell = cols[j], _cell_name(letters[j], numbers[j])
+    if out.unreferenced or rows:
+        found = _ROW.findall(data)
+        out.row_tags = len(found)
+        out.row_ref = max((_number(d) for q, _, d in found if q), default=0)
+    return out
+
+
+_TABLES: dict = {}
+
+
+def _tables() -> dict:
+    """numpy, and what ends an element's name (after `<c`: a cell; else cols, color, cfRule, …)."""
+    if not _TABLES:
+        import numpy as np
+        name_end = np.zeros(256, bool)
+        name_end[[9, 10, 13, 32, 47, 62]] = True
+        _TABLES.update(np=np, name_end=name_end, **{k: int.from_bytes(v, "little") for k, v in (
+            ("colon_c", b":c"), ("quote_e", b'"e'), ("r_eq", b' r="'))})
+    return _TABLES
+
+
+_ONES, _HIGH, _QUOTES, _ZEROS, _SIX = (0x0101010101010101, 0x8080808080808080, 0x2222222222222222,
+                                       0x3030303030303030, 0x7676767676767676)
+
+
+def fast_cells(data: bytes) -> _Chunk | None:
+    """The cells of a piece when every one is written `<c r="A1"` (1–3 upper-case letters, a row
+    of 1–7 digits not starting with 0: as Excel and every common writer write them), with a few
+    16-bit compares over the piece and 8-byte gathers at each cell (each row number read as one
+    word: where its closing quote is, that its bytes are digits, the largest of the longest);
+    None for any other form (a cell without a reference, with a namespace prefix, another
+    attribute first, …): the reference reading then decides."""
+    t = _tables()
+    np = t["np"]
+    n = len(data)
+    if n < 64:
         return None
-    return cells
+    even = np.frombuffer(data, "<u2", count=n // 2)
+    odd = np.frombuffer(data, "<u2", count=(n - 1) // 2, offset=1)
+
+    def find(pair: int):                            # positions of a two-byte sequence
+        return np.concatenate(((even == pair).nonzero()[0] * 2, (odd == pair).nonzero()[0] * 2 + 1))
+
+    words = np.ndarray((n - 7,), "<u8", data, 0, (1,))
+    padded = np.ndarray((9,), "<u8", data[n - 8:] + bytes(8), 0, (1,))
+
+    def word(at):                                   # the 8 bytes from each position (zeros past the end)
+        late = at > n - 8
+        if not late.any():
+            return words[at]
+        out = words[np.minimum(at, n - 8)]
+        out[late] = padded[np.minimum(at[late] - (n - 8), 8)]
+        return out
+
+    name_end = t["name_end"]
+    colon_c = t["colon_c"]                          # `<x:c`: not this form
+    if (even == colon_c).any() or (odd == colon_c).any():
+        if name_end[word(find(colon_c) + 2) & 0xFF].any():
+            return None
+    errors = bool((even == t["quote_e"]).any() or (odd == t["quote_e"]).any()) and data.find(b't="e"') >= 0
+    a = np.frombuffer(data, np.uint8)
+    lt_c = a[:-1] == 60
+    lt_c &= a[1:] == 99
+    at = lt_c.nonzero()[0]                          # `<c`, in the document's order
+    w = word(at + 2)
+    canonical = (w & 0xFFFFFFFF) == t["r_eq"]
+    if not canonical.all():
+        if name_end[w[~canonical] & 0xFF].any():
+            return None                             # `<c>`, `<c/>`, `<c\n`, `<c s="1" r=…`
+        at, w = at[canonical], w[canonical]
+    if not at.size:
+        return _Chunk(errors=errors)
+    b0, b1 = (w >> 32) & 0xFF, (w >> 40) & 0xFF     # the letters: 1 to 3
+    up1 = (b1 - 65) < 26
+    if not ((b0 - 65) < 26).all():
+        return None
+    col = (b0 - 64).astype(np.int64)
+    q = at + 6
+    if up1.any():
+        b2, b3 = (w >> 48) & 0xFF, w >> 56
+        up2 = ((b2 - 65) < 26) & up1
+        if (((b3 - 65) < 26) & up2).any():
+            return None
+        col = np.where(up1, col * 26 + (b1 - 64).astype(np.int64), col)
+        col = np.where(up2, col * 26 + (b2 - 64).astype(np.int64), col)
+        start = q + 1 + up1 + up2
+    else:
+        start = q + 1
+    d = word(start)
+    x = d ^ _QUOTES                                 # the closing quote: the first zero byte of x
+    z = (x - _ONES) & ~x & _HIGH
+    if not z.all():
+        return None
+    mask = ((z & (~z + 1)) >> 7) - 1                # the bytes before it
+    d = (d & mask) ^ (_ZEROS & mask)                # digit values
+    if not (mask & 1).all() or not (d & 0xFF).all() or ((d | (d + _SIX)) & _HIGH & mask).any():
+        return None                                 # no digit, a leading 0, or not a digit
+    size = np.bitwise_count(mask)
+    longest = (size == size.max()).nonzero()[0]
+    key = d[longest].byteswap()                     # first digit highest: order of the numbers
+    far_row = longest[key == key.max()]
+    far_col = (col == col.max()).nonzero()[0]
+    i, j = int(far_row[0]), int(far_col[0])         # the first in the document
+    row = int(data[start[i]:start[i] + int(size[i]) // 8])
+    row_j = int(data[start[j]:start[j] + int(size[j]) // 8])
+    return _Chunk(cells=len(at), row=row, col=int(col[j]), errors=errors,
+                  row_cell=data[q[i]:start[i]].decode() + str(row), col_cell=data[q[j]:start[j]].decode() + str(row_j))
 
 
-def sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits = LIMITS) -> Extent:
-    """Stream a sheet part and find the last row and column holding a cell (design.md
-    "Reliability": a sheet may claim A1:O10 and hold one cell at XFD99999; python-calamine and
-    openpyxl allocate rows × columns up to the farthest cell). Stops early once a limit is passed.
+class _Again(Exception):
+    """A cell without a reference after the first piece: read the part again, the reference way."""
 
-    Chunks whose cells all lie in A1:Z999999 are passed by byte searches (their last row from
-    the longest row numbers of their cells); the others are read cell by cell. Rows without cells (a custom
-    height) allocate nothing and are not counted. A cell without a reference is placed after
-    the previous one, as readers do: counted conservatively (each may extend the columns, its
-    row element the rows)."""
-    max_row = max_col = cells = rows_seen = unreferenced = 0
-    far_row = far_col = "A1"
+
+def sheet_extent(open_part: Callable[[], Iterator[bytes]], limits: Limits = LIMITS) -> Extent:
+    """Read a sheet part once, in pieces (`open_part()` yields them), and find the last row and
+    column holding a cell (design.md "Reliability": a sheet may claim A1:O10 and hold one cell
+    at XFD99999; python-calamine and openpyxl allocate rows × columns up to the farthest cell).
+    Stops early once a limit is passed.
+
+    A piece whose cells are all written `<c r="A1"` is read by `fast_cells`, any other by
+    `reference_cells`. Rows without cells (a custom height) allocate nothing and are not
+    counted. A cell without a reference is placed after the previous one, as readers do:
+    counted conservatively (each may extend the columns past the farthest referenced one, each
+    row element the rows past the farthest row reference); once one is met, every piece is read
+    the reference way (the part again from its start if it was met after the first piece)."""
+    try:
+        return _extent(open_part(), limits, fast=True)
+    except _Again:
+        return _extent(open_part(), limits, fast=False)
+
+
+def _extent(pieces: Iterator[bytes], limits: Limits, fast: bool) -> Extent:
+    total = _Chunk()
+    row_tags = row_ref = 0
     tail = b""
     errors = False
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            data = tail + chunk if tail else chunk
-            if chunk:                       # keep an unfinished tag for the next chunk
-                cut = data.rfind(b"<")
-                data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
-                if len(tail) > 65536:       # a "tag" this long is not a cell; do not carry it forever
-                    tail, errors = b"", True
-            errors = errors or data.find(b't="e"') >= 0
-            shape = data.translate(_SHAPE)
-            n = _near_chunk(data, shape)
-            if n is not None:
-                cells += n
-                if n:
-                    row, cell = _near_max_row(data, shape, min(limits.max_rows, limits.max_cells))
-                    if row > max_row:
-                        max_row, far_row = row, cell
-                    max_col = max(max_col, 1)
-            else:
-                refs = _CELL_REF.findall(data)
-                n_tags = len(_CELL_TAG.findall(data))
-                cells += n_tags
-                unreferenced += n_tags - len(refs)
-                if refs:
-                    letters, numbers = zip(*refs)
-                    widest = max(set(letters), key=lambda c: (len(c), c))
-                    ints = list(map(int, numbers))
-                    col, row = _col_number(widest), max(ints)
-                    if col > max_col:
-                        max_col, far_col = col, f"{widest.decode()}{ints[letters.index(widest)]}"
-                    if row > max_row:
-                        max_row, far_row = row, f"{letters[ints.index(row)].decode()}{row}"
-                if unreferenced:           # cells placed by position: their row is the row element's
-                    rows_seen += len(_ROW_TAG.findall(data))
-                    max_row = max(max_row, rows_seen, *map(int, _ROW_REF.findall(data)))
-                    max_col = max(max_col, min(unreferenced, 16_384))
-            if (max_row > limits.max_rows or max_col > limits.max_cols or cells > limits.max_cells
-                    or max_row * max_col > limits.max_cells or not chunk):
-                break
+    first = True
+    piece = next(pieces, b"")
+    while True:
+        following = next(pieces, b"") if piece else b""
+        data = tail + piece if tail else piece
+        tail = b""
+        if following:                       # keep an unfinished tag for the next piece
+            cut = data.rfind(b"<")
+            data, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+            if len(tail) > 65536:           # not carried forever: a text, or a tag no writer makes
+                if _CELL_OR_ROW.match(tail):
+                    raise ValueError("a cell or row tag longer than 64 KB")
+                tail, errors = b"", True
+        chunk = fast_cells(data) if fast and len(data) >= 4096 else None
+        if chunk is None:
+            chunk = reference_cells(data, rows=not fast)
+            if chunk.unreferenced and fast:
+                if not first:
+                    raise _Again
+                fast = False
+        errors = errors or chunk.errors
+        total.cells += chunk.cells
+        total.unreferenced += chunk.unreferenced
+        if chunk.row > total.row:
+            total.row, total.row_cell = chunk.row, chunk.row_cell
+        if chunk.col > total.col:
+            total.col, total.col_cell = chunk.col, chunk.col_cell
+        row_tags += chunk.row_tags
+        row_ref = max(row_ref, chunk.row_ref)
+        max_row, max_col = total.row, total.col
+        if total.unreferenced:              # cells placed by position, past the farthest ones
+            max_row = max(max_row, row_ref + row_tags)
+            max_col = max_col + total.unreferenced
+        if (max_row > limits.max_rows or max_col > limits.max_cols or total.cells > limits.max_cells
+                or max_row * max_col > limits.max_cells or not following):
+            break
+        piece, first = following, False
+    far_row, far_col = total.row_cell, total.col_cell
+    if total.unreferenced:
+        if max_row > total.row:
+            far_row = _column_letters(max(total.col, 1)) + str(max_row)
+        if max_col > total.col:
+            far_col = _column_letters(max_col) + str(max(max_row, 1))
     too_wide = max_col > limits.max_cols or (max_row <= limits.max_rows and max_col > 26)
-    return Extent(max_row, max_col, cells, far_col if too_wide else far_row, errors)
+    return Extent(max_row, max_col, total.cells, far_col if too_wide else far_row, errors)
 
 
-def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: Limits,
-                 with_errors: set | None = None) -> Rejection | None:
+def _check_sheet(open_part: Callable[[], Iterator[bytes]], label: str, limits: Limits,
+                 with_errors: set | None = None, sheet: str | None = None) -> Rejection | None:
     """Reject a sheet whose real extent (not its `<dimension>`) is absurd for a register; a sheet
-    that may hold error cells is added to `with_errors`."""
-    e = sheet_extent(zf, info, limits)
+    that may hold error cells is added to `with_errors` (None: a part that is not a sheet of the
+    workbook)."""
+    e = sheet_extent(open_part, limits)
     if e.errors and with_errors is not None:
         with_errors.add(sheet)
     if e.rows > limits.max_rows:
-        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có {_n(e.rows)} dòng, dữ liệu tới ô {e.far_cell} (giới hạn "
+        return Rejection("TOO_MANY_ROWS", f"Sheet «{label}» có {_n(e.rows)} dòng, dữ liệu tới ô {e.far_cell} (giới hạn "
                                           f"{_n(limits.max_rows)} dòng mỗi sheet): hãy xóa các dòng thừa rồi lưu lại")
     if e.cols > limits.max_cols or e.rows * e.cols > limits.max_cells or e.cells > limits.max_cells:
-        return Rejection("TOO_MANY_ROWS", f"Sheet «{sheet}» có dữ liệu trải tới ô {e.far_cell} (vùng {_n(e.rows)} dòng × "
+        return Rejection("TOO_MANY_ROWS", f"Sheet «{label}» có dữ liệu trải tới ô {e.far_cell} (vùng {_n(e.rows)} dòng × "
                                           f"{_n(e.cols)} cột, giới hạn {_n(limits.max_cols)} cột và {_n(limits.max_cells)} ô): "
                                           "hãy xóa các ô thừa ở xa bảng rồi lưu lại")
     return None
 
 
+def _screen(path: str | Path, limits: Limits, with_errors: set | None) -> tuple[bytes | None, Rejection | None]:
+    path = Path(path)
+    data, problem = _load(path, limits)
+    if problem:
+        return None, problem
+    try:
+        problem = check_package(data, limits, with_errors)
+    except Exception as e:   # noqa: BLE001 — any other failure on a damaged stream
+        problem = Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
+                                       "hãy đề nghị đơn vị gửi lại")
+    return (None, problem) if problem else (data, None)
+
+
 def check_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
     """All cheap checks; None when the file may be given to the parser. `with_errors` (optional)
     receives the sheets that may hold error cells (`t="e"`), found in the same pass."""
-    path = Path(path)
-    problem = check_signature(path)
-    if problem:
-        return problem
-    try:
-        return check_zip(path, limits, with_errors)
-    except Exception as e:   # noqa: BLE001 — zlib.error and friends on a damaged stream
-        return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
-                                    "hãy đề nghị đơn vị gửi lại")
+    return _screen(path, limits, with_errors)[1]
 
 
 class ScreenError(UserFacingError):
@@ -365,13 +643,21 @@ class ScreenError(UserFacingError):
         super().__init__(f"Không mở được tệp «{path}»: {rejection.reason}")
 
 
-def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:
+def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> bytes:
     """The one safe opening every command goes through before a reader sees a file (issue 12):
     format, encryption, zip and entity bombs, and the real extent of each sheet (never its
-    `<dimension>`). Raises `ScreenError` (a `UserFacingError`, Vietnamese reason)."""
-    rejection = check_workbook(path, limits, with_errors)
+    `<dimension>`). Returns the file's bytes, read once: the reader given them parses exactly
+    what was screened (issue 18 item 4). Raises `ScreenError` (a `UserFacingError`, Vietnamese
+    reason)."""
+    data, rejection = _screen(path, limits, with_errors)
     if rejection:
         raise ScreenError(Path(path), rejection)
+    return data
+
+
+def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:
+    """`read_screened`, for a caller that reads the file itself."""
+    read_screened(path, limits, with_errors)
 
 
 def unreadable(path: str | Path, error: BaseException) -> UserFacingError:

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from xl_support.book.xmltext import escape
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -222,8 +223,9 @@ def error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
     return out
 
 
-def sheet_error_cells(path: str | Path) -> dict[str, list[tuple[int, int, str]]]:
-    """Every sheet's error cells, by sheet name (only .xlsx/.xlsm packages; others: none)."""
+def sheet_error_cells(path: str | Path | IO[bytes]) -> dict[str, list[tuple[int, int, str]]]:
+    """Every sheet's error cells, by sheet name (only .xlsx/.xlsm packages; others: none); `path`
+    may be the file's bytes already read (`io.BytesIO`), as the reader was given them."""
     try:
         with zipfile.ZipFile(path) as zf:
             pkg_parts = {n: zf.read(n) for n in zf.namelist() if n.endswith(".rels") or n.endswith("workbook.xml")}
