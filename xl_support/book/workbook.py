@@ -205,7 +205,7 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
                errors: dict[str, list[tuple[int, int, str]]] | None = None,
-               screened: bool = False) -> dict[str, list[list]]:
+               screened: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text. The file is screened first
@@ -214,7 +214,8 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
     alike — city consolidation, issue 18). `screened=True`: the caller has just screened this file.
     Else the file is read once, screened, and calamine parses those very bytes (issue 18 item 4:
-    no second opening, and nothing can change between the screening and the reading)."""
+    no second opening, and nothing can change between the screening and the reading). Sheets
+    named in `skip` are listed with an empty grid, unread."""
     import io
 
     from python_calamine import CalamineWorkbook
@@ -235,6 +236,9 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
         out = {}
         for name in wb.sheet_names:
             if sheets is not None and name not in sheets:
+                continue
+            if name in skip:
+                out[name] = []
                 continue
             grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
             if empty_as_none:

@@ -3,7 +3,7 @@
 Reads each ward workbook itself (registers + `Tham số`, python-calamine) and recomputes it with
 the engine — not the numbers a ward exported: a ward may have edited its report, and R11
 (highest single benefit) must be applied across units. Each file is first screened by
-`safe_open.screen_workbook` (inside `read_grids`) and runs in its own worker process (a crash
+`safe_open.read_screened` (inside `read_grids`) and runs in its own worker process (a crash
 costs that file only, issue 12); a rejected file is reported with a Vietnamese reason and every
 other file is still consolidated.
 
@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from xl_support.book.template_layout import CHECK_SHEET, CONF_SHEET, GUIDE_SHEET, SUMMARY_SHEET
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
 from xl_support.engine.dedupe import id_numbers, repeated_ids, suppressed_by_month
 from xl_support.engine.moves import month_ranges, moves as find_moves
@@ -157,6 +158,11 @@ def _validation_counts(book: Book, month: dt.date | None, people=None, benefit=N
     return len(errors), len(report.warnings), [f"{i.sheet} {i.cell}: {i.message}" for i in errors[:2]]
 
 
+#: Sheets of the template a consolidation does not need: the guide, the outputs `validate` and
+#: `summary` write (ours, never a register), xlwings' settings — listed, not parsed.
+NOT_READ = frozenset({GUIDE_SHEET, CHECK_SHEET, SUMMARY_SHEET, CONF_SHEET})
+
+
 def process_file(path: str, months: list[dt.date], month: dt.date | None = None) -> FileResult:
     """Screen, read and compute one workbook for `months` (never raises for a bad file)."""
     p = Path(path)
@@ -166,7 +172,7 @@ def process_file(path: str, months: list[dt.date], month: dt.date | None = None)
         mtime = 0.0
     out = FileResult(path=str(path), mtime=mtime)
     try:
-        book = load_book(read_grids(p, empty_as_none=False), source=str(p))      # read_grids screens the file first
+        book = load_book(read_grids(p, empty_as_none=False, skip=NOT_READ), source=str(p))   # screened first
         return compute_file(book, months, out, month)
     except ScreenError as e:
         out.rejection = e.rejection
