@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -143,10 +144,9 @@ class Table:
 
 
 def object_array(values: list) -> np.ndarray:
-    """A list of scalars as a 1-D object array (never a 2-D one, whatever the values)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    """A list of scalars as a 1-D object array (never a 2-D one, whatever the values; no look
+    into each value for an array or a sequence, which costs ~0.2 µs a date)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 @dataclass
@@ -221,6 +221,8 @@ _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).t
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 _MEMO_TYPES = frozenset((str, int, float, _NONE))
+_INT_TEXT_CACHE = 1 << 17         # whole numbers below this print from one table (STT columns)
+_int_texts = np.empty(0, dtype=object)
 
 
 def _days(ordinals: np.ndarray) -> np.ndarray:
@@ -228,29 +230,59 @@ def _days(ordinals: np.ndarray) -> np.ndarray:
     return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
-def _parse_dates(cells: list) -> tuple[np.ndarray, list, np.ndarray]:
+def _blanks(cells: list) -> int:
+    """How many cells are "" or None (what a reader gives for an empty cell), counted in C."""
+    return cells.count("") + cells.count(None)
+
+
+def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray, list, np.ndarray]:
     """Date cells: typed dates of years 1900–2100 are taken as they are (one ordinal per cell, no
-    call), the rest go through `values.parse_date`; "" is an empty cell. Also gives the column as
-    datetime64[D], the engine's form."""
+    call), "" and None are empty cells — when nothing else is in the column, that is all (one
+    count of the empty cells tells); the rest go through `values.parse_date` (`normalise`: the
+    column is first put in `nfkc` form, then only when it holds such cells). Gives the column
+    (normalised), its typed values, the cells that failed, and the column as datetime64[D]."""
     ordinals = np.array([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64)
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
     out = object_array(cells)
     errors = []
-    if not typed.all():
+    others = len(cells) - int(np.count_nonzero(typed))
+    if others:
         out[~typed] = None
         ordinals[~typed] = 0
-        for i in np.flatnonzero(~typed).tolist():
-            v = cells[i]
-            if v is None or v == "":
-                continue
-            try:
-                day = V.parse_date(v)
-            except V.CellError as e:
-                errors.append((i, e))
-                continue
-            if day is not None:
-                out[i], ordinals[i] = day, day.toordinal()
-    return out, errors, _days(ordinals)
+        if others > _blanks(cells):           # not only empty cells besides the dates
+            if normalise:
+                cells = nfkc_cells(cells)
+            for i in np.flatnonzero(~typed).tolist():
+                v = cells[i]
+                if v is None or v == "":
+                    continue
+                try:
+                    day = V.parse_date(v)
+                except V.CellError as e:
+                    errors.append((i, e))
+                    continue
+                if day is not None:
+                    out[i], ordinals[i] = day, day.toordinal()
+    return cells, out, errors, _days(ordinals)
+
+
+def _whole_texts(cells: list) -> np.ndarray | None:
+    """A column of whole floats (an STT column) as the texts of the numbers; None when another
+    value is in it. Numbers below `_INT_TEXT_CACHE` print from one shared table."""
+    global _int_texts
+    try:
+        if not all(map(float.is_integer, cells)):       # TypeError: not a column of floats only
+            return None
+    except TypeError:
+        return None
+    numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
+    if len(cells) and 0 <= numbers.min() and numbers.max() < _INT_TEXT_CACHE:
+        top = int(numbers.max()) + 1
+        if top > len(_int_texts):
+            size = min(_INT_TEXT_CACHE, max(top, 2 * len(_int_texts), 1024))
+            _int_texts = np.fromiter(map(str, range(size)), dtype=object, count=size)
+        return _int_texts[numbers.astype(np.intp)]
+    return object_array(list(map(str, map(int, cells))))
 
 
 def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
@@ -259,15 +291,13 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
     except TypeError:
-        try:
-            if all(map(float.is_integer, cells)):       # TypeError: not a column of numbers only
-                return np.array(list(map(str, map(int, cells))), dtype=object), []
-        except TypeError:
-            pass
+        whole = _whole_texts(cells)
+        if whole is not None:
+            return whole, []
     else:
         if not any(stripped):
             return np.full(len(cells), None, dtype=object), []
-        out = np.array(stripped, dtype=object)
+        out = object_array(stripped)
         if "" in stripped:
             out[out == ""] = None
         return out, []
@@ -288,10 +318,11 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
     return object_array(out), errors
 
 
-def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
+def _parse_distinct(cells: list, parse, normalise: bool = False) -> tuple[np.ndarray, list, list] | None:
     """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
     parsed once, then spread by its position in the distinct list. None where equal values may
-    print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell."""
+    print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell;
+    also (`normalise`) where a text is not in `nfkc` form: the caller normalises the column first."""
     try:
         position = dict.fromkeys(cells)
     except TypeError:           # an unhashable cell
@@ -299,6 +330,10 @@ def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
     if not set(map(type, position)) <= {str, _NONE}:    # only texts never equal another type's value
         types = set(map(type, cells))
         if not types <= _MEMO_TYPES or (int in types and float in types) or (float in types and 0.0 in position):
+            return None
+    if normalise:               # nfkc_cells's test, on the distinct texts only
+        joined = "\x00".join([v for v in position if v.__class__ is str])
+        if not (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
             return None
     results = []
     for j, value in enumerate(position):
@@ -350,22 +385,59 @@ def _numbers(kind: str, values: list) -> np.ndarray | None:
     return None
 
 
+def _empty_column(kind: str, n: int) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """`_parse_column` of a column of empty cells only."""
+    number = (np.full(n, _NAT).view("M8[D]") if kind in ("date", "month")
+              else np.full(n, -1, dtype=np.int64) if kind == "amount" else None)
+    return np.full(n, None, dtype=object), [], number
+
+
+def _distinct_column(kind: str, found) -> tuple[np.ndarray, list, np.ndarray | None]:
+    codes, results, errors = found
+    numbers = _numbers(kind, results)
+    return object_array(results)[codes], errors, None if numbers is None else numbers[codes]
+
+
 def _parse_column(kind: str, cells: list) -> tuple[np.ndarray, list, np.ndarray | None]:
     """One column through its `values` parser, as a whole (the parsers are pure functions of the
     value and its type): typed values (object array), the cells that failed (row index,
     `CellError`) in row order, and the engine's form of the column (`_numbers`)."""
     parse = PARSERS[kind]
     if kind == "date":
-        return _parse_dates(cells)
+        return _parse_dates(cells)[1:]
     if kind in ("text", "id"):
         return (*_parse_texts(cells, parse), None)
     found = _parse_distinct(cells, parse)
     if found is not None:
-        codes, results, errors = found
-        numbers = _numbers(kind, results)
-        return object_array(results)[codes], errors, None if numbers is None else numbers[codes]
+        return _distinct_column(kind, found)
     out, errors = _parse_each(cells, parse, repeats=True)
     return object_array(out), errors, _numbers(kind, out)
+
+
+def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
+    """issue 12 — the column in `nfkc` form, and (for an input kind) `_parse_column` of it, with
+    the look for text to normalise fused into the parsing where it can be skipped: a column of
+    empty cells, of typed dates and empty cells, of whole floats (STT), or of repeated values
+    (only its distinct texts are looked at)."""
+    n = len(cells)
+    first = cells[0] if n else None
+    if n and (first is None or (first.__class__ is str and not first)) and _blanks(cells) == n:
+        return cells, None if kind is None else _empty_column(kind, n)
+    if kind is None:
+        return nfkc_cells(cells), None
+    if kind == "date":
+        cells, *parsed = _parse_dates(cells, normalise=True)
+        return cells, tuple(parsed)
+    if kind in ("text", "id"):
+        whole = _whole_texts(cells) if first.__class__ is float else None
+        if whole is not None:
+            return cells, (whole, [], None)
+    else:
+        found = _parse_distinct(cells, PARSERS[kind], normalise=True)
+        if found is not None:
+            return cells, _distinct_column(kind, found)
+    cells = nfkc_cells(cells)
+    return cells, _parse_column(kind, cells)
 
 
 def _id_keys(values: list) -> np.ndarray:
@@ -386,20 +458,31 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
     """Raw cell columns (field → values) → the engine's typed table and the cells that failed.
 
     The one conversion used by registers read from sheets and by the worksheet functions
-    (`normalised`: the texts are already in `nfkc` form, as `read_register` gives them).
+    (`normalised`: the texts are already in `nfkc` form).
     """
-    columns = columns or {}
-    if not normalised:
-        raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
+    table, issues, _ = _typed_table(raw, rows, sheet, columns or {}, normalised)
+    return table, issues
+
+
+def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dict[str, int], normalised: bool,
+                 row_numbers: np.ndarray | None = None) -> tuple[Table, list[CellIssue], dict[str, list]]:
+    """`typed_table`, also giving the columns in `nfkc` form (issue 12: one text form), each
+    normalised with its parsing (`_normalise_and_parse`); `row_numbers`: `rows` as an array."""
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    typed, numbers = {}, {}
+    typed, numbers, clean = {}, {}, {}
     for name, cells in raw.items():
         f = FIELD_BY_NAME.get(name)
-        if f is None or f.computed:
+        kind = None if f is None or f.computed else f.kind
+        if normalised:
+            parsed = None if kind is None else _parse_column(kind, cells)
+        else:
+            cells, parsed = _normalise_and_parse(kind, cells)
+        clean[name] = cells
+        if parsed is None:
             continue
-        typed[name], errors, number = _parse_column(f.kind, cells)
+        typed[name], errors, number = parsed
         if number is not None:
             numbers[name] = number
         col = columns.get(name, 0)
@@ -407,10 +490,10 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
             bad[i] = True
             issues.append(CellIssue(sheet, rows[i], col, name, "CELL_" + name.upper(), "error",
                                     f"{f.header}: {e.message}"))
-    typed["row"] = np.array(rows, dtype=np.int64)
+    typed["row"] = np.array(rows, dtype=np.int64) if row_numbers is None else row_numbers
     typed["bad_cell"] = bad
-    typed["id_key"] = _id_keys(raw["id"]) if "id" in raw else np.full(n, None, dtype=object)
-    return Table(typed, n, numbers), issues
+    typed["id_key"] = _id_keys(clean["id"]) if "id" in clean else np.full(n, None, dtype=object)
+    return Table(typed, n, numbers), issues, clean
 
 
 def _column(data: list[list], col: int, width: int) -> list:
@@ -442,11 +525,7 @@ def _filled(cells: list) -> bool:
 
 
 def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
-    """Positions of the rows with any input cell filled (`values.is_blank` false): all of them
-    when one input column is filled on every row (the usual register: names), else row by row."""
-    width = min(map(len, data)) if data else 0
-    if any(_filled(_column(data, c + 1, width)) for c in input_cols[:3]):
-        return list(range(len(data)))
+    """Positions of the rows with any input cell filled (`values.is_blank` false), row by row."""
     kept = []
     for offset, row in enumerate(data):
         size = len(row)
@@ -460,7 +539,9 @@ def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
 
 
 def read_register(sheet: str, grid: list[list]) -> Register | None:
-    """A register sheet as typed columns; None when the sheet has no register header."""
+    """A register sheet as typed columns; None when the sheet has no register header. The rows
+    kept are those with an input cell filled: all of them when one of the first three input
+    columns is filled on every row (the usual register: STT, names), else row by row."""
     found = find_header(grid)
     if found is None:
         return None
@@ -469,12 +550,18 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     if len(grid) > header_row and numbering_row(grid[header_row]):
         first += 1
     data = grid[first - 1:]
-    input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
-    positions = _register_rows(data, input_cols)
-    kept = data if len(positions) == len(data) else [data[i] for i in positions]
+    inputs = [n for n in columns if not FIELD_BY_NAME[n].computed]
+    cells = _columns(data, columns)
+    if any(_filled(cells[n]) for n in inputs[:3]):
+        positions = range(len(data))
+    else:
+        positions = _register_rows(data, [columns[n] - 1 for n in inputs])
+        if len(positions) != len(data):
+            cells = _columns([data[i] for i in positions], columns)
     rows = [first + i for i in positions]
-    raw = {n: nfkc_cells(cells) for n, cells in _columns(kept, columns).items()}
+    row_numbers = (np.arange(first, first + len(data), dtype=np.int64) if len(positions) == len(data)
+                   else np.array(rows, dtype=np.int64))
+    table, issues, raw = _typed_table(cells, rows, sheet, columns, False, row_numbers)
     kind = _register_kind(columns, raw.get("group", []))
-    table, issues = typed_table(raw, rows, sheet, columns, normalised=True)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,
                     issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)
