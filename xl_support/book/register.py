@@ -124,11 +124,14 @@ class Table:
     """A register's typed columns: field name → numpy array (object arrays for texts, codes and
     dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`).
     `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
-    (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice."""
-    __slots__ = ("columns", "n", "numbers")
+    (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice;
+    `present`: for columns of other kinds, where parsing told it without a look per cell, which
+    cells are not empty (the typed value is not None)."""
+    __slots__ = ("columns", "n", "numbers", "present")
 
-    def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None):
-        self.columns, self.n, self.numbers = columns, n, numbers or {}
+    def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None,
+                 present: dict[str, np.ndarray] | None = None):
+        self.columns, self.n, self.numbers, self.present = columns, n, numbers or {}, present or {}
 
     def __len__(self) -> int:
         return self.n
@@ -230,9 +233,11 @@ def _days(ordinals: np.ndarray) -> np.ndarray:
     return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
-def _blanks(cells: list) -> int:
-    """How many cells are "" or None (what a reader gives for an empty cell), counted in C."""
-    return cells.count("") + cells.count(None)
+def _only_blanks(cells: list, others: int) -> bool:
+    """`others` cells of the column are "" or None (what a reader gives for an empty cell),
+    counted in C: "" first (calamine's empty cell), None only when needed."""
+    blanks = cells.count("")
+    return blanks == others or blanks + cells.count(None) == others
 
 
 def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray, list, np.ndarray]:
@@ -249,7 +254,7 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
     if others:
         out[~typed] = None
         ordinals[~typed] = 0
-        if others > _blanks(cells):           # not only empty cells besides the dates
+        if not _only_blanks(cells, others):     # not only empty cells besides the dates
             if normalise:
                 cells = nfkc_cells(cells)
             for i in np.flatnonzero(~typed).tolist():
@@ -285,22 +290,27 @@ def _whole_texts(cells: list) -> np.ndarray | None:
     return object_array(list(map(str, map(int, cells))))
 
 
-def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
+def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | None]:
     """Text cells: stripped (blank → None); a column of texts, or of whole numbers, in one pass
-    without a call per cell; other values as `values.parse_text` gives them."""
+    without a call per cell; other values as `values.parse_text` gives them. Also which cells
+    are not empty, where these passes tell (else None)."""
+    n = len(cells)
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
     except TypeError:
         whole = _whole_texts(cells)
         if whole is not None:
-            return whole, []
+            return whole, [], np.ones(n, dtype=bool)
     else:
-        if not any(stripped):
-            return np.full(len(cells), None, dtype=object), []
+        empty = stripped.count("")
+        if empty == n:
+            return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
         out = object_array(stripped)
-        if "" in stripped:
-            out[out == ""] = None
-        return out, []
+        if not empty:
+            return out, [], np.ones(n, dtype=bool)
+        blank = out == ""
+        out[blank] = None
+        return out, [], ~blank
     out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
@@ -315,7 +325,7 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
                 out[i] = parse(v)
             except V.CellError as e:
                 errors.append((i, e))
-    return object_array(out), errors
+    return object_array(out), errors, None
 
 
 def _parse_distinct(cells: list, parse, normalise: bool = False) -> tuple[np.ndarray, list, list] | None:
@@ -385,33 +395,36 @@ def _numbers(kind: str, values: list) -> np.ndarray | None:
     return None
 
 
-def _empty_column(kind: str, n: int) -> tuple[np.ndarray, list, np.ndarray | None]:
+def _empty_column(kind: str, n: int) -> tuple:
     """`_parse_column` of a column of empty cells only."""
     number = (np.full(n, _NAT).view("M8[D]") if kind in ("date", "month")
               else np.full(n, -1, dtype=np.int64) if kind == "amount" else None)
-    return np.full(n, None, dtype=object), [], number
+    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool)
 
 
-def _distinct_column(kind: str, found) -> tuple[np.ndarray, list, np.ndarray | None]:
+def _distinct_column(kind: str, found) -> tuple:
     codes, results, errors = found
     numbers = _numbers(kind, results)
-    return object_array(results)[codes], errors, None if numbers is None else numbers[codes]
+    present = np.array([r is not None for r in results], dtype=bool)[codes]
+    return object_array(results)[codes], errors, None if numbers is None else numbers[codes], present
 
 
-def _parse_column(kind: str, cells: list) -> tuple[np.ndarray, list, np.ndarray | None]:
+def _parse_column(kind: str, cells: list) -> tuple:
     """One column through its `values` parser, as a whole (the parsers are pure functions of the
     value and its type): typed values (object array), the cells that failed (row index,
-    `CellError`) in row order, and the engine's form of the column (`_numbers`)."""
+    `CellError`) in row order, the engine's form of the column (`_numbers`), and which cells are
+    not empty where parsing told it (`Table.present`; else None)."""
     parse = PARSERS[kind]
     if kind == "date":
-        return _parse_dates(cells)[1:]
+        return (*_parse_dates(cells)[1:], None)
     if kind in ("text", "id"):
-        return (*_parse_texts(cells, parse), None)
+        out, errors, present = _parse_texts(cells, parse)
+        return out, errors, None, present
     found = _parse_distinct(cells, parse)
     if found is not None:
         return _distinct_column(kind, found)
     out, errors = _parse_each(cells, parse, repeats=True)
-    return object_array(out), errors, _numbers(kind, out)
+    return object_array(out), errors, _numbers(kind, out), None
 
 
 def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
@@ -421,17 +434,17 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
     (only its distinct texts are looked at)."""
     n = len(cells)
     first = cells[0] if n else None
-    if n and (first is None or (first.__class__ is str and not first)) and _blanks(cells) == n:
+    if n and (first is None or (first.__class__ is str and not first)) and cells.count(first) == n:
         return cells, None if kind is None else _empty_column(kind, n)
     if kind is None:
         return nfkc_cells(cells), None
     if kind == "date":
         cells, *parsed = _parse_dates(cells, normalise=True)
-        return cells, tuple(parsed)
+        return cells, (*parsed, None)
     if kind in ("text", "id"):
         whole = _whole_texts(cells) if first.__class__ is float else None
         if whole is not None:
-            return cells, (whole, [], None)
+            return cells, (whole, [], None, np.ones(n, dtype=bool))
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
         if found is not None:
@@ -446,9 +459,10 @@ def _id_keys(values: list) -> np.ndarray:
         joined = "".join(values)
     except TypeError:
         joined = ""
-    if joined.isascii() and joined.isdigit():       # texts of digits or empty: one check for the column
-        keys = np.array(values, dtype=object)
-        keys[keys == ""] = None
+    if joined.isascii() and joined.encode().isdigit():     # texts of digits or empty: one check for the column
+        keys = object_array(values)
+        if "" in values:
+            keys[keys == ""] = None
         return keys
     return object_array([v if v.__class__ is str and v.isdigit() and v.isascii() else id_key(v) for v in values])
 
@@ -471,7 +485,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    typed, numbers, clean = {}, {}, {}
+    typed, numbers, present, clean = {}, {}, {}, {}
     for name, cells in raw.items():
         f = FIELD_BY_NAME.get(name)
         kind = None if f is None or f.computed else f.kind
@@ -482,9 +496,11 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
         clean[name] = cells
         if parsed is None:
             continue
-        typed[name], errors, number = parsed
+        typed[name], errors, number, filled = parsed
         if number is not None:
             numbers[name] = number
+        elif filled is not None:
+            present[name] = filled
         col = columns.get(name, 0)
         for i, e in errors:
             bad[i] = True
@@ -493,7 +509,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     typed["row"] = np.array(rows, dtype=np.int64) if row_numbers is None else row_numbers
     typed["bad_cell"] = bad
     typed["id_key"] = _id_keys(clean["id"]) if "id" in clean else np.full(n, None, dtype=object)
-    return Table(typed, n, numbers), issues, clean
+    return Table(typed, n, numbers, present), issues, clean
 
 
 def _column(data: list[list], col: int, width: int) -> list:

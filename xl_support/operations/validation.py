@@ -22,8 +22,8 @@ from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status, eligibility, group_arrays, month_result,
-                                     people_arrays, policy_window, to_date)
+from xl_support.engine.rules import (HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status, eligibility,
+                                     group_arrays, month_result, people_arrays, policy_window, to_date)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
@@ -114,13 +114,21 @@ class _Collector:
             text = message(int(i)) if callable(message) else message
             self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), col, field_name, code, severity, text))
 
+    def at(self, i: int, field_name: str, code: str, severity: str, message: str) -> None:
+        """`add` of one row (position `i`)."""
+        self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), self.reg.columns.get(field_name, 0),
+                                     field_name, code, severity, message))
+
 
 def _present(table: Table, name: str) -> np.ndarray:
     if name not in table:
         return np.zeros(len(table), dtype=bool)
-    number = table.numbers.get(name) if isinstance(table, Table) else None
-    if number is not None:                  # the engine's form: NaT / −1 where the cell is empty
-        return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
+    if isinstance(table, Table):
+        number = table.numbers.get(name)
+        if number is not None:              # the engine's form: NaT / −1 where the cell is empty
+            return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
+        if name in table.present:           # told by the parsing
+            return table.present[name]
     return np.not_equal(table[name], None)
 
 
@@ -233,8 +241,8 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     out.add(has["group"] & ~known & ~failed["group"], "group", "GROUP_UNKNOWN", "error",
             lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
                       f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
-    register_of = np.array([x.register for x in s.groups.groups] + [reg.kind], dtype=object)
-    wrong = known & (register_of[gi] != reg.kind)
+    other_register = np.array([x.register != reg.kind for x in s.groups.groups] + [False], dtype=bool)
+    wrong = known & other_register[gi]
     out.add(wrong, "group", "GROUP_REGISTER", "error",
             lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
@@ -267,8 +275,8 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                 "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
         htype = frame["household_type"]           # `values.HOUSEHOLD_TYPES` labels or None
-        escaped = _one_of(htype, [h for h in HOUSEHOLD_TYPES.values() if h.startswith("Thoát")])
-        current = _one_of(htype, ["Nghèo", "Cận nghèo"])
+        escaped = _one_of(htype, [h for h in HOUSEHOLD_TYPES.values() if h.startswith("Thoát")], people.household)
+        current = _one_of(htype, ["Nghèo", "Cận nghèo"], people.household)
         out.add(escaped & ~has["recognised"] & ~failed["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
                 "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
                                    f"(để tính 36 tháng tiếp tục hỗ trợ)")
@@ -280,31 +288,33 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     # §4: area contradicting the unit type (the row's area wins, so only a warning).
     unit_type = s.unit.type if s.unit else s.unit_type
     expected = {"Phường": "urban", "Xã": "rural"}.get(unit_type or "")
-    if expected and "area" in frame:
-        area = frame["area"]
-        out.add(has["area"] & (area != expected), "area", "AREA_UNIT", "warning",
+    if expected and "area" in frame:          # a filled area is 'urban' or 'rural': people.area 1 or 0
+        out.add(has["area"] & (people.area != (1 if expected == "urban" else 0)), "area", "AREA_UNIT", "warning",
                 f"Khu vực «{'Nông thôn' if expected == 'urban' else 'Thành thị'}» khác loại đơn vị "
                 f"«{unit_type}» (mặc định {'Thành thị' if expected == 'urban' else 'Nông thôn'}): kiểm tra lại")
 
     # §3: groups whose amount / insurance the ward has not entered yet — once per group.
-    for pos in np.unique(gi[known]):
+    positions, firsts, counts = np.unique(gi, return_index=True, return_counts=True)   # each group's first row
+    for pos, first, rows in zip(positions.tolist(), firsts.tolist(), counts.tolist()):
+        if pos >= len(g.codes):
+            continue
         group = s.groups.groups[pos]
-        rows = np.flatnonzero(gi == pos)
-        first = np.zeros(n, dtype=bool)              # the group's first row
-        first[rows[:1]] = True
         if group.amount_rule == "unconfirmed":
-            out.add(first, "group", "UNCONFIRMED", "warning",
-                    f"Nhóm {group.code} ({len(rows)} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
-                    f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
+            out.at(first, "group", "UNCONFIRMED", "warning",
+                   f"Nhóm {group.code} ({rows} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
+                   f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
         if group.insurance == "unconfirmed":
-            out.add(first, "group", "INSURANCE_UNCONFIRMED", "warning",
-                    f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
-                    f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
+            out.at(first, "group", "INSURANCE_UNCONFIRMED", "warning",
+                   f"Nhóm {group.code} ({rows} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
+                   f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
 
 
-def _one_of(values: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Cells equal to one of `texts`."""
+def _one_of(values: np.ndarray, texts: list[str], codes: np.ndarray | None = None) -> np.ndarray:
+    """Cells equal to one of `texts` (household labels); by `codes`, the engine's
+    `rules.HOUSEHOLD_CODES` of the cells (People.household), when given."""
+    if codes is not None:
+        return np.isin(codes, [HOUSEHOLD_CODES[t] for t in texts])
     out = np.zeros(len(values), dtype=bool)
     for text in texts:
         out |= values == text
@@ -364,7 +374,9 @@ def _bad_ids(values: list) -> np.ndarray:
         joined = "".join(values)
     except TypeError:
         joined = None
-    if joined is not None and joined.isascii() and joined.isdigit():    # texts of ASCII digits only
+    if joined is not None and joined.isascii() and joined.encode().isdigit():    # texts of ASCII digits only
+        if set(map(len, values)) <= {0, 12}:
+            return bad
         lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
         return (lengths != 12) & (lengths != 0)
     for i, v in enumerate(values):
