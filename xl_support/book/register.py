@@ -272,16 +272,26 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
 
 
 def _whole_texts(cells: list) -> np.ndarray | None:
-    """A column of whole floats (an STT column) as the texts of the numbers; None when another
-    value is in it. Numbers below `_INT_TEXT_CACHE` print from one shared table."""
+    """A column of whole floats or of ints (an STT column) as the texts of the numbers; None when
+    another value is in it. Numbers below `_INT_TEXT_CACHE` print from one shared table."""
     global _int_texts
-    try:
-        if not all(map(float.is_integer, cells)):       # TypeError: not a column of floats only
-            return None
-    except TypeError:
+    if not cells:
         return None
-    numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
-    if len(cells) and 0 <= numbers.min() and numbers.max() < _INT_TEXT_CACHE:
+    if cells[0].__class__ is float:
+        try:
+            if not all(map(float.is_integer, cells)):   # TypeError: not a column of floats only
+                return None
+        except TypeError:
+            return None
+        numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
+    elif cells[0].__class__ is int and set(map(type, cells)) == {int}:      # not bool: "True"
+        try:
+            numbers = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        except OverflowError:
+            return object_array(list(map(str, cells)))
+    else:
+        return None
+    if 0 <= numbers.min() and numbers.max() < _INT_TEXT_CACHE:
         top = int(numbers.max()) + 1
         if top > len(_int_texts):
             size = min(_INT_TEXT_CACHE, max(top, 2 * len(_int_texts), 1024))
@@ -291,17 +301,21 @@ def _whole_texts(cells: list) -> np.ndarray | None:
 
 
 def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | None]:
-    """Text cells: stripped (blank → None); a column of texts, or of whole numbers, in one pass
-    without a call per cell; other values as `values.parse_text` gives them. Also which cells
-    are not empty, where these passes tell (else None)."""
-    n = len(cells)
+    """Text cells: stripped (blank → None); a column of texts (and None), or of whole numbers, in
+    one pass without a call per cell; other values as `values.parse_text` gives them. Also which
+    cells are not empty, where these passes tell (else None)."""
+    n, stripped = len(cells), None
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
     except TypeError:
         whole = _whole_texts(cells)
         if whole is not None:
             return whole, [], np.ones(n, dtype=bool)
-    else:
+        if set(map(type, cells)) == {str, _NONE}:       # texts and empty cells (None): None as ""
+            texts = object_array(cells)
+            texts[np.equal(texts, None)] = ""
+            stripped = list(map(str.strip, texts.tolist()))
+    if stripped is not None:
         empty = stripped.count("")
         if empty == n:
             return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
@@ -442,7 +456,7 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
         cells, *parsed = _parse_dates(cells, normalise=True)
         return cells, (*parsed, None)
     if kind in ("text", "id"):
-        whole = _whole_texts(cells) if first.__class__ is float else None
+        whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
             return cells, (whole, [], None, np.ones(n, dtype=bool))
     else:
@@ -520,15 +534,26 @@ def _column(data: list[list], col: int, width: int) -> list:
     return [r[i] if i < len(r) else None for r in data]
 
 
+_CHUNK = 2048      # rows transposed at once: a block that stays in the CPU cache
+
+
 def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
-    """The named columns (field → 1-based column) of the rows: one transposition of the rows
-    when they are not much wider than the register (the usual sheet), else column by column."""
+    """The named columns (field → 1-based column) of the rows: a transposition of the rows, block
+    by block, when they are not much wider than the register (the usual sheet), else column by
+    column."""
     width = min(map(len, data)) if data else 0
     last = max(columns.values(), default=0)
-    if data and last <= width <= 2 * last + 16:
+    if not (data and last <= width <= 2 * last + 16):
+        return {name: _column(data, c, width) for name, c in columns.items()}
+    if len(data) <= _CHUNK:
         grid = list(zip(*data))
         return {name: list(grid[c - 1]) for name, c in columns.items()}
-    return {name: _column(data, c, width) for name, c in columns.items()}
+    out = {name: [] for name in columns}
+    for start in range(0, len(data), _CHUNK):
+        grid = list(zip(*data[start:start + _CHUNK]))
+        for name, c in columns.items():
+            out[name] += grid[c - 1]
+    return out
 
 
 def _filled(cells: list) -> bool:
