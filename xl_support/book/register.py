@@ -292,11 +292,11 @@ def _whole_texts(cells: list) -> np.ndarray | None:
     else:
         return None
     if 0 <= numbers.min() and numbers.max() < _INT_TEXT_CACHE:
-        top = int(numbers.max()) + 1
-        if top > len(_int_texts):
-            size = min(_INT_TEXT_CACHE, max(top, 2 * len(_int_texts), 1024))
-            _int_texts = np.fromiter(map(str, range(size)), dtype=object, count=size)
-        return _int_texts[numbers.astype(np.intp)]
+        top, texts = int(numbers.max()) + 1, _int_texts     # this call's table: another thread may grow it
+        if top > len(texts):
+            size = min(_INT_TEXT_CACHE, max(top, 2 * len(texts), 1024))
+            texts = _int_texts = np.fromiter(map(str, range(size)), dtype=object, count=size)
+        return texts[numbers.astype(np.intp)]
     return object_array(list(map(str, map(int, cells))))
 
 
