@@ -246,7 +246,8 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
     count of the empty cells tells); the rest go through `values.parse_date` (`normalise`: the
     column is first put in `nfkc` form, then only when it holds such cells). Gives the column
     (normalised), its typed values, the cells that failed, and the column as datetime64[D]."""
-    ordinals = np.array([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64)
+    ordinals = np.fromiter([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64,
+                           count=len(cells))
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
     out = object_array(cells)
     errors = []
