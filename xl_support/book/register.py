@@ -159,7 +159,7 @@ class Register:
     header_row: int                     # Excel row number of the header
     columns: dict[str, int]             # field name → Excel column number
     table: Table                        # typed columns + 'row' (Excel row) + 'bad_cell' + 'id_key'
-    raw: dict[str, list]                # field → raw cell values, aligned with table
+    raw: dict[str, list]                # field → cell values as read (input fields in nfkc form), aligned with table
     issues: list[CellIssue] = field(default_factory=list)
     width: int = 0                      # columns in the header row (last used)
     first_row: int = 0                  # first row below the header that may hold data (0: header_row + 1)
@@ -443,16 +443,18 @@ def _parse_column(kind: str, cells: list) -> tuple:
 
 
 def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
-    """issue 12 — the column in `nfkc` form, and (for an input kind) `_parse_column` of it, with
-    the look for text to normalise fused into the parsing where it can be skipped: a column of
-    empty cells, of typed dates and empty cells, of whole floats (STT), or of repeated values
-    (only its distinct texts are looked at)."""
+    """issue 12 — an input column (`kind`) in `nfkc` form and `_parse_column` of it, with the look
+    for text to normalise fused into the parsing where it can be skipped: a column of empty cells,
+    of typed dates and empty cells, of whole floats (STT), or of repeated values (only its
+    distinct texts are looked at). Other columns (kind None: computed, as the last run wrote
+    them) are kept as read: no parsing reads them (the `Căn cứ` texts of a computed book are
+    most of its text)."""
     n = len(cells)
     first = cells[0] if n else None
     if n and (first is None or (first.__class__ is str and not first)) and cells.count(first) == n:
         return cells, None if kind is None else _empty_column(kind, n)
-    if kind is None:
-        return nfkc_cells(cells), None
+    if kind is None:            # a computed column (or one the engine does not know): nothing parses it
+        return cells, None
     if kind == "date":
         cells, *parsed = _parse_dates(cells, normalise=True)
         return cells, (*parsed, None)
@@ -495,8 +497,9 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
 
 def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dict[str, int], normalised: bool,
                  row_numbers: np.ndarray | None = None) -> tuple[Table, list[CellIssue], dict[str, list]]:
-    """`typed_table`, also giving the columns in `nfkc` form (issue 12: one text form), each
-    normalised with its parsing (`_normalise_and_parse`); `row_numbers`: `rows` as an array."""
+    """`typed_table`, also giving the input columns in `nfkc` form (issue 12: one text form), each
+    normalised with its parsing (`_normalise_and_parse`; computed columns as read);
+    `row_numbers`: `rows` as an array."""
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
