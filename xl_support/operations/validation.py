@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
-from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
+from xl_support.engine.dedupe import kept_rows, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
@@ -441,11 +441,12 @@ def _id_text(value) -> str:
 
 
 def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
-                  benefit: dict | None = None, insurance: dict | None = None) -> list[CellIssue]:
+                  benefit: dict | None = None, insurance: dict | None = None,
+                  eligible: dict | None = None) -> list[CellIssue]:
     """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
     normalised name + birth date where one row has no ID (a warning, never a merge).
-    `people` / `benefit` / `insurance`: the engine's People and the month's benefit and insurance
-    flag per register id, when known."""
+    `people` / `benefit` / `insurance` / `eligible`: the engine's People, the month's benefit and
+    insurance flag, and the eligibility per register id, when known."""
     regs = [r for r in book.registers if len(r.table)]
     if not regs:
         return []
@@ -467,7 +468,7 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
 
     issues = []
     keyed = len(keys) - keys.count(None) if unkeyed else len(keys)
-    dup = repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
+    dup = _repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
     kept = np.arange(len(keys))
     if dup.any():
         benefit, insured = [], []
@@ -477,7 +478,9 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
                 insured.append(insurance_of[id(reg)])
                 continue
             p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
-            res = month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params)
+            elig = (eligible or {}).get(id(reg))
+            res = month_result(p, eligibility(p, s.groups, s.params) if elig is None else elig, month, s.groups,
+                               s.params)
             benefit.append(res.benefit)
             insured.append(res.insurance)
         subset = np.flatnonzero(dup)
@@ -499,7 +502,7 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     if names:
         births = [b for reg in regs for b in (reg.table["birth"].tolist() if "birth" in reg.table
                                                else [None] * len(reg.table))]
-        cand = np.flatnonzero(repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
+        cand = np.flatnonzero(_repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
         same = np.full(len(names), -1)
         if len(cand):                    # dedupe.same_name_birth on the rows that can match only
             sub = same_name_birth([names[i] for i in cand], [births[i] for i in cand], [keys[i] for i in cand])
@@ -512,6 +515,13 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
                 f"Trùng họ tên và ngày sinh với dòng {orow} sheet «{oreg.sheet}» (một trong hai dòng thiếu số "
                 f"định danh): kiểm tra có phải cùng một người không"))
     return issues
+
+
+def _repeated(keys: list) -> np.ndarray:
+    """`dedupe.repeated` (rows whose key, not None, is on another row too) by one count of the
+    keys in C."""
+    twice = {k for k, c in Counter(keys).items() if c > 1 and k is not None}
+    return np.fromiter(map(twice.__contains__, keys), dtype=bool, count=len(keys))
 
 
 def _book_issues(book: Book) -> list[CellIssue]:
@@ -555,15 +565,18 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
     issues = _book_issues(book)
     given = dict(zip(map(id, book.registers), people)) if people is not None else {}
     eligible = dict(zip(map(id, book.registers), eligible)) if eligible is not None else {}
-    people = {}
+    people, s = {}, book.settings
     for reg in book.registers:
         issues.extend(reg.issues)
         if len(reg.table):
-            people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
-            issues.extend(_register_issues(reg, book, today, people[id(reg)], eligible.get(id(reg))))
+            p = people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
+            if eligible.get(id(reg)) is None:       # made once, for the row checks and R11
+                eligible[id(reg)] = eligibility(p, s.groups, s.params)
+            issues.extend(_register_issues(reg, book, today, p, eligible[id(reg)]))
     issues.extend(_cross_issues(book, month, people,
                                 dict(zip(map(id, book.registers), benefit)) if benefit is not None else None,
-                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
+                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None,
+                                eligible))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
     return ValidationReport(issues=issues, rows={r.sheet: len(r.table) for r in book.registers},
