@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from xl_support.book import values as V
-from xl_support.book.register import FIELD_BY_NAME, PARSERS, read_register, typed_table
+from xl_support.book.register import FIELD_BY_NAME, PARSERS, _typed_table, read_register, typed_table
 from xl_support.book.text import id_key, nfkc
 
 TEXTS = ["", " ", "  \t", "Nguyễn Văn An", "Nguye\u0302\u0303n", "０１２３", "05/03/2015", " 5/3/2015 ", "2015-03-05",
@@ -67,6 +67,12 @@ def check(columns: dict[str, list]) -> None:
     assert order == sorted(order)
     if "id" in columns:
         assert table["id_key"].tolist() == [id_key(nfkc(v)) for v in columns["id"]]
+    # the columns as kept (issue 12: nfkc form) and the presence masks told by the parsing
+    clean = _typed_table(columns, rows, "S", {}, False)[2]
+    for name, cells in columns.items():
+        assert len(clean[name]) == n and all(same(a, nfkc(b)) for a, b in zip(clean[name], cells)), name
+    for name, mask in table.present.items():
+        assert mask.dtype == bool and mask.tolist() == [v is not None for v in table[name].tolist()], name
 
 
 @settings(max_examples=150, deadline=None)
@@ -79,6 +85,30 @@ def test_every_kind_of_column_parses_as_its_cells_do(cells, data):
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(FIELDS), st.lists(st.sampled_from(TEXTS + [None]), min_size=1, max_size=30))
 def test_columns_of_texts_parse_as_their_cells_do(f, cells):
+    check({f.name: cells})
+
+
+#: Columns of one shape, as readers give them: the paths that decide for the whole column at once.
+UNIFORM = st.one_of(
+    st.sampled_from(["", None]).flatmap(lambda v: st.lists(st.just(v), min_size=1, max_size=30)),
+    st.lists(st.one_of(st.sampled_from(TEXTS), st.none()), min_size=1, max_size=30),
+    st.lists(st.integers(-3, 2 * 10**5), min_size=1, max_size=30),
+    st.lists(st.one_of(st.integers(0, 2 * 10**5).map(float), st.sampled_from([-0.0, 1e20, 2.0**17])), min_size=1,
+             max_size=30),
+    st.lists(st.one_of(st.dates(dt.date(1850, 1, 1), dt.date(2150, 12, 31)), st.sampled_from(["", None])),
+             min_size=1, max_size=30),
+    st.lists(st.sampled_from(["Nguye\u0302\u0303n", "０１２３", "ＣＮ-ＢＴＸＨ", "CN-BTXH", "Thành thị", "Tha\u0300nh thi\u0323",
+                              "ｈｎ_ｂｔｘｈ", "", "1.050.000", "１.０５０.０００"]), min_size=1, max_size=30),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(FIELDS), UNIFORM, st.data())
+def test_columns_of_one_shape_parse_as_their_cells_do(f, cells, data):
+    """Empty columns, texts with None, ints, whole floats, dates with empty cells, repeated texts
+    (some not in nfkc form): each whole-column path gives what the cells give one by one."""
+    if data.draw(st.booleans()):            # now and then one odd cell among them
+        cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(CELLS)
     check({f.name: cells})
 
 
@@ -99,3 +129,14 @@ def test_rows_kept_are_those_with_an_input_cell():
     reg = read_register("S", grid)
     assert reg.table["row"].tolist() == [2, 4, 6]        # a computed cell alone does not make a row
     assert reg.raw["name"] == ["A", "", "B"] and reg.raw["benefit"] == ["", "", ""]
+
+
+def test_input_columns_are_kept_in_nfkc_form_and_computed_ones_as_read():
+    """issue 12: the input texts in one form (what every reader of `raw` sees); the computed
+    columns (`Căn cứ`: most of a computed book's text) are parsed by nothing and kept as read."""
+    decomposed = "Nguye\u0302\u0303n Va\u0306n A"
+    grid = [["Họ và tên", "Mã đối tượng", "Căn cứ"], [decomposed, "ＣＮ", decomposed], ["B", "CN", ""]]
+    reg = read_register("S", grid)
+    assert reg.raw["name"] == [nfkc(decomposed), "B"] and reg.table["name"].tolist() == [nfkc(decomposed), "B"]
+    assert reg.raw["group"] == ["CN", "CN"] and reg.table["group"].tolist() == ["CN", "CN"]
+    assert reg.raw["basis"] == [decomposed, ""]

@@ -170,6 +170,22 @@ def test_every_rule_is_reported_at_its_cell(tmp_path):
     assert "16 tuổi" in age.message and "01/01/2025" in age.message
 
 
+@pytest.mark.parametrize("empty", ["", None])
+def test_masks_told_by_parsing_give_the_report_of_the_cells(tmp_path, empty):
+    """The presence masks and engine forms the register reader makes while parsing (issue 18) give
+    the report that the typed cells give alone (a table without them, as any other caller's), on
+    a book that breaks every rule, whether empty cells come as "" (city consolidation) or None."""
+    from xl_support.book.workbook import load_book, read_grids
+    fault_book(tmp_path / "f.xlsx")
+    grids = read_grids(tmp_path / "f.xlsx", empty_as_none=empty is None)
+    report = validate_book(load_book(grids), today=TODAY)
+    bare = load_book(grids)
+    for reg in bare.registers:
+        assert reg.table.present                # the reader told them
+        reg.table.present, reg.table.numbers = {}, {}
+    assert validate_book(bare, today=TODAY).issues == report.issues
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_clean_sample_reports_nothing(tmp_path, seed):
     report = validate_book(open_book(clean_book(tmp_path / "c.xlsx", seed=seed, n55=150, n04=80)), today=TODAY)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -123,11 +124,14 @@ class Table:
     """A register's typed columns: field name → numpy array (object arrays for texts, codes and
     dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`).
     `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
-    (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice."""
-    __slots__ = ("columns", "n", "numbers")
+    (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice;
+    `present`: for columns of other kinds, where parsing told it without a look per cell, which
+    cells are not empty (the typed value is not None)."""
+    __slots__ = ("columns", "n", "numbers", "present")
 
-    def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None):
-        self.columns, self.n, self.numbers = columns, n, numbers or {}
+    def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None,
+                 present: dict[str, np.ndarray] | None = None):
+        self.columns, self.n, self.numbers, self.present = columns, n, numbers or {}, present or {}
 
     def __len__(self) -> int:
         return self.n
@@ -143,10 +147,9 @@ class Table:
 
 
 def object_array(values: list) -> np.ndarray:
-    """A list of scalars as a 1-D object array (never a 2-D one, whatever the values)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out
+    """A list of scalars as a 1-D object array (never a 2-D one, whatever the values; no look
+    into each value for an array or a sequence, which costs ~0.2 µs a date)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 @dataclass
@@ -156,7 +159,7 @@ class Register:
     header_row: int                     # Excel row number of the header
     columns: dict[str, int]             # field name → Excel column number
     table: Table                        # typed columns + 'row' (Excel row) + 'bad_cell' + 'id_key'
-    raw: dict[str, list]                # field → raw cell values, aligned with table
+    raw: dict[str, list]                # field → cell values as read (input fields in nfkc form), aligned with table
     issues: list[CellIssue] = field(default_factory=list)
     width: int = 0                      # columns in the header row (last used)
     first_row: int = 0                  # first row below the header that may hold data (0: header_row + 1)
@@ -221,6 +224,8 @@ _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).t
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 _MEMO_TYPES = frozenset((str, int, float, _NONE))
+_INT_TEXT_CACHE = 1 << 17         # whole numbers below this print from one table (STT columns)
+_int_texts = np.empty(0, dtype=object)
 
 
 def _days(ordinals: np.ndarray) -> np.ndarray:
@@ -228,49 +233,99 @@ def _days(ordinals: np.ndarray) -> np.ndarray:
     return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
-def _parse_dates(cells: list) -> tuple[np.ndarray, list, np.ndarray]:
+def _only_blanks(cells: list, others: int) -> bool:
+    """`others` cells of the column are "" or None (what a reader gives for an empty cell),
+    counted in C: "" first (calamine's empty cell), None only when needed."""
+    blanks = cells.count("")
+    return blanks == others or blanks + cells.count(None) == others
+
+
+def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray, list, np.ndarray]:
     """Date cells: typed dates of years 1900–2100 are taken as they are (one ordinal per cell, no
-    call), the rest go through `values.parse_date`; "" is an empty cell. Also gives the column as
-    datetime64[D], the engine's form."""
-    ordinals = np.array([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64)
+    call), "" and None are empty cells — when nothing else is in the column, that is all (one
+    count of the empty cells tells); the rest go through `values.parse_date` (`normalise`: the
+    column is first put in `nfkc` form, then only when it holds such cells). Gives the column
+    (normalised), its typed values, the cells that failed, and the column as datetime64[D]."""
+    ordinals = np.fromiter([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64,
+                           count=len(cells))
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
     out = object_array(cells)
     errors = []
-    if not typed.all():
+    others = len(cells) - int(np.count_nonzero(typed))
+    if others:
         out[~typed] = None
         ordinals[~typed] = 0
-        for i in np.flatnonzero(~typed).tolist():
-            v = cells[i]
-            if v is None or v == "":
-                continue
-            try:
-                day = V.parse_date(v)
-            except V.CellError as e:
-                errors.append((i, e))
-                continue
-            if day is not None:
-                out[i], ordinals[i] = day, day.toordinal()
-    return out, errors, _days(ordinals)
+        if not _only_blanks(cells, others):     # not only empty cells besides the dates
+            if normalise:
+                cells = nfkc_cells(cells)
+            for i in np.flatnonzero(~typed).tolist():
+                v = cells[i]
+                if v is None or v == "":
+                    continue
+                try:
+                    day = V.parse_date(v)
+                except V.CellError as e:
+                    errors.append((i, e))
+                    continue
+                if day is not None:
+                    out[i], ordinals[i] = day, day.toordinal()
+    return cells, out, errors, _days(ordinals)
 
 
-def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
-    """Text cells: stripped (blank → None); a column of texts, or of whole numbers, in one pass
-    without a call per cell; other values as `values.parse_text` gives them."""
+def _whole_texts(cells: list) -> np.ndarray | None:
+    """A column of whole floats or of ints (an STT column) as the texts of the numbers; None when
+    another value is in it. Numbers below `_INT_TEXT_CACHE` print from one shared table."""
+    global _int_texts
+    if not cells:
+        return None
+    if cells[0].__class__ is float:
+        try:
+            if not all(map(float.is_integer, cells)):   # TypeError: not a column of floats only
+                return None
+        except TypeError:
+            return None
+        numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
+    elif cells[0].__class__ is int and set(map(type, cells)) == {int}:      # not bool: "True"
+        try:
+            numbers = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        except OverflowError:
+            return object_array(list(map(str, cells)))
+    else:
+        return None
+    if 0 <= numbers.min() and numbers.max() < _INT_TEXT_CACHE:
+        top, texts = int(numbers.max()) + 1, _int_texts     # this call's table: another thread may grow it
+        if top > len(texts):
+            size = min(_INT_TEXT_CACHE, max(top, 2 * len(texts), 1024))
+            texts = _int_texts = np.fromiter(map(str, range(size)), dtype=object, count=size)
+        return texts[numbers.astype(np.intp)]
+    return object_array(list(map(str, map(int, cells))))
+
+
+def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | None]:
+    """Text cells: stripped (blank → None); a column of texts (and None), or of whole numbers, in
+    one pass without a call per cell; other values as `values.parse_text` gives them. Also which
+    cells are not empty, where these passes tell (else None)."""
+    n, stripped = len(cells), None
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
     except TypeError:
-        try:
-            if all(map(float.is_integer, cells)):       # TypeError: not a column of numbers only
-                return np.array(list(map(str, map(int, cells))), dtype=object), []
-        except TypeError:
-            pass
-    else:
-        if not any(stripped):
-            return np.full(len(cells), None, dtype=object), []
-        out = np.array(stripped, dtype=object)
-        if "" in stripped:
-            out[out == ""] = None
-        return out, []
+        whole = _whole_texts(cells)
+        if whole is not None:
+            return whole, [], np.ones(n, dtype=bool)
+        if set(map(type, cells)) == {str, _NONE}:       # texts and empty cells (None): None as ""
+            texts = object_array(cells)
+            texts[np.equal(texts, None)] = ""
+            stripped = list(map(str.strip, texts.tolist()))
+    if stripped is not None:
+        empty = stripped.count("")
+        if empty == n:
+            return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
+        out = object_array(stripped)
+        if not empty:
+            return out, [], np.ones(n, dtype=bool)
+        blank = out == ""
+        out[blank] = None
+        return out, [], ~blank
     out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
@@ -285,13 +340,14 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list]:
                 out[i] = parse(v)
             except V.CellError as e:
                 errors.append((i, e))
-    return object_array(out), errors
+    return object_array(out), errors, None
 
 
-def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
+def _parse_distinct(cells: list, parse, normalise: bool = False) -> tuple[np.ndarray, list, list] | None:
     """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
     parsed once, then spread by its position in the distinct list. None where equal values may
-    print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell."""
+    print differently (0.0 and -0.0, 1 and 1.0) or are of other types: the caller parses per cell;
+    also (`normalise`) where a text is not in `nfkc` form: the caller normalises the column first."""
     try:
         position = dict.fromkeys(cells)
     except TypeError:           # an unhashable cell
@@ -299,6 +355,10 @@ def _parse_distinct(cells: list, parse) -> tuple[np.ndarray, list, list] | None:
     if not set(map(type, position)) <= {str, _NONE}:    # only texts never equal another type's value
         types = set(map(type, cells))
         if not types <= _MEMO_TYPES or (int in types and float in types) or (float in types and 0.0 in position):
+            return None
+    if normalise:               # nfkc_cells's test, on the distinct texts only
+        joined = "\x00".join([v for v in position if v.__class__ is str])
+        if not (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
             return None
     results = []
     for j, value in enumerate(position):
@@ -350,22 +410,64 @@ def _numbers(kind: str, values: list) -> np.ndarray | None:
     return None
 
 
-def _parse_column(kind: str, cells: list) -> tuple[np.ndarray, list, np.ndarray | None]:
+def _empty_column(kind: str, n: int) -> tuple:
+    """`_parse_column` of a column of empty cells only."""
+    number = (np.full(n, _NAT).view("M8[D]") if kind in ("date", "month")
+              else np.full(n, -1, dtype=np.int64) if kind == "amount" else None)
+    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool)
+
+
+def _distinct_column(kind: str, found) -> tuple:
+    codes, results, errors = found
+    numbers = _numbers(kind, results)
+    present = np.array([r is not None for r in results], dtype=bool)[codes]
+    return object_array(results)[codes], errors, None if numbers is None else numbers[codes], present
+
+
+def _parse_column(kind: str, cells: list) -> tuple:
     """One column through its `values` parser, as a whole (the parsers are pure functions of the
     value and its type): typed values (object array), the cells that failed (row index,
-    `CellError`) in row order, and the engine's form of the column (`_numbers`)."""
+    `CellError`) in row order, the engine's form of the column (`_numbers`), and which cells are
+    not empty where parsing told it (`Table.present`; else None)."""
     parse = PARSERS[kind]
     if kind == "date":
-        return _parse_dates(cells)
+        return (*_parse_dates(cells)[1:], None)
     if kind in ("text", "id"):
-        return (*_parse_texts(cells, parse), None)
+        out, errors, present = _parse_texts(cells, parse)
+        return out, errors, None, present
     found = _parse_distinct(cells, parse)
     if found is not None:
-        codes, results, errors = found
-        numbers = _numbers(kind, results)
-        return object_array(results)[codes], errors, None if numbers is None else numbers[codes]
+        return _distinct_column(kind, found)
     out, errors = _parse_each(cells, parse, repeats=True)
-    return object_array(out), errors, _numbers(kind, out)
+    return object_array(out), errors, _numbers(kind, out), None
+
+
+def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
+    """issue 12 — an input column (`kind`) in `nfkc` form and `_parse_column` of it, with the look
+    for text to normalise fused into the parsing where it can be skipped: a column of empty cells,
+    of typed dates and empty cells, of whole floats (STT), or of repeated values (only its
+    distinct texts are looked at). Other columns (kind None: computed, as the last run wrote
+    them) are kept as read: no parsing reads them (the `Căn cứ` texts of a computed book are
+    most of its text)."""
+    n = len(cells)
+    first = cells[0] if n else None
+    if n and (first is None or (first.__class__ is str and not first)) and cells.count(first) == n:
+        return cells, None if kind is None else _empty_column(kind, n)
+    if kind is None:            # a computed column (or one the engine does not know): nothing parses it
+        return cells, None
+    if kind == "date":
+        cells, *parsed = _parse_dates(cells, normalise=True)
+        return cells, (*parsed, None)
+    if kind in ("text", "id"):
+        whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
+        if whole is not None:
+            return cells, (whole, [], None, np.ones(n, dtype=bool))
+    else:
+        found = _parse_distinct(cells, PARSERS[kind], normalise=True)
+        if found is not None:
+            return cells, _distinct_column(kind, found)
+    cells = nfkc_cells(cells)
+    return cells, _parse_column(kind, cells)
 
 
 def _id_keys(values: list) -> np.ndarray:
@@ -374,9 +476,10 @@ def _id_keys(values: list) -> np.ndarray:
         joined = "".join(values)
     except TypeError:
         joined = ""
-    if joined.isascii() and joined.isdigit():       # texts of digits or empty: one check for the column
-        keys = np.array(values, dtype=object)
-        keys[keys == ""] = None
+    if joined.isascii() and joined.encode().isdigit():     # texts of digits or empty: one check for the column
+        keys = object_array(values)
+        if "" in values:
+            keys[keys == ""] = None
         return keys
     return object_array([v if v.__class__ is str and v.isdigit() and v.isascii() else id_key(v) for v in values])
 
@@ -386,31 +489,45 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
     """Raw cell columns (field → values) → the engine's typed table and the cells that failed.
 
     The one conversion used by registers read from sheets and by the worksheet functions
-    (`normalised`: the texts are already in `nfkc` form, as `read_register` gives them).
+    (`normalised`: the texts are already in `nfkc` form).
     """
-    columns = columns or {}
-    if not normalised:
-        raw = {name: nfkc_cells(cells) for name, cells in raw.items()}     # issue 12: one text form
+    table, issues, _ = _typed_table(raw, rows, sheet, columns or {}, normalised)
+    return table, issues
+
+
+def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dict[str, int], normalised: bool,
+                 row_numbers: np.ndarray | None = None) -> tuple[Table, list[CellIssue], dict[str, list]]:
+    """`typed_table`, also giving the input columns in `nfkc` form (issue 12: one text form), each
+    normalised with its parsing (`_normalise_and_parse`; computed columns as read);
+    `row_numbers`: `rows` as an array."""
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    typed, numbers = {}, {}
+    typed, numbers, present, clean = {}, {}, {}, {}
     for name, cells in raw.items():
         f = FIELD_BY_NAME.get(name)
-        if f is None or f.computed:
+        kind = None if f is None or f.computed else f.kind
+        if normalised:
+            parsed = None if kind is None else _parse_column(kind, cells)
+        else:
+            cells, parsed = _normalise_and_parse(kind, cells)
+        clean[name] = cells
+        if parsed is None:
             continue
-        typed[name], errors, number = _parse_column(f.kind, cells)
+        typed[name], errors, number, filled = parsed
         if number is not None:
             numbers[name] = number
+        elif filled is not None:
+            present[name] = filled
         col = columns.get(name, 0)
         for i, e in errors:
             bad[i] = True
             issues.append(CellIssue(sheet, rows[i], col, name, "CELL_" + name.upper(), "error",
                                     f"{f.header}: {e.message}"))
-    typed["row"] = np.array(rows, dtype=np.int64)
+    typed["row"] = np.array(rows, dtype=np.int64) if row_numbers is None else row_numbers
     typed["bad_cell"] = bad
-    typed["id_key"] = _id_keys(raw["id"]) if "id" in raw else np.full(n, None, dtype=object)
-    return Table(typed, n, numbers), issues
+    typed["id_key"] = _id_keys(clean["id"]) if "id" in clean else np.full(n, None, dtype=object)
+    return Table(typed, n, numbers, present), issues, clean
 
 
 def _column(data: list[list], col: int, width: int) -> list:
@@ -421,15 +538,26 @@ def _column(data: list[list], col: int, width: int) -> list:
     return [r[i] if i < len(r) else None for r in data]
 
 
+_CHUNK = 2048      # rows transposed at once: a block that stays in the CPU cache
+
+
 def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
-    """The named columns (field → 1-based column) of the rows: one transposition of the rows
-    when they are not much wider than the register (the usual sheet), else column by column."""
+    """The named columns (field → 1-based column) of the rows: a transposition of the rows, block
+    by block, when they are not much wider than the register (the usual sheet), else column by
+    column."""
     width = min(map(len, data)) if data else 0
     last = max(columns.values(), default=0)
-    if data and last <= width <= 2 * last + 16:
+    if not (data and last <= width <= 2 * last + 16):
+        return {name: _column(data, c, width) for name, c in columns.items()}
+    if len(data) <= _CHUNK:
         grid = list(zip(*data))
         return {name: list(grid[c - 1]) for name, c in columns.items()}
-    return {name: _column(data, c, width) for name, c in columns.items()}
+    out = {name: [] for name in columns}
+    for start in range(0, len(data), _CHUNK):
+        grid = list(zip(*data[start:start + _CHUNK]))
+        for name, c in columns.items():
+            out[name] += grid[c - 1]
+    return out
 
 
 def _filled(cells: list) -> bool:
@@ -442,11 +570,7 @@ def _filled(cells: list) -> bool:
 
 
 def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
-    """Positions of the rows with any input cell filled (`values.is_blank` false): all of them
-    when one input column is filled on every row (the usual register: names), else row by row."""
-    width = min(map(len, data)) if data else 0
-    if any(_filled(_column(data, c + 1, width)) for c in input_cols[:3]):
-        return list(range(len(data)))
+    """Positions of the rows with any input cell filled (`values.is_blank` false), row by row."""
     kept = []
     for offset, row in enumerate(data):
         size = len(row)
@@ -460,7 +584,9 @@ def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
 
 
 def read_register(sheet: str, grid: list[list]) -> Register | None:
-    """A register sheet as typed columns; None when the sheet has no register header."""
+    """A register sheet as typed columns; None when the sheet has no register header. The rows
+    kept are those with an input cell filled: all of them when one of the first three input
+    columns is filled on every row (the usual register: STT, names), else row by row."""
     found = find_header(grid)
     if found is None:
         return None
@@ -469,12 +595,18 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     if len(grid) > header_row and numbering_row(grid[header_row]):
         first += 1
     data = grid[first - 1:]
-    input_cols = [c - 1 for n, c in columns.items() if not FIELD_BY_NAME[n].computed]
-    positions = _register_rows(data, input_cols)
-    kept = data if len(positions) == len(data) else [data[i] for i in positions]
+    inputs = [n for n in columns if not FIELD_BY_NAME[n].computed]
+    cells = _columns(data, columns)
+    if any(_filled(cells[n]) for n in inputs[:3]):
+        positions = range(len(data))
+    else:
+        positions = _register_rows(data, [columns[n] - 1 for n in inputs])
+        if len(positions) != len(data):
+            cells = _columns([data[i] for i in positions], columns)
     rows = [first + i for i in positions]
-    raw = {n: nfkc_cells(cells) for n, cells in _columns(kept, columns).items()}
+    row_numbers = (np.arange(first, first + len(data), dtype=np.int64) if len(positions) == len(data)
+                   else np.array(rows, dtype=np.int64))
+    table, issues, raw = _typed_table(cells, rows, sheet, columns, False, row_numbers)
     kind = _register_kind(columns, raw.get("group", []))
-    table, issues = typed_table(raw, rows, sheet, columns, normalised=True)
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,
                     issues=issues, width=_last_used(grid[header_row - 1]), first_row=first)

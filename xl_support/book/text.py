@@ -24,7 +24,10 @@ def nfkc_cells(values: list) -> list:
     try:
         joined = "\x00".join(values)          # a column of texts: no pass in Python
     except TypeError:
-        joined = "\x00".join([v for v in values if v.__class__ is str])
+        try:
+            joined = "\x00".join(filter(None, values))     # texts and None (or other empty values)
+        except TypeError:
+            joined = "\x00".join([v for v in values if v.__class__ is str])
     if joined.isascii() or unicodedata.is_normalized("NFKC", joined):
         return values
     return [nfkc(v) for v in values]

@@ -11,19 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
-from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
+from xl_support.engine.dedupe import kept_rows, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (RULE_CODES, EndReason, GroupArrays, Status, eligibility, group_arrays, month_result,
-                                     people_arrays, policy_window, to_date)
+from xl_support.engine.rules import (HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status, eligibility,
+                                     group_arrays, month_result, people_arrays, policy_window, to_date)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
@@ -114,13 +114,21 @@ class _Collector:
             text = message(int(i)) if callable(message) else message
             self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), col, field_name, code, severity, text))
 
+    def at(self, i: int, field_name: str, code: str, severity: str, message: str) -> None:
+        """`add` of one row (position `i`)."""
+        self.issues.append(CellIssue(self.reg.sheet, int(self.rows[i]), self.reg.columns.get(field_name, 0),
+                                     field_name, code, severity, message))
+
 
 def _present(table: Table, name: str) -> np.ndarray:
     if name not in table:
         return np.zeros(len(table), dtype=bool)
-    number = table.numbers.get(name) if isinstance(table, Table) else None
-    if number is not None:                  # the engine's form: NaT / −1 where the cell is empty
-        return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
+    if isinstance(table, Table):
+        number = table.numbers.get(name)
+        if number is not None:              # the engine's form: NaT / −1 where the cell is empty
+            return ~np.isnat(number) if number.dtype.kind == "M" else number >= 0
+        if name in table.present:           # told by the parsing
+            return table.present[name]
     return np.not_equal(table[name], None)
 
 
@@ -136,14 +144,41 @@ class _Present(dict):
         return mask
 
 
-def _failed(reg: Register) -> dict[str, np.ndarray]:
-    """Per field: rows whose cell could not be read (already reported by the register reader)."""
+def _readable(reg: Register) -> dict[str, np.ndarray]:
+    """Per field: rows whose cell could be read (the others are already reported by the register
+    reader); a field without such a cell gives one shared all-true mask (never written to)."""
     rows = reg.table["row"]
     by_field: dict[str, list[int]] = defaultdict(list)
     for issue in reg.issues:
         by_field[issue.field].append(issue.row)
-    return defaultdict(lambda: np.zeros(len(rows), dtype=bool),
-                       {f: np.isin(rows, r) for f, r in by_field.items()})
+    every = np.ones(len(rows), dtype=bool)
+    return defaultdict(lambda: every, {f: ~np.isin(rows, r) for f, r in by_field.items()})
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_made: dict = {}        # id of a groups table or parameters → (it, what is made of it)
+
+
+def _other_register(groups, kind: str) -> np.ndarray:
+    """Per group position (and the sentinel, last): the group belongs to the other register than
+    `kind`; made once per groups table and kind."""
+    hit = _made.get((id(groups), kind))
+    if hit is None or hit[0] is not groups:
+        if len(_made) > 64:
+            _made.clear()
+        hit = _made[(id(groups), kind)] = (
+            groups, np.array([x.register != kind for x in groups.groups] + [False], dtype=bool))
+    return hit[1]
+
+
+def _window(params) -> tuple[np.datetime64, np.datetime64]:
+    """`rules.policy_window` of the parameters, made once per parameters."""
+    hit = _made.get(id(params))
+    if hit is None or hit[0] is not params:
+        if len(_made) > 64:
+            _made.clear()
+        hit = _made[id(params)] = (params, policy_window(params))
+    return hit[1]
 
 
 def engine_people(reg: Register, book: Book):
@@ -163,9 +198,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     g: GroupArrays = group_arrays(s.groups)
     gi = people.group
     known = gi < len(g.codes)
-    failed = _failed(reg)
+    readable = _readable(reg)
     has = _Present(frame)
-    today64 = np.datetime64(today, "D")
+    today64 = np.datetime64(today.toordinal() - _EPOCH_ORDINAL, "D")
 
     # Required fields (design.md register contract); a cell that failed to parse is reported once.
     required = [("name", "error", "Thiếu họ và tên"), ("birth", "error", "Thiếu ngày sinh"),
@@ -176,10 +211,10 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
         required.append(("household_type", "error", "Thiếu loại hộ (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)"))
     for name, severity, message in required:
         if name in reg.columns:
-            out.add(~has[name] & ~failed[name], name, "REQUIRED", severity, message)
+            out.add(~has[name] & readable[name], name, "REQUIRED", severity, message)
     if s.default_area is None and "area" in reg.columns:
         needs_area = np.isin(g.rule[gi], [RULE_CODES["topup"], RULE_CODES["poverty_line"]])
-        out.add(~has["area"] & ~failed["area"] & needs_area, "area", "REQUIRED", "error",
+        out.add(~has["area"] & readable["area"] & needs_area, "area", "REQUIRED", "error",
                 "Thiếu khu vực (Thành thị / Nông thôn): cần để xác định chuẩn nghèo")
 
     # Dates (years outside 1900–2100 are refused by the value parser): future, wrong order.
@@ -200,11 +235,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     elig = elig if elig is not None else eligibility(people, s.groups, s.params)
     _decision_after_end(out, people, elig, g)
     # R12: `Chi trả từ tháng` far before the decision; `Thôi chi trả từ tháng` not after the start.
-    _moves(out, people, elig)
+    decision_m = people.decision.astype("M8[M]")
+    _moves(out, people, elig, decision_m)
 
     # R3: decision outside the 2026–2030 window.
-    w_start, w_end = policy_window(s.params)
-    decision_m = people.decision.astype("M8[M]")
+    w_start, w_end = _window(s.params)
     out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
@@ -230,33 +265,33 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
 
     # Group code: known, and of this register.
     codes = frame["group"] if "group" in frame else np.full(n, None, dtype=object)
-    out.add(has["group"] & ~known & ~failed["group"], "group", "GROUP_UNKNOWN", "error",
+    out.add(has["group"] & ~known & readable["group"], "group", "GROUP_UNKNOWN", "error",
             lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
                       f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
-    register_of = np.array([x.register for x in s.groups.groups] + [reg.kind], dtype=object)
-    wrong = known & (register_of[gi] != reg.kind)
+    wrong = known & _other_register(s.groups, reg.kind)[gi]
     out.add(wrong, "group", "GROUP_REGISTER", "error",
             lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
 
     # Group-specific fields (R4, R5, R7, R13).
     allowance = people.allowance
-    out.add(known & (g.allowance[gi] == 1) & (allowance < 0) & ~failed["allowance"], "allowance",
+    out.add(known & (g.allowance[gi] == 1) & (allowance < 0) & readable["allowance"], "allowance",
             "ALLOWANCE_REQUIRED", "error",
             lambda i: f"Nhóm {codes[i]} cần trợ cấp xã hội đang hưởng (đồng/tháng) để tính mức bù chênh lệch")
     out.add(known & (g.allowance[gi] == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
             lambda i: f"Nhóm {codes[i]} không áp dụng cho người đang hưởng trợ cấp xã hội "
                       f"({allowance[i]:,} đồng/tháng) (KH mục IV.2)".replace(",", "."))
     rec_year = g.recognition_year[gi]
-    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970
-    out.add(known & (rec_year > 0) & ~has["recognised"] & ~failed["recognised"], "recognised",
+    dated = known & (rec_year > 0)
+    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970 if dated.any() else rec_year
+    out.add(dated & ~has["recognised"] & readable["recognised"], "recognised",
             "RECOGNITION_REQUIRED", "error",
             lambda i: f"Nhóm {codes[i]} cần ngày công nhận thoát nghèo/cận nghèo (năm {rec_year[i]})")
-    out.add(known & (rec_year > 0) & has["recognised"] & (rec_years != rec_year), "recognised",
+    out.add(dated & has["recognised"] & (rec_years != rec_year), "recognised",
             "RECOGNITION_YEAR", "error",
             lambda i: f"Nhóm {codes[i]}: hộ phải được công nhận thoát nghèo, thoát cận nghèo trong năm "
                       f"{rec_year[i]} (ngày ghi: {_dmy(people.recognised[i])}) (KH mục II.2)")
-    out.add(known & (g.mother_max_age[gi] > 0) & ~has["mother_birth"] & ~failed["mother_birth"], "mother_birth",
+    out.add(known & (g.mother_max_age[gi] > 0) & ~has["mother_birth"] & readable["mother_birth"], "mother_birth",
             "MOTHER_BIRTH_REQUIRED", "error",
             lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
 
@@ -267,9 +302,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                 "không tính được")
     if reg.kind == NQ04 and "household_type" in frame:
         htype = frame["household_type"]           # `values.HOUSEHOLD_TYPES` labels or None
-        escaped = _one_of(htype, [h for h in HOUSEHOLD_TYPES.values() if h.startswith("Thoát")])
-        current = _one_of(htype, ["Nghèo", "Cận nghèo"])
-        out.add(escaped & ~has["recognised"] & ~failed["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
+        escaped = _one_of(htype, [h for h in HOUSEHOLD_TYPES.values() if h.startswith("Thoát")], people.household)
+        current = _one_of(htype, ["Nghèo", "Cận nghèo"], people.household)
+        out.add(escaped & ~has["recognised"] & readable["recognised"], "recognised", "HOUSEHOLD_RECOGNITION",
                 "error", lambda i: f"Hộ «{htype[i]}» cần ngày công nhận thoát nghèo/cận nghèo "
                                    f"(để tính 36 tháng tiếp tục hỗ trợ)")
         out.add(current & has["recognised"], "recognised", "HOUSEHOLD_RECOGNITION", "warning",
@@ -280,31 +315,34 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     # §4: area contradicting the unit type (the row's area wins, so only a warning).
     unit_type = s.unit.type if s.unit else s.unit_type
     expected = {"Phường": "urban", "Xã": "rural"}.get(unit_type or "")
-    if expected and "area" in frame:
-        area = frame["area"]
-        out.add(has["area"] & (area != expected), "area", "AREA_UNIT", "warning",
+    if expected and "area" in frame:          # a filled area is 'urban' or 'rural': people.area 1 or 0
+        out.add(has["area"] & (people.area != (1 if expected == "urban" else 0)), "area", "AREA_UNIT", "warning",
                 f"Khu vực «{'Nông thôn' if expected == 'urban' else 'Thành thị'}» khác loại đơn vị "
                 f"«{unit_type}» (mặc định {'Thành thị' if expected == 'urban' else 'Nông thôn'}): kiểm tra lại")
 
     # §3: groups whose amount / insurance the ward has not entered yet — once per group.
-    for pos in np.unique(gi[known]):
+    counts = np.bincount(gi, minlength=len(g.codes) + 1)
+    for pos in np.flatnonzero(counts[:len(g.codes)]).tolist():
         group = s.groups.groups[pos]
-        rows = np.flatnonzero(gi == pos)
-        first = np.zeros(n, dtype=bool)              # the group's first row
-        first[rows[:1]] = True
+        if group.amount_rule != "unconfirmed" and group.insurance != "unconfirmed":
+            continue
+        first, rows = int(np.argmax(gi == pos)), int(counts[pos])     # the group's first row, its rows
         if group.amount_rule == "unconfirmed":
-            out.add(first, "group", "UNCONFIRMED", "warning",
-                    f"Nhóm {group.code} ({len(rows)} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
-                    f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
+            out.at(first, "group", "UNCONFIRMED", "warning",
+                   f"Nhóm {group.code} ({rows} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
+                   f"(đồng/tháng)» theo Nghị quyết tại sheet «{SETTINGS_SHEET}»; đến khi đó không tính được")
         if group.insurance == "unconfirmed":
-            out.add(first, "group", "INSURANCE_UNCONFIRMED", "warning",
-                    f"Nhóm {group.code} ({len(rows)} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
-                    f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
+            out.at(first, "group", "INSURANCE_UNCONFIRMED", "warning",
+                   f"Nhóm {group.code} ({rows} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
+                   f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
 
 
-def _one_of(values: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Cells equal to one of `texts`."""
+def _one_of(values: np.ndarray, texts: list[str], codes: np.ndarray | None = None) -> np.ndarray:
+    """Cells equal to one of `texts` (household labels); by `codes`, the engine's
+    `rules.HOUSEHOLD_CODES` of the cells (People.household), when given."""
+    if codes is not None:
+        return np.isin(codes, [HOUSEHOLD_CODES[t] for t in texts])
     out = np.zeros(len(values), dtype=bool)
     for text in texts:
         out |= values == text
@@ -334,10 +372,10 @@ def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
 PAY_FROM_MAX_ARREARS = 12       # months of arrears before a warning (issue 11, R12)
 
 
-def _moves(out: _Collector, people, elig) -> None:
+def _moves(out: _Collector, people, elig, decision_m: np.ndarray) -> None:
     """domain.md R12 — the months a move names: `Chi trả từ tháng` more than 12 months before the
-    decision month → warning; `Thôi chi trả từ tháng` not after the first month paid → error."""
-    decision_m = people.decision.astype("M8[M]")
+    decision month (`decision_m`) → warning; `Thôi chi trả từ tháng` not after the first month
+    paid → error."""
     early = people.pay_from < decision_m - np.timedelta64(PAY_FROM_MAX_ARREARS, "M")
     if early.any():
         pay, dec = my(people.pay_from), dmy(people.decision)
@@ -364,7 +402,9 @@ def _bad_ids(values: list) -> np.ndarray:
         joined = "".join(values)
     except TypeError:
         joined = None
-    if joined is not None and joined.isascii() and joined.isdigit():    # texts of ASCII digits only
+    if joined is not None and joined.isascii() and joined.encode().isdigit():    # texts of ASCII digits only
+        if set(map(len, values)) <= {0, 12}:
+            return bad
         lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
         return (lengths != 12) & (lengths != 0)
     for i, v in enumerate(values):
@@ -401,11 +441,12 @@ def _id_text(value) -> str:
 
 
 def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
-                  benefit: dict | None = None, insurance: dict | None = None) -> list[CellIssue]:
+                  benefit: dict | None = None, insurance: dict | None = None,
+                  eligible: dict | None = None) -> list[CellIssue]:
     """R11 across rows and registers: duplicate IDs (tell which row is kept) and the same
     normalised name + birth date where one row has no ID (a warning, never a merge).
-    `people` / `benefit` / `insurance`: the engine's People and the month's benefit and insurance
-    flag per register id, when known."""
+    `people` / `benefit` / `insurance` / `eligible`: the engine's People, the month's benefit and
+    insurance flag, and the eligibility per register id, when known."""
     regs = [r for r in book.registers if len(r.table)]
     if not regs:
         return []
@@ -414,14 +455,20 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     benefit_of = benefit or {}
     insurance_of = insurance or {}
     keys = np.concatenate([reg.table["id_key"] for reg in regs]).tolist()
-    if not set(map(type, keys)) <= {str, type(None)}:
+    types = set(map(type, keys))
+    if not types <= {str, type(None)}:
         keys = [k if isinstance(k, str) else None for k in keys]
-    reg_of = np.concatenate([np.full(len(reg.table), i) for i, reg in enumerate(regs)])
-    rows = np.concatenate([reg.table["row"] for reg in regs])
-    where = lambda i: (regs[reg_of[i]], int(rows[i]))  # noqa: E731
+        types = set(map(type, keys))
+    unkeyed = type(None) in types           # a row without an ID
+    cuts = np.cumsum([len(reg.table) for reg in regs])
+
+    def where(i):
+        k = int(np.searchsorted(cuts, i, side="right"))
+        return regs[k], int(regs[k].table["row"][i - (cuts[k - 1] if k else 0)])
+
     issues = []
-    keyed = len(keys) - keys.count(None)
-    dup = repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
+    keyed = len(keys) - keys.count(None) if unkeyed else len(keys)
+    dup = _repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
     kept = np.arange(len(keys))
     if dup.any():
         benefit, insured = [], []
@@ -431,13 +478,15 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
                 insured.append(insurance_of[id(reg)])
                 continue
             p = people[id(reg)] if id(reg) in people else engine_people(reg, book)
-            res = month_result(p, eligibility(p, s.groups, s.params), month, s.groups, s.params)
+            elig = (eligible or {}).get(id(reg))
+            res = month_result(p, eligibility(p, s.groups, s.params) if elig is None else elig, month, s.groups,
+                               s.params)
             benefit.append(res.benefit)
             insured.append(res.insurance)
         subset = np.flatnonzero(dup)
         kept[subset] = subset[kept_rows([keys[i] for i in subset], np.concatenate(benefit)[subset],
                                         np.concatenate(insured)[subset])]
-    for i in np.flatnonzero(dup & (kept != np.arange(len(keys)))):
+    for i in np.flatnonzero(dup & (kept != np.arange(len(keys)))) if dup.any() else ():
         reg, row = where(i)
         kreg, krow = where(kept[i])
         same = "cùng sheet" if kreg is reg else f"sheet «{kreg.sheet}»"
@@ -449,11 +498,11 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     # same name + birth date matters only where a row has no ID (dedupe.same_name_birth): the names
     # are folded only then
     names = ([name_key(v) if isinstance(v, str) else None for reg in regs for v in reg.table["name"].tolist()]
-             if all("name" in r.table for r in regs) and None in keys else [])
+             if all("name" in r.table for r in regs) and unkeyed else [])
     if names:
         births = [b for reg in regs for b in (reg.table["birth"].tolist() if "birth" in reg.table
                                                else [None] * len(reg.table))]
-        cand = np.flatnonzero(repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
+        cand = np.flatnonzero(_repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
         same = np.full(len(names), -1)
         if len(cand):                    # dedupe.same_name_birth on the rows that can match only
             sub = same_name_birth([names[i] for i in cand], [births[i] for i in cand], [keys[i] for i in cand])
@@ -466,6 +515,13 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
                 f"Trùng họ tên và ngày sinh với dòng {orow} sheet «{oreg.sheet}» (một trong hai dòng thiếu số "
                 f"định danh): kiểm tra có phải cùng một người không"))
     return issues
+
+
+def _repeated(keys: list) -> np.ndarray:
+    """`dedupe.repeated` (rows whose key, not None, is on another row too) by one count of the
+    keys in C."""
+    twice = {k for k, c in Counter(keys).items() if c > 1 and k is not None}
+    return np.fromiter(map(twice.__contains__, keys), dtype=bool, count=len(keys))
 
 
 def _book_issues(book: Book) -> list[CellIssue]:
@@ -509,15 +565,18 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
     issues = _book_issues(book)
     given = dict(zip(map(id, book.registers), people)) if people is not None else {}
     eligible = dict(zip(map(id, book.registers), eligible)) if eligible is not None else {}
-    people = {}
+    people, s = {}, book.settings
     for reg in book.registers:
         issues.extend(reg.issues)
         if len(reg.table):
-            people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
-            issues.extend(_register_issues(reg, book, today, people[id(reg)], eligible.get(id(reg))))
+            p = people[id(reg)] = given[id(reg)] if id(reg) in given else engine_people(reg, book)
+            if eligible.get(id(reg)) is None:       # made once, for the row checks and R11
+                eligible[id(reg)] = eligibility(p, s.groups, s.params)
+            issues.extend(_register_issues(reg, book, today, p, eligible[id(reg)]))
     issues.extend(_cross_issues(book, month, people,
                                 dict(zip(map(id, book.registers), benefit)) if benefit is not None else None,
-                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None))
+                                dict(zip(map(id, book.registers), insurance)) if insurance is not None else None,
+                                eligible))
     order = {name: i for i, name in enumerate(book.sheet_names)}
     issues.sort(key=lambda x: (order.get(x.sheet, -1), x.row, x.column, x.code))
     return ValidationReport(issues=issues, rows={r.sheet: len(r.table) for r in book.registers},
