@@ -162,7 +162,7 @@ class Book:
 
     @property
     def ledger(self) -> "Ledger":
-        """The `Đã chi trả` rows (issue 17); only the commands that use them parse them (and load pandas)."""
+        """The `Đã chi trả` rows (issue 17); only the commands that use them parse them."""
         if self.ledger_parsed is None:
             from xl_support.book.ledger import read_ledger
             self.ledger_parsed = read_ledger(self.ledger_grid)
