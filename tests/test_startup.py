@@ -1,7 +1,7 @@
 """Issue 18.5 — a ward's command reaches its work without loading what it does not need: compute,
 validate, summary and close-month run for real in a fresh interpreter and must not load pandas,
-openpyxl or xml.sax (urllib, http, ssl); no export kind loads pandas (an export writes its document
-with openpyxl's styles). The seconds are measured in benchmarks/bench_startup.py; this test keeps
+openpyxl or xml.sax (urllib, http, ssl); no export kind and no consolidation loads pandas or openpyxl
+(their documents are written by `documents.xlsx` with `documents.styles`). The seconds are measured in benchmarks/bench_startup.py; this test keeps
 the heavy packages out of the path (a module-level import added later fails it)."""
 import datetime as dt
 import json
@@ -60,12 +60,27 @@ def test_summary_of_a_book_with_closed_months_loads_no_heavy_package(closed, tmp
 
 @pytest.mark.parametrize("month", ["2026-10", "2026-11"])      # October is closed: re-export from the ledger
 @pytest.mark.parametrize("kind", EXPORT_KINDS)
-def test_exports_load_no_pandas(closed, tmp_path, kind, month):
+def test_exports_load_no_pandas_nor_openpyxl(closed, tmp_path, kind, month):
     from xl_support.operations.exports import KINDS
     assert set(KINDS) == set(EXPORT_KINDS)
     rc, loaded = loaded_by(["export", str(closed), "--kind", kind, "--month", month, "-o", str(tmp_path / "out.xlsx")])
     assert rc == 0 and (tmp_path / "out.xlsx").exists()
-    assert "pandas" not in loaded, f"export {kind} loaded {loaded}"
+    assert "pandas" not in loaded and "openpyxl" not in loaded, f"export {kind} loaded {loaded}"
+
+
+def test_consolidate_loads_no_pandas_nor_openpyxl(ward, closed, tmp_path):
+    """The city workbook of two units, one with a closed month (the «Đã chi trả theo đơn vị» sheet)."""
+    from xl_support.book.workbook import units
+    folder = tmp_path / "wards"
+    folder.mkdir()
+    other = units()[5]
+    write_demo_workbook(folder / "other.xlsm", unit=other.full_name, unit_type=other.type, n55=20, n04=10, seed=3,
+                        month=dt.date(2026, 11, 1))
+    (folder / "closed.xlsm").write_bytes(closed.read_bytes())
+    out = tmp_path / "city.xlsx"
+    rc, loaded = loaded_by(["consolidate", str(folder), "--month", "2026-11", "-o", str(out)])
+    assert rc in (0, 3) and out.exists()            # 3: a partial city (2 of the 114 units)
+    assert "pandas" not in loaded and "openpyxl" not in loaded, f"consolidate loaded {loaded}"
 
 
 def test_close_month_loads_no_pandas(closed, tmp_path):

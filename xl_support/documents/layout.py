@@ -1,4 +1,4 @@
-"""Administrative layout of Vietnamese official documents on an openpyxl worksheet.
+"""Administrative layout of Vietnamese official documents on a worksheet (`documents.xlsx`, or openpyxl).
 
 Every export (city report, D03-TS list, payroll, public list, budget) is built from these
 blocks, following the presentation rules of Nghị định 30/2020/NĐ-CP (Phụ lục I, công tác văn
@@ -46,14 +46,15 @@ import unicodedata
 import weakref
 from copy import copy
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence, Union
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any, Literal, Sequence, Union
 
 from xl_support.book.fileio import set_text
+from xl_support.book.xlsx import col_letters
+from xl_support.documents.styles import Alignment, Border, Font, PatternFill, Side, openpyxl_style
+
+if TYPE_CHECKING:  # openpyxl is imported only where an openpyxl workbook is written (issue 18 item 5)
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "FONT_NAME",
@@ -83,7 +84,6 @@ HEADER_FILL = PatternFill(fill_type="solid", start_color="FFD9D9D9", end_color="
 
 _THIN = Side(style="thin", color="FF000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HAIR_BOTTOM = Border(bottom=Side(style="thin", color="FF000000"))
 
 Kind = Literal["text", "int", "money", "date", "center"]
 _KINDS = ("text", "int", "money", "date", "center")
@@ -154,7 +154,7 @@ def _max_digit_px(ws: Worksheet) -> int:
 
 def _col_pt(ws: Worksheet, col: int) -> float:
     """Width of one column in points (Excel: width × max digit width + 5 px, at 96 dpi)."""
-    width = ws.column_dimensions[get_column_letter(col)].width or 8.43
+    width = ws.column_dimensions[col_letters(col)].width or 8.43
     return (width * _max_digit_px(ws) + 5) * 0.75
 
 
@@ -200,6 +200,16 @@ def _fit_text_height(ws, row, first, last, text, size, bold, *, extra: float = 2
     _fit_height(ws, row, lines * _line_height(size) + extra)
 
 
+def _style_of(ws):
+    """Style values as the sheet takes them: as they are in a `documents.xlsx` sheet, as openpyxl
+    objects in an openpyxl one."""
+    return _as_is if _is_doc(ws) else openpyxl_style
+
+
+def _as_is(value):
+    return value
+
+
 def _put(ws: Worksheet, row: int, first: int, last: int, value: Any, *, font: Font,
          horizontal: str = "center", vertical: str = "center", wrap: bool = True,
          border: Border | None = None, fill: PatternFill | None = None,
@@ -207,16 +217,17 @@ def _put(ws: Worksheet, row: int, first: int, last: int, value: Any, *, font: Fo
     """Write one value in a (merged when ``last > first``) range of one row, styled."""
     cell = ws.cell(row=row, column=first)
     set_text(cell, value)
-    cell.font = font
-    cell.alignment = Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap)
+    style = _style_of(ws)
+    cell.font = style(font)
+    cell.alignment = style(Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap))
     if number_format:
         cell.number_format = number_format
     if fill is not None:
         for c in range(first, last + 1):
-            ws.cell(row=row, column=c).fill = fill
+            ws.cell(row=row, column=c).fill = style(fill)
     if border is not None:
         for c in range(first, last + 1):
-            ws.cell(row=row, column=c).border = border
+            ws.cell(row=row, column=c).border = style(border)
     if last > first:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
     if fit and isinstance(value, str) and value:
@@ -263,7 +274,7 @@ def use_document_font(wb: Workbook, *, name: str = FONT_NAME, size: float = SIZE
     default Calibri is replaced by a wider font on machines without it. Do not call it on a
     ward's register workbook: it would change the look of every sheet.
     """
-    font = Font(name=name, size=size, family=1)
+    font = openpyxl_style(Font(name=name, size=size, family=1))
     fonts = wb._fonts  # openpyxl keeps the default font at index 0 of this IndexedList
     list.__setitem__(fonts, 0, font)
     fonts._rebuild_dict()  # refresh the value → index map
@@ -279,6 +290,7 @@ def new_document_book():
 
 def new_report_workbook() -> Workbook:
     """A new openpyxl Workbook whose default font is the document font."""
+    from openpyxl import Workbook
     wb = Workbook()
     use_document_font(wb)
     stamp_version(wb)
@@ -501,9 +513,9 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, column: ColumnSp
     if styled is not None:
         cell._style = copy(styled)
         return
-    cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
-    cell.font = _font(size, bold=bold)
-    cell.border = _BOX
+    cell.alignment = openpyxl_style(Alignment(horizontal=horizontal, vertical="center", wrap_text=True))
+    cell.font = openpyxl_style(_font(size, bold=bold))
+    cell.border = openpyxl_style(_BOX)
     cache[key] = copy(cell._style)
 
 
@@ -614,7 +626,7 @@ def write_table(
     last_col = first_col + n - 1
     if set_widths:
         for i, column in enumerate(columns):
-            ws.column_dimensions[get_column_letter(first_col + i)].width = column.width
+            ws.column_dimensions[col_letters(first_col + i)].width = column.width
 
     # header: one level, or two when groups are used
     two_levels = any(c.group for c in columns)
@@ -638,11 +650,12 @@ def write_table(
                 c = first_col + i
                 cell = ws.cell(row=top, column=c)
                 set_text(cell, columns[i].header)
-                cell.font = header_font
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                style = _style_of(ws)
+                cell.font = style(header_font)
+                cell.alignment = style(Alignment(horizontal="center", vertical="center", wrap_text=True))
                 for r in (top, top + 1):
-                    ws.cell(row=r, column=c).border = _BOX
-                    ws.cell(row=r, column=c).fill = HEADER_FILL
+                    ws.cell(row=r, column=c).border = style(_BOX)
+                    ws.cell(row=r, column=c).fill = style(HEADER_FILL)
                 ws.merge_cells(start_row=top, start_column=c, end_row=top + 1, end_column=c)
                 spanning.append(i)
             i = j + 1

@@ -9,7 +9,8 @@ Kiểm tra) and into a new export. :meth:`DocBook.save` streams SpreadsheetML di
 strings, one style record per distinct (font, fill, border, alignment, number format), merged
 cells, print titles as ``_xlnm.Print_Titles``, A4 page set-up. Writing is about 1 µs a cell,
 against ~40 µs for openpyxl and ~5 µs for XlsxWriter (measured in `benchmarks/bench_exports.py`'s
-note); openpyxl styles objects are only read, never hashed per cell.
+note); the style values (`documents.styles`, or openpyxl's alike) are only read, never hashed per
+cell, and openpyxl is not imported (issue 18 item 5).
 
 The package parts are the minimal set Excel and LibreOffice open without repair (the same parts
 XlsxWriter writes): content types, package and workbook relationships, workbook, styles, one
@@ -23,10 +24,9 @@ import sys
 import zipfile
 from types import SimpleNamespace
 from typing import Any
+from xl_support.book.xlsx import col_letters
 from xl_support.book.xmltext import escape, quoteattr
-
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from xl_support.documents.styles import Font
 
 __all__ = ["DocBook", "DocSheet", "product_version"]
 
@@ -40,7 +40,7 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _EPOCH = dt.date(1899, 12, 30)
-_COL = [""] + [get_column_letter(i) for i in range(1, 200)]
+_COL = [""] + [col_letters(i) for i in range(1, 200)]
 
 
 class _Cell:
@@ -146,9 +146,13 @@ class DocSheet:
 class DocBook:
     """A new workbook of document sheets, saved by :meth:`save` (module notes)."""
 
-    def __init__(self):
+    def __init__(self, default_font: Font = Font(name="Times New Roman", size=12), default_row_height: float = 15.75):
+        """``default_font``: the Normal style's font, in whose digits column widths count
+        (layout._max_digit_px); ``default_row_height``: the height, in points, of a row given none
+        (Excel's for that font: 15.75 for Times New Roman 12, 15 for Calibri 11)."""
         self._sheets: list[DocSheet] = []
-        self._fonts = [Font(name="Times New Roman", sz=12)]  # the default font (layout._max_digit_px)
+        self._fonts = [default_font]
+        self.default_row_height = default_row_height
         self.properties = SimpleNamespace(creator=None, title=None, description=None, version=None)
 
     def create_sheet(self, title: str) -> DocSheet:
@@ -191,13 +195,13 @@ class DocBook:
 def _font_key(f) -> tuple:
     if f is None:
         return ()
-    return (f.name, float(f.sz or 12), bool(f.b), bool(f.i), f.u or None)
+    return (f.name, float(f.sz or 12), bool(f.b), bool(f.i), f.u or None, getattr(f, "family", None) or 1)
 
 
 def _side_key(s) -> tuple | None:
     if s is None or not s.style:
         return None
-    color = getattr(s.color, "rgb", None) if s.color is not None else None
+    color = s.color if isinstance(s.color, str) else getattr(s.color, "rgb", None)
     return (s.style, color if isinstance(color, str) else "FF000000")
 
 
@@ -210,7 +214,7 @@ def _border_key(b) -> tuple:
 def _fill_key(f) -> str | None:
     if f is None or f.fill_type != "solid":
         return None
-    rgb = getattr(f.start_color, "rgb", None)
+    rgb = f.start_color if isinstance(f.start_color, str) else getattr(f.start_color, "rgb", None)
     return rgb if isinstance(rgb, str) else "FFD9D9D9"
 
 
@@ -278,11 +282,11 @@ class _Styles:
             out += [f'<numFmt numFmtId="{i}" formatCode={quoteattr(f)}/>' for f, i in self.numfmts.items()]
             out.append("</numFmts>")
         out.append(f'<fonts count="{len(self.fonts)}">')
-        for name, size, b, i, u in self.fonts:
+        for name, size, b, i, u, family in self.fonts:
             out.append("<font>" + ("<b/>" if b else "") + ("<i/>" if i else "")
                        + (f'<u val="{u}"/>' if u and u != "single" else "<u/>" if u else "")
                        + f'<sz val="{size:g}"/><name val={quoteattr(name or "Times New Roman")}/>'
-                       + '<family val="1"/></font>')
+                       + f'<family val="{family:g}"/></font>')
         out.append("</fonts>")
         out.append(f'<fills count="{len(self.fills) + 1}"><fill><patternFill patternType="none"/></fill>'
                    '<fill><patternFill patternType="gray125"/></fill>')
@@ -383,7 +387,7 @@ def _sheet_xml(ws: DocSheet, styles: _Styles, first: bool) -> bytes:
     pane = _pane(ws.freeze_panes) if ws.freeze_panes else ""
     out.append('<sheetViews><sheetView' + (' tabSelected="1"' if first else "") + ' workbookViewId="0">'
                + pane + "</sheetView></sheetViews>")
-    out.append('<sheetFormatPr defaultRowHeight="15.75"/>')
+    out.append(f'<sheetFormatPr defaultRowHeight="{ws.parent.default_row_height:g}"/>')
     cols = sorted(((_col_index(k), d.width) for k, d in ws.column_dimensions.items() if d.width), key=lambda t: t[0])
     if cols:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in cols)

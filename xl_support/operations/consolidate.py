@@ -893,16 +893,16 @@ def _finish(ws, table_row: int, header_rows: int, landscape: bool = True) -> Non
     """Frozen header, header repeated on every printed page, A4 set-up."""
     from xl_support.documents.layout import setup_print
     last_header = table_row + header_rows     # header rows + the column-number row
-    ws.freeze_panes = ws.cell(row=last_header + 1, column=1)
+    ws.freeze_panes = f"A{last_header + 1}"
     setup_print(ws, landscape=landscape, repeat_rows=f"{table_row}:{last_header}",
                 margins_cm=(1.5, 1.0, 1.5, 1.5))
 
 
 def _note(ws, row: int, text: str) -> None:
     """An italic line under a table (e.g. "nothing to list")."""
-    from openpyxl.styles import Font
     from xl_support.book.fileio import set_text
     from xl_support.documents.layout import FONT_NAME
+    from xl_support.documents.styles import Font
     set_text(ws.cell(row=row, column=2), text).font = Font(name=FONT_NAME, size=11, italic=True)
 
 
@@ -1084,12 +1084,14 @@ def _files_sheet(wb, r: ConsolidationResult) -> None:
 
 
 def build_city_workbook(r: ConsolidationResult):
-    """The city workbook (openpyxl): six sheets, numbers as numbers, A4 landscape."""
-    import openpyxl
+    """The city workbook (`documents.xlsx`, no openpyxl: issue 18 item 5): six sheets, numbers as
+    numbers, A4 landscape. Its default font and row height stay openpyxl's (Calibri 11, 15 pt),
+    in which its column widths were chosen."""
     from xl_support.documents.layout import stamp_version
-    wb = openpyxl.Workbook()
+    from xl_support.documents.styles import Font
+    from xl_support.documents.xlsx import DocBook
+    wb = DocBook(default_font=Font(name="Calibri", size=11, family=2), default_row_height=15)
     stamp_version(wb)
-    wb.remove(wb.active)
     _city_sheet(wb, r)
     _groups_sheet(wb, r)
     _missing_sheet(wb, r)

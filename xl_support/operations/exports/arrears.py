@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from openpyxl import Workbook
 
 from xl_support.book.ledger import KIND_ARREARS, KIND_MONTH, KIND_RECOVERY, Rows, is_in, person_keys
 from xl_support.book.register import object_array
 from xl_support.book.workbook import Book
+from xl_support.documents.xlsx import DocBook
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.policy import Groups
 from xl_support.engine.schedule import BookSchedule
@@ -35,7 +35,7 @@ ARREARS_COLUMNS = [
 ]
 
 
-def write_arrears_sheet(wb: Workbook, lines: Rows, month: dt.date, unit: UnitNames, on: dt.date,
+def write_arrears_sheet(wb: DocBook, lines: Rows, month: dt.date, unit: UnitNames, on: dt.date,
                         groups: Groups, notes: list[str], used: set[str] | None = None) -> dict:
     """One sheet: a section per person (sheet, row), one line per month; truy thu as a positive
     amount in its own column. Returns {'rows': people, 'total': truy lĩnh, 'recovery': truy thu}."""
@@ -133,7 +133,7 @@ def closed_payroll(book: Book, month: dt.date) -> tuple[BookSchedule, dict[int, 
     return sched, by_col, lines
 
 
-def export_arrears(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
+def export_arrears(wb: DocBook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
     """`export --kind arrears`: the lines of `month` (from the ledger when it is closed)."""
     from xl_support.operations.cycle import arrears
     if month in book.ledger.closed_months():

@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from openpyxl import Workbook
 
 from xl_support.engine.basis import money
 from xl_support.engine.policy import Groups
+from xl_support.documents.xlsx import DocBook
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.engine.rules import Status
 from xl_support.engine.messages import NO_AMOUNT
@@ -94,7 +94,7 @@ def budget_figures(sched: BookSchedule) -> BudgetFigures:
     return BudgetFigures(segs, benefit, insurance)
 
 
-def write_budget(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+def write_budget(wb: DocBook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
                  groups: Groups) -> dict:
     fig = budget_figures(sched)
     cols, sums = budget_columns(fig.segments)

@@ -7,9 +7,8 @@ import datetime as dt
 from collections import Counter
 from itertools import groupby
 
-from openpyxl import Workbook
-
 from xl_support.book.workbook import Book
+from xl_support.documents.xlsx import DocBook
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.operations.exports.common import UnitNames, begin_document, end_document, month_text, note, sheet_title
 from xl_support.operations.exports.lists import payroll_label
@@ -28,7 +27,7 @@ CHANGES_COLUMNS = [
 ]
 
 
-def write_changes(wb: Workbook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
+def write_changes(wb: DocBook, book: Book, month: dt.date, unit: UnitNames, on: dt.date) -> dict:
     """One sheet, a section per month and kind of change (CHANGE_KINDS order), then the pending rows."""
     from xl_support.operations.changes import CHANGE_KINDS, coming_changes
     table, sched = coming_changes(book, month)

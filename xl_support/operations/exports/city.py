@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from xl_support.book.workbook import Settings
 from xl_support.engine.policy import Groups
+from xl_support.documents.xlsx import DocBook
+from xl_support.documents.styles import Alignment, Font, PatternFill
 from xl_support.documents.layout import FONT_NAME, ColumnSpec, Section, write_table
 from xl_support.engine.rules import EndReason, Status
 from xl_support.engine.messages import NO_AMOUNT
@@ -141,7 +141,7 @@ def city_figures(sched: BookSchedule, month: dt.date, settings: Settings, unit: 
     return CityFigures(rows)
 
 
-def _write_data_sheet(wb: Workbook, fig: CityFigures) -> None:
+def _write_data_sheet(wb: DocBook, fig: CityFigures) -> None:
     ws = wb.create_sheet(DATA_SHEET)
     bold = Font(name=FONT_NAME, size=11, bold=True)
     plain = Font(name=FONT_NAME, size=11)
@@ -211,7 +211,7 @@ def _sum(rows: list[dict], key: str, **where) -> int:
     return sum(r[key] for r in rows if all(r[k] == v for k, v in where.items()))
 
 
-def write_city_report(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+def write_city_report(wb: DocBook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
                       settings: Settings) -> dict:
     fig = city_figures(sched, month, settings, unit)
     rows = fig.rows

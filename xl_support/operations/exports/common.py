@@ -6,12 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from xl_support.book.workbook import Settings
 from xl_support.book.fileio import set_text
 from xl_support.book.sheets import safe_sheet_name
+from xl_support.documents.styles import Alignment, Font
+from xl_support.book.xlsx import col_letters
 from xl_support.documents.layout import (FONT_NAME, keep_with_next, setup_print, write_document_header,
                                          write_place_date_and_signatures, write_title)
 from xl_support.book.text import fold
@@ -77,7 +76,7 @@ def month_text(month: dt.date) -> str:
 
 def set_widths(ws, widths: Sequence[float]) -> None:
     for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+        ws.column_dimensions[col_letters(i)].width = w
 
 
 def begin_document(ws, widths: Sequence[float], unit: UnitNames, title: str, subtitles: Sequence[str], *,

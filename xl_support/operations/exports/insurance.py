@@ -25,9 +25,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from openpyxl import Workbook
 
 from xl_support.engine.basis import money
+from xl_support.documents.xlsx import DocBook
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.operations.exports.common import UnitNames, begin_document, end_document, month_text, note, person_key, sheet_title
 from xl_support.book.text import natural_key
@@ -162,7 +162,7 @@ def _order(sched: BookSchedule, idx: list[int]) -> list[int]:
 NO_CHANGE_SHEET = "Không có tăng giảm"
 
 
-def write_insurance_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames,
+def write_insurance_list(wb: DocBook, sched: BookSchedule, month: dt.date, unit: UnitNames,
                          on: dt.date, unit_code: str | None = None) -> dict:
     """The D03-TS sheets: one for the people not at school and one per school, each only when it
     lists someone (a month without any change gets one sheet saying so). `unit_code`: `Mã đơn

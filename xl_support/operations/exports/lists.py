@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from openpyxl import Workbook
-
 from xl_support.engine.policy import Group, Groups
+from xl_support.documents.xlsx import DocBook
 from xl_support.documents.layout import ColumnSpec, Section, write_table
 from xl_support.documents.vnwords import amount_in_words
 from xl_support.operations.exports.common import (REGISTER_ORDER, RESOLUTION_TITLES, UnitNames, begin_document, end_document,
@@ -158,7 +157,7 @@ def payroll_label(group: Group | None, register: str, groups: Groups) -> str:
     return public_label(group, register, groups)
 
 
-def write_payment_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+def write_payment_list(wb: DocBook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
                        groups: Groups, arrears: dict[int, int] | None = None) -> dict:
     """One payroll sheet per resolution; returns {'rows': people, 'total': VND}. `arrears`
     (schedule position → truy lĩnh, issue 17) adds the columns month / arrears / sum."""
@@ -216,7 +215,7 @@ PUBLIC_COLUMNS = [
 ]
 
 
-def write_public_list(wb: Workbook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
+def write_public_list(wb: DocBook, sched: BookSchedule, month: dt.date, unit: UnitNames, on: dt.date,
                       groups: Groups) -> dict:
     """The list to post (domain.md §4 sensitive data): name, month/year of birth, ID masked but
     the last 4 digits, residential group (the section), neutral group wording. No amount (it
