@@ -297,6 +297,14 @@ def _amount(value) -> int:
     return -1
 
 
+def _amounts(values) -> np.ndarray:
+    """`_amount` of each value; a column already of integers is taken whole."""
+    column = np.asarray(values)
+    if column.dtype.kind in "iu":
+        return column.astype(np.int64)
+    return np.fromiter(map(_amount, column.tolist()), dtype=np.int64, count=len(column))
+
+
 def _household_codes(values) -> np.ndarray:
     return np.fromiter((HOUSEHOLD_CODES.get(v, -1) if v.__class__ is str else -1 for v in values), dtype=np.int8,
                        count=len(values))
@@ -330,12 +338,14 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
         area[area == -1] = 1 if default_area == "urban" else 0
     numbers = getattr(frame, "numbers", None) or {}
     allowance = (numbers["allowance"] if "allowance" in numbers
-                 else np.fromiter(map(_amount, frame["allowance"]), dtype=np.int64, count=n) if "allowance" in frame
+                 else _amounts(frame["allowance"]) if "allowance" in frame
                  else np.full(n, -1, dtype=np.int64))
     bad = np.asarray(frame["bad_cell"], dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
-    household = (_by_distinct(frame["household_type"], _household_codes) if "household_type" in frame else None)
+    household = (_by_distinct(np.asarray(frame["household_type"], dtype=object), _household_codes)
+                 if "household_type" in frame else None)
     return People(
-        group=_by_distinct(frame["group"], garr.index) if "group" in frame else garr.index([None] * n),
+        group=(_by_distinct(np.asarray(frame["group"], dtype=object), garr.index) if "group" in frame
+               else garr.index([None] * n)),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
