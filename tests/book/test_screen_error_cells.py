@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from xl_support.book import values as V
 from xl_support.book import safe_open as S
+from xl_support.book.register import column_letter
 from xl_support.book.safe_open import check_workbook
 from xl_support.book.workbook import read_grids
 
@@ -74,16 +75,8 @@ BODIES = ["<v>1</v>", '<is><t>Ghi chú: "e" là c r=</t></is>', "<f>A1+1</f><v>2
           "<is><t>" + "Nguyễn Văn An " * 20 + "</t></is>"]
 
 
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def _sheet(rows: list[tuple[int, list[tuple[int, str, int]]]]) -> bytes:
-    body = "".join(f'<row r="{r}">' + "".join(FORMS[form](f"{_letters(c)}{r}", BODIES[b]) for c, form, b in cells)
+    body = "".join(f'<row r="{r}">' + "".join(FORMS[form](f"{column_letter(c)}{r}", BODIES[b]) for c, form, b in cells)
                    + "</row>" for r, cells in rows)
     return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + NS + b'><dimension ref="A1:O10"/>'
             b'<cols><col min="1" max="3" width="9"/></cols><sheetData>' + body.encode()
@@ -190,7 +183,7 @@ def test_cells_without_reference_are_counted_conservatively(rows, sizes):
     """Rows without `r` (placed after the previous row) and cells without `r` (after the previous
     cell), in any piece: the screened extent is never smaller than what the reader allocates."""
     text = "".join((f'<row r="{r}">' if r else "<row>") + "".join(
-        f'<c r="{_letters(c)}{r or 1}"><v>1</v></c>' if c else "<c><v>2</v></c>" for c in cells) + "</row>"
+        f'<c r="{column_letter(c)}{r or 1}"><v>1</v></c>' if c else "<c><v>2</v></c>" for c in cells) + "</row>"
         for r, cells in rows)
     data = (b'<worksheet ' + NS + b'><sheetData>' + text.encode() + b'<row><c r="A1"/></row>' * 60
             + b"</sheetData></worksheet>")
