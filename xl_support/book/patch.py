@@ -915,12 +915,12 @@ class PatchPort:
     """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""
 
     def __init__(self, path: str | Path, *, quiet: bool = False):
-        from xl_support.book.safe_open import screen_workbook
+        from xl_support.book.safe_open import read_screened
         self.path = Path(path)
         self.name = self.path.name
         self.quiet = quiet
         self._with_errors: set = set()                  # sheets that may hold error cells (None: unknown)
-        screen_workbook(self.path, with_errors=self._with_errors)
+        self._screened = read_screened(self.path, with_errors=self._with_errors)   # what calamine will parse
         self.package = Package.open(self.path)
         self._grids: dict[str, list[list]] | None = None
         self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
@@ -942,7 +942,8 @@ class PatchPort:
             maybe = self._with_errors
             errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts and (None in maybe or s.name in maybe)
                       for found in [error_cells(pkg.parts[s.part])] if found}
-            self._grids = read_grids(self.path, errors=errors, screened=True)     # screened in __init__
+            self._grids = read_grids(self.path, errors=errors, data=self._screened)
+            self._screened = None
         return self._grids
 
     def read_grid(self, sheet: str) -> list[list]:

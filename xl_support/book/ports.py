@@ -81,15 +81,17 @@ class OpenpyxlPort:
     """A workbook file opened with openpyxl (VBA kept for .xlsm)."""
 
     def __init__(self, path: str | Path, *, quiet: bool = False):
+        import io
+
         import openpyxl
-        from xl_support.book.safe_open import screen_workbook, unreadable
+        from xl_support.book.safe_open import read_screened, unreadable
         self.path = Path(path)
         self.name = self.path.name
         self.quiet = quiet
         keep_vba = self.path.suffix.lower() in (".xlsm", ".xltm")
-        screen_workbook(self.path)
+        self._screened = read_screened(self.path)       # openpyxl and calamine parse these bytes
         try:
-            self.wb = openpyxl.load_workbook(self.path, keep_vba=keep_vba, rich_text=False)
+            self.wb = openpyxl.load_workbook(io.BytesIO(self._screened), keep_vba=keep_vba, rich_text=False)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as e:   # noqa: BLE001 — a file the screening let through but openpyxl refuses
@@ -104,7 +106,7 @@ class OpenpyxlPort:
         formulas, error cells as `values.ExcelError`; issue 11.8), not openpyxl's formula text."""
         if self._grids is None:
             from xl_support.book.workbook import read_grids
-            self._grids = read_grids(self.path)
+            self._grids = read_grids(self.path, data=self._screened)
         return self._grids.get(sheet, [])
 
     def write_block(self, sheet, row, col, values, number_format=None):

@@ -205,17 +205,17 @@ def load_book(grids: dict[str, list[list]], source: str = "") -> Book:
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
                errors: dict[str, list[tuple[int, int, str]]] | None = None,
-               screened: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, list[list]]:
+               data: bytes | None = None, skip: frozenset[str] = frozenset()) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
-    `values.ExcelError` at its cell, never blank, never text. The file is screened first
-    (`safe_open.read_screened`: the reader never allocates by a hostile extent); a file the
-    reader still refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
+    `values.ExcelError` at its cell, never blank, never text. The file is read once and screened
+    (`safe_open.read_screened`: the reader never allocates by a hostile extent), and calamine
+    parses those very bytes (issue 18 item 4: nothing can change between the screening and the
+    reading); `data`: the bytes a caller has already screened that way. A file the reader still
+    refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
     `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
-    alike — city consolidation, issue 18). `screened=True`: the caller has just screened this file.
-    Else the file is read once, screened, and calamine parses those very bytes (issue 18 item 4:
-    no second opening, and nothing can change between the screening and the reading). Sheets
-    named in `skip` are listed with an empty grid, unread."""
+    alike — city consolidation, issue 18). Sheets named in `skip` are listed with an empty grid,
+    unread."""
     import io
 
     from python_calamine import CalamineWorkbook
@@ -223,13 +223,12 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     from xl_support.book.safe_open import read_screened, unreadable
     from xl_support.book.xlsx import sheet_error_cells
     with_errors: set = {None}    # sheets that may hold error cells (None: not known, look), found by the screening
-    source = str(path)
-    if not screened:
+    if data is None:
         with_errors = set()
-        source = io.BytesIO(read_screened(path, with_errors=with_errors))
+        data = read_screened(path, with_errors=with_errors)
+    source = io.BytesIO(data)
     try:
-        wb = (CalamineWorkbook.from_path(source) if isinstance(source, str)
-              else CalamineWorkbook.from_filelike(source))
+        wb = CalamineWorkbook.from_filelike(source)
         if errors is None:      # (row, col, code) of the error cells by sheet; a caller holding the parts gives them
             errors = (sheet_error_cells(source) if with_errors and str(path).lower().endswith((".xlsx", ".xlsm"))
                       else {})
