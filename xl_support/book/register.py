@@ -19,6 +19,7 @@ import numpy as np
 
 from xl_support.book import values as V
 from xl_support.book.text import header_key, id_key, nfkc_cells
+from xl_support.engine.rules import dates_to_days, ordinals_to_days
 
 NQ55, NQ04 = "NQ55", "NQ04"
 
@@ -221,16 +222,10 @@ def _register_kind(columns: dict[str, int], codes: list) -> str:
 _MISSING = object()
 _DATE, _DATETIME, _NONE = dt.date, dt.datetime, type(None)
 _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()   # values.parse_date
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _NAT = np.iinfo(np.int64).min
 _MEMO_TYPES = frozenset((str, int, float, _NONE))
 _INT_TEXT_CACHE = 1 << 17         # whole numbers below this print from one table (STT columns)
 _int_texts = np.empty(0, dtype=object)
-
-
-def _days(ordinals: np.ndarray) -> np.ndarray:
-    """Day ordinals (0: no date) → datetime64[D] (NaT: no date)."""
-    return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 
 def _only_blanks(cells: list, others: int) -> bool:
@@ -269,7 +264,7 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
                     continue
                 if day is not None:
                     out[i], ordinals[i] = day, day.toordinal()
-    return cells, out, errors, _days(ordinals)
+    return cells, out, errors, ordinals_to_days(ordinals)
 
 
 def _whole_texts(cells: list) -> np.ndarray | None:
@@ -404,7 +399,7 @@ def _numbers(kind: str, values: list) -> np.ndarray | None:
     """The engine's form of typed values: dates and months as datetime64[D] (NaT: empty), amounts
     as int64 (−1: empty, as `rules.people_arrays` reads them); None for other kinds."""
     if kind in ("date", "month"):
-        return _days(np.array([0 if v is None else v.toordinal() for v in values], dtype=np.int64))
+        return dates_to_days(values)
     if kind == "amount":
         return np.array([-1 if v is None else v for v in values], dtype=np.int64)
     return None

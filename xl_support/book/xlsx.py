@@ -134,7 +134,6 @@ class ZipRef:
                 raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.name!r}")
             return data
 
-
     def head(self, marker: bytes, step: int = 1 << 16) -> bytes | None:
         """The part's bytes before the first `marker`, read by streaming (None: it has none)."""
         data = b""

@@ -1,6 +1,7 @@
 """domain.md R11 — highest single benefit: one person (same personal ID) is paid once, the highest."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -25,8 +26,11 @@ def factorize(keys: Sequence) -> np.ndarray:
 
 
 def repeated(keys: Sequence) -> np.ndarray:
-    """Rows whose key (not None) appears on another row too."""
-    return _repeated_codes(factorize(keys))
+    """Rows whose key (not None) appears on another row too (one count of the keys in C)."""
+    twice = {k for k, c in Counter(keys).items() if c > 1 and k is not None}
+    if not twice:
+        return np.zeros(len(keys), dtype=bool)
+    return np.fromiter(map(twice.__contains__, keys), dtype=bool, count=len(keys))
 
 
 #: `id_numbers`: a key of at most this many digits is one int64 (length × 10^17 + value < 2^63).

@@ -285,8 +285,12 @@ def dates_to_days(values: list) -> np.ndarray:
     """A list of date/datetime/None → datetime64[D] through ordinals (numpy's own conversion of
     date objects is ~10× slower)."""
     date = dt.date
-    ordinals = np.array([v.toordinal() if v.__class__ is date or isinstance(v, date) else 0 for v in values],
-                        dtype=np.int64)         # ordinals start at 1: 0 marks "no date"
+    return ordinals_to_days(np.array([v.toordinal() if v.__class__ is date or isinstance(v, date) else 0
+                                      for v in values], dtype=np.int64))
+
+
+def ordinals_to_days(ordinals: np.ndarray) -> np.ndarray:
+    """Day ordinals (`date.toordinal`; 0: no date) → datetime64[D] (NaT: no date)."""
     return np.where(ordinals == 0, _NAT, ordinals - _EPOCH_ORDINAL).view("M8[D]")
 
 

@@ -46,7 +46,7 @@ import numpy as np
 
 from xl_support.book.template_layout import CHECK_SHEET, CONF_SHEET, GUIDE_SHEET, SUMMARY_SHEET
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
-from xl_support.engine.dedupe import id_numbers, repeated_ids, suppressed_by_month
+from xl_support.engine.dedupe import factorize, id_numbers, repeated_ids, suppressed_by_month
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
@@ -352,7 +352,6 @@ GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 def group_totals(codes, areas, figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
     """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `codes`
     and `areas`); rows without a group code are left out."""
-    from xl_support.engine.dedupe import factorize
     code, area = factorize(codes), factorize(areas)       # few distinct values each: a pair is one number
     code_names, area_names = ([k for k in dict.fromkeys(v) if k is not None] for v in (codes, areas))
     has = (code >= 0) & (area >= 0)

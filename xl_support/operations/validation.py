@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
-from xl_support.engine.dedupe import kept_rows, same_name_birth
+from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
@@ -155,30 +155,9 @@ def _readable(reg: Register) -> dict[str, np.ndarray]:
     return defaultdict(lambda: every, {f: ~np.isin(rows, r) for f, r in by_field.items()})
 
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_made: dict = {}        # id of a groups table or parameters → (it, what is made of it)
-
-
 def _other_register(groups, kind: str) -> np.ndarray:
-    """Per group position (and the sentinel, last): the group belongs to the other register than
-    `kind`; made once per groups table and kind."""
-    hit = _made.get((id(groups), kind))
-    if hit is None or hit[0] is not groups:
-        if len(_made) > 64:
-            _made.clear()
-        hit = _made[(id(groups), kind)] = (
-            groups, np.array([x.register != kind for x in groups.groups] + [False], dtype=bool))
-    return hit[1]
-
-
-def _window(params) -> tuple[np.datetime64, np.datetime64]:
-    """`rules.policy_window` of the parameters, made once per parameters."""
-    hit = _made.get(id(params))
-    if hit is None or hit[0] is not params:
-        if len(_made) > 64:
-            _made.clear()
-        hit = _made[id(params)] = (params, policy_window(params))
-    return hit[1]
+    """Per group position (and the sentinel, last): the group belongs to the other register than `kind`."""
+    return np.array([x.register != kind for x in groups.groups] + [False], dtype=bool)
 
 
 def engine_people(reg: Register, book: Book):
@@ -200,7 +179,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     known = gi < len(g.codes)
     readable = _readable(reg)
     has = _Present(frame)
-    today64 = np.datetime64(today.toordinal() - _EPOCH_ORDINAL, "D")
+    today64 = np.datetime64(today, "D")
 
     # Required fields (design.md register contract); a cell that failed to parse is reported once.
     required = [("name", "error", "Thiếu họ và tên"), ("birth", "error", "Thiếu ngày sinh"),
@@ -239,7 +218,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     _moves(out, people, elig, decision_m)
 
     # R3: decision outside the 2026–2030 window.
-    w_start, w_end = _window(s.params)
+    w_start, w_end = policy_window(s.params)
     out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
@@ -468,7 +447,7 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
 
     issues = []
     keyed = len(keys) - keys.count(None) if unkeyed else len(keys)
-    dup = _repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
+    dup = repeated(keys) if len(set(keys) - {None}) < keyed else np.zeros(len(keys), dtype=bool)
     kept = np.arange(len(keys))
     if dup.any():
         benefit, insured = [], []
@@ -502,7 +481,7 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
     if names:
         births = [b for reg in regs for b in (reg.table["birth"].tolist() if "birth" in reg.table
                                                else [None] * len(reg.table))]
-        cand = np.flatnonzero(_repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
+        cand = np.flatnonzero(repeated([None if n is None or b is None else (n, b) for n, b in zip(names, births)]))
         same = np.full(len(names), -1)
         if len(cand):                    # dedupe.same_name_birth on the rows that can match only
             sub = same_name_birth([names[i] for i in cand], [births[i] for i in cand], [keys[i] for i in cand])
@@ -515,13 +494,6 @@ def _cross_issues(book: Book, month: dt.date, people: dict | None = None,
                 f"Trùng họ tên và ngày sinh với dòng {orow} sheet «{oreg.sheet}» (một trong hai dòng thiếu số "
                 f"định danh): kiểm tra có phải cùng một người không"))
     return issues
-
-
-def _repeated(keys: list) -> np.ndarray:
-    """`dedupe.repeated` (rows whose key, not None, is on another row too) by one count of the
-    keys in C."""
-    twice = {k for k, c in Counter(keys).items() if c > 1 and k is not None}
-    return np.fromiter(map(twice.__contains__, keys), dtype=bool, count=len(keys))
 
 
 def _book_issues(book: Book) -> list[CellIssue]:
