@@ -119,13 +119,14 @@ def closed_payroll(book: Book, month: dt.date) -> tuple[BookSchedule, dict[int, 
                   "residential_group": rgroups, "group": people["group"]}, len(people))
     sched = BookSchedule(months=[month], people=table, benefit=benefit, insurance=np.zeros_like(benefit, bool),
                          suppressed=np.zeros_like(benefit, bool), params=book.settings.params)
-    notes = rows[is_in(kinds, (KIND_ARREARS, KIND_RECOVERY))]
+    is_note = is_in(kinds, (KIND_ARREARS, KIND_RECOVERY))
+    notes = rows[is_note]
 
     def zero_if_blank(values):
         out = values.copy()
         out[np.equal(values, None)] = 0
         return out
-    lines = Rows({"key": object_array(keys)[is_in(kinds, (KIND_ARREARS, KIND_RECOVERY))], "month": notes["month"],
+    lines = Rows({"key": object_array(keys)[is_note], "month": notes["month"],
                   "entitled": zero_if_blank(notes["entitled"]), "recorded": zero_if_blank(notes["recorded"]),
                   "diff": notes["amount"], "reason": notes["reason"], "name": notes["name"], "birth": notes["birth"],
                   "sheet": notes["sheet"], "row": notes["row"], "register": notes["register"],
