@@ -4,7 +4,7 @@ with the highest-single-benefit rule (domain.md R11) applied per month (`BookSch
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -48,6 +48,13 @@ class BookSchedule:
     def at(self, month: dt.date) -> int:
         """Index of `month` in `months`."""
         return self.months.index(month.replace(day=1))
+
+    def between(self, first: dt.date, last: dt.date) -> "BookSchedule":
+        """The months first..last (each month is computed on its own, R11 included: the part is
+        the schedule of those months)."""
+        i, j = self.at(first), self.at(last) + 1
+        return replace(self, months=self.months[i:j], benefit=self.benefit[i:j], insurance=self.insurance[i:j],
+                       suppressed=self.suppressed[i:j], unconfirmed=self.unconfirmed[i:j])
 
     def insurance_costs(self) -> np.ndarray:
         """(months, people) int64: the month's contribution for every card supported."""

@@ -57,15 +57,6 @@ def figures(sched: BookSchedule, month: dt.date) -> SummaryFigures:
                           unconfirmed=int(sched.unconfirmed[k].sum()))
 
 
-def _months(sched: BookSchedule, first: dt.date, last: dt.date) -> BookSchedule:
-    """The months first..last of a schedule (every month is computed, R11 included, on its own:
-    the part is the schedule of those months)."""
-    i, j = sched.at(first), sched.at(last) + 1
-    return BookSchedule(months=sched.months[i:j], people=sched.people, benefit=sched.benefit[i:j],
-                        insurance=sched.insurance[i:j], suppressed=sched.suppressed[i:j], params=sched.params,
-                        unconfirmed=sched.unconfirmed[i:j])
-
-
 def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime | None = None
                   ) -> tuple[SheetSpec, SummaryFigures]:
     """The `Tổng hợp` sheet for `month` (default: the book's report month)."""
@@ -74,7 +65,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
     s = book.settings
     year, coming = (dt.date(month.year, 1, 1), dt.date(month.year, 12, 1)), (month, month_add(month, 2))
     whole = book_schedule(book, year[0], max(year[1], coming[1]))    # one schedule for sections I–V
-    sched = _months(whole, *year)
+    sched = whole.between(*year)
     fig = figures(sched, month)
     k = sched.at(month)
     people = sched.people
@@ -217,7 +208,7 @@ def summary_sheet(book: Book, month: dt.date | None = None, run_at: dt.datetime 
                            first_row=first_month_row, last_row=first_month_row + len(body) - 1,
                            category_col=2, series_cols=[3], anchor=f"B{row}", y_title="đồng")
     from xl_support.operations.changes import summary_section
-    summary_section(spec, row + 20, book, month, _months(whole, *coming))      # below the chart (issue 17)
+    summary_section(spec, row + 20, book, month, whole.between(*coming))      # below the chart (issue 17)
     spec.fit_rows()
     return spec, fig
 
