@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 
@@ -75,7 +74,7 @@ def clean_cell(value: object) -> object:
     reads their calendar date, as xlwings' conversion does (it only drops the tzinfo)."""
     if (type(value) is int and value in COM_ERRORS) or (type(value) is str and value == ""):
         return None
-    if isinstance(value, Decimal):      # a Currency-formatted cell arrives as VT_CY → Decimal
+    if value.__class__.__name__ == "Decimal":   # a Currency cell arrives as VT_CY → decimal.Decimal (not imported here)
         return float(value)
     return value
 

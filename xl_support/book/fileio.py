@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Union
+
+from xl_support.book.lazy_re import Pattern
 
 __all__ = [
     "UserFacingError",
@@ -213,19 +214,21 @@ def lock_path(path: str | os.PathLike) -> Path:
 
 
 def fingerprint(path: str | os.PathLike) -> tuple | None:
-    """(size, mtime_ns, sha256) of a file, None when it does not exist (issue 12 change check)."""
-    import hashlib
+    """(size, mtime_ns, CRC-32) of a file, None when it does not exist (issue 12 change check:
+    compared within one run, against another program saving the book meanwhile — not against
+    forgery, so a checksum serves, without loading OpenSSL's hashlib at every start)."""
+    import zlib
     try:
         st = os.stat(path)
-        digest = hashlib.sha256()
+        crc = 0
         with open(path, "rb") as fh:
             while block := fh.read(1 << 20):
-                digest.update(block)
+                crc = zlib.crc32(block, crc)
     except FileNotFoundError:
         return None
     except OSError:                 # unreadable now: compared as "changed" only if it was readable
         return ("unreadable",)
-    return st.st_size, st.st_mtime_ns, digest.hexdigest()
+    return st.st_size, st.st_mtime_ns, crc
 
 
 def _pid_alive(pid: int) -> bool:
@@ -442,7 +445,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\
 EXCEL_CELL_MAX_CHARS = 32_767
 
 # Characters XML 1.0 forbids (openpyxl raises IllegalCharacterError on them).
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_XML = Pattern(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def csv_safe(value: Any) -> Any:

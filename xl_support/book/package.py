@@ -8,6 +8,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from xl_support.book.lazy_re import Pattern
+
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 METADATA_PART = "xl/metadata.xml"
 METADATA_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
@@ -25,7 +27,7 @@ METADATA_XML = (
     '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>'
 )
 # A single-cell array formula calling a column-form HP_ function (as openpyxl writes it).
-_DYNAMIC_CELL = re.compile(
+_DYNAMIC_CELL = Pattern(
     r'<c r="([A-Z]+\d+)"((?:(?! cm=)[^>])*)>(<f t="array" ref="\1"[^>]*>(?:HP_BENEFIT|HP_TOPUP|'
     r'HP_INSURANCE|HP_END_DATE|HP_BASIS)\()')
 def mark_dynamic_arrays(parts: dict[str, bytes]) -> int:

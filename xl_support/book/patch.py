@@ -30,7 +30,8 @@ from contextlib import contextmanager
 from itertools import count, repeat
 from pathlib import Path
 from typing import Sequence
-from xl_support.book.xmltext import escape
+from xl_support.book.lazy_re import Pattern
+from xl_support.book.xmltext import escape, unescape
 
 from xl_support.book.xlsx import (_ILLEGAL_XML, EXCEL_EPOCH, FORMULA_TRIGGERS, KEEP, WORKSHEET_CT, WORKSHEET_REL, Package,
                                   SheetEntry, ZipRef, _text, attrs, col_letters, col_number, resolve, serial,
@@ -42,12 +43,12 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 # ---------------------------------------------------------------- styles.xml, appended to
 
-_SECTION = {name: re.compile(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", re.S)
+_SECTION = {name: Pattern(rf"<{name}\b[^>]*?(?:/>|>(.*?)</{name}>)", re.S)
             for name in ("numFmts", "fonts", "fills", "cellXfs")}
-_XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
-_FONT = re.compile(r"<font\b[^>]*?(?:/>|>.*?</font>)", re.S)
-_FILL = re.compile(r"<fill\b[^>]*?(?:/>|>.*?</fill>)", re.S)
-_NUMFMT = re.compile(r"<numFmt\b[^>]*/>")
+_XF = Pattern(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.S)
+_FONT = Pattern(r"<font\b[^>]*?(?:/>|>.*?</font>)", re.S)
+_FILL = Pattern(r"<fill\b[^>]*?(?:/>|>.*?</fill>)", re.S)
+_NUMFMT = Pattern(r"<numFmt\b[^>]*/>")
 
 
 class Styles:
@@ -228,13 +229,13 @@ def dynamic_array_index(metadata: str) -> int | None:
 
 # ---------------------------------------------------------------- a register sheet, streamed
 
-_ROW = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
-_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_R_ATTR = re.compile(r'\br="([A-Z]{1,3})?(\d*)"')
-_R_ATTR_B = re.compile(rb'\sr="(\d+)"')
-_S_ATTR = re.compile(r'\bs="(\d+)"')
-_COLS = re.compile(r"<cols>(.*?)</cols>", re.S)
-_COL = re.compile(r"<col\b[^>]*/>")
+_ROW = Pattern(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_CELL = Pattern(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_R_ATTR = Pattern(r'\br="([A-Z]{1,3})?(\d*)"')
+_R_ATTR_B = Pattern(rb'\sr="(\d+)"')
+_S_ATTR = Pattern(r'\bs="(\d+)"')
+_COLS = Pattern(r"<cols>(.*?)</cols>", re.S)
+_COL = Pattern(r"<col\b[^>]*/>")
 
 
 def column_styles(sheet_xml: str) -> dict[int, int]:
@@ -526,12 +527,12 @@ def _regex_rows(text: str, pending: list[int], edits: SheetEdits, styles: Styles
     yield "".join(out).encode("utf-8")
 
 
-_ROW_NUM = re.compile(rb'<row r="(\d+)"')
-_ROW_SPANS = re.compile(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
+_ROW_NUM = Pattern(rb'<row r="(\d+)"')
+_ROW_SPANS = Pattern(rb'\A(\s*<row\b[^>]*?)\s+spans="[^"]*"')
 
 
 _COLUMNS: dict[bytes, int] = {}
-_CELL_HEAD_B = re.compile(rb'(<c r="([A-Z]{1,3})\d+")(?: s="(\d+)")?')
+_CELL_HEAD_B = Pattern(rb'(<c r="([A-Z]{1,3})\d+")(?: s="(\d+)")?')
 
 
 def _tail(chunk: bytes, at: int, cells: bytes, first_col: int, col_style: dict[int, int]) -> int:
@@ -648,8 +649,8 @@ def _cell_xml(ref: str, old_attrs: str | None, old_body: str | None, base_style:
     return value_xml(ref, style, value, formula, cm if formula and 't="array"' in formula else None)
 
 
-_LAST_CELL_REF = re.compile(r'<c r="([A-Z]{1,3})\d+"')
-_LAST_CELL_REF_B = re.compile(rb'<c r="([A-Z]{1,3})\d+"')
+_LAST_CELL_REF = Pattern(r'<c r="([A-Z]{1,3})\d+"')
+_LAST_CELL_REF_B = Pattern(rb'<c r="([A-Z]{1,3})\d+"')
 
 
 def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], styles: Styles,
@@ -868,15 +869,14 @@ def _keep_spaces(text: bytes) -> bool:
 
 # ---------------------------------------------------------------- formula cells of a sheet
 
-_F = re.compile(r"<f\b([^>]*)>([^<]*)</f>")
-_F_B = re.compile(rb"<f\b([^>]*)>([^<]*)</f>")
+_F = Pattern(r"<f\b([^>]*)>([^<]*)</f>")
+_F_B = Pattern(rb"<f\b([^>]*)>([^<]*)</f>")
 
 
 def formula_cells(sheet_xml: str | bytes) -> dict[tuple[int, int], tuple[str, dict[str, str], dict[str, str]]]:
     """(row, col) → (formula text without '=', the <c> attributes, the <f> attributes) of every
     formula written out in full (shared-formula children carry no text and are left out). Given
     the part's bytes, only the formula cells are decoded (a 40 MB sheet never becomes one str)."""
-    import html
     if isinstance(sheet_xml, bytes):
         out = {}
         for m in _F_B.finditer(sheet_xml):
@@ -891,7 +891,7 @@ def formula_cells(sheet_xml: str | bytes) -> dict[tuple[int, int], tuple[str, di
         start = sheet_xml.rfind("<c ", 0, m.start())
         ca = attrs(sheet_xml[start:sheet_xml.index(">", start)])
         if ca.get("r"):
-            out[split_ref(ca["r"])] = (html.unescape(m[2]), ca, attrs(m[1]))
+            out[split_ref(ca["r"])] = (unescape(m[2]), ca, attrs(m[1]))
     return out
 
 

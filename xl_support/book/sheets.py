@@ -7,16 +7,17 @@ cells, an optional bar chart and print setup. Adapters render it with as few cal
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from xl_support.book.lazy_re import Pattern
 
 LEDGER_SHEET = "Đã chi trả"     # the ledger of closed months (issue 17): `book.ledger`, `operations.cycle`
 
 MAX_SHEET_NAME = 31                       # Excel's limit (characters)
 RESERVED_SHEET_NAMES = ("History",)       # Excel keeps it for the change-tracking sheet
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_BAD_SHEET_CHARS = Pattern(r"[\[\]:*?/\\]")
 
 
 def safe_sheet_name(text: str | None, existing: Iterable[str] = (), default: str = "Danh sách") -> str:

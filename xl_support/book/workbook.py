@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xl_support.book.lazy_re import Pattern
 from xl_support.book import values as V
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
 
 SETTINGS_SHEET = "Tham số"
 UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
-_OVERRIDE = re.compile(r"^(?P<label>.+?)\s+từ\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})\s*$", re.IGNORECASE)
-_GROUP_AMOUNT = re.compile(r"^mức hỗ trợ\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
-_GROUP_INSURANCE = re.compile(r"^(?:hỗ trợ\s+)?bhyt\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
+_OVERRIDE = Pattern(r"^(?P<label>.+?)\s+từ\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})\s*$", re.IGNORECASE)
+_GROUP_AMOUNT = Pattern(r"^mức hỗ trợ\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
+_GROUP_INSURANCE = Pattern(r"^(?:hỗ trợ\s+)?bhyt\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)
 LABEL_UNIT = "Đơn vị"
 LABEL_UNIT_TYPE = "Loại đơn vị"
 LABEL_MONTH = "Tháng báo cáo"

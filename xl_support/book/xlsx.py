@@ -8,7 +8,6 @@ touched stays byte for byte as it was.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import posixpath
 import re
 import zipfile
@@ -16,7 +15,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from xl_support.book.xmltext import escape
+from xl_support.book.lazy_re import Pattern
+from xl_support.book.xmltext import escape, unescape
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -28,17 +28,17 @@ CHART_CT = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
 KEEP = object()          # "leave this aspect of the cell as it is"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_XML = Pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_SHEET_EL = re.compile(r"<(?:\w+:)?sheet\b[^>]*/?>")
-_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
-_REL_EL = re.compile(r"<(?:\w+:)?Relationship\b[^>]*/?>")
-_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+_SHEET_EL = Pattern(r"<(?:\w+:)?sheet\b[^>]*/?>")
+_ATTR = Pattern(r'([\w:]+)="([^"]*)"')
+_REL_EL = Pattern(r"<(?:\w+:)?Relationship\b[^>]*/?>")
+_REF = Pattern(r"([A-Z]{1,3})(\d+)")
 
 
 def attrs(tag: str) -> dict[str, str]:
     """The attributes of one start tag (values unescaped)."""
-    return {k: html.unescape(v) for k, v in _ATTR.findall(tag)}
+    return {k: unescape(v) for k, v in _ATTR.findall(tag)}
 
 
 def col_number(letters: str) -> int:
@@ -204,9 +204,9 @@ class Package:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-_ERROR_CELL = re.compile(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.S)
-_V = re.compile(rb"<v>([^<]*)</v>")
-_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_ERROR_CELL = Pattern(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.S)
+_V = Pattern(rb"<v>([^<]*)</v>")
+_R = Pattern(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
 def error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
@@ -218,7 +218,7 @@ def error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
     for m in _ERROR_CELL.finditer(sheet_xml):
         r, v = _R.search(m[1]), _V.search(m[2])
         if r and v:
-            out.append((int(r[2]), col_number(r[1].decode()), html.unescape(v[1].decode("utf-8"))))
+            out.append((int(r[2]), col_number(r[1].decode()), unescape(v[1].decode("utf-8"))))
     return out
 
 

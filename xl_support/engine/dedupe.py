@@ -123,3 +123,12 @@ def same_name_birth(name_keys: Sequence[str | None], births: Sequence, id_keys: 
         if j != i and (key is None or id_keys[j] is None):
             out[i] = j
     return out
+
+
+def id_keys_of(numbers: np.ndarray, long_keys: Sequence[str | None]) -> np.ndarray:
+    """`id_numbers` back to the ID keys (object array; None for NO_ID); a LONG_ID row's key is
+    taken from `long_keys` (aligned with `numbers`)."""
+    scale = 10 ** ID_NUMBER_DIGITS
+    keys = [None if n == NO_ID else long if n == LONG_ID else str(n % scale).zfill(n // scale)
+            for n, long in zip(np.asarray(numbers).tolist(), long_keys)]
+    return np.fromiter(keys, dtype=object, count=len(keys))

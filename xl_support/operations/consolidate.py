@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import os
 import sys
 import time
@@ -46,7 +47,8 @@ import numpy as np
 
 from xl_support.book.template_layout import CHECK_SHEET, CONF_SHEET, GUIDE_SHEET, SUMMARY_SHEET
 from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
-from xl_support.engine.dedupe import factorize, id_numbers, repeated_ids, suppressed_by_month
+from xl_support.engine.dedupe import (LONG_ID, factorize, id_keys_of, id_numbers, repeated_ids,
+                                      suppressed_by_month)
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
@@ -114,6 +116,28 @@ class Monthly:
 
 
 @dataclass
+class Texts:
+    """A column of texts as one string and the offsets of its cells: a worker sends it as one
+    object, not one per row (issue 18 item 4); None where a cell has no text."""
+    joined: str
+    ends: np.ndarray                         # int64: where each cell's text ends in `joined`
+    missing: np.ndarray                      # bool
+
+    @classmethod
+    def of(cls, values: list) -> "Texts":
+        try:
+            joined, texts, missing = "".join(values), values, np.zeros(len(values), bool)     # texts only
+        except TypeError:
+            texts = ["" if v is None else str(v) for v in values]
+            joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
+        return cls(joined, np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+
+    def take(self, positions) -> list[str | None]:
+        starts = np.concatenate([[0], self.ends])
+        return [None if self.missing[p] else self.joined[starts[p]:self.ends[p]] for p in positions]
+
+
+@dataclass
 class FileResult:
     """What one workbook contributes; small and picklable (it crosses process boundaries)."""
     path: str
@@ -127,20 +151,21 @@ class FileResult:
     warnings: int = 0
     notes: list[str] = field(default_factory=list)
     months: list[dt.date] = field(default_factory=list)
-    # one element per register row, registers in sheet order
-    sheet: np.ndarray | None = None          # object
+    # one element per register row, registers in sheet order (each row's sheet and kind: `registers`)
     row: np.ndarray | None = None            # int32 Excel row
-    id_key: np.ndarray | None = None         # object: digits of the ID or None
-    id_number: np.ndarray | None = None      # int64: `dedupe.id_numbers` of id_key (R11 across units)
-    id_text: np.ndarray | None = None        # object: the ID as typed
-    name: np.ndarray | None = None           # object
-    group: np.ndarray | None = None          # object: group code
-    kind: np.ndarray | None = None           # object: NQ55 | NQ04
+    id_number: np.ndarray | None = None      # int64: `dedupe.id_numbers` of the ID keys (R11 across units)
+    long_keys: dict[int, str] = field(default_factory=dict)   # row → its ID key where it is LONG_ID
+    id_text: Texts | None = None             # the ID as typed (None: no ID)
+    name: Texts | None = None                # None: no name
+    group: np.ndarray | None = None          # int16: position of the group code in `group_names`, −1 none
+    group_names: list[str] = field(default_factory=list)
     area: np.ndarray | None = None           # int8: 0 rural, 1 urban, -1 unknown
     benefit: Monthly | None = None           # (months, rows) int64, before R11
     insurance: Monthly | None = None         # (months, rows) bool, before R11
     hi_cost: np.ndarray | None = None        # (months,) int64 insurance cost of one person
     unconfirmed: Monthly | None = None       # (months, rows) bool: insurance `Chưa xác nhận` (§3); None: none
+    checked: dt.date | None = None           # the month the book checks (`Book.month`), its rows below
+    at_checked: tuple | None = None          # (benefit, insurance, unconfirmed or None) of every row that month
     closed: list = field(default_factory=list)   # issue 17: (month, paid, entitled) per closed month
     report: list[dict] | None = None         # an exported city report: its `Dữ liệu` rows (no register rows)
 
@@ -164,7 +189,19 @@ NOT_READ = frozenset({GUIDE_SHEET, CHECK_SHEET, SUMMARY_SHEET, CONF_SHEET})
 
 
 def process_file(path: str, months: list[dt.date], month: dt.date | None = None) -> FileResult:
-    """Screen, read and compute one workbook for `months` (never raises for a bad file)."""
+    """Screen, read and compute one workbook for `months` (never raises for a bad file). The
+    cyclic garbage collector is paused meanwhile: a book's values form no cycles, and its
+    automatic passes would walk the grid's thousand row lists again and again (~2–3 ms a file)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _process_file(path, months, month)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _process_file(path: str, months: list[dt.date], month: dt.date | None) -> FileResult:
     p = Path(path)
     try:
         mtime = p.stat().st_mtime
@@ -240,21 +277,26 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         arrays = [np.asarray(v, dtype=dtype) for v in values]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
-    out.sheet = cat([[reg.sheet] * len(reg.table) for reg, _ in parts])
     out.row = cat([reg.table["row"] for reg, _ in parts], np.int32)
-    out.id_key = cat([reg.table["id_key"] for reg, _ in parts])
-    out.id_number = id_numbers(out.id_key)
-    out.id_text = cat([reg.raw.get("id", [None] * len(reg.table)) for reg, _ in parts])
-    out.name = cat([reg.raw.get("name", [None] * len(reg.table)) for reg, _ in parts])
-    out.group = cat([reg.table["group"] if "group" in reg.table else [None] * len(reg.table)
-                     for reg, _ in parts])
-    out.kind = cat([[reg.kind] * len(reg.table) for reg, _ in parts])
+    keys = cat([reg.table["id_key"] for reg, _ in parts])
+    out.id_number = id_numbers(keys)
+    out.long_keys = {int(i): keys[i] for i in np.flatnonzero(out.id_number == LONG_ID)}
+    out.id_text = Texts.of([v for reg, _ in parts for v in reg.raw.get("id", [None] * len(reg.table))])
+    out.name = Texts.of([v or None for reg, _ in parts for v in reg.raw.get("name", [None] * len(reg.table))])
+    groups = cat([reg.table["group"] if "group" in reg.table else [None] * len(reg.table) for reg, _ in parts])
+    out.group = factorize(groups).astype(np.int16)
+    out.group_names = [k for k in dict.fromkeys(groups.tolist()) if k is not None]
     out.area = people.area
     out.benefit = Monthly.of(results.benefit.astype(np.int64))   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
     if results.insurance_unconfirmed.any():
         out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
+    if checked in months:               # the month the city most likely asks: sent as it is
+        k = months.index(checked)
+        out.checked = checked
+        out.at_checked = (results.benefit[k].astype(np.int64), results.insurance[k].copy(),
+                          results.insurance_unconfirmed[k].copy() if out.unconfirmed is not None else None)
     return out
 
 
@@ -291,8 +333,8 @@ def report_file(book: Book, months: list[dt.date], out: FileResult) -> FileResul
     out.report = rows
     out.months = list(months)
     n = len(months)
-    empty = np.zeros(0, dtype=object)
-    out.sheet, out.id_key, out.id_text, out.name, out.group, out.kind = (empty.copy() for _ in range(6))
+    out.id_text, out.name = Texts.of([]), Texts.of([])
+    out.group = np.zeros(0, np.int16)
     out.id_number = np.zeros(0, np.int64)
     out.row = np.zeros(0, np.int32)
     out.area = np.zeros(0, np.int8)
@@ -349,12 +391,12 @@ def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
 GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 
 
-def group_totals(codes, areas, figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
-    """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `codes`
-    and `areas`); rows without a group code are left out."""
-    code, area = factorize(codes), factorize(areas)       # few distinct values each: a pair is one number
-    code_names, area_names = ([k for k in dict.fromkeys(v) if k is not None] for v in (codes, areas))
-    has = (code >= 0) & (area >= 0)
+def group_totals(code: np.ndarray, code_names: list[str], area: np.ndarray, area_names: list[str],
+                 figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
+    """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `code`
+    and `area`: positions in `code_names` and `area_names`); rows without a group code (−1) are
+    left out."""
+    has = code >= 0
     width = max(len(area_names), 1)
     pairs, pair_of_row = np.unique(code[has] * width + area[has], return_inverse=True)
     sums = []
@@ -636,52 +678,69 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     n_rows = [r.n for r in chosen]
     starts = np.concatenate([[0], np.cumsum(n_rows)]).astype(np.int64)
     owner = np.repeat(np.arange(len(chosen)), n_rows)
-    keys = np.concatenate([r.id_key for r in chosen]) if chosen else np.zeros(0, object)
     numbers = np.concatenate([r.id_number for r in chosen]) if chosen else np.zeros(0, np.int64)
-    dup_cols = np.flatnonzero(repeated_ids(numbers, keys))
+    long_keys = {int(starts[i]) + j: k for i, r in enumerate(chosen) for j, k in r.long_keys.items()}
+    dup_cols = np.flatnonzero(repeated_ids(numbers, long_keys))
+    dup_keys = id_keys_of(numbers[dup_cols], [long_keys.get(p) for p in dup_cols.tolist()])
     dup_owner = owner[dup_cols]
-    local = [dup_cols[dup_owner == i] - starts[i] for i in range(len(chosen))]
+    bounds = np.searchsorted(dup_owner, np.arange(len(chosen) + 1))     # file i's: dup_cols[bounds[i]:bounds[i + 1]]
+    local = [dup_cols[a:b] - starts[i] for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
     dup_benefit = (np.concatenate([r.benefit.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
                    else np.zeros((len(months), 0), np.int64))
     dup_insurance = (np.concatenate([r.insurance.columns(c) for r, c in zip(chosen, local)], axis=1) if chosen
                      else np.zeros((len(months), 0), bool))
-    dup_suppressed = suppressed_by_month(keys[dup_cols], dup_benefit, dup_insurance)
+    dup_suppressed = suppressed_by_month(dup_keys, dup_benefit, dup_insurance)
     taken_benefit = np.where(dup_suppressed, dup_benefit, 0).astype(np.int64)     # not paid: R11
     taken_insured = dup_insurance & dup_suppressed
 
     # the month's arrays over all rows (R11 applied)
-    suppressed_month = np.zeros(len(keys), dtype=bool)
+    suppressed_month = np.zeros(len(numbers), dtype=bool)
+    at_month = [_month_rows(r, month, mi) for r in chosen] if mi is not None else []
     if mi is not None:
         suppressed_month[dup_cols] = dup_suppressed[mi]
-        ward_benefit = np.concatenate([r.benefit.at(mi) for r in chosen]) if chosen else np.zeros(0, np.int64)
-        ward_insurance = np.concatenate([r.insurance.at(mi) for r in chosen]) if chosen else np.zeros(0, bool)
+        ward_benefit = np.concatenate([a[0] for a in at_month]) if chosen else np.zeros(0, np.int64)
+        ward_insurance = np.concatenate([a[1] for a in at_month]) if chosen else np.zeros(0, bool)
         month_paid = ward_benefit.astype(np.int64)
         month_paid[suppressed_month] = 0
         month_insured = ward_insurance & ~suppressed_month
         hi_month = np.array([r.hi_cost[mi] for r in chosen], dtype=np.int64)
         month_cost = month_insured * hi_month[owner]
     else:
-        month_paid = np.zeros(len(keys), np.int64)
-        month_insured = np.zeros(len(keys), bool)
-        month_cost = np.zeros(len(keys), np.int64)
+        month_paid = np.zeros(len(numbers), np.int64)
+        month_insured = np.zeros(len(numbers), bool)
+        month_cost = np.zeros(len(numbers), np.int64)
 
-    # per file sums
+    # per file sums: of the month (running sums cut at the files' and registers' bounds), and per
+    # month (each file's totals less the rows R11 does not pay)
+    def cut(values: np.ndarray) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
+
+    paid_run, benefit_run, insured_run, cost_run = (cut(v) for v in (month_paid > 0, month_paid, month_insured,
+                                                                      month_cost))
+    need = np.zeros((len(chosen), len(months)), np.int64)
+    if chosen:
+        taken = [cut_cols[:, bounds[1:]] - cut_cols[:, bounds[:-1]]            # months × files
+                 for cut_cols in (np.cumsum(np.pad(t, ((0, 0), (1, 0))), axis=1, dtype=np.int64)
+                                  for t in (taken_benefit, taken_insured))]
+        paid = np.stack([r.benefit.totals for r in chosen]) - taken[0].T
+        insured = np.stack([r.insurance.totals for r in chosen]) - taken[1].T
+        need = paid + insured * np.stack([r.hi_cost for r in chosen])
+    need_by_year = {y: need[:, year_of == y].sum(axis=1).tolist() for y in years}
     unit_rows: dict[str, UnitRow] = {}
     for i, r in enumerate(chosen):
-        sl = slice(starts[i], starts[i + 1])
-        mine = dup_owner == i
-        paid = r.benefit.totals - taken_benefit[:, mine].sum(axis=1)        # per month
-        insured = r.insurance.totals - taken_insured[:, mine].sum(axis=1, dtype=np.int64)
-        need = paid + insured * r.hi_cost
-        kinds = r.kind
+        a, b = int(starts[i]), int(starts[i + 1])
         label = r.unit.full_name if r.unit else Path(r.path).name + (f" («{r.unit_text}»)" if r.unit_text else "")
         row = UnitRow(label=label, unit=r.unit,
                       status="Đã tổng hợp" if r.unit else "Chưa xác định đơn vị", received=True, rows=r.n)
-        row.paid = {k: int(((month_paid[sl] > 0) & (kinds == k)).sum()) for k in ("NQ55", "NQ04")}
-        row.benefit = int(month_paid[sl].sum())
-        row.insured = int(month_insured[sl].sum())
-        row.insurance_cost = int(month_cost[sl].sum())
-        row.years = {y: int(need[year_of == y].sum()) for y in years}
+        row.paid = {"NQ55": 0, "NQ04": 0}
+        at = a
+        for _, kind, n in r.registers:
+            row.paid[kind] = row.paid.get(kind, 0) + int(paid_run[at + n] - paid_run[at])
+            at += n
+        row.benefit = int(benefit_run[b] - benefit_run[a])
+        row.insured = int(insured_run[b] - insured_run[a])
+        row.insurance_cost = int(cost_run[b] - cost_run[a])
+        row.years = {y: need_by_year[y][i] for y in years}
         if r.report is not None:
             row = _report_unit_row(r, row, month, years)
         unit_rows[r.path] = row
@@ -713,21 +772,16 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
             missing.append((unit, note))
     table.extend(unit_rows[r.path] for r in chosen if not r.unit)
 
+    details = _row_details(chosen, starts, dup_cols)
     # people paid in two units (R11 across units): IDs with rows the wards pay in ≥ 2 files
     duplicates: list[DuplicateRow] = []
-    if mi is not None and len(keys):
+    if mi is not None and len(numbers):
         ward_paid = (ward_benefit > 0) | ward_insurance
-        paid_dup = dup_cols[ward_paid[dup_cols]]          # only a repeated ID can be in two files
         by_key: dict = {}
-        for p in paid_dup:
-            if keys[p] is not None:
-                by_key.setdefault(keys[p], []).append(p)
+        for p, key in zip(dup_cols.tolist(), dup_keys):
+            if ward_paid[p] and key is not None:         # only a repeated ID can be in two files
+                by_key.setdefault(key, []).append(p)
         person = 0
-        names = np.concatenate([r.name for r in chosen])
-        ids = np.concatenate([r.id_text for r in chosen])
-        sheets = np.concatenate([r.sheet for r in chosen])
-        rows = np.concatenate([r.row for r in chosen])
-        groups = np.concatenate([r.group for r in chosen])
         for key in sorted(k for k, ps in by_key.items() if len({owner[p] for p in ps}) > 1):
             person += 1
             positions = by_key[key]
@@ -739,33 +793,60 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
                 note = ("Được chi trả (mức cao nhất)" if kept else
                         f"Không chi trả: đã hưởng mức cao hơn hoặc bằng tại «{kept_label}» – đề nghị đơn vị "
                         "dừng chi trả (người chuyển đi: ghi «Thôi chi trả từ tháng»; xem sheet «Chuyển nơi cư trú»)")
-                duplicates.append(DuplicateRow(person, str(ids[p] if ids[p] is not None else key),
-                                               str(names[p] or ""), where, str(sheets[p]), int(rows[p]),
-                                               str(groups[p] or ""), int(ward_benefit[p]), kept, note))
+                id_text, name, sheet, excel_row, group = details[p]
+                duplicates.append(DuplicateRow(person, str(id_text if id_text is not None else key), name or "",
+                                               where, sheet, excel_row, group or "", int(ward_benefit[p]), kept, note))
 
     unconfirmed = 0
-    if mi is not None:      # domain.md §3: counted on their own line, no cost (after R11)
-        for i, r in enumerate(chosen):
-            if r.unconfirmed is not None:
-                unconfirmed += int((r.unconfirmed.at(mi).astype(bool) & ~suppressed_month[starts[i]:starts[i + 1]]).sum())
-    moves = _move_rows(chosen, [unit_rows[r.path].label for r in chosen], keys[dup_cols], owner[dup_cols],
-                       (dup_benefit > 0) | dup_insurance, dup_cols, months)
+    for i, rows in enumerate(at_month):     # domain.md §3: counted on their own line, no cost (after R11)
+        if rows[2] is not None:
+            unconfirmed += int((rows[2] & ~suppressed_month[starts[i]:starts[i + 1]]).sum())
+    moves = _move_rows([unit_rows[r.path].label for r in chosen], dup_keys, owner[dup_cols],
+                       (dup_benefit > 0) | dup_insurance, [details[p] for p in dup_cols.tolist()], months)
 
     # by group and area, the month
-    area_vi = np.array(["Nông thôn", "Thành thị", "Chưa rõ"], dtype=object)
+    area_names = ["Nông thôn", "Thành thị", "Chưa rõ"]
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
-    codes = np.concatenate([r.group for r in chosen]) if chosen else np.zeros(0, object)
-    area_names = area_vi[np.where(areas < 0, 2, areas)]
+    code_of: dict[str, int] = {}
+    codes = [np.array([*(code_of.setdefault(g, len(code_of)) for g in r.group_names), -1])[r.group] for r in chosen]
     reports = _report_group_rows(chosen, month)
-    codes = codes.tolist() + [r[0] for r in reports]
-    area_names = area_names.tolist() + [r[1] for r in reports]
+    codes.append(np.array([-1 if g is None else code_of.setdefault(g, len(code_of)) for g, *_ in reports], np.int64))
+    area_of = {a: i for i, a in enumerate(area_names)}
+    area = np.concatenate([np.where(areas < 0, 2, areas),
+                           np.array([area_of.setdefault(r[1], len(area_of)) for r in reports], np.int64)])
     figures = [np.concatenate([f, np.array([r[k] for r in reports], dtype=np.int64)])
                for k, f in enumerate(((month_paid > 0), month_paid, month_insured, month_cost), start=2)]
-    groups = group_totals(codes, area_names, figures)
+    groups = group_totals(np.concatenate(codes), list(code_of), area, list(area_of), figures)
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
                                groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
                                closed=closed)
+
+
+def _month_rows(r: FileResult, month: dt.date, k: int) -> tuple:
+    """(benefit, insurance, unconfirmed or None) of every row of a file in `month` (`r.months[k]`):
+    as the worker sent it when it is the month the book checks, else from the monthly arrays."""
+    if r.checked == month and r.at_checked is not None:
+        return r.at_checked
+    return (r.benefit.at(k).astype(np.int64), r.insurance.at(k).astype(bool),
+            None if r.unconfirmed is None else r.unconfirmed.at(k).astype(bool))
+
+
+def _row_details(chosen: list[FileResult], starts: np.ndarray, positions: np.ndarray) -> dict[int, tuple]:
+    """Position (over all files' rows) → (ID as typed, name, sheet, Excel row, group code) of the
+    rows at `positions` (sorted): what the lists of people name."""
+    out = {}
+    owners = np.searchsorted(starts, positions, side="right") - 1
+    for i in np.unique(owners).tolist():
+        r, mine = chosen[i], positions[owners == i]
+        local = (mine - starts[i]).tolist()
+        sheet_ends = np.cumsum([n for _, _, n in r.registers])
+        sheets = [r.registers[j][0] for j in np.searchsorted(sheet_ends, local, side="right").tolist()]
+        ids, names = r.id_text.take(local), r.name.take(local)
+        for p, j, id_text, name, sheet in zip(mine.tolist(), local, ids, names, sheets):
+            g = int(r.group[j])
+            out[p] = (id_text, name, sheet, int(r.row[j]), r.group_names[g] if g >= 0 else None)
+    return out
 
 
 @dataclass
@@ -779,13 +860,12 @@ class MoveRow:
     advice: str
 
 
-def _move_rows(chosen: list[FileResult], labels: list[str], keys: np.ndarray, owner: np.ndarray,
-               paid: np.ndarray, positions: np.ndarray, months: list[dt.date]) -> list[MoveRow]:
-    """`engine.moves` over the rows whose ID is repeated city-wide, with the units named."""
+def _move_rows(labels: list[str], keys: np.ndarray, owner: np.ndarray, paid: np.ndarray, details: list[tuple],
+               months: list[dt.date]) -> list[MoveRow]:
+    """`engine.moves` over the rows whose ID is repeated city-wide, with the units named
+    (`details`: `_row_details` of each row)."""
     if not len(keys):
         return []
-    names = np.concatenate([r.name for r in chosen])[positions]
-    ids = np.concatenate([r.id_text for r in chosen])[positions]
     first_row = {}
     for i, k in enumerate(keys):
         first_row.setdefault(k, i)
@@ -802,7 +882,8 @@ def _move_rows(chosen: list[FileResult], labels: list[str], keys: np.ndarray, ow
         if m.gap:
             advice.append(f"Không đơn vị nào chi trả {len(m.gap)} tháng: đơn vị nơi mới ghi «Chi trả từ tháng» = "
                           f"{m.gap[0]:%m/%Y} (tháng nơi cũ thôi chi trả) để người này được truy lĩnh")
-        rows.append(MoveRow(str(ids[i] if ids[i] is not None else m.key), str(names[i] or ""), spans,
+        id_text, name = details[i][:2]
+        rows.append(MoveRow(str(id_text if id_text is not None else m.key), name or "", spans,
                             month_ranges(m.twice), month_ranges(m.gap),
                             ". ".join(advice) or "Đúng quy định: không trùng, không gián đoạn"))
     return rows
