@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,6 +29,12 @@ def insurance_cost(params: Parameters, month: dt.date) -> int:
     base = params.value("base_salary", month)
     permille = params.value("hi_rate_permille", month)
     return (base * permille + 500) // 1000
+
+
+@lru_cache(maxsize=16)
+def insurance_costs(params: Parameters, months: tuple[dt.date, ...]) -> tuple[int, ...]:
+    """`insurance_cost` of each month, kept per parameters (every book of a city run asks it)."""
+    return tuple(insurance_cost(params, m) for m in months)
 
 
 @dataclass

@@ -56,7 +56,7 @@ from xl_support.book.register import FIELD_BY_NAME
 from xl_support.engine.rules import (Eligibility, People, eligibility, month_results, months_between, people_arrays,
                                      policy_window, to_date)
 from xl_support.book.safe_open import SUPPORTED_SUFFIXES, Rejection, ScreenError
-from xl_support.engine.schedule import insurance_cost
+from xl_support.engine.schedule import insurance_costs
 from xl_support.operations.validation import validate_book
 
 IGNORED_PREFIXES = ("~$", ".")            # Excel lock files, hidden files
@@ -86,13 +86,22 @@ class Monthly:
 
     @classmethod
     def of(cls, a: np.ndarray) -> "Monthly":
-        wide = np.asarray(a, dtype=np.int64)
-        change = np.diff(wide, axis=0, prepend=0)
-        flat = np.flatnonzero(change != 0)       # as np.nonzero(change), month by month (~10× faster)
-        cols = a.shape[1]
-        month, row = (flat // cols, flat % cols) if cols else (flat, flat)
-        return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), change.ravel()[flat],
-                   wide.sum(axis=1))
+        months, cols = a.shape
+        if not a.size:
+            none = np.zeros(0, np.int64)
+            return cls(a.shape, a.dtype.str, none.astype(np.int16), none.astype(np.int32), none,
+                       np.zeros(months, np.int64))
+        changed = np.empty(a.shape, dtype=bool)
+        np.not_equal(a[0], 0, out=changed[0])
+        np.not_equal(a[1:], a[:-1], out=changed[1:])
+        flat = np.flatnonzero(changed)                 # as np.nonzero(changed), month by month (~10× faster)
+        month, row = np.divmod(flat, cols)
+        values = a.ravel()
+        delta = values[flat].astype(np.int64)
+        later = month > 0
+        delta[later] -= values[flat[later] - cols]
+        return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), delta,
+                   a.sum(axis=1, dtype=np.int64))
 
     def at(self, k: int) -> np.ndarray:
         """Month `k` of every row."""
@@ -289,7 +298,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.area = people.area
     out.benefit = Monthly.of(results.benefit.astype(np.int64))   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
-    out.hi_cost = np.array([insurance_cost(s.params, m) for m in months], dtype=np.int64)
+    out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if results.insurance_unconfirmed.any():
         out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     if checked in months:               # the month the city most likely asks: sent as it is
