@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
 from xl_support.book.register import CellIssue, Register, read_register
 from xl_support.book.sheets import LEDGER_SHEET
 from xl_support.book.text import header_key, nfkc
+from xl_support.engine import data_text
 
 if TYPE_CHECKING:
     from xl_support.book.ledger import Ledger
@@ -51,7 +51,7 @@ class Unit:
 @cache
 def units() -> tuple[Unit, ...]:
     """Hải Phòng's 114 commune-level units since 2025-07-01 (NQ 1669/NQ-UBTVQH15)."""
-    text = resources.files("xl_support.engine").joinpath("data/units.csv").read_text("utf-8")
+    text = data_text("units.csv")
     return tuple(Unit(r["loai"], r["ten"], r["khu_vuc_cu"]) for r in csv.DictReader(text.splitlines()))
 
 

@@ -9,7 +9,8 @@ import csv
 import datetime as dt
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
+
+from xl_support.engine import data_text
 
 AREAS = ("rural", "urban")
 
@@ -49,7 +50,7 @@ def _date_or_none(text: str) -> dt.date | None:
 
 @cache
 def _shipped_periods() -> tuple[Period, ...]:
-    text = resources.files("xl_support.engine").joinpath("data/parameters.csv").read_text("utf-8")
+    text = data_text("parameters.csv")
     return tuple(
         Period(r["key"], r["area"] or None, dt.date.fromisoformat(r["start"]), _date_or_none(r["end"]),
                int(r["value"]), r["unit"], r["label_vi"], r["legal_ref"],

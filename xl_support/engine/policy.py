@@ -4,7 +4,8 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
+
+from xl_support.engine import data_text
 
 AMOUNT_RULES = ("topup", "poverty_line", "standard_multiple", "fixed", "unconfirmed")
 NQ55 = "NQ 55/2025/NQ-HĐND"
@@ -63,7 +64,7 @@ def _group(r: dict) -> Group:
 
 @cache
 def _shipped_groups() -> tuple[Group, ...]:
-    text = resources.files("xl_support.engine").joinpath("data/groups.csv").read_text("utf-8")
+    text = data_text("groups.csv")
     groups = tuple(_group(r) for r in csv.DictReader(text.splitlines()))
     assert all(g.amount_rule in AMOUNT_RULES for g in groups)
     return groups
