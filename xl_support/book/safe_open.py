@@ -53,7 +53,7 @@ class Limits:
     prolog_bytes: int = 64 * 1024             # XML read before the root element, at most
     max_file_bytes: int = 256 * 2**20         # the file, read once into memory
     piece_bytes: int = 4 * 2**20              # a sheet part is inflated and screened in pieces this large
-    stored_bytes: int = 32 * 2**20            # a package this small (uncompressed) is handed on with its parts stored
+    stored_bytes: int = 16 * 2**20            # a package this small (uncompressed) is handed on with its parts stored
 
 
 LIMITS = Limits()
