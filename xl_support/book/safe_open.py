@@ -11,7 +11,9 @@ with a few vectorised passes when they are written as every common writer does (
 else with the reference regular expressions; so a hostile file costs milliseconds and little
 memory. `check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with
 a Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command), and
-`read_screened(path)` also returns the screened bytes.
+`read_screened(path)` also returns the screened package: the same parts, those the screening
+inflated stored uncompressed (`stored_package`), so the reader parses the very bytes screened
+and does not inflate them a second time.
 """
 from __future__ import annotations
 
