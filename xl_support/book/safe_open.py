@@ -11,7 +11,9 @@ with a few vectorised passes when they are written as every common writer does (
 else with the reference regular expressions; so a hostile file costs milliseconds and little
 memory. `check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with
 a Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command), and
-`read_screened(path)` also returns the screened bytes.
+`read_screened(path)` also returns the screened package: the same parts, those the screening
+inflated stored uncompressed (`stored_package`), so the reader parses the very bytes screened
+and does not inflate them a second time.
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ class Limits:
     prolog_bytes: int = 64 * 1024             # XML read before the root element, at most
     max_file_bytes: int = 256 * 2**20         # the file, read once into memory
     piece_bytes: int = 4 * 2**20              # a sheet part is inflated and screened in pieces this large
+    stored_bytes: int = 16 * 2**20            # a package this small (uncompressed) is handed on with its parts stored
 
 
 LIMITS = Limits()
@@ -200,6 +203,46 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
         raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
 
 
+def _slices(whole: bytes, piece: int) -> Iterator[bytes]:
+    if len(whole) <= piece:
+        if whole:
+            yield whole
+        return
+    for at in range(0, len(whole), piece):
+        yield whole[at:at + piece]
+
+
+_LOCAL = struct.Struct("<4s5H3I2H")            # local header: signature, version, flags, method, time, date, CRC, sizes, name, extra
+_CENTRAL = struct.Struct("<4s6H3I5H2I")        # central directory record (same fields, then comment, disk, attributes, offset)
+_END = struct.Struct("<4s4H2IH")               # end of central directory
+
+
+def stored_package(data: bytes, keep: dict) -> bytes:
+    """The package `check_package(data, keep=keep)` screened, rebuilt in memory with every part
+    it inflated whole stored uncompressed — the very bytes screened — under the same names (as
+    written), in the same order, with the same CRC-32 (the reader still checks it); any other
+    part (a picture, vbaProject.bin, a large shared-strings part) copied as it was compressed
+    (issue 18 item 4: the reader parses what was screened, and does not inflate it again)."""
+    out, central, at = [], [], 0
+    for info in keep[None]:
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        body = keep.get(info.filename)
+        if body is None:
+            method, body, size = info.compress_type, _raw(data, info), info.compress_size
+        else:
+            method, size = zipfile.ZIP_STORED, len(body)
+        y, mo, d, h, mi, sec = info.date_time
+        date, time = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
+        flags = info.flag_bits & 0x800                          # sizes in the local header: no data descriptor
+        fields = (info.extract_version, flags, method, time, date, info.CRC, size, info.file_size, len(name))
+        out += (_LOCAL.pack(b"PK\x03\x04", *fields, 0), name, body)
+        central += (_CENTRAL.pack(b"PK\x01\x02", info.create_version | info.create_system << 8, *fields, 0, 0, 0,
+                                  info.internal_attr, info.external_attr, at), name)
+        at += _LOCAL.size + len(name) + size
+    count, size = len(keep[None]), sum(map(len, central))
+    return b"".join(out + central + [_END.pack(b"PK\x05\x06", 0, 0, count, count, size, at, 0)])
+
+
 def _prolog(head: bytes, limits: Limits) -> bool | None:
     """The first bytes of an XML part: True when its root element starts within `prolog_bytes`
     after only comments, processing instructions and white space; False for a DOCTYPE or
@@ -286,10 +329,13 @@ def _xml_bomb(part: str) -> Rejection:
                                  "nghi là tệp độc hại («XML bomb»), không mở")
 
 
-def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None = None) -> Rejection | None:
+def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None = None,
+                  keep: dict | None = None) -> Rejection | None:
     """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet (and, in
     the same pass, the names of the sheets that may hold error cells, into `with_errors`) of a
-    workbook's bytes."""
+    workbook's bytes. `keep` (optional, for `stored_package`) receives the zip directory (key
+    None) and, by part name, every part the screening inflated whole: each sheet part and every
+    small XML part, when the package is at most `stored_bytes` uncompressed."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -314,6 +360,10 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         if i.file_size >= limits.ratio_floor and i.file_size > limits.max_ratio * max(i.compress_size, 1):
             return Rejection("ZIP_BOMB", f"Phần «{i.filename}» nén {_n(i.file_size // max(i.compress_size, 1))} "
                                          "lần (bất thường): nghi là «zip bomb», không mở")
+    if keep is not None and total <= limits.stored_bytes:
+        keep[None] = infos
+    else:
+        keep = None
     try:
         small = {}                  # XML parts of at most 64 KB, inflated whole once
         sheets = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
@@ -331,10 +381,17 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         sheet_names = _sheet_parts(zf, data, names, small)
         parts = dict.fromkeys(sorted(sheets))
         parts.update(sheet_names)
+        if keep is not None:
+            keep.update(small)
         for part, sheet in parts.items():
             info = zf.getinfo(part)
+            if keep is not None:        # inflated whole once, screened in pieces
+                whole = keep[part] = b"".join(_inflate(zf, data, info, limits.piece_bytes))
+                pieces = lambda whole=whole: _slices(whole, limits.piece_bytes)
+            else:
+                pieces = lambda info=info: _inflate(zf, data, info, limits.piece_bytes)
             try:
-                problem = _check_sheet(lambda info=info: _with_prolog(_inflate(zf, data, info, limits.piece_bytes), limits),
+                problem = _check_sheet(lambda pieces=pieces: _with_prolog(pieces(), limits),
                                        sheet or part, limits, with_errors, sheet)
             except _XmlBomb:
                 return _xml_bomb(part)
@@ -616,13 +673,14 @@ def _check_sheet(open_part: Callable[[], Iterator[bytes]], label: str, limits: L
     return None
 
 
-def _screen(path: str | Path, limits: Limits, with_errors: set | None) -> tuple[bytes | None, Rejection | None]:
+def _screen(path: str | Path, limits: Limits, with_errors: set | None,
+            keep: dict | None = None) -> tuple[bytes | None, Rejection | None]:
     path = Path(path)
     data, problem = _load(path, limits)
     if problem:
         return None, problem
     try:
-        problem = check_package(data, limits, with_errors)
+        problem = check_package(data, limits, with_errors, keep)
     except Exception as e:   # noqa: BLE001 — any other failure on a damaged stream
         problem = Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
                                        "hãy đề nghị đơn vị gửi lại")
@@ -646,13 +704,16 @@ class ScreenError(UserFacingError):
 def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> bytes:
     """The one safe opening every command goes through before a reader sees a file (issue 12):
     format, encryption, zip and entity bombs, and the real extent of each sheet (never its
-    `<dimension>`). Returns the file's bytes, read once: the reader given them parses exactly
-    what was screened (issue 18 item 4). Raises `ScreenError` (a `UserFacingError`, Vietnamese
-    reason)."""
-    data, rejection = _screen(path, limits, with_errors)
+    `<dimension>`). Returns the workbook's package, the file read once: the reader given it
+    parses exactly what was screened (issue 18 item 4) — up to `stored_bytes` uncompressed, the
+    same package with the parts the screening inflated stored (`stored_package`: not inflated
+    a second time), else the file's bytes. Raises `ScreenError` (a `UserFacingError`,
+    Vietnamese reason)."""
+    keep: dict = {}
+    data, rejection = _screen(path, limits, with_errors, keep)
     if rejection:
         raise ScreenError(Path(path), rejection)
-    return data
+    return stored_package(data, keep) if keep else data
 
 
 def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:

@@ -211,8 +211,9 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text. The file is read once and screened
     (`safe_open.read_screened`: the reader never allocates by a hostile extent), and calamine
-    parses those very bytes (issue 18 item 4: nothing can change between the screening and the
-    reading); `data`: the bytes a caller has already screened that way. A file the reader still
+    parses the package it returns — the parts the screening inflated, stored: the very bytes
+    screened, not inflated again (issue 18 item 4: nothing can change between the screening and
+    the reading); `data`: the package a caller has already screened that way. A file the reader still
     refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
     `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
     alike — city consolidation, issue 18). Sheets named in `skip` are listed with an empty grid,
