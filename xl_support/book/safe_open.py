@@ -30,6 +30,8 @@ from pathlib import Path
 from posixpath import normpath
 
 from xl_support.book.fileio import UserFacingError, os_reason
+from xl_support.book.lazy_re import Pattern
+from xl_support.book.xmltext import unescape
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -320,8 +322,7 @@ def _sheet_parts(zf: zipfile.ZipFile, data: bytes, names: set[str], small: dict[
 
 
 def _xml_text(raw: bytes) -> str:
-    import html
-    return html.unescape(raw.decode("utf-8", "replace"))
+    return unescape(raw.decode("utf-8", "replace"))
 
 
 def _xml_bomb(part: str) -> Rejection:
@@ -411,9 +412,9 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
 _NAME = rb"[^\s<>/!?:=\"']+"
 _BEFORE = rb"(?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*?"
 _REF = rb"(?:\s" + _BEFORE + rb"(?<=\s)r\s*=\s*([\"'])([A-Za-z]*)(\d*)\1)?"
-_CELL = re.compile(rb"<(?:c|" + _NAME + rb":c)(?=[\s/>])" + _REF)        # every cell, its reference if any
-_ROW = re.compile(rb"<(?:row|" + _NAME + rb":row)(?=[\s/>])" + _REF)
-_CELL_OR_ROW = re.compile(rb"<(?:" + _NAME + rb":)?(?:c|row)[\s/>]")
+_CELL = Pattern(rb"<(?:c|" + _NAME + rb":c)(?=[\s/>])" + _REF)        # every cell, its reference if any
+_ROW = Pattern(rb"<(?:row|" + _NAME + rb":row)(?=[\s/>])" + _REF)
+_CELL_OR_ROW = Pattern(rb"<(?:" + _NAME + rb":)?(?:c|row)[\s/>]")
 
 
 @dataclass(frozen=True)
