@@ -127,12 +127,16 @@ class Table:
     `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
     (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice;
     `present`: for columns of other kinds, where parsing told it without a look per cell, which
-    cells are not empty (the typed value is not None)."""
-    __slots__ = ("columns", "n", "numbers", "present")
+    cells are not empty (the typed value is not None); `distinct`: for a column parsed once per
+    distinct value (codes, areas), (position of each cell's value, the typed values) — the column
+    is `values[position]`, so the engine maps the few values, not the rows."""
+    __slots__ = ("columns", "n", "numbers", "present", "distinct")
 
     def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None,
-                 present: dict[str, np.ndarray] | None = None):
+                 present: dict[str, np.ndarray] | None = None,
+                 distinct: dict[str, tuple[np.ndarray, list]] | None = None):
         self.columns, self.n, self.numbers, self.present = columns, n, numbers or {}, present or {}
+        self.distinct = distinct or {}
 
     def __len__(self) -> int:
         return self.n
@@ -409,32 +413,34 @@ def _empty_column(kind: str, n: int) -> tuple:
     """`_parse_column` of a column of empty cells only."""
     number = (np.full(n, _NAT).view("M8[D]") if kind in ("date", "month")
               else np.full(n, -1, dtype=np.int64) if kind == "amount" else None)
-    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool)
+    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool), None
 
 
 def _distinct_column(kind: str, found) -> tuple:
     codes, results, errors = found
     numbers = _numbers(kind, results)
     present = np.array([r is not None for r in results], dtype=bool)[codes]
-    return object_array(results)[codes], errors, None if numbers is None else numbers[codes], present
+    return (object_array(results)[codes], errors, None if numbers is None else numbers[codes], present,
+            (codes, results))
 
 
 def _parse_column(kind: str, cells: list) -> tuple:
     """One column through its `values` parser, as a whole (the parsers are pure functions of the
     value and its type): typed values (object array), the cells that failed (row index,
     `CellError`) in row order, the engine's form of the column (`_numbers`), and which cells are
-    not empty where parsing told it (`Table.present`; else None)."""
+    not empty where parsing told it (`Table.present`; else None), and the column by its distinct
+    values where it was parsed so (`Table.distinct`; else None)."""
     parse = PARSERS[kind]
     if kind == "date":
-        return (*_parse_dates(cells)[1:], None)
+        return (*_parse_dates(cells)[1:], None, None)
     if kind in ("text", "id"):
         out, errors, present = _parse_texts(cells, parse)
-        return out, errors, None, present
+        return out, errors, None, present, None
     found = _parse_distinct(cells, parse)
     if found is not None:
         return _distinct_column(kind, found)
     out, errors = _parse_each(cells, parse, repeats=True)
-    return object_array(out), errors, _numbers(kind, out), None
+    return object_array(out), errors, _numbers(kind, out), None, None
 
 
 def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
@@ -452,11 +458,11 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
         return cells, None
     if kind == "date":
         cells, *parsed = _parse_dates(cells, normalise=True)
-        return cells, (*parsed, None)
+        return cells, (*parsed, None, None)
     if kind in ("text", "id"):
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
-            return cells, (whole, [], None, np.ones(n, dtype=bool))
+            return cells, (whole, [], None, np.ones(n, dtype=bool), None)
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
         if found is not None:
@@ -498,7 +504,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    typed, numbers, present, clean = {}, {}, {}, {}
+    typed, numbers, present, distinct, clean = {}, {}, {}, {}, {}
     for name, cells in raw.items():
         f = FIELD_BY_NAME.get(name)
         kind = None if f is None or f.computed else f.kind
@@ -509,11 +515,13 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
         clean[name] = cells
         if parsed is None:
             continue
-        typed[name], errors, number, filled = parsed
+        typed[name], errors, number, filled, by_value = parsed
         if number is not None:
             numbers[name] = number
         elif filled is not None:
             present[name] = filled
+        if by_value is not None:
+            distinct[name] = by_value
         col = columns.get(name, 0)
         for i, e in errors:
             bad[i] = True
@@ -522,7 +530,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     typed["row"] = np.array(rows, dtype=np.int64) if row_numbers is None else row_numbers
     typed["bad_cell"] = bad
     typed["id_key"] = _id_keys(clean["id"]) if "id" in clean else np.full(n, None, dtype=object)
-    return Table(typed, n, numbers, present), issues, clean
+    return Table(typed, n, numbers, present, distinct), issues, clean
 
 
 def _column(data: list[list], col: int, width: int) -> list:

@@ -314,11 +314,21 @@ def _household_codes(values) -> np.ndarray:
                        count=len(values))
 
 
-def _by_distinct(values, lookup) -> np.ndarray:
+def _area_codes(values: list) -> np.ndarray:
+    """People.area of typed areas: 0 rural, 1 urban, −1 other or empty."""
+    return np.array([0 if v == "rural" else 1 if v == "urban" else -1 for v in values], dtype=np.int8)
+
+
+def _by_distinct(values, lookup, distinct: tuple | None = None) -> np.ndarray:
     """`lookup(values)` computed once per distinct cell of an object array (codes repeat on most
-    rows); other sequences are looked up whole."""
+    rows); other sequences are looked up whole. `distinct`: the column as (position of each cell's
+    value, the values), as the register reader parsed it (`Table.distinct`)."""
+    if distinct is not None:
+        codes, found = distinct
+        return lookup(found)[codes]
     if not (isinstance(values, np.ndarray) and values.dtype == object):
         return lookup(values)
+    values = values.tolist()                # a list iterates several times faster
     position = dict.fromkeys(values)
     for j, value in enumerate(position):
         position[value] = j
@@ -334,10 +344,14 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
     """
     n = len(frame)
     garr = group_arrays(groups)
-    area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
-    area = np.full(n, -1, dtype=np.int8)
-    area[area_codes == "rural"] = 0
-    area[area_codes == "urban"] = 1
+    distinct = getattr(frame, "distinct", None) or {}
+    if "area" in distinct:
+        area = _by_distinct(None, _area_codes, distinct["area"])
+    else:
+        area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
+        area = np.full(n, -1, dtype=np.int8)
+        area[area_codes == "rural"] = 0
+        area[area_codes == "urban"] = 1
     if default_area in ("rural", "urban"):
         area[area == -1] = 1 if default_area == "urban" else 0
     numbers = getattr(frame, "numbers", None) or {}
@@ -345,11 +359,12 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
                  else _amounts(frame["allowance"]) if "allowance" in frame
                  else np.full(n, -1, dtype=np.int64))
     bad = np.asarray(frame["bad_cell"], dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
-    household = (_by_distinct(np.asarray(frame["household_type"], dtype=object), _household_codes)
+    household = (_by_distinct(np.asarray(frame["household_type"], dtype=object), _household_codes,
+                              distinct.get("household_type"))
                  if "household_type" in frame else None)
     return People(
-        group=(_by_distinct(np.asarray(frame["group"], dtype=object), garr.index) if "group" in frame
-               else garr.index([None] * n)),
+        group=(_by_distinct(np.asarray(frame["group"], dtype=object), garr.index, distinct.get("group"))
+               if "group" in frame else garr.index([None] * n)),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
