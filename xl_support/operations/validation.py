@@ -155,11 +155,6 @@ def _readable(reg: Register) -> dict[str, np.ndarray]:
     return defaultdict(lambda: every, {f: ~np.isin(rows, r) for f, r in by_field.items()})
 
 
-def _other_register(groups, kind: str) -> np.ndarray:
-    """Per group position (and the sentinel, last): the group belongs to the other register than `kind`."""
-    return np.array([x.register != kind for x in groups.groups] + [False], dtype=bool)
-
-
 def engine_people(reg: Register, book: Book):
     """`rules.people_arrays` of the register with the book's groups and default area."""
     return people_arrays(reg.table, book.settings.groups, book.settings.default_area)
@@ -247,7 +242,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     out.add(has["group"] & ~known & readable["group"], "group", "GROUP_UNKNOWN", "error",
             lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
                       f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
-    wrong = known & _other_register(s.groups, reg.kind)[gi]
+    wrong = known & (g.nq04[gi] != (reg.kind == NQ04))      # a group of the other register (`Group.register`)
     out.add(wrong, "group", "GROUP_REGISTER", "error",
             lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
@@ -321,7 +316,10 @@ def _one_of(values: np.ndarray, texts: list[str], codes: np.ndarray | None = Non
     """Cells equal to one of `texts` (household labels); by `codes`, the engine's
     `rules.HOUSEHOLD_CODES` of the cells (People.household), when given."""
     if codes is not None:
-        return np.isin(codes, [HOUSEHOLD_CODES[t] for t in texts])
+        out = np.zeros(len(codes), dtype=bool)
+        for text in texts:
+            out |= codes == HOUSEHOLD_CODES[text]
+        return out
     out = np.zeros(len(values), dtype=bool)
     for text in texts:
         out |= values == text
