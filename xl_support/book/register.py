@@ -496,7 +496,7 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
     return table, issues
 
 
-def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dict[str, int], normalised: bool,
+def _typed_table(raw: dict[str, list], rows: list[int] | range, sheet: str, columns: dict[str, int], normalised: bool,
                  row_numbers: np.ndarray | None = None) -> tuple[Table, list[CellIssue], dict[str, list]]:
     """`typed_table`, also giving the input columns in `nfkc` form (issue 12: one text form), each
     normalised with its parsing (`_normalise_and_parse`; computed columns as read);
@@ -606,9 +606,9 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
         positions = _register_rows(data, [columns[n] - 1 for n in inputs])
         if len(positions) != len(data):
             cells = _columns([data[i] for i in positions], columns)
-    rows = [first + i for i in positions]
-    row_numbers = (np.arange(first, first + len(data), dtype=np.int64) if len(positions) == len(data)
-                   else np.array(rows, dtype=np.int64))
+    every = len(positions) == len(data)
+    rows = range(first, first + len(data)) if every else [first + i for i in positions]
+    row_numbers = np.arange(first, first + len(data), dtype=np.int64) if every else np.array(rows, dtype=np.int64)
     table, issues, raw = _typed_table(cells, rows, sheet, columns, False, row_numbers)
     kind = _register_kind(columns, raw.get("group", []))
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,

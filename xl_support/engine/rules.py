@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -555,11 +555,23 @@ class MonthResults:
     months: list[dt.date]
     payable: np.ndarray
     benefit: np.ndarray       # int64 whole VND
-    topup: np.ndarray         # int64, ≤ benefit
     insurance: np.ndarray     # bool
     poverty_line: list[dict]  # per month: area code → Period used
     standard: list[dict]      # per month: parameter key → Period used
     insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
+    # `topup` made from these when first asked (city consolidation never asks): the runs of months
+    # in one parameter state (first, stop, state) and the (states, rows) top-up amounts; None: no top-up
+    topup_parts: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def topup(self) -> np.ndarray:
+        """int64 (months, rows), ≤ benefit: the top-up part of the benefit (R4)."""
+        out = np.zeros(self.benefit.shape, dtype=np.int64)
+        if self.topup_parts is not None:
+            segments, amount = self.topup_parts
+            for first, stop, state in segments:
+                np.multiply(self.payable[first:stop], amount[state], out=out[first:stop])
+        return out
 
     def month(self, k: int) -> MonthResult:
         return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
@@ -696,12 +708,8 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
-    topup = np.empty((k, n), dtype=np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
-    topup_amount = amount * is_topup if any_topup else None
     for first, stop, state in t.segments:
         np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
-        if any_topup:
-            np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
@@ -709,8 +717,9 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
-    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
-                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
+    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, insurance=insurance,
+                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed,
+                        topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 
 def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
