@@ -145,10 +145,33 @@ class Table:
         return name in self.columns
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        column = self.columns[name]
+        if column.__class__ is _Later:
+            column = self.columns[name] = column()
+        return column
 
     def __iter__(self):
         return iter(self.columns)
+
+
+class _Later:
+    """A typed column made when first read (`Table.__getitem__`): a command that reads only the
+    engine's forms and the presence masks of a column (city consolidation) never makes its
+    object array — one pass less over the cells, and their reference counts untouched."""
+    __slots__ = ("make", "args")
+
+    def __init__(self, make, *args):
+        self.make, self.args = make, args
+
+    def __call__(self) -> np.ndarray:
+        return self.make(*self.args)
+
+
+def _blanked(cells: list, keep: np.ndarray) -> np.ndarray:
+    """The cells as an object array, None where `keep` is false."""
+    out = object_array(cells)
+    out[~keep] = None
+    return out
 
 
 def object_array(values: list) -> np.ndarray:
@@ -248,13 +271,16 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
     ordinals = np.fromiter([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64,
                            count=len(cells))
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
-    out = object_array(cells)
     errors = []
     others = len(cells) - int(np.count_nonzero(typed))
-    if others:
-        out[~typed] = None
+    if not others:
+        out = _Later(object_array, cells)
+    else:
         ordinals[~typed] = 0
-        if not _only_blanks(cells, others):     # not only empty cells besides the dates
+        if _only_blanks(cells, others):         # only empty cells besides the dates
+            out = _Later(_blanked, cells, typed)
+        else:
+            out = _blanked(cells, typed)
             if normalise:
                 cells = nfkc_cells(cells)
             for i in np.flatnonzero(~typed).tolist():
@@ -319,12 +345,10 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | Non
         empty = stripped.count("")
         if empty == n:
             return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
-        out = object_array(stripped)
         if not empty:
-            return out, [], np.ones(n, dtype=bool)
-        blank = out == ""
-        out[blank] = None
-        return out, [], ~blank
+            return _Later(object_array, stripped), [], np.ones(n, dtype=bool)
+        filled = np.fromiter(map(bool, stripped), dtype=bool, count=n)
+        return _Later(_blanked, stripped, filled), [], filled
     out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
@@ -493,6 +517,8 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
     (`normalised`: the texts are already in `nfkc` form).
     """
     table, issues, _ = _typed_table(raw, rows, sheet, columns or {}, normalised)
+    for name in table:          # every column made now: the caller may reuse its lists
+        table[name]
     return table, issues
 
 
