@@ -223,7 +223,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
-    never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
+    never = (elig.status == int(Status.NEVER_PAYABLE)) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
     if never.any():
         starts, ends = my(elig.start), my(elig.end)
         out.add(never, "decision", "NEVER_PAYABLE", "warning",
@@ -332,7 +332,7 @@ def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
     A decision after the policy window is `DECISION_WINDOW`'s error, not repeated here."""
     known = people.group < len(g.codes)
     mask = known & (people.decision >= elig.lapse)       # also when another check fails first
-    mask &= elig.lapse_reason != EndReason.WINDOW
+    mask &= elig.lapse_reason != int(EndReason.WINDOW)      # an int: numpy compares an IntEnum slowly
     if not mask.any():
         return
     decisions, lapses = dmy(people.decision), dmy(elig.lapse)
