@@ -123,7 +123,8 @@ class CellIssue:
 
 class Table:
     """A register's typed columns: field name → numpy array (object arrays for texts, codes and
-    dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`).
+    dates, some made when first read: `_Later`; `row` int64, `bad_cell` bool), all of one length —
+    the engine's input (`rules.people_arrays`).
     `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
     (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice;
     `present`: for columns of other kinds, where parsing told it without a look per cell, which
@@ -267,7 +268,8 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
     call), "" and None are empty cells — when nothing else is in the column, that is all (one
     count of the empty cells tells); the rest go through `values.parse_date` (`normalise`: the
     column is first put in `nfkc` form, then only when it holds such cells). Gives the column
-    (normalised), its typed values, the cells that failed, and the column as datetime64[D]."""
+    (normalised), its typed values (a `_Later` when they are the cells' dates), the cells that
+    failed, and the column as datetime64[D]."""
     ordinals = np.fromiter([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64,
                            count=len(cells))
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
@@ -328,8 +330,9 @@ def _whole_texts(cells: list) -> np.ndarray | None:
 
 def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | None]:
     """Text cells: stripped (blank → None); a column of texts (and None), or of whole numbers, in
-    one pass without a call per cell; other values as `values.parse_text` gives them. Also which
-    cells are not empty, where these passes tell (else None)."""
+    one pass without a call per cell (a column of texts: the typed array made when first read,
+    `_Later`); other values as `values.parse_text` gives them. Also which cells are not empty,
+    where these passes tell (else None)."""
     n, stripped = len(cells), None
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
