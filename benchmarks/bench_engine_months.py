@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from xl_support.book.workbook import load_book, read_grids  # noqa: E402
-from xl_support.engine.rules import People, eligibility, month_results, people_arrays  # noqa: E402
+from xl_support.engine.rules import MonthResults, People, eligibility, month_results, people_arrays  # noqa: E402
 from xl_support.operations.consolidate import window_months  # noqa: E402
 
 from bench_consolidate import calamine_read  # noqa: E402
@@ -45,8 +45,11 @@ def prepare(book):
 
 def as_plain(obj):
     """A result object as nested plain values (arrays kept), for pickling and equality."""
-    if dataclasses.is_dataclass(obj):
-        return {f.name: as_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if dataclasses.is_dataclass(obj):       # the fields compared (a MonthResults: its `topup` made here)
+        out = {f.name: as_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.compare}
+        if isinstance(obj, MonthResults):
+            out["topup"] = obj.topup
+        return out
     if isinstance(obj, dict):
         return {k: as_plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -123,16 +123,21 @@ class CellIssue:
 
 class Table:
     """A register's typed columns: field name → numpy array (object arrays for texts, codes and
-    dates; `row` int64, `bad_cell` bool), all of one length — the engine's input (`rules.people_arrays`).
+    dates, some made when first read: `_Later`; `row` int64, `bad_cell` bool), all of one length —
+    the engine's input (`rules.people_arrays`).
     `numbers`: the same columns in the engine's form where `typed_table` made it while parsing
     (dates and months datetime64[D], amounts int64 with −1 for empty), so they are not converted twice;
     `present`: for columns of other kinds, where parsing told it without a look per cell, which
-    cells are not empty (the typed value is not None)."""
-    __slots__ = ("columns", "n", "numbers", "present")
+    cells are not empty (the typed value is not None); `distinct`: for a column parsed once per
+    distinct value (codes, areas), (position of each cell's value, the typed values) — the column
+    is `values[position]`, so the engine maps the few values, not the rows."""
+    __slots__ = ("columns", "n", "numbers", "present", "distinct")
 
     def __init__(self, columns: dict[str, np.ndarray], n: int, numbers: dict[str, np.ndarray] | None = None,
-                 present: dict[str, np.ndarray] | None = None):
+                 present: dict[str, np.ndarray] | None = None,
+                 distinct: dict[str, tuple[np.ndarray, list]] | None = None):
         self.columns, self.n, self.numbers, self.present = columns, n, numbers or {}, present or {}
+        self.distinct = distinct or {}
 
     def __len__(self) -> int:
         return self.n
@@ -141,10 +146,33 @@ class Table:
         return name in self.columns
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        column = self.columns[name]
+        if column.__class__ is _Later:
+            column = self.columns[name] = column()
+        return column
 
     def __iter__(self):
         return iter(self.columns)
+
+
+class _Later:
+    """A typed column made when first read (`Table.__getitem__`): a command that reads only the
+    engine's forms and the presence masks of a column (city consolidation) never makes its
+    object array — one pass less over the cells, and their reference counts untouched."""
+    __slots__ = ("make", "args")
+
+    def __init__(self, make, *args):
+        self.make, self.args = make, args
+
+    def __call__(self) -> np.ndarray:
+        return self.make(*self.args)
+
+
+def _blanked(cells: list, keep: np.ndarray) -> np.ndarray:
+    """The cells as an object array, None where `keep` is false."""
+    out = object_array(cells)
+    out[~keep] = None
+    return out
 
 
 def object_array(values: list) -> np.ndarray:
@@ -240,17 +268,21 @@ def _parse_dates(cells: list, normalise: bool = False) -> tuple[list, np.ndarray
     call), "" and None are empty cells — when nothing else is in the column, that is all (one
     count of the empty cells tells); the rest go through `values.parse_date` (`normalise`: the
     column is first put in `nfkc` form, then only when it holds such cells). Gives the column
-    (normalised), its typed values, the cells that failed, and the column as datetime64[D]."""
+    (normalised), its typed values (a `_Later` when they are the cells' dates), the cells that
+    failed, and the column as datetime64[D]."""
     ordinals = np.fromiter([v.toordinal() if v.__class__ is _DATE else 0 for v in cells], dtype=np.int64,
                            count=len(cells))
     typed = (ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)
-    out = object_array(cells)
     errors = []
     others = len(cells) - int(np.count_nonzero(typed))
-    if others:
-        out[~typed] = None
+    if not others:
+        out = _Later(object_array, cells)
+    else:
         ordinals[~typed] = 0
-        if not _only_blanks(cells, others):     # not only empty cells besides the dates
+        if _only_blanks(cells, others):         # only empty cells besides the dates
+            out = _Later(_blanked, cells, typed)
+        else:
+            out = _blanked(cells, typed)
             if normalise:
                 cells = nfkc_cells(cells)
             for i in np.flatnonzero(~typed).tolist():
@@ -298,8 +330,9 @@ def _whole_texts(cells: list) -> np.ndarray | None:
 
 def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | None]:
     """Text cells: stripped (blank → None); a column of texts (and None), or of whole numbers, in
-    one pass without a call per cell; other values as `values.parse_text` gives them. Also which
-    cells are not empty, where these passes tell (else None)."""
+    one pass without a call per cell (a column of texts: the typed array made when first read,
+    `_Later`); other values as `values.parse_text` gives them. Also which cells are not empty,
+    where these passes tell (else None)."""
     n, stripped = len(cells), None
     try:
         stripped = list(map(str.strip, cells))          # TypeError: not a column of texts only
@@ -315,12 +348,10 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | Non
         empty = stripped.count("")
         if empty == n:
             return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
-        out = object_array(stripped)
         if not empty:
-            return out, [], np.ones(n, dtype=bool)
-        blank = out == ""
-        out[blank] = None
-        return out, [], ~blank
+            return _Later(object_array, stripped), [], np.ones(n, dtype=bool)
+        filled = np.fromiter(map(bool, stripped), dtype=bool, count=n)
+        return _Later(_blanked, stripped, filled), [], filled
     out, errors = [None] * len(cells), []
     for i, v in enumerate(cells):
         if v is None:
@@ -409,32 +440,34 @@ def _empty_column(kind: str, n: int) -> tuple:
     """`_parse_column` of a column of empty cells only."""
     number = (np.full(n, _NAT).view("M8[D]") if kind in ("date", "month")
               else np.full(n, -1, dtype=np.int64) if kind == "amount" else None)
-    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool)
+    return np.full(n, None, dtype=object), [], number, np.zeros(n, dtype=bool), None
 
 
 def _distinct_column(kind: str, found) -> tuple:
     codes, results, errors = found
     numbers = _numbers(kind, results)
     present = np.array([r is not None for r in results], dtype=bool)[codes]
-    return object_array(results)[codes], errors, None if numbers is None else numbers[codes], present
+    return (object_array(results)[codes], errors, None if numbers is None else numbers[codes], present,
+            (codes, results))
 
 
 def _parse_column(kind: str, cells: list) -> tuple:
     """One column through its `values` parser, as a whole (the parsers are pure functions of the
     value and its type): typed values (object array), the cells that failed (row index,
     `CellError`) in row order, the engine's form of the column (`_numbers`), and which cells are
-    not empty where parsing told it (`Table.present`; else None)."""
+    not empty where parsing told it (`Table.present`; else None), and the column by its distinct
+    values where it was parsed so (`Table.distinct`; else None)."""
     parse = PARSERS[kind]
     if kind == "date":
-        return (*_parse_dates(cells)[1:], None)
+        return (*_parse_dates(cells)[1:], None, None)
     if kind in ("text", "id"):
         out, errors, present = _parse_texts(cells, parse)
-        return out, errors, None, present
+        return out, errors, None, present, None
     found = _parse_distinct(cells, parse)
     if found is not None:
         return _distinct_column(kind, found)
     out, errors = _parse_each(cells, parse, repeats=True)
-    return object_array(out), errors, _numbers(kind, out), None
+    return object_array(out), errors, _numbers(kind, out), None, None
 
 
 def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | None]:
@@ -452,11 +485,11 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
         return cells, None
     if kind == "date":
         cells, *parsed = _parse_dates(cells, normalise=True)
-        return cells, (*parsed, None)
+        return cells, (*parsed, None, None)
     if kind in ("text", "id"):
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
-            return cells, (whole, [], None, np.ones(n, dtype=bool))
+            return cells, (whole, [], None, np.ones(n, dtype=bool), None)
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
         if found is not None:
@@ -487,10 +520,12 @@ def typed_table(raw: dict[str, list], rows: list[int], sheet: str = "",
     (`normalised`: the texts are already in `nfkc` form).
     """
     table, issues, _ = _typed_table(raw, rows, sheet, columns or {}, normalised)
+    for name in table:          # every column made now: the caller may reuse its lists
+        table[name]
     return table, issues
 
 
-def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dict[str, int], normalised: bool,
+def _typed_table(raw: dict[str, list], rows: list[int] | range, sheet: str, columns: dict[str, int], normalised: bool,
                  row_numbers: np.ndarray | None = None) -> tuple[Table, list[CellIssue], dict[str, list]]:
     """`typed_table`, also giving the input columns in `nfkc` form (issue 12: one text form), each
     normalised with its parsing (`_normalise_and_parse`; computed columns as read);
@@ -498,7 +533,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     issues: list[CellIssue] = []
     n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    typed, numbers, present, clean = {}, {}, {}, {}
+    typed, numbers, present, distinct, clean = {}, {}, {}, {}, {}
     for name, cells in raw.items():
         f = FIELD_BY_NAME.get(name)
         kind = None if f is None or f.computed else f.kind
@@ -509,11 +544,13 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
         clean[name] = cells
         if parsed is None:
             continue
-        typed[name], errors, number, filled = parsed
+        typed[name], errors, number, filled, by_value = parsed
         if number is not None:
             numbers[name] = number
         elif filled is not None:
             present[name] = filled
+        if by_value is not None:
+            distinct[name] = by_value
         col = columns.get(name, 0)
         for i, e in errors:
             bad[i] = True
@@ -522,7 +559,7 @@ def _typed_table(raw: dict[str, list], rows: list[int], sheet: str, columns: dic
     typed["row"] = np.array(rows, dtype=np.int64) if row_numbers is None else row_numbers
     typed["bad_cell"] = bad
     typed["id_key"] = _id_keys(clean["id"]) if "id" in clean else np.full(n, None, dtype=object)
-    return Table(typed, n, numbers, present), issues, clean
+    return Table(typed, n, numbers, present, distinct), issues, clean
 
 
 def _column(data: list[list], col: int, width: int) -> list:
@@ -598,9 +635,9 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
         positions = _register_rows(data, [columns[n] - 1 for n in inputs])
         if len(positions) != len(data):
             cells = _columns([data[i] for i in positions], columns)
-    rows = [first + i for i in positions]
-    row_numbers = (np.arange(first, first + len(data), dtype=np.int64) if len(positions) == len(data)
-                   else np.array(rows, dtype=np.int64))
+    every = len(positions) == len(data)
+    rows = range(first, first + len(data)) if every else [first + i for i in positions]
+    row_numbers = np.arange(first, first + len(data), dtype=np.int64) if every else np.array(rows, dtype=np.int64)
     table, issues, raw = _typed_table(cells, rows, sheet, columns, False, row_numbers)
     kind = _register_kind(columns, raw.get("group", []))
     return Register(sheet=sheet, kind=kind, header_row=header_row, columns=columns, table=table, raw=raw,

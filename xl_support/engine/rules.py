@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -314,11 +314,21 @@ def _household_codes(values) -> np.ndarray:
                        count=len(values))
 
 
-def _by_distinct(values, lookup) -> np.ndarray:
+def _area_codes(values: list) -> np.ndarray:
+    """People.area of typed areas: 0 rural, 1 urban, −1 other or empty."""
+    return np.array([0 if v == "rural" else 1 if v == "urban" else -1 for v in values], dtype=np.int8)
+
+
+def _by_distinct(values, lookup, distinct: tuple | None = None) -> np.ndarray:
     """`lookup(values)` computed once per distinct cell of an object array (codes repeat on most
-    rows); other sequences are looked up whole."""
+    rows); other sequences are looked up whole. `distinct`: the column as (position of each cell's
+    value, the values), as the register reader parsed it (`Table.distinct`)."""
+    if distinct is not None:
+        codes, found = distinct
+        return lookup(found)[codes]
     if not (isinstance(values, np.ndarray) and values.dtype == object):
         return lookup(values)
+    values = values.tolist()                # a list iterates several times faster
     position = dict.fromkeys(values)
     for j, value in enumerate(position):
         position[value] = j
@@ -334,10 +344,14 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
     """
     n = len(frame)
     garr = group_arrays(groups)
-    area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
-    area = np.full(n, -1, dtype=np.int8)
-    area[area_codes == "rural"] = 0
-    area[area_codes == "urban"] = 1
+    distinct = getattr(frame, "distinct", None) or {}
+    if "area" in distinct:
+        area = _by_distinct(None, _area_codes, distinct["area"])
+    else:
+        area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
+        area = np.full(n, -1, dtype=np.int8)
+        area[area_codes == "rural"] = 0
+        area[area_codes == "urban"] = 1
     if default_area in ("rural", "urban"):
         area[area == -1] = 1 if default_area == "urban" else 0
     numbers = getattr(frame, "numbers", None) or {}
@@ -345,11 +359,12 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
                  else _amounts(frame["allowance"]) if "allowance" in frame
                  else np.full(n, -1, dtype=np.int64))
     bad = np.asarray(frame["bad_cell"], dtype=bool) if "bad_cell" in frame else np.zeros(n, dtype=bool)
-    household = (_by_distinct(np.asarray(frame["household_type"], dtype=object), _household_codes)
+    household = (_by_distinct(np.asarray(frame["household_type"], dtype=object), _household_codes,
+                              distinct.get("household_type"))
                  if "household_type" in frame else None)
     return People(
-        group=(_by_distinct(np.asarray(frame["group"], dtype=object), garr.index) if "group" in frame
-               else garr.index([None] * n)),
+        group=(_by_distinct(np.asarray(frame["group"], dtype=object), garr.index, distinct.get("group"))
+               if "group" in frame else garr.index([None] * n)),
         area=area, birth=_dates(frame, "birth"), allowance=allowance,
         recognised=_dates(frame, "recognised"), mother_birth=_dates(frame, "mother_birth"),
         decision=_dates(frame, "decision"), stop=_dates(frame, "stop"), bad_cell=bad,
@@ -540,11 +555,23 @@ class MonthResults:
     months: list[dt.date]
     payable: np.ndarray
     benefit: np.ndarray       # int64 whole VND
-    topup: np.ndarray         # int64, ≤ benefit
     insurance: np.ndarray     # bool
     poverty_line: list[dict]  # per month: area code → Period used
     standard: list[dict]      # per month: parameter key → Period used
     insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
+    # `topup` made from these when first asked (city consolidation never asks): the runs of months
+    # in one parameter state (first, stop, state) and the (states, rows) top-up amounts; None: no top-up
+    topup_parts: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def topup(self) -> np.ndarray:
+        """int64 (months, rows), ≤ benefit: the top-up part of the benefit (R4)."""
+        out = np.zeros(self.benefit.shape, dtype=np.int64)
+        if self.topup_parts is not None:
+            segments, amount = self.topup_parts
+            for first, stop, state in segments:
+                np.multiply(self.payable[first:stop], amount[state], out=out[first:stop])
+        return out
 
     def month(self, k: int) -> MonthResult:
         return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
@@ -681,12 +708,8 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
-    topup = np.empty((k, n), dtype=np.int64) if any_topup else np.zeros((k, n), dtype=np.int64)
-    topup_amount = amount * is_topup if any_topup else None
     for first, stop, state in t.segments:
         np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
-        if any_topup:
-            np.multiply(payable[first:stop], topup_amount[state], out=topup[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
@@ -694,8 +717,9 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
-    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, topup=topup, insurance=insurance,
-                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed)
+    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, insurance=insurance,
+                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed,
+                        topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 
 def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:

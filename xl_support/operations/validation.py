@@ -155,11 +155,6 @@ def _readable(reg: Register) -> dict[str, np.ndarray]:
     return defaultdict(lambda: every, {f: ~np.isin(rows, r) for f, r in by_field.items()})
 
 
-def _other_register(groups, kind: str) -> np.ndarray:
-    """Per group position (and the sentinel, last): the group belongs to the other register than `kind`."""
-    return np.array([x.register != kind for x in groups.groups] + [False], dtype=bool)
-
-
 def engine_people(reg: Register, book: Book):
     """`rules.people_arrays` of the register with the book's groups and default area."""
     return people_arrays(reg.table, book.settings.groups, book.settings.default_area)
@@ -228,7 +223,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
-    never = (elig.status == Status.NEVER_PAYABLE) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
+    never = (elig.status == int(Status.NEVER_PAYABLE)) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
     if never.any():
         starts, ends = my(elig.start), my(elig.end)
         out.add(never, "decision", "NEVER_PAYABLE", "warning",
@@ -247,7 +242,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     out.add(has["group"] & ~known & readable["group"], "group", "GROUP_UNKNOWN", "error",
             lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
                       f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
-    wrong = known & _other_register(s.groups, reg.kind)[gi]
+    wrong = known & (g.nq04[gi] != (reg.kind == NQ04))      # a group of the other register (`Group.register`)
     out.add(wrong, "group", "GROUP_REGISTER", "error",
             lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
@@ -321,7 +316,10 @@ def _one_of(values: np.ndarray, texts: list[str], codes: np.ndarray | None = Non
     """Cells equal to one of `texts` (household labels); by `codes`, the engine's
     `rules.HOUSEHOLD_CODES` of the cells (People.household), when given."""
     if codes is not None:
-        return np.isin(codes, [HOUSEHOLD_CODES[t] for t in texts])
+        out = np.zeros(len(codes), dtype=bool)
+        for text in texts:
+            out |= codes == HOUSEHOLD_CODES[text]
+        return out
     out = np.zeros(len(values), dtype=bool)
     for text in texts:
         out |= values == text
@@ -334,7 +332,7 @@ def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
     A decision after the policy window is `DECISION_WINDOW`'s error, not repeated here."""
     known = people.group < len(g.codes)
     mask = known & (people.decision >= elig.lapse)       # also when another check fails first
-    mask &= elig.lapse_reason != EndReason.WINDOW
+    mask &= elig.lapse_reason != int(EndReason.WINDOW)      # an int: numpy compares an IntEnum slowly
     if not mask.any():
         return
     decisions, lapses = dmy(people.decision), dmy(elig.lapse)
