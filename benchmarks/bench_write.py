@@ -112,11 +112,14 @@ def make_book(folder: Path, rows: int) -> Path:
 
 def check_compute(book: Path, out: Path) -> None:
     """compute's written benefit column = the engine's result, row by row."""
-    from xl_support.book.workbook import open_book
+    from xl_support.book.register import column_cells
+    from xl_support.book.workbook import load_book, open_book, read_grids
     from xl_support.operations.compute import compute_book
-    written = {r.sheet: r for r in open_book(out).registers}
+    grids = read_grids(out)
+    written = {r.sheet: r for r in load_book(grids).registers}
     for res in compute_book(open_book(book)):
-        got = written[res.register.sheet].raw["benefit"]
+        sheet = res.register.sheet
+        got = column_cells(grids[sheet], written[sheet], "benefit")
         got = [int(v) if isinstance(v, float) else v for v in got]
         assert got == res.cells()["benefit"], f"compute wrote other values in {res.register.sheet}"
 

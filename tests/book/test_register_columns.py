@@ -128,15 +128,17 @@ def test_rows_kept_are_those_with_an_input_cell():
             ["A", "CN", "", ""], ["", " ", "", 500000], ["", "", "1/1/2015", ""], [None, None], ["B", "CN", "", ""]]
     reg = read_register("S", grid)
     assert reg.table["row"].tolist() == [2, 4, 6]        # a computed cell alone does not make a row
-    assert reg.raw["name"] == ["A", "", "B"] and reg.raw["benefit"] == ["", "", ""]
+    assert reg.raw["name"] == ["A", "", "B"]
+    assert reg.columns["benefit"] == 4 and "benefit" not in reg.raw     # ours, rewritten: not read
 
 
-def test_input_columns_are_kept_in_nfkc_form_and_computed_ones_as_read():
+def test_input_columns_are_kept_in_nfkc_form_and_computed_ones_not_read():
     """issue 12: the input texts in one form (what every reader of `raw` sees); the computed
-    columns (`Căn cứ`: most of a computed book's text) are parsed by nothing and kept as read."""
+    columns (`Căn cứ`: most of a computed book's text) are ours and rewritten: located, not read
+    (issue 18: a computed book's texts are not kept in memory)."""
     decomposed = "Nguye\u0302\u0303n Va\u0306n A"
     grid = [["Họ và tên", "Mã đối tượng", "Căn cứ"], [decomposed, "ＣＮ", decomposed], ["B", "CN", ""]]
     reg = read_register("S", grid)
     assert reg.raw["name"] == [nfkc(decomposed), "B"] and reg.table["name"].tolist() == [nfkc(decomposed), "B"]
     assert reg.raw["group"] == ["CN", "CN"] and reg.table["group"].tolist() == ["CN", "CN"]
-    assert reg.raw["basis"] == [decomposed, ""]
+    assert reg.columns["basis"] == 3 and "basis" not in reg.raw

@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 
 from xl_support.__main__ import main
-from xl_support.book.workbook import open_book, units
+from xl_support.book.register import column_cells
+from xl_support.book.workbook import load_book, open_book, read_grids, units
 from xl_support.operations.compute import compute_book
 from xl_support.operations.consolidate import (OK, SHEET_CITY, SHEET_DUPLICATES, SHEET_FILES, SHEET_GROUPS, SHEET_MISSING,
                                                 SHEET_MOVES, SUPERSEDED, UNIDENTIFIED, consolidate, expand_inputs)
@@ -66,8 +67,9 @@ def test_city_totals_equal_the_compute_cli_output_read_back(wards, tmp_path):
     for i, path in enumerate(wards):
         out = tmp_path / f"computed_{i}.xlsx"
         assert main(["compute", str(path), "--month", "2026-11", "-o", str(out)]) == 0
-        for reg in open_book(out).registers:     # the computed column as the CLI wrote it
-            total += sum(v for v in reg.raw["benefit"] if isinstance(v, (int, float)))
+        grids = read_grids(out)
+        for reg in load_book(grids).registers:     # the computed column as the CLI wrote it
+            total += sum(v for v in column_cells(grids[reg.sheet], reg, "benefit") if isinstance(v, (int, float)))
     assert r.total("benefit") == total
 
 

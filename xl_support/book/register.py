@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from operator import itemgetter
 
 import numpy as np
 
+from xl_support.book.lazy_re import Pattern
 from xl_support.book import values as V
 from xl_support.book.text import header_key, id_key, nfkc_cells
+from xl_support.engine import data_text
 from xl_support.engine.rules import dates_to_days, ordinals_to_days
 
 NQ55, NQ04 = "NQ55", "NQ04"
@@ -77,7 +77,7 @@ HEADER_SCAN_ROWS = 100
 @cache
 def _synonym_rows() -> tuple[tuple[str, str], ...]:
     """(field, header) rows of data/header_synonyms.csv."""
-    text = resources.files("xl_support.engine").joinpath("data/header_synonyms.csv").read_text("utf-8")
+    text = data_text("header_synonyms.csv")
     return tuple((r["field"], r["header"]) for r in csv.DictReader(text.splitlines()))
 
 
@@ -198,7 +198,7 @@ class Register:
         return [f for f in INPUT_FIELDS if f.required and self.kind in f.registers and f.name not in self.columns]
 
 
-_COLUMN_NUMBER = re.compile(r"^\(?\s*(?:\d{1,2}|[A-Z])\s*\)?$")
+_COLUMN_NUMBER = Pattern(r"^\(?\s*(?:\d{1,2}|[A-Z])\s*\)?$")
 
 
 def numbering_row(row: list) -> bool:
@@ -615,6 +615,13 @@ def _register_rows(data: list[list], input_cols: list[int]) -> list[int]:
     return kept
 
 
+def column_cells(grid: list[list], register: Register, name: str) -> list:
+    """The cells of the register's column `name` on its rows, as read from `grid` (the sheet the
+    register was read from): for a computed column, which a register locates but does not keep."""
+    col = register.columns[name] - 1
+    return [line[col] if col < len(line) else None for line in (grid[r - 1] for r in register.table["row"].tolist())]
+
+
 def read_register(sheet: str, grid: list[list]) -> Register | None:
     """A register sheet as typed columns; None when the sheet has no register header. The rows
     kept are those with an input cell filled: all of them when one of the first three input
@@ -627,14 +634,14 @@ def read_register(sheet: str, grid: list[list]) -> Register | None:
     if len(grid) > header_row and numbering_row(grid[header_row]):
         first += 1
     data = grid[first - 1:]
-    inputs = [n for n in columns if not FIELD_BY_NAME[n].computed]
-    cells = _columns(data, columns)
-    if any(_filled(cells[n]) for n in inputs[:3]):
+    inputs = {n: c for n, c in columns.items() if not FIELD_BY_NAME[n].computed}
+    cells = _columns(data, inputs)      # the computed columns are ours, rewritten: not read (memory)
+    if any(_filled(cells[n]) for n in list(inputs)[:3]):
         positions = range(len(data))
     else:
-        positions = _register_rows(data, [columns[n] - 1 for n in inputs])
+        positions = _register_rows(data, [c - 1 for c in inputs.values()])
         if len(positions) != len(data):
-            cells = _columns([data[i] for i in positions], columns)
+            cells = _columns([data[i] for i in positions], inputs)
     every = len(positions) == len(data)
     rows = range(first, first + len(data)) if every else [first + i for i in positions]
     row_numbers = np.arange(first, first + len(data), dtype=np.int64) if every else np.array(rows, dtype=np.int64)

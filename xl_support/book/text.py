@@ -5,8 +5,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_UNICODE_DIGIT = re.compile(r"\d")
+from xl_support.book.lazy_re import Pattern
+
+_NON_ALNUM = Pattern(r"[^0-9a-z]+")
+_UNICODE_DIGIT = Pattern(r"\d")
 
 
 def nfkc(value):

@@ -6,17 +6,17 @@ Empty cells (None, blank text) are `None` — empty is never 0.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
+from xl_support.book.lazy_re import Pattern
 from xl_support.book.text import header_key
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DMY = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
-_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?\s*$")
-_MONTH = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
-_ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_DMY = Pattern(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+_ISO = Pattern(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?\s*$")
+_MONTH = Pattern(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+_ISO_MONTH = Pattern(r"^\s*(\d{4})-(\d{1,2})\s*$")
 MAX_AMOUNT = 10**12      # no amount of these registers comes near; keeps int64 sums far from overflow
-_AMOUNT = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d+$")
+_AMOUNT = Pattern(r"^\d{1,3}(\.\d{3})+$|^\d+$")
 
 
 class CellError(ValueError):
@@ -94,10 +94,12 @@ def parse_month(value: object) -> dt.date | None:
     if is_blank(value):
         return None
     if isinstance(value, str):
-        m = _MONTH.match(value) or _ISO_MONTH.match(value)
+        m, month_first = _MONTH.match(value), True
+        if m is None:
+            m, month_first = _ISO_MONTH.match(value), False
         if m:
             a, b = (int(g) for g in m.groups())
-            month, year = (a, b) if m.re is _MONTH else (b, a)
+            month, year = (a, b) if month_first else (b, a)
             if not 1 <= month <= 12:
                 raise CellError(f"tháng không hợp lệ: «{value.strip()}» (cần mm/yyyy)")
             return dt.date(year, month, 1)

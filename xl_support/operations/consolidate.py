@@ -296,7 +296,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.group = factorize(groups).astype(np.int16)
     out.group_names = [k for k in dict.fromkeys(groups.tolist()) if k is not None]
     out.area = people.area
-    out.benefit = Monthly.of(results.benefit.astype(np.int64))   # money: int64 end to end
+    out.benefit = Monthly.of(np.asarray(results.benefit, dtype=np.int64))   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if results.insurance_unconfirmed.any():

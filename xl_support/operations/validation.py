@@ -9,7 +9,6 @@ cells and clears the previous run's highlights; no input cell and no other sheet
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from xl_support.book.lazy_re import Pattern
 from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
 from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
@@ -368,7 +368,7 @@ def _moves(out: _Collector, people, elig, decision_m: np.ndarray) -> None:
                           f"không chi trả tháng nào (tháng trước tháng thôi chi trả là tháng cuối cùng được hưởng)")
 
 
-_TWELVE_DIGITS = re.compile(r"\d{12}")
+_TWELVE_DIGITS = Pattern(r"\d{12}")
 
 
 def _bad_ids(values: list) -> np.ndarray:
