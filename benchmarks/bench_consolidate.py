@@ -113,6 +113,28 @@ def check(result, files: list[str], expected_rows: int) -> tuple:
             tuple(sorted((y, sum(u.years.get(y, 0) for u in result.units)) for y in result.years)))
 
 
+def paired(files: list[str], month: dt.date, rounds: int) -> None:
+    """A steadier figure on a machine whose speed drifts (±30 % here between whole runs): each
+    file read by calamine and consolidated by `process_file` back to back, in one process, so both
+    see the same moment; the city step and the transfer between processes are not in it (the city
+    step is printed on its own line)."""
+    import gc
+
+    from xl_support.operations.consolidate import process_file, window_months
+    months = window_months()
+    ratios = []
+    for _ in range(rounds):
+        ours = base = 0.0
+        for f in files:
+            gc.collect()
+            base += timed(lambda: calamine_read(f))
+            gc.collect()
+            ours += timed(lambda: process_file(f, months, month))
+        ratios.append(ours / base)
+    print(f"từng tệp, calamine và process_file nối tiếp trong một tiến trình ({rounds} lượt): "
+          f"min {min(ratios):.2f} × / trung vị {statistics.median(ratios):.2f} × (tham khảo)")
+
+
 def stages(files: list[str], month: dt.date) -> None:
     """Where the time goes, per file, one process: checks, read, parse, engine, validation."""
     import dataclasses
@@ -204,6 +226,7 @@ def main() -> None:
         print(f"bộ nhớ đỉnh, {jobs} tiến trình (tiến trình chính hoặc tiến trình con lớn nhất; sau import → đỉnh): "
               f"calamine {mem['calamine'][0]:.0f} → {mem['calamine'][1]:.0f} MB, tổng hợp "
               f"{mem['consolidate'][0]:.0f} → {mem['consolidate'][1]:.0f} MB")
+    paired(files, month, a.repeat)
     stages(files, month)
     print(f"tiền hỗ trợ tháng {month:%m/%Y}: {last.total('benefit'):,} đồng; {sum(u.rows for u in last.units):,} dòng")
     sys.exit(0 if ok else 1)

@@ -85,6 +85,15 @@ def _id_number(k: str | None) -> int:
     return NO_ID if k is None else len(k) * scale + int(k) if len(k) <= ID_NUMBER_DIGITS else LONG_ID
 
 
+def id_keys_of(numbers: np.ndarray, long_keys: Sequence[str | None]) -> np.ndarray:
+    """`id_numbers` back to the ID keys (object array; None for NO_ID); a LONG_ID row's key is
+    taken from `long_keys` (aligned with `numbers`)."""
+    scale = 10 ** ID_NUMBER_DIGITS
+    keys = [None if n == NO_ID else long if n == LONG_ID else str(n % scale).zfill(n // scale)
+            for n, long in zip(np.asarray(numbers).tolist(), long_keys)]
+    return np.fromiter(keys, dtype=object, count=len(keys))
+
+
 def repeated_ids(numbers: np.ndarray, keys: Sequence[str | None]) -> np.ndarray:
     """`repeated(keys)` from the keys' `id_numbers` (an int64 sort, not one dict entry per row):
     the long keys, rare, are compared as texts."""
@@ -162,11 +171,3 @@ def same_name_birth(name_keys: Sequence[str | None], births: Sequence, id_keys: 
             out[i] = j
     return out
 
-
-def id_keys_of(numbers: np.ndarray, long_keys: Sequence[str | None]) -> np.ndarray:
-    """`id_numbers` back to the ID keys (object array; None for NO_ID); a LONG_ID row's key is
-    taken from `long_keys` (aligned with `numbers`)."""
-    scale = 10 ** ID_NUMBER_DIGITS
-    keys = [None if n == NO_ID else long if n == LONG_ID else str(n % scale).zfill(n // scale)
-            for n, long in zip(np.asarray(numbers).tolist(), long_keys)]
-    return np.fromiter(keys, dtype=object, count=len(keys))
