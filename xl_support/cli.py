@@ -18,7 +18,7 @@ def compute(args) -> int:
     from xl_support.operations.compute import compute as compute_op
 
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    from xl_support.book.patch import paused_gc
+    from xl_support.book.workbook import paused_gc
     from xl_support.operations.live_formulas import cache_settings_formulas
     with paused_gc():
         port = open_port(args.book)

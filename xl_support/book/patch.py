@@ -18,7 +18,6 @@ package where
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import re
 import shutil
 import sys
@@ -26,7 +25,6 @@ import zipfile
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import count, repeat
 from pathlib import Path
 from typing import Sequence
@@ -896,20 +894,6 @@ def formula_cells(sheet_xml: str | bytes) -> dict[tuple[int, int], tuple[str, di
 
 
 # ---------------------------------------------------------------- the port
-
-@contextmanager
-def paused_gc():
-    """No cyclic garbage collection while a command reads, computes and writes a book: its
-    hundreds of thousands of cell values and row lists live until the end, and collecting
-    over them again and again cost more than the writing itself (issue 18.2)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
 
 class PatchPort:
     """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import os
 import sys
 import time
@@ -46,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from xl_support.book.template_layout import CHECK_SHEET, CONF_SHEET, GUIDE_SHEET, SUMMARY_SHEET
-from xl_support.book.workbook import Book, Unit, load_book, read_grids, units
+from xl_support.book.workbook import Book, Unit, load_book, paused_gc, read_grids, units
 from xl_support.engine.dedupe import (LONG_ID, factorize, id_keys_of, id_numbers, repeated_ids,
                                       suppressed_by_month)
 from xl_support.engine.moves import month_ranges, moves as find_moves
@@ -198,16 +197,9 @@ NOT_READ = frozenset({GUIDE_SHEET, CHECK_SHEET, SUMMARY_SHEET, CONF_SHEET})
 
 
 def process_file(path: str, months: list[dt.date], month: dt.date | None = None) -> FileResult:
-    """Screen, read and compute one workbook for `months` (never raises for a bad file). The
-    cyclic garbage collector is paused meanwhile: a book's values form no cycles, and its
-    automatic passes would walk the grid's thousand row lists again and again (~2–3 ms a file)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    """Screen, read and compute one workbook for `months` (never raises for a bad file)."""
+    with paused_gc():
         return _process_file(path, months, month)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _process_file(path: str, months: list[dt.date], month: dt.date | None) -> FileResult:

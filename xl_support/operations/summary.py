@@ -232,7 +232,7 @@ def run_cli(args) -> int:
     from xl_support.book.ports import open_port
     from xl_support.operations.validation import CHECK_SHEET
     out = check_output_path(args.out, source=args.book, force=args.force, in_place=args.in_place)
-    from xl_support.book.patch import paused_gc
+    from xl_support.book.workbook import paused_gc
     from xl_support.operations.live_formulas import refresh_cached_values
     with paused_gc():
         port = open_port(args.book)
