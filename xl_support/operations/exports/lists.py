@@ -237,14 +237,15 @@ def write_public_list(wb: DocBook, sched: BookSchedule, month: dt.date, unit: Un
             p[c].tolist() for c in ("name", "birth", "group", "id_key", "residential_group", "sheet", "row"))
         labels = {c: public_label(groups.get(c), reg, groups) for c in set(codes[i] for i in idx)}
         checked: set[str] = set()
+        suspects = {idx[k] for k in privacy.may_mention([names[i] for i in idx], terms)}
 
         def make_row(i):
             where = f"«{sheets[i]}» dòng {rows[i]}"
             if rgroups[i] not in checked:
                 public_text(rgroups[i], terms, where)
                 checked.add(rgroups[i])
-            return [None, public_text(names[i], terms, where), month_year(births[i]),
-                    mask_id(ids[i]), labels[codes[i]]]
+            name = public_text(names[i], terms, where) if i in suspects else privacy.scrub(names[i])
+            return [None, name, month_year(births[i]), mask_id(ids[i]), labels[codes[i]]]
 
         sections = _sections(sched, idx, make_row, subtotal=False)
         for s in sections:
