@@ -181,7 +181,10 @@ class Book:
 
     @cached_property
     def _month_totals(self):
-        """`ledger.month_totals` of the grid, read once (summary asks for both facts)."""
+        """`ledger.month_totals` of the grid, read once (summary asks for both facts); a book without
+        the sheet closed nothing (the ledger module is not loaded for it)."""
+        if not self.ledger_grid:
+            return [], {}
         from xl_support.book.ledger import month_totals
         return month_totals(self.ledger_grid)
 
