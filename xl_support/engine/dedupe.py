@@ -170,4 +170,3 @@ def same_name_birth(name_keys: Sequence[str | None], births: Sequence, id_keys: 
         if j != i and (key is None or id_keys[j] is None):
             out[i] = j
     return out
-

@@ -252,9 +252,13 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     results = month_results(people, elig, months, s.groups, s.params)
     out.registers = [(reg.sheet, reg.kind, len(reg.table)) for reg, _ in parts]
     checked = book.month(month)
+    if checked in months:               # the checked month's rows: validated here, sent as they are
+        k = months.index(checked)
+        out.checked = checked
+        out.at_checked = (results.benefit[k].astype(np.int64), results.insurance[k].copy(),
+                          results.insurance_unconfirmed[k].copy() if results.insurance_unconfirmed.any() else None)
     cuts = np.cumsum([len(p) for _, p in parts])[:-1]
-    benefit = np.split(results.benefit[months.index(checked)], cuts) if checked in months else None
-    insured = np.split(results.insurance[months.index(checked)], cuts) if checked in months else None
+    benefit, insured = (np.split(a, cuts) for a in out.at_checked[:2]) if out.at_checked else (None, None)
     bounds = list(zip([0, *cuts], [*cuts, len(people)]))     # each register's rows: its eligibility
     eligible = [Eligibility(**{f.name: None if (v := getattr(elig, f.name)) is None else v[a:b]
                                for f in dataclasses.fields(Eligibility)}) for a, b in bounds]
@@ -293,11 +297,6 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if results.insurance_unconfirmed.any():
         out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
-    if checked in months:               # the month the city most likely asks: sent as it is
-        k = months.index(checked)
-        out.checked = checked
-        out.at_checked = (results.benefit[k].astype(np.int64), results.insurance[k].copy(),
-                          results.insurance_unconfirmed[k].copy() if out.unconfirmed is not None else None)
     return out
 
 
