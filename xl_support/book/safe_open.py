@@ -25,7 +25,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from posixpath import normpath
 
@@ -219,16 +219,24 @@ _CENTRAL = struct.Struct("<4s6H3I5H2I")        # central directory record (same 
 _END = struct.Struct("<4s4H2IH")               # end of central directory
 
 
-def stored_package(data: bytes, keep: dict) -> bytes:
+@dataclass
+class Inflated:
+    """What `check_package` inflated whole, for `stored_package`: the zip directory, and every
+    part so inflated by name."""
+    infos: list = field(default_factory=list)
+    parts: dict[str, bytes] = field(default_factory=dict)
+
+
+def stored_package(data: bytes, keep: Inflated) -> bytes:
     """The package `check_package(data, keep=keep)` screened, rebuilt in memory with every part
     it inflated whole stored uncompressed — the very bytes screened — under the same names (as
     written), in the same order, with the same CRC-32 (the reader still checks it); any other
     part (a picture, vbaProject.bin, a large shared-strings part) copied as it was compressed
     (issue 18 item 4: the reader parses what was screened, and does not inflate it again)."""
     out, central, at = [], [], 0
-    for info in keep[None]:
+    for info in keep.infos:
         name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
-        body = keep.get(info.filename)
+        body = keep.parts.get(info.filename)
         if body is None:
             method, body, size = info.compress_type, _raw(data, info), info.compress_size
         else:
@@ -241,7 +249,7 @@ def stored_package(data: bytes, keep: dict) -> bytes:
         central += (_CENTRAL.pack(b"PK\x01\x02", info.create_version | info.create_system << 8, *fields, 0, 0, 0,
                                   info.internal_attr, info.external_attr, at), name)
         at += _LOCAL.size + len(name) + size
-    count, size = len(keep[None]), sum(map(len, central))
+    count, size = len(keep.infos), sum(map(len, central))
     return b"".join(out + central + [_END.pack(b"PK\x05\x06", 0, 0, count, count, size, at, 0)])
 
 
@@ -331,12 +339,12 @@ def _xml_bomb(part: str) -> Rejection:
 
 
 def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None = None,
-                  keep: dict | None = None) -> Rejection | None:
+                  keep: Inflated | None = None) -> Rejection | None:
     """Zip directory (bomb), XML prologs (entity bomb), the real extent of every sheet (and, in
     the same pass, the names of the sheets that may hold error cells, into `with_errors`) of a
-    workbook's bytes. `keep` (optional, for `stored_package`) receives the zip directory (key
-    None) and, by part name, every part the screening inflated whole: each sheet part and every
-    small XML part, when the package is at most `stored_bytes` uncompressed."""
+    workbook's bytes. `keep` (optional, for `stored_package`) receives the zip directory and, by
+    part name, every part the screening inflated whole: each sheet part and every small XML part,
+    when the package is at most `stored_bytes` uncompressed."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
@@ -362,7 +370,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
             return Rejection("ZIP_BOMB", f"Phần «{i.filename}» nén {_n(i.file_size // max(i.compress_size, 1))} "
                                          "lần (bất thường): nghi là «zip bomb», không mở")
     if keep is not None and total <= limits.stored_bytes:
-        keep[None] = infos
+        keep.infos = infos
     else:
         keep = None
     try:
@@ -383,11 +391,11 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         parts = dict.fromkeys(sorted(sheets))
         parts.update(sheet_names)
         if keep is not None:
-            keep.update(small)
+            keep.parts.update(small)
         for part, sheet in parts.items():
             info = zf.getinfo(part)
             if keep is not None:        # inflated whole once, screened in pieces
-                whole = keep[part] = b"".join(_inflate(zf, data, info, limits.piece_bytes))
+                whole = keep.parts[part] = b"".join(_inflate(zf, data, info, limits.piece_bytes))
                 pieces = lambda whole=whole: _slices(whole, limits.piece_bytes)
             else:
                 pieces = lambda info=info: _inflate(zf, data, info, limits.piece_bytes)
@@ -675,7 +683,7 @@ def _check_sheet(open_part: Callable[[], Iterator[bytes]], label: str, limits: L
 
 
 def _screen(path: str | Path, limits: Limits, with_errors: set | None,
-            keep: dict | None = None) -> tuple[bytes | None, Rejection | None]:
+            keep: Inflated | None = None) -> tuple[bytes | None, Rejection | None]:
     path = Path(path)
     data, problem = _load(path, limits)
     if problem:
@@ -710,11 +718,11 @@ def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | 
     same package with the parts the screening inflated stored (`stored_package`: not inflated
     a second time), else the file's bytes. Raises `ScreenError` (a `UserFacingError`,
     Vietnamese reason)."""
-    keep: dict = {}
+    keep = Inflated()
     data, rejection = _screen(path, limits, with_errors, keep)
     if rejection:
         raise ScreenError(Path(path), rejection)
-    return stored_package(data, keep) if keep else data
+    return stored_package(data, keep) if keep.infos else data
 
 
 def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:
