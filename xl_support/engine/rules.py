@@ -314,9 +314,13 @@ def _household_codes(values) -> np.ndarray:
                        count=len(values))
 
 
+#: People.area of a typed area (−1: other or empty).
+AREA_CODES = {"rural": 0, "urban": 1}
+
+
 def _area_codes(values: list) -> np.ndarray:
-    """People.area of typed areas: 0 rural, 1 urban, −1 other or empty."""
-    return np.array([0 if v == "rural" else 1 if v == "urban" else -1 for v in values], dtype=np.int8)
+    """People.area of typed areas (`AREA_CODES`)."""
+    return np.array([AREA_CODES.get(v, -1) if v.__class__ is str else -1 for v in values], dtype=np.int8)
 
 
 def _by_distinct(values, lookup, distinct: tuple | None = None) -> np.ndarray:
@@ -348,12 +352,10 @@ def people_arrays(frame, groups: Groups, default_area: str | None = None) -> Peo
     if "area" in distinct:
         area = _by_distinct(None, _area_codes, distinct["area"])
     else:
-        area_codes = np.asarray(frame["area"], dtype=object) if "area" in frame else np.full(n, None, dtype=object)
-        area = np.full(n, -1, dtype=np.int8)
-        area[area_codes == "rural"] = 0
-        area[area_codes == "urban"] = 1
-    if default_area in ("rural", "urban"):
-        area[area == -1] = 1 if default_area == "urban" else 0
+        area = _by_distinct(np.asarray(frame["area"], dtype=object) if "area" in frame
+                            else np.full(n, None, dtype=object), _area_codes)
+    if default_area in AREA_CODES:
+        area[area == -1] = AREA_CODES[default_area]
     numbers = getattr(frame, "numbers", None) or {}
     allowance = (numbers["allowance"] if "allowance" in numbers
                  else _amounts(frame["allowance"]) if "allowance" in frame

@@ -17,13 +17,13 @@ from typing import Callable
 import numpy as np
 
 from xl_support.book.lazy_re import Pattern
-from xl_support.book.workbook import SETTINGS_SHEET, Book, load_book
+from xl_support.book.workbook import SETTINGS_SHEET, UNIT_TYPE_AREAS, Book, load_book
 from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status, eligibility,
-                                     group_arrays, month_result, people_arrays, policy_window, to_date)
+from xl_support.engine.rules import (AREA_CODES, HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status,
+                                     eligibility, group_arrays, month_result, people_arrays, policy_window, to_date)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
@@ -288,9 +288,9 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
 
     # §4: area contradicting the unit type (the row's area wins, so only a warning).
     unit_type = s.unit.type if s.unit else s.unit_type
-    expected = {"Phường": "urban", "Xã": "rural"}.get(unit_type or "")
+    expected = UNIT_TYPE_AREAS.get(unit_type or "")
     if expected and "area" in frame:          # a filled area is 'urban' or 'rural': people.area 1 or 0
-        out.add(has["area"] & (people.area != (1 if expected == "urban" else 0)), "area", "AREA_UNIT", "warning",
+        out.add(has["area"] & (people.area != AREA_CODES[expected]), "area", "AREA_UNIT", "warning",
                 f"Khu vực «{'Nông thôn' if expected == 'urban' else 'Thành thị'}» khác loại đơn vị "
                 f"«{unit_type}» (mặc định {'Thành thị' if expected == 'urban' else 'Nông thôn'}): kiểm tra lại")
 
