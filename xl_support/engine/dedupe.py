@@ -98,10 +98,11 @@ def repeated_ids(numbers: np.ndarray, keys: Sequence[str | None]) -> np.ndarray:
     """`repeated(keys)` from the keys' `id_numbers` (an int64 sort, not one dict entry per row):
     the long keys, rare, are compared as texts."""
     out = np.zeros(len(numbers), dtype=bool)
-    has = np.flatnonzero(numbers >= 0)
-    if len(has):
-        _, inverse, counts = np.unique(numbers[has], return_inverse=True, return_counts=True)
-        out[has] = counts[inverse] > 1
+    ordered = np.sort(numbers[numbers >= 0])
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]          # each repeated number, once or more, sorted
+    if len(twice):
+        at = np.minimum(np.searchsorted(twice, numbers), len(twice) - 1)
+        out = twice[at] == numbers
     long = np.flatnonzero(numbers == LONG_ID)
     if len(long):
         out[long] = repeated([keys[i] for i in long])

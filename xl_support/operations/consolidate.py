@@ -111,6 +111,8 @@ class Monthly:
 
     def columns(self, cols: np.ndarray) -> np.ndarray:
         """Every month of the rows `cols` (distinct): (months × len(cols))."""
+        if not len(cols):
+            return np.zeros((self.shape[0], 0), dtype=self.dtype)
         where = np.full(self.shape[1], -1, dtype=np.int64)
         where[cols] = np.arange(len(cols))
         pos = where[self.row]
@@ -482,6 +484,9 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     """process_file on a pool of `jobs` workers; `done(i, result)` per file. Returns the indices
     left without a result because a worker died (the pool is then broken for every file)."""
     from concurrent.futures.process import BrokenProcessPool
+
+    import python_calamine  # noqa: F401 — what every worker imports to read a book: once here, inherited
+    import xl_support.book.xlsx  # noqa: F401    where workers are forked (POSIX), not once per worker
     left = {i for i, _ in items}
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_worker_memory) as pool:
