@@ -187,9 +187,12 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
                 yield out
         return
     if info.file_size <= piece and info.compress_size <= _ONE_CALL:
-        out = _inflater.decompress(raw, -15, info.file_size)     # bounded: deflate inflates 1,032 × at most
-        if len(out) != info.file_size:
-            raise zipfile.BadZipFile(f"size differs: {info.filename}")
+        # one call into a buffer of the declared size (zlib-ng's `decompress` would map twice
+        # that and touch it anew at every part); the stream must end there
+        inflater = _inflater.decompressobj(-15)
+        out = inflater.decompress(raw, max(info.file_size, 1))
+        if len(out) != info.file_size or not inflater.eof:
+            raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
         if out:
             yield out
         return
@@ -510,92 +513,111 @@ def _tables() -> dict:
     return _TABLES
 
 
-_ONES, _HIGH, _QUOTES, _ZEROS, _SIX = (0x0101010101010101, 0x8080808080808080, 0x2222222222222222,
-                                       0x3030303030303030, 0x7676767676767676)
+_HIGH, _ZEROS, _SIX = 0x8080808080808080, 0x3030303030303030, 0x7676767676767676
+_COLONS = 32        # a piece with more colons than this is searched for `<x:c` all at once
+
+
+def _prefixed(data: bytes, a, t: dict) -> bool:
+    """Whether `:c` followed by what ends a name (`<x:c`, a prefixed cell) is in the piece. Colons
+    are few (namespace declarations, some text): each is found with `bytes.find` (memchr), past
+    `_COLONS` of them all are compared at once."""
+    name_end, n = t["name_end"], len(data)
+    at = data.find(b":")
+    for _ in range(_COLONS):
+        if at < 0:
+            return False
+        if data[at + 1:at + 2] == b"c" and at + 2 < n and name_end[data[at + 2]]:
+            return True
+        at = data.find(b":", at + 1)
+    if at < 0:
+        return False
+    pair = a[at:-2] == 58
+    pair &= a[at + 1:-1] == 99
+    return bool(pair.any() and name_end[a[pair.nonzero()[0] + at + 2]].any())
+
+
+_BLOCK = 1 << 18     # bytes compared at a time: temporaries of a bounded size, whatever the piece's
+
+
+def _scan(data: bytes, a, t: dict):
+    """The positions of `<c` in a piece, and whether `"e` is in it, a block at a time."""
+    np, quote_e = t["np"], t["quote_e"]
+    n, found, quote = len(data), [], False
+    for lo in range(0, n - 1, _BLOCK):
+        hi = min(lo + _BLOCK, n - 1)
+        lt_c = a[lo:hi] == 60
+        lt_c &= a[lo + 1:hi + 1] == 99
+        found.append(lt_c.nonzero()[0] + lo)
+        if not quote:                               # the pairs from lo to hi - 1, both alignments
+            quote = bool((np.frombuffer(data, "<u2", (hi - lo + 1) // 2, lo) == quote_e).any()
+                         or (np.frombuffer(data, "<u2", (hi - lo) // 2, lo + 1) == quote_e).any())
+    return (found[0] if len(found) == 1 else np.concatenate(found)), quote
 
 
 def fast_cells(data: bytes) -> _Chunk | None:
     """The cells of a piece when every one is written `<c r="A1"` (1–3 upper-case letters, a row
-    of 1–7 digits not starting with 0: as Excel and every common writer write them), with a few
-    16-bit compares over the piece and 8-byte gathers at each cell (each row number read as one
-    word: where its closing quote is, that its bytes are digits, the largest of the longest);
-    None for any other form (a cell without a reference, with a namespace prefix, another
-    attribute first, …): the reference reading then decides."""
+    of 1–7 digits not starting with 0: as Excel and every common writer write them), with one
+    compare of the piece for `<c` and one 16-byte gather at each cell (its row number read as one
+    word: where its closing quote is, that its bytes are digits, the largest); None for any other
+    form (a cell without a reference, with a namespace prefix, another attribute first, …): the
+    reference reading then decides (issue 18 item 4: a ward book's sheets are read this way)."""
     t = _tables()
     np = t["np"]
     n = len(data)
     if n < 64:
         return None
-    even = np.frombuffer(data, "<u2", count=n // 2)
-    odd = np.frombuffer(data, "<u2", count=(n - 1) // 2, offset=1)
-
-    def find(pair: int):                            # positions of a two-byte sequence
-        return np.concatenate(((even == pair).nonzero()[0] * 2, (odd == pair).nonzero()[0] * 2 + 1))
-
-    words = np.ndarray((n - 7,), "<u8", data, 0, (1,))
-    padded = np.ndarray((9,), "<u8", data[n - 8:] + bytes(8), 0, (1,))
-
-    def word(at):                                   # the 8 bytes from each position (zeros past the end)
-        late = at > n - 8
-        if not late.any():
-            return words[at]
-        out = words[np.minimum(at, n - 8)]
-        out[late] = padded[np.minimum(at[late] - (n - 8), 8)]
-        return out
-
-    name_end = t["name_end"]
-    colon_c = t["colon_c"]                          # `<x:c`: not this form
-    if (even == colon_c).any() or (odd == colon_c).any():
-        if name_end[word(find(colon_c) + 2) & 0xFF].any():
-            return None
-    errors = bool((even == t["quote_e"]).any() or (odd == t["quote_e"]).any()) and data.find(b't="e"') >= 0
     a = np.frombuffer(data, np.uint8)
-    lt_c = a[:-1] == 60
-    lt_c &= a[1:] == 99
-    at = lt_c.nonzero()[0]                          # `<c`, in the document's order
-    w = word(at + 2)
-    canonical = (w & 0xFFFFFFFF) == t["r_eq"]
-    if not canonical.all():
-        if name_end[w[~canonical] & 0xFF].any():
-            return None                             # `<c>`, `<c/>`, `<c\n`, `<c s="1" r=…`
-        at, w = at[canonical], w[canonical]
+    if _prefixed(data, a, t):
+        return None
+    at, errors = _scan(data, a, t)                  # `<c`, in the document's order; `"e`
+    errors = errors and data.find(b't="e"') >= 0
     if not at.size:
         return _Chunk(errors=errors)
-    b0, b1 = (w >> 32) & 0xFF, (w >> 40) & 0xFF     # the letters: 1 to 3
-    up1 = (b1 - 65) < 26
-    if not ((b0 - 65) < 26).all():
+    # the 16 bytes after each `<c` (zeros past the end): ` r="`, the letters, the digits, `"`
+    source = data if at[-1] <= n - 18 else data + bytes(16)
+    tags = np.ndarray((len(source) - 15,), "V16", source, 0, (1,))[at + 2]
+    canonical = tags.view("<u4")[0::4] == t["r_eq"]
+    if not canonical.all():
+        if t["name_end"][tags.view(np.uint8)[0::16][~canonical]].any():
+            return None                             # `<c>`, `<c/>`, `<c\n`, `<c s="1" r=…`
+        at, tags = at[canonical], tags[canonical]
+        if not at.size:
+            return _Chunk(errors=errors)
+    b = tags.view(np.uint8).reshape(-1, 16)         # the letters: 1 to 3, from b[:, 4]
+    if not ((b[:, 4] - 65) < 26).all():
         return None
-    col = (b0 - 64).astype(np.int64)
-    q = at + 6
+    up1 = (b[:, 5] - 65) < 26
     if up1.any():
-        b2, b3 = (w >> 48) & 0xFF, w >> 56
-        up2 = ((b2 - 65) < 26) & up1
-        if (((b3 - 65) < 26) & up2).any():
+        up2 = ((b[:, 6] - 65) < 26) & up1
+        if (((b[:, 7] - 65) < 26) & up2).any():
             return None
-        col = np.where(up1, col * 26 + (b1 - 64).astype(np.int64), col)
-        col = np.where(up2, col * 26 + (b2 - 64).astype(np.int64), col)
-        start = q + 1 + up1 + up2
-    else:
-        start = q + 1
-    d = word(start)
-    x = d ^ _QUOTES                                 # the closing quote: the first zero byte of x
-    z = (x - _ONES) & ~x & _HIGH
-    if not z.all():
-        return None
-    mask = ((z & (~z + 1)) >> 7) - 1                # the bytes before it
-    d = (d & mask) ^ (_ZEROS & mask)                # digit values
-    if not (mask & 1).all() or not (d & 0xFF).all() or ((d | (d + _SIX)) & _HIGH & mask).any():
-        return None                                 # no digit, a leading 0, or not a digit
-    size = np.bitwise_count(mask)
-    longest = (size == size.max()).nonzero()[0]
-    key = d[longest].byteswap()                     # first digit highest: order of the numbers
-    far_row = longest[key == key.max()]
-    far_col = (col == col.max()).nonzero()[0]
-    i, j = int(far_row[0]), int(far_col[0])         # the first in the document
+        col = b[:, 4] - np.int64(64)
+        col = np.where(up1, col * 26 + (b[:, 5] - 64), col)
+        col = np.where(up2, col * 26 + (b[:, 6] - 64), col)
+        letters = 1 + up1 + up2
+        shift = (letters.astype(np.uint64) + 4) * 8
+        lo, hi = tags.view("<u8")[0::2], tags.view("<u8")[1::2]
+        d = (lo >> shift) | (hi << (64 - shift))    # the 8 bytes after the letters
+    else:                                           # one letter each (a register's columns)
+        col, letters = b[:, 4] - 64, 1
+        d = np.ndarray((len(at),), "<u8", tags, 5, (16,))
+    digits = d ^ _ZEROS                             # digit values, where digits
+    first = (digits + _SIX) | digits                # high bit of each byte that is no digit …
+    first &= _HIGH
+    first &= 0 - first                              # … the first of them: the closing quote?
+    mask = (first >> 7) - 1                         # the bytes before it
+    size = np.bitwise_count(mask)                   # 8 × digits
+    if not ((((d >> size) & 0xFF) == 0x22) & (((digits & 0xFF) - 1) < 9)).all():
+        return None                                 # no closing quote after 1–7 digits, a leading 0
+    # the digits as one number of their order: first digit highest, right-aligned (no leading 0)
+    digits &= mask
+    i, j = int((digits.byteswap() >> (64 - size)).argmax()), int(col.argmax())
+    start = at + 6 + letters                        # the first in the document, of each
     row = int(data[start[i]:start[i] + int(size[i]) // 8])
     row_j = int(data[start[j]:start[j] + int(size[j]) // 8])
     return _Chunk(cells=len(at), row=row, col=int(col[j]), errors=errors,
-                  row_cell=data[q[i]:start[i]].decode() + str(row), col_cell=data[q[j]:start[j]].decode() + str(row_j))
+                  row_cell=data[at[i] + 6:start[i]].decode() + str(row),
+                  col_cell=data[at[j] + 6:start[j]].decode() + str(row_j))
 
 
 class _Again(Exception):
