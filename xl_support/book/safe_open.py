@@ -187,12 +187,16 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
                 yield out
         return
     if info.file_size <= piece and info.compress_size <= _ONE_CALL:
-        # one call into a buffer of the declared size (zlib-ng's `decompress` would map twice
-        # that and touch it anew at every part); the stream must end there
+        # one call into a buffer of the declared size (zlib-ng's `decompress` maps twice that,
+        # touched anew at every part); past it, the rest inflated as a whole inflate would (≤ 66
+        # MB: a damaged block is an error, a stream without end too, more bytes a size mismatch)
         inflater = _inflater.decompressobj(-15)
         out = inflater.decompress(raw, max(info.file_size, 1))
-        if len(out) != info.file_size or not inflater.eof:
-            raise zipfile.BadZipFile(f"size or stream end differs: {info.filename}")
+        longer = not inflater.eof and bool(inflater.flush())
+        if not inflater.eof:
+            raise _inflater.error("incomplete or truncated stream")
+        if len(out) != info.file_size or longer:
+            raise zipfile.BadZipFile(f"size differs: {info.filename}")
         if out:
             yield out
         return
@@ -547,7 +551,7 @@ def _scan(data: bytes, a, t: dict):
         hi = min(lo + _BLOCK, n - 1)
         lt_c = a[lo:hi] == 60
         lt_c &= a[lo + 1:hi + 1] == 99
-        found.append(lt_c.nonzero()[0] + lo)
+        found.append(lt_c.nonzero()[0] + lo if lo else lt_c.nonzero()[0])
         if not quote:       # `t="e"` holds `"e` or `e"` at an even place: the even pairs from lo to hi - 1
             pairs = np.frombuffer(data, "<u2", (hi - lo + 1) // 2, lo)
             quote = bool((pairs == quote_e).any() or (pairs == e_quote).any())
