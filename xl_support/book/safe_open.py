@@ -560,9 +560,10 @@ def _scan(data: bytes, a, t: dict):
 
 def fast_cells(data: bytes) -> _Chunk | None:
     """The cells of a piece when every one is written `<c r="A1"` (1–3 upper-case letters, a row
-    of 1–7 digits not starting with 0: as Excel and every common writer write them), with one
-    compare of the piece for `<c` and one 16-byte gather at each cell (its row number read as one
-    word: where its closing quote is, that its bytes are digits, the largest); None for any other
+    of 1–7 digits not starting with 0: as Excel and every common writer write them), with a pass
+    over the piece for `<c` and `t="e"` (`_scan`) and one 16-byte gather at each cell (its row
+    number read as one word: that its bytes are digits up to the closing quote, the largest);
+    `<x:c` looked for by memchr (`_prefixed`); None for any other
     form (a cell without a reference, with a namespace prefix, another attribute first, …): the
     reference reading then decides (issue 18 item 4: a ward book's sheets are read this way)."""
     t = _tables()
