@@ -103,3 +103,30 @@ def test_a_legacy_code_page_name_is_written_back_as_it_was(tmp_path):
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
         info = zf.getinfo(legacy.decode("cp437"))
         assert info.flag_bits & 0x800 == 0 and zf.read(info) == PICTURE
+
+
+def test_zlib_ng_and_zlib_screen_alike(tmp_path):
+    """The parts are inflated with zlib-ng (a dependency), or zlib when it is missing: the same
+    screened package, and the same refusal of a damaged deflate stream."""
+    import subprocess
+    import sys
+    assert S._inflater.__name__ == "zlib_ng.zlib_ng"
+    path = _book(tmp_path / "a.xlsx")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    at = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2
+    data[at:at + 64] = bytes(64)
+    damaged = tmp_path / "b.xlsx"
+    damaged.write_bytes(bytes(data))
+    code = ("import sys; sys.modules['zlib_ng'] = None\n"
+            "from xl_support.book import safe_open as S\n"
+            "assert S._inflater.__name__ == 'zlib'\n"
+            f"open(sys.argv[3], 'wb').write(S.read_screened(sys.argv[1]))\n"
+            "print(S.check_workbook(sys.argv[2]))\n")
+    out = tmp_path / "package"
+    proc = subprocess.run([sys.executable, "-c", code, str(path), str(damaged), str(out)],
+                          capture_output=True, text=True, check=True)
+    assert out.read_bytes() == S.read_screened(path)
+    refusal = S.check_workbook(damaged)
+    assert refusal.code == "CORRUPT" and proc.stdout.strip() == str(refusal)

@@ -4,16 +4,16 @@ bomb, and the real extent of each sheet (a sheet may claim A1:O10 and hold one c
 XFD99999: readers allocate up to the farthest cell).
 
 The file is read once into memory (issue 18 item 4: the reader may be given the same bytes);
-its zip directory is parsed once and its parts are inflated with zlib directly, each to exactly
-its declared size (the bytes the reader's zip library will see). The XML prologs are read first
-(a few KB of each part); then every sheet part is inflated once, in pieces, and its cells found
-with a few vectorised passes when they are written as every common writer does (`<c r="A1"`),
-else with the reference regular expressions; so a hostile file costs milliseconds and little
-memory. `check_workbook(path)` returns None when the file may be parsed, else a `Rejection` with
-a Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every command), and
-`read_screened(path)` also returns the screened package: the same parts, those the screening
-inflated stored uncompressed (`stored_package`), so the reader parses the very bytes screened
-and does not inflate them a second time.
+its zip directory is parsed once and its parts are inflated directly (zlib-ng, else zlib), each
+to exactly its declared size (the bytes the reader's zip library will see). The XML prologs are
+read first (a few KB of each part); then every sheet part is inflated once, in pieces, and its
+cells found with a few vectorised passes when they are written as every common writer does
+(`<c r="A1"`), else with the reference regular expressions; so a hostile file costs milliseconds
+and little memory. `check_workbook(path)` returns None when the file may be parsed, else a
+`Rejection` with a Vietnamese reason; `screen_workbook(path)` raises it as a `ScreenError` (every
+command), and `read_screened(path)` also returns the screened package: the same parts, those the
+screening inflated stored uncompressed (`stored_package`), so the reader parses the very bytes
+screened and does not inflate them a second time.
 """
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ from posixpath import normpath
 from xl_support.book.fileio import UserFacingError, os_reason
 from xl_support.book.lazy_re import Pattern
 from xl_support.book.xmltext import unescape
+
+# zlib-ng inflates a ward book's parts in about half zlib's time (issue 18 item 4: the screening's
+# share of a consolidation); same API, same streams: zlib when it is not installed.
+try:
+    from zlib_ng import zlib_ng as _inflater
+except ImportError:
+    _inflater = zlib
+_INFLATE_ERRORS = (zlib.error, _inflater.error)
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -140,7 +148,7 @@ def _check_ole(path: Path) -> Rejection:
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")     # signature … file name length, extra field length
-_FEED = 1 << 18                                # compressed bytes given to zlib at a time
+_FEED = 1 << 18                                # compressed bytes given to the inflater at a time
 _SMALL = 1 << 16                               # an XML part this small is inflated whole
 _ONE_CALL = 1 << 16                            # a part compressed this small is inflated in one call (≤ 66 MB)
 
@@ -164,8 +172,8 @@ def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
 
 def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
     """A part's bytes, in pieces of at most `piece` bytes, inflated from the file in memory with
-    zlib (no second reading, no CRC pass). Read to its end, the part must be exactly its declared
-    size and its deflate stream must end there: what the reader's zip library inflates."""
+    `_inflater` (no second reading, no CRC pass). Read to its end, the part must be exactly its
+    declared size and its deflate stream must end there: what the reader's zip library inflates."""
     raw = _raw(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
         if info.file_size != info.compress_size:
@@ -179,13 +187,20 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
                 yield out
         return
     if info.file_size <= piece and info.compress_size <= _ONE_CALL:
-        out = zlib.decompress(raw, -15, info.file_size)     # bounded: deflate inflates 1,032 × at most
-        if len(out) != info.file_size:
+        # one call into a buffer of the declared size (zlib-ng's `decompress` maps twice that,
+        # touched anew at every part); past it, the rest inflated as a whole inflate would (≤ 66
+        # MB: a damaged block is an error, a stream without end too, more bytes a size mismatch)
+        inflater = _inflater.decompressobj(-15)
+        out = inflater.decompress(raw, max(info.file_size, 1))
+        longer = not inflater.eof and bool(inflater.flush())
+        if not inflater.eof:
+            raise _inflater.error("incomplete or truncated stream")
+        if len(out) != info.file_size or longer:
             raise zipfile.BadZipFile(f"size differs: {info.filename}")
         if out:
             yield out
         return
-    inflater, fed, size = zlib.decompressobj(-15), 0, 0
+    inflater, fed, size = _inflater.decompressobj(-15), 0, 0
     pending = b""
     while True:
         if not pending:
@@ -406,7 +421,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
                 return _xml_bomb(part)
             if problem:
                 return problem
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError, zlib.error, struct.error) as e:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, NotImplementedError, *_INFLATE_ERRORS, struct.error) as e:
         return Rejection("CORRUPT", f"Tệp bị hỏng, không giải nén được ({type(e).__name__}): "
                                     "hãy đề nghị đơn vị gửi lại")
     return None
@@ -498,96 +513,116 @@ def _tables() -> dict:
         name_end = np.zeros(256, bool)
         name_end[[9, 10, 13, 32, 47, 62]] = True
         _TABLES.update(np=np, name_end=name_end, **{k: int.from_bytes(v, "little") for k, v in (
-            ("colon_c", b":c"), ("quote_e", b'"e'), ("r_eq", b' r="'))})
+            ("quote_e", b'"e'), ("e_quote", b'e"'), ("r_eq", b' r="'))})
     return _TABLES
 
 
-_ONES, _HIGH, _QUOTES, _ZEROS, _SIX = (0x0101010101010101, 0x8080808080808080, 0x2222222222222222,
-                                       0x3030303030303030, 0x7676767676767676)
+_HIGH, _ZEROS, _SIX = 0x8080808080808080, 0x3030303030303030, 0x7676767676767676
+_COLONS = 32        # a piece with more colons than this is searched for `<x:c` all at once
+
+
+def _prefixed(data: bytes, a, t: dict) -> bool:
+    """Whether `:c` followed by what ends a name (`<x:c`, a prefixed cell) is in the piece. Colons
+    are few (namespace declarations, some text): each is found with `bytes.find` (memchr), past
+    `_COLONS` of them all are compared at once."""
+    name_end, n = t["name_end"], len(data)
+    at = data.find(b":")
+    for _ in range(_COLONS):
+        if at < 0:
+            return False
+        if data[at + 1:at + 2] == b"c" and at + 2 < n and name_end[data[at + 2]]:
+            return True
+        at = data.find(b":", at + 1)
+    if at < 0:
+        return False
+    pair = a[at:-2] == 58
+    pair &= a[at + 1:-1] == 99
+    return bool(pair.any() and name_end[a[pair.nonzero()[0] + at + 2]].any())
+
+
+_BLOCK = 1 << 18     # bytes compared at a time: temporaries of a bounded size, whatever the piece's
+
+
+def _scan(data: bytes, a, t: dict):
+    """The positions of `<c` in a piece, and whether `t="e"` may be in it, a block at a time."""
+    np, quote_e, e_quote = t["np"], t["quote_e"], t["e_quote"]
+    n, found, quote = len(data), [], False
+    for lo in range(0, n - 1, _BLOCK):
+        hi = min(lo + _BLOCK, n - 1)
+        lt_c = a[lo:hi] == 60
+        lt_c &= a[lo + 1:hi + 1] == 99
+        found.append(lt_c.nonzero()[0] + lo if lo else lt_c.nonzero()[0])
+        if not quote:       # `t="e"` holds `"e` or `e"` at an even place: the even pairs from lo to hi - 1
+            pairs = np.frombuffer(data, "<u2", (hi - lo + 1) // 2, lo)
+            quote = bool((pairs == quote_e).any() or (pairs == e_quote).any())
+    return (found[0] if len(found) == 1 else np.concatenate(found)), quote
 
 
 def fast_cells(data: bytes) -> _Chunk | None:
     """The cells of a piece when every one is written `<c r="A1"` (1–3 upper-case letters, a row
-    of 1–7 digits not starting with 0: as Excel and every common writer write them), with a few
-    16-bit compares over the piece and 8-byte gathers at each cell (each row number read as one
-    word: where its closing quote is, that its bytes are digits, the largest of the longest);
-    None for any other form (a cell without a reference, with a namespace prefix, another
-    attribute first, …): the reference reading then decides."""
+    of 1–7 digits not starting with 0: as Excel and every common writer write them), with a pass
+    over the piece for `<c` and `t="e"` (`_scan`) and one 16-byte gather at each cell (its row
+    number read as one word: that its bytes are digits up to the closing quote, the largest);
+    `<x:c` looked for by memchr (`_prefixed`); None for any other
+    form (a cell without a reference, with a namespace prefix, another attribute first, …): the
+    reference reading then decides (issue 18 item 4: a ward book's sheets are read this way)."""
     t = _tables()
     np = t["np"]
     n = len(data)
     if n < 64:
         return None
-    even = np.frombuffer(data, "<u2", count=n // 2)
-    odd = np.frombuffer(data, "<u2", count=(n - 1) // 2, offset=1)
-
-    def find(pair: int):                            # positions of a two-byte sequence
-        return np.concatenate(((even == pair).nonzero()[0] * 2, (odd == pair).nonzero()[0] * 2 + 1))
-
-    words = np.ndarray((n - 7,), "<u8", data, 0, (1,))
-    padded = np.ndarray((9,), "<u8", data[n - 8:] + bytes(8), 0, (1,))
-
-    def word(at):                                   # the 8 bytes from each position (zeros past the end)
-        late = at > n - 8
-        if not late.any():
-            return words[at]
-        out = words[np.minimum(at, n - 8)]
-        out[late] = padded[np.minimum(at[late] - (n - 8), 8)]
-        return out
-
-    name_end = t["name_end"]
-    colon_c = t["colon_c"]                          # `<x:c`: not this form
-    if (even == colon_c).any() or (odd == colon_c).any():
-        if name_end[word(find(colon_c) + 2) & 0xFF].any():
-            return None
-    errors = bool((even == t["quote_e"]).any() or (odd == t["quote_e"]).any()) and data.find(b't="e"') >= 0
     a = np.frombuffer(data, np.uint8)
-    lt_c = a[:-1] == 60
-    lt_c &= a[1:] == 99
-    at = lt_c.nonzero()[0]                          # `<c`, in the document's order
-    w = word(at + 2)
-    canonical = (w & 0xFFFFFFFF) == t["r_eq"]
-    if not canonical.all():
-        if name_end[w[~canonical] & 0xFF].any():
-            return None                             # `<c>`, `<c/>`, `<c\n`, `<c s="1" r=…`
-        at, w = at[canonical], w[canonical]
+    if _prefixed(data, a, t):
+        return None
+    at, errors = _scan(data, a, t)                  # `<c`, in the document's order; `"e`
+    errors = errors and data.find(b't="e"') >= 0
     if not at.size:
         return _Chunk(errors=errors)
-    b0, b1 = (w >> 32) & 0xFF, (w >> 40) & 0xFF     # the letters: 1 to 3
-    up1 = (b1 - 65) < 26
-    if not ((b0 - 65) < 26).all():
+    # the 16 bytes after each `<c` (zeros past the end): ` r="`, the letters, the digits, `"`
+    source = data if at[-1] <= n - 18 else data + bytes(16)
+    tags = np.ndarray((len(source) - 15,), "V16", source, 0, (1,))[at + 2]
+    canonical = tags.view("<u4")[0::4] == t["r_eq"]
+    if not canonical.all():
+        if t["name_end"][tags.view(np.uint8)[0::16][~canonical]].any():
+            return None                             # `<c>`, `<c/>`, `<c\n`, `<c s="1" r=…`
+        at, tags = at[canonical], tags[canonical]
+        if not at.size:
+            return _Chunk(errors=errors)
+    b = tags.view(np.uint8).reshape(-1, 16)         # the letters: 1 to 3, from b[:, 4]
+    if not ((b[:, 4] - 65) < 26).all():
         return None
-    col = (b0 - 64).astype(np.int64)
-    q = at + 6
+    up1 = (b[:, 5] - 65) < 26
     if up1.any():
-        b2, b3 = (w >> 48) & 0xFF, w >> 56
-        up2 = ((b2 - 65) < 26) & up1
-        if (((b3 - 65) < 26) & up2).any():
+        up2 = ((b[:, 6] - 65) < 26) & up1
+        if (((b[:, 7] - 65) < 26) & up2).any():
             return None
-        col = np.where(up1, col * 26 + (b1 - 64).astype(np.int64), col)
-        col = np.where(up2, col * 26 + (b2 - 64).astype(np.int64), col)
-        start = q + 1 + up1 + up2
-    else:
-        start = q + 1
-    d = word(start)
-    x = d ^ _QUOTES                                 # the closing quote: the first zero byte of x
-    z = (x - _ONES) & ~x & _HIGH
-    if not z.all():
-        return None
-    mask = ((z & (~z + 1)) >> 7) - 1                # the bytes before it
-    d = (d & mask) ^ (_ZEROS & mask)                # digit values
-    if not (mask & 1).all() or not (d & 0xFF).all() or ((d | (d + _SIX)) & _HIGH & mask).any():
-        return None                                 # no digit, a leading 0, or not a digit
-    size = np.bitwise_count(mask)
-    longest = (size == size.max()).nonzero()[0]
-    key = d[longest].byteswap()                     # first digit highest: order of the numbers
-    far_row = longest[key == key.max()]
-    far_col = (col == col.max()).nonzero()[0]
-    i, j = int(far_row[0]), int(far_col[0])         # the first in the document
+        col = b[:, 4] - np.int64(64)
+        col = np.where(up1, col * 26 + (b[:, 5] - 64), col)
+        col = np.where(up2, col * 26 + (b[:, 6] - 64), col)
+        letters = 1 + up1 + up2
+        shift = (letters.astype(np.uint64) + 4) * 8
+        lo, hi = tags.view("<u8")[0::2], tags.view("<u8")[1::2]
+        d = (lo >> shift) | (hi << (64 - shift))    # the 8 bytes after the letters
+    else:                                           # one letter each (a register's columns)
+        col, letters = b[:, 4] - 64, 1
+        d = np.ndarray((len(at),), "<u8", tags, 5, (16,)).copy()     # aligned: faster to compute on
+    digits = d ^ _ZEROS                             # digit values, where digits
+    first = (digits + _SIX) | digits                # high bit of each byte that is no digit …
+    first &= _HIGH
+    first &= 0 - first                              # … the first of them: the closing quote?
+    mask = (first >> 7) - 1                         # the bytes before it
+    size = np.bitwise_count(mask)                   # 8 × digits
+    if not ((((d >> size) & 0xFF) == 0x22) & (((digits & 0xFF) - 1) < 9)).all():
+        return None                                 # no closing quote after 1–7 digits, a leading 0
+    # the digits as one number of their order: first digit highest, right-aligned (no leading 0)
+    digits &= mask
+    i, j = int((digits.byteswap() >> (64 - size)).argmax()), int(col.argmax())
+    start = at + 6 + letters                        # the first in the document, of each
     row = int(data[start[i]:start[i] + int(size[i]) // 8])
     row_j = int(data[start[j]:start[j] + int(size[j]) // 8])
     return _Chunk(cells=len(at), row=row, col=int(col[j]), errors=errors,
-                  row_cell=data[q[i]:start[i]].decode() + str(row), col_cell=data[q[j]:start[j]].decode() + str(row_j))
+                  row_cell=data[at[i] + 6:start[i]].decode() + str(row),
+                  col_cell=data[at[j] + 6:start[j]].decode() + str(row_j))
 
 
 class _Again(Exception):
