@@ -78,14 +78,20 @@ _NAT = np.int64(np.iinfo(np.int64).min)   # datetime64's NaT as an integer
 _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
 _DAY0 = int(_MONTH_START[0])
-_DAY_PARTS = (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
-              + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
-_DAY_LAST, _MONTH_LAST = len(_DAY_PARTS) - 1, len(_MONTHS) - 2
+_DAY_LAST, _MONTH_LAST = int(_MONTH_START[-1]) - _DAY0 - 1, len(_MONTHS) - 2
+
+
+@lru_cache(maxsize=1)
+def _day_table() -> np.ndarray:
+    """Each day's month × 32 + day, from 1800-01-01: made on first use, not at import (219,000
+    days; issue 18 item 5 — every command's start-up)."""
+    return (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
+            + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
 
 
 def _day_parts(raw: np.ndarray) -> np.ndarray:
     """Day integers (datetime64[D] viewed as int64; clipped to the tables) → month × 32 + day."""
-    return _DAY_PARTS[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
+    return _day_table()[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
@@ -529,7 +535,8 @@ def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, 
     ]
     status = np.zeros(len(people), dtype=np.int8)      # Status.OK
     for mask, code in reversed(conditions):
-        np.copyto(status, int(code), where=mask)
+        if np.count_nonzero(mask):                     # most conditions hold on no row
+            np.copyto(status, int(code), where=mask)
     return status
 
 
@@ -558,12 +565,27 @@ class MonthResults:
     payable: np.ndarray
     benefit: np.ndarray       # int64 whole VND
     insurance: np.ndarray     # bool
-    poverty_line: list[dict]  # per month: area code → Period used
-    standard: list[dict]      # per month: parameter key → Period used
     insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
     # `topup` made from these when first asked (city consolidation never asks): the runs of months
     # in one parameter state (first, stop, state) and the (states, rows) top-up amounts; None: no top-up
     topup_parts: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+    # `poverty_line` and `standard` made from these when first asked (city consolidation never
+    # asks): the (months, keys) needs and the `_MonthTable` (`_used`)
+    used_parts: tuple = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _periods_used(self) -> tuple[list, list]:
+        return _used(*self.used_parts)
+
+    @property
+    def poverty_line(self) -> list[dict]:
+        """Per month: area code → the poverty-line Period used (for the basis text)."""
+        return self._periods_used[0]
+
+    @property
+    def standard(self) -> list[dict]:
+        """Per month: parameter key → the standard's Period used (for the basis text)."""
+        return self._periods_used[1]
 
     @cached_property
     def topup(self) -> np.ndarray:
@@ -702,11 +724,10 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
         j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
         key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[t.std_groups[c - 2]], None)
         params.period(key, months[j], area)            # raises ParameterError
-    pl_used, std_used = _used(need, t)
 
     amount = t.amounts.take(cell, axis=1)              # (states, rows); rows not payable get 0 below
     is_topup = t.topup[gi]
-    any_topup = is_topup.any()
+    any_topup = np.count_nonzero(is_topup) > 0
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
@@ -720,7 +741,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
     return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, insurance=insurance,
-                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed,
+                        insurance_unconfirmed=unconfirmed, used_parts=(need, t),
                         topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 

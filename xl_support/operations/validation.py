@@ -22,7 +22,7 @@ from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (AREA_CODES, HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status,
+from xl_support.engine.rules import (AREA_CODES, HOUSEHOLD_CODES, EndReason, GroupArrays, Status,
                                      eligibility, group_arrays, month_result, people_arrays, policy_window, to_date)
 from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
@@ -107,7 +107,7 @@ class _Collector:
 
     def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
             message: str | Callable[[int], str]) -> None:
-        if not mask.any():
+        if not np.count_nonzero(mask):      # the usual case; several times faster than mask.any()
             return
         col = self.reg.columns.get(field_name, 0)
         for i in np.flatnonzero(mask):
@@ -187,7 +187,7 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
         if name in reg.columns:
             out.add(~has[name] & readable[name], name, "REQUIRED", severity, message)
     if s.default_area is None and "area" in reg.columns:
-        needs_area = np.isin(g.rule[gi], [RULE_CODES["topup"], RULE_CODES["poverty_line"]])
+        needs_area = g.row_flags[5][gi]          # the poverty line or a top-up: by area
         out.add(~has["area"] & readable["area"] & needs_area, "area", "REQUIRED", "error",
                 "Thiếu khu vực (Thành thị / Nông thôn): cần để xác định chuẩn nghèo")
 
@@ -214,17 +214,20 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
 
     # R3: decision outside the 2026–2030 window.
     w_start, w_end = policy_window(s.params)
+    after_window = decision_m > w_end
     out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
                       f"{to_date(w_start):%m/%Y}")
-    out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
+    out.add(after_window, "decision", "DECISION_WINDOW", "error",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
-    never = (elig.status == int(Status.NEVER_PAYABLE)) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
-    if never.any():
+    never = elig.status == int(Status.NEVER_PAYABLE)
+    if np.count_nonzero(never):
+        never &= ~after_window & ~(people.stop_pay_from <= elig.start)
+    if np.count_nonzero(never):
         starts, ends = my(elig.start), my(elig.end)
         out.add(never, "decision", "NEVER_PAYABLE", "warning",
                 lambda i: f"Không có tháng nào được chi trả: tháng bắt đầu hưởng {starts[i]} sau tháng cuối cùng "
@@ -248,11 +251,11 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
 
     # Group-specific fields (R4, R5, R7, R13).
-    allowance = people.allowance
-    out.add(known & (g.allowance[gi] == 1) & (allowance < 0) & readable["allowance"], "allowance",
+    allowance, allowance_rule = people.allowance, g.allowance[gi]
+    out.add(known & (allowance_rule == 1) & (allowance < 0) & readable["allowance"], "allowance",
             "ALLOWANCE_REQUIRED", "error",
             lambda i: f"Nhóm {codes[i]} cần trợ cấp xã hội đang hưởng (đồng/tháng) để tính mức bù chênh lệch")
-    out.add(known & (g.allowance[gi] == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
+    out.add(known & (allowance_rule == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
             lambda i: f"Nhóm {codes[i]} không áp dụng cho người đang hưởng trợ cấp xã hội "
                       f"({allowance[i]:,} đồng/tháng) (KH mục IV.2)".replace(",", "."))
     rec_year = g.recognition_year[gi]
