@@ -507,34 +507,44 @@ def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
     return flags[2] & (~flags[4] | escaped)
 
 
+#: `_status`'s conditions in order: a row's status is the first that holds (what staff should fix first).
+STATUS_ORDER = (Status.BAD_CELL, Status.UNKNOWN_GROUP, Status.NO_BIRTH, Status.BIRTH_AFTER_DECISION,
+                Status.MOTHER_AFTER_CHILD, Status.NO_AREA, Status.NO_ALLOWANCE, Status.ALLOWANCE_FORBIDDEN,
+                Status.NO_HOUSEHOLD, Status.NO_RECOGNITION, Status.RECOGNITION_NOT_2025, Status.NO_MOTHER_BIRTH,
+                Status.UNCONFIRMED, Status.PENDING, Status.DECISION_AFTER_END, Status.NEVER_PAYABLE)
+#: Per status code: a check of the row's own cells against its group failed (the conditions
+#: before UNCONFIRMED). A row of any other status (OK, UNCONFIRMED, PENDING, …) meets none of
+#: them: validation looks for those errors only where some row has such a status.
+CELL_CHECK_FAILED = np.isin(np.arange(len(Status)), STATUS_ORDER[:STATUS_ORDER.index(Status.UNCONFIRMED)])
+
+
 def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray,
             flags: np.ndarray, counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
-    """First failing condition per row (order = what staff should fix first); `flags` are the
-    rows' `GroupArrays.row_flags`."""
+    """First failing condition per row, in `STATUS_ORDER`; `flags` are the rows'
+    `GroupArrays.row_flags`."""
     gi = people.group
     nq04, needs_area, allowance_required, allowance_forbidden, has_rec_year, unconfirmed = flags[4:]
     no_recognition = np.isnat(people.recognised)
     conditions = [
-        (people.bad_cell, Status.BAD_CELL),
-        (gi == len(g.codes), Status.UNKNOWN_GROUP),
-        (np.isnat(people.birth), Status.NO_BIRTH),
-        (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
-        (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
-        (needs_area & (people.area < 0), Status.NO_AREA),
-        (allowance_required & (people.allowance < 0), Status.NO_ALLOWANCE),
-        (allowance_forbidden & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
-        (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
-        ((has_rec_year | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
-        (has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
-         Status.RECOGNITION_NOT_2025),
-        (flags[3] & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
-        (unconfirmed, Status.UNCONFIRMED),
-        (np.isnat(start), Status.PENDING),
-        (people.decision >= lapse, Status.DECISION_AFTER_END),
-        (start > end, Status.NEVER_PAYABLE),
+        people.bad_cell,
+        gi == len(g.codes),
+        np.isnat(people.birth),
+        people.birth > people.decision,
+        people.mother_birth >= people.birth,
+        needs_area & (people.area < 0),
+        allowance_required & (people.allowance < 0),
+        allowance_forbidden & (people.allowance > 0),
+        nq04 & (people.household < 0),
+        (has_rec_year | (nq04 & counts_36)) & no_recognition,
+        has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
+        flags[3] & np.isnat(people.mother_birth),
+        unconfirmed,
+        np.isnat(start),
+        people.decision >= lapse,
+        start > end,
     ]
     status = np.zeros(len(people), dtype=np.int8)      # Status.OK
-    for mask, code in reversed(conditions):
+    for mask, code in zip(reversed(conditions), reversed(STATUS_ORDER)):
         if np.count_nonzero(mask):                     # most conditions hold on no row
             np.copyto(status, int(code), where=mask)
     return status
