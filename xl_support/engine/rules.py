@@ -724,11 +724,18 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     ok = elig.status == _OK                            # OK rows have a start and an end month
     lo = np.where(ok, _raw(elig.start, "M8[M]"), _BIG)
     hi = _raw(elig.end, "M8[M]")
-    payable = np.less_equal(lo, m)
-    payable &= np.less_equal(m, hi)
+    span = _month_positions(t, lo, hi) if t.consecutive and k else None
+    in_order = span is not None and t.order is None and k < 2 ** 15     # month j is the j-th month
+    if in_order:                                       # small integers compare several times faster
+        j = np.arange(k, dtype=np.int16).reshape(k, 1)
+        payable = np.less_equal(span[0].astype(np.int16), j)
+        payable &= np.less(j, span[1].astype(np.int16))
+    else:
+        payable = np.less_equal(lo, m)
+        payable &= np.less_equal(m, hi)
 
     cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
-    need = _needs(t, payable, lo, hi, t.cell_key[cell])
+    need = _needs(t, payable, span, lo, hi, t.cell_key[cell])
     bad = need & t.missing
     if bad.any():                                      # the first month and key that lacks its value
         j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
@@ -742,11 +749,15 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
     for first, stop, state in t.segments:
-        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
+        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop], dtype=np.int64)   # no cast buffer
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
-    old_enough = np.less_equal(np.where(since == _NAT, _BIG, since), m)     # NaT: never
+    since = np.where(since == _NAT, _BIG, since)      # NaT: never
+    if in_order:
+        old_enough = np.less_equal(_first_position(t, since).astype(np.int16), j)
+    else:
+        old_enough = np.less_equal(since, m)
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
@@ -755,17 +766,29 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
                         topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 
-def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
+def _month_positions(t: _MonthTable, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive months (`t.consecutive`): the rows' intervals lo ≤ month ≤ hi as positions in
+    the sorted months, first and stop (0…k), by subtraction; NaT and _BIG clipped."""
+    k, m0 = len(t.sorted_months), int(t.sorted_months[0])
+    return _first_position(t, lo), np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+
+
+def _first_position(t: _MonthTable, lo: np.ndarray) -> np.ndarray:
+    """Consecutive months: the position of the first month ≥ lo (k: none)."""
+    k, m0 = len(t.sorted_months), int(t.sorted_months[0])
+    return np.minimum(np.maximum(lo, m0) - m0, k)
+
+
+def _needs(t: _MonthTable, payable: np.ndarray, span: tuple | None, lo: np.ndarray, hi: np.ndarray,
+           key: np.ndarray) -> np.ndarray:
     """(months, keys) bool: some row with that key (−1 = none) is payable in the month. One month:
     the keys of its payable rows; several: by counting the rows' intervals lo ≤ month ≤ hi over
-    the sorted months (no months × rows work)."""
+    the sorted months (no months × rows work); `span`: their `_month_positions` when consecutive."""
     k, keys = t.missing.shape
     if k == 1:
         return (np.bincount(key[payable[0] & (key >= 0)], minlength=keys) > 0)[None, :keys]
-    if t.consecutive:                                  # positions by subtraction, NaT and _BIG clipped
-        m0 = int(t.sorted_months[0])
-        first = np.minimum(np.maximum(lo, m0) - m0, k)
-        stop = np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+    if span is not None:
+        first, stop = span
     else:
         first = np.searchsorted(t.sorted_months, lo, "left")
         stop = np.searchsorted(t.sorted_months, hi, "right")
