@@ -749,7 +749,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
     benefit = np.empty((k, n), dtype=np.int64)
     for first, stop, state in t.segments:
-        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop], dtype=np.int64)   # no cast buffer
+        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
