@@ -77,6 +77,7 @@ _NAT = np.int64(np.iinfo(np.int64).min)   # datetime64's NaT as an integer
 # cache line for 16 days (the engine runs just after a file's read has emptied the caches).
 _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
+_MONTH_SPAN = _MONTH_START[:-1] << 6 | np.diff(_MONTH_START)       # first day × 64 + days in the month
 _DAY0 = int(_MONTH_START[0])
 _DAY_LAST, _MONTH_LAST = int(_MONTH_START[-1]) - _DAY0 - 1, len(_MONTHS) - 2
 
@@ -106,15 +107,18 @@ def _edate(raw: np.ndarray, months) -> tuple[np.ndarray, np.ndarray]:
     """`add_months` on day integers (NaT = _NAT) of any shape: (days, their months as integers)."""
     parts = _day_parts(raw)
     row = _month_row(np.add(parts >> 5, months, dtype=np.int64))
-    first = _MONTH_START[row]
-    days = first + np.minimum(parts & 31, _MONTH_START[row + 1] - first) - 1
+    span = _MONTH_SPAN[row]                            # the month's first day and its length, one gather
+    days = (span >> 6) + np.minimum(parts & 31, span & 63) - 1
     valid = raw != _NAT
     return np.where(valid, days, _NAT), np.where(valid, row + _MONTHS[0], _NAT)
 
 
 def _month_of_raw(raw: np.ndarray) -> np.ndarray:
     """`month_of` on day integers (NaT = _NAT) of any shape."""
-    return np.where(raw != _NAT, _day_parts(raw) >> 5, _NAT)
+    valid = raw != _NAT
+    if not np.count_nonzero(valid):                    # an empty column (most registers name no move)
+        return np.full(raw.shape, _NAT)
+    return np.where(valid, _day_parts(raw) >> 5, _NAT)
 
 
 def _month_end_raw(raw: np.ndarray) -> np.ndarray:
