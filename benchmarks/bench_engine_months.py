@@ -48,7 +48,8 @@ def as_plain(obj):
     if dataclasses.is_dataclass(obj):       # the fields compared (a MonthResults: what it makes when asked too)
         out = {f.name: as_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.compare}
         if isinstance(obj, MonthResults):
-            out.update(topup=obj.topup, poverty_line=as_plain(obj.poverty_line), standard=as_plain(obj.standard))
+            out.update(benefit=obj.benefit, topup=obj.topup, poverty_line=as_plain(obj.poverty_line),
+                       standard=as_plain(obj.standard))
         return out
     if isinstance(obj, dict):
         return {k: as_plain(v) for k, v in obj.items()}

@@ -577,9 +577,12 @@ class MonthResults:
     """`month_result` for several months at once: arrays are (months, rows)."""
     months: list[dt.date]
     payable: np.ndarray
-    benefit: np.ndarray       # int64 whole VND
     insurance: np.ndarray     # bool
     insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
+    # `benefit` made from these when first asked (city consolidation takes its changes from them,
+    # `consolidate.Monthly.of_amounts`): the runs of months in one parameter state (first, stop,
+    # state) and the (states, rows) amounts of a payable row
+    benefit_parts: tuple = dataclasses.field(default=None, repr=False, compare=False)
     # `topup` made from these when first asked (city consolidation never asks): the runs of months
     # in one parameter state (first, stop, state) and the (states, rows) top-up amounts; None: no top-up
     topup_parts: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -602,9 +605,26 @@ class MonthResults:
         return self._periods_used[1]
 
     @cached_property
+    def benefit(self) -> np.ndarray:
+        """int64 (months, rows) whole VND: a month's amount where the row is payable (R4, R9)."""
+        segments, amount = self.benefit_parts
+        out = np.empty(self.payable.shape, dtype=np.int64)
+        for first, stop, state in segments:
+            np.multiply(self.payable[first:stop], amount[state], out=out[first:stop])
+        return out
+
+    def benefit_at(self, k: int) -> np.ndarray:
+        """`benefit[k]` (a new array), without making every month's."""
+        if "benefit" in self.__dict__:
+            return self.benefit[k].copy()
+        segments, amount = self.benefit_parts
+        state = next(state for first, stop, state in segments if first <= k < stop)
+        return np.multiply(self.payable[k], amount[state], dtype=np.int64)
+
+    @cached_property
     def topup(self) -> np.ndarray:
         """int64 (months, rows), ≤ benefit: the top-up part of the benefit (R4)."""
-        out = np.zeros(self.benefit.shape, dtype=np.int64)
+        out = np.zeros(self.payable.shape, dtype=np.int64)
         if self.topup_parts is not None:
             segments, amount = self.topup_parts
             for first, stop, state in segments:
@@ -612,7 +632,7 @@ class MonthResults:
         return out
 
     def month(self, k: int) -> MonthResult:
-        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
+        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit_at(k),
                            topup=self.topup[k], insurance=self.insurance[k], poverty_line=self.poverty_line[k],
                            standard=self.standard[k], insurance_unconfirmed=self.insurance_unconfirmed[k])
 
@@ -751,9 +771,6 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     any_topup = np.count_nonzero(is_topup) > 0
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
-    benefit = np.empty((k, n), dtype=np.int64)
-    for first, stop, state in t.segments:
-        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
@@ -765,8 +782,8 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
-    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, insurance=insurance,
-                        insurance_unconfirmed=unconfirmed, used_parts=(need, t),
+    return MonthResults(months=list(t.firsts), payable=payable, insurance=insurance,
+                        insurance_unconfirmed=unconfirmed, used_parts=(need, t), benefit_parts=(t.segments, amount),
                         topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 

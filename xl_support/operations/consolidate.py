@@ -102,6 +102,34 @@ class Monthly:
         return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), delta,
                    _month_totals(month, delta, months))
 
+    @classmethod
+    def of_amounts(cls, payable: np.ndarray, segments: tuple, amount: np.ndarray) -> "Monthly":
+        """`of` the int64 amounts `payable × amount[state of the month]` (`MonthResults.benefit`
+        from its `benefit_parts`) without making them: within a run of months in one state
+        (`segments`: (first, stop, state)) a row's amount changes where its payable flag does,
+        unless the amount is 0; at the start of a run the amounts are compared."""
+        months, cols = payable.shape
+        if not payable.size:
+            return cls.of(np.zeros(payable.shape, np.int64))
+        state = np.empty(months, dtype=np.intp)
+        changed = np.empty(payable.shape, dtype=bool)
+        changed[0] = payable[0]
+        np.not_equal(payable[1:], payable[:-1], out=changed[1:])
+        for first, stop, s in segments:
+            state[first:stop] = s
+            changed[first:stop] &= amount[s] != 0
+            if first:
+                np.not_equal(payable[first] * amount[s], payable[first - 1] * amount[state[first - 1]],
+                             out=changed[first])
+        flat = np.flatnonzero(changed)
+        month, row = np.divmod(flat, cols)
+        paid = payable.ravel()
+        delta = paid[flat] * amount[state[month], row]
+        later = np.flatnonzero(month > 0)
+        delta[later] -= paid[flat[later] - cols] * amount[state[month[later] - 1], row[later]]
+        return cls(payable.shape, np.dtype(np.int64).str, month.astype(np.int16), row.astype(np.int32), delta,
+                   _month_totals(month, delta, months))
+
     def at(self, k: int) -> np.ndarray:
         """Month `k` of every row."""
         keep = self.month <= k
@@ -269,7 +297,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     if checked in months:               # the checked month's rows: validated here, sent as they are
         k = months.index(checked)
         out.checked = checked
-        out.at_checked = (results.benefit[k].astype(np.int64), results.insurance[k].copy(),
+        out.at_checked = (results.benefit_at(k), results.insurance[k].copy(),
                           results.insurance_unconfirmed[k].copy() if unconfirmed else None)
     cuts = np.cumsum([len(p) for _, p in parts])[:-1]
     benefit, insured = (np.split(a, cuts) for a in out.at_checked[:2]) if out.at_checked else (None, None)
@@ -300,7 +328,7 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.name = Texts.of(_cells(book.registers, "name"), blank_missing=True)
     out.group, out.group_names = _group_codes(book.registers)
     out.area = people.area
-    out.benefit = Monthly.of(np.asarray(results.benefit, dtype=np.int64))   # money: int64 end to end
+    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts)   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if unconfirmed:
