@@ -741,7 +741,7 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     table order."""
     g = group_arrays(groups)
     months = tuple(months)
-    k, n = len(months), len(people)
+    k = len(months)
     t = _month_table(params, g, months)
     m = t.month
     gi = people.group
