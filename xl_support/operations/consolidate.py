@@ -123,10 +123,11 @@ class Monthly:
                              out=changed[first])
         flat = np.flatnonzero(changed)
         month, row = np.divmod(flat, cols)
-        paid = payable.ravel()
-        delta = paid[flat] * amount[state[month], row]
+        paid, amounts = payable.ravel(), amount.ravel()
+        at = state[month] * cols + row                 # each change's amount, in `amount` flattened
+        delta = paid[flat] * amounts[at]
         later = np.flatnonzero(month > 0)
-        delta[later] -= paid[flat[later] - cols] * amount[state[month[later] - 1], row[later]]
+        delta[later] -= paid[flat[later] - cols] * amounts[state[month[later] - 1] * cols + row[later]]
         return cls(payable.shape, np.dtype(np.int64).str, month.astype(np.int16), row.astype(np.int32), delta,
                    _month_totals(month, delta, months))
 
