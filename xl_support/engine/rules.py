@@ -79,7 +79,7 @@ _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
 _MONTH_SPAN = _MONTH_START[:-1] << 6 | np.diff(_MONTH_START)       # first day × 64 + days in the month
 _DAY0 = int(_MONTH_START[0])
-_DAY_LAST, _MONTH_LAST = int(_MONTH_START[-1]) - _DAY0 - 1, len(_MONTHS) - 2
+_MONTH_LAST = len(_MONTHS) - 2
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +92,7 @@ def _day_table() -> np.ndarray:
 
 def _day_parts(raw: np.ndarray) -> np.ndarray:
     """Day integers (datetime64[D] viewed as int64; clipped to the tables) → month × 32 + day."""
-    return _day_table()[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
+    return _day_table().take(raw - _DAY0, mode="clip")     # clipped to the table in the gather
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
@@ -462,9 +462,7 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     max_age_day = np.where(has_max_age, dated[0], _NAT)
     recognition_end = np.where(counts_36 & (recognised != _NAT), dated[3] - 1, _NAT)
     mother_adult = np.where(has_mother_age, dated[4], _NAT)
-    spf = _raw(people.stop_pay_from, "M8[M]")         # R12: its month − 1 is the last month paid
-    stop_pay_row = _month_row(spf - 1)
-    stop_pay_last = np.where(spf != _NAT, _MONTH_START[stop_pay_row + 1] - 1, _NAT)
+    stop_pay_last, stop_pay_month = _stop_pay(_raw(people.stop_pay_from, "M8[M]"))
 
     # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason); months from the calendar
     # tables where not known from the EDATE
@@ -476,7 +474,7 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     event_months = np.empty_like(events)
     for i, row in enumerate((np.where(has_max_age, dated_month[0], _NAT), recognition_end_month,
                              np.where(has_mother_age, dated_month[4], _NAT), stop_month, window_end.view(np.int64),
-                             np.where(spf != _NAT, stop_pay_row + _MONTHS[0], _NAT))):
+                             stop_pay_month)):
         event_months[i] = row
     event_months[event_months == _NAT] = _FAR_M
     end, end_reason = _first_min(event_months)          # ties → EndReason order
@@ -501,6 +499,16 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     status = _status(people, g, start, end, lapse, flags, counts_36, recognition_month)
     return Eligibility(status=status, start=start, end=end, end_reason=end_reason, end_event=end_event.view("M8[D]"),
                        insurance_from=dated_month[2].view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
+
+
+def _stop_pay(spf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R12 — `Thôi chi trả từ tháng` M (month integers, NaT = _NAT): the last day and the month
+    of M − 1, the last month paid; a register that names no move has nothing to look up."""
+    moved = spf != _NAT
+    if not np.count_nonzero(moved):
+        return spf, spf
+    row = _month_row(spf - 1)
+    return np.where(moved, _MONTH_START[row + 1] - 1, _NAT), np.where(moved, row + _MONTHS[0], _NAT)
 
 
 def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
