@@ -45,10 +45,11 @@ def prepare(book):
 
 def as_plain(obj):
     """A result object as nested plain values (arrays kept), for pickling and equality."""
-    if dataclasses.is_dataclass(obj):       # the fields compared (a MonthResults: its `topup` made here)
+    if dataclasses.is_dataclass(obj):       # the fields compared (a MonthResults: what it makes when asked too)
         out = {f.name: as_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.compare}
         if isinstance(obj, MonthResults):
-            out["topup"] = obj.topup
+            out.update(benefit=obj.benefit, topup=obj.topup, poverty_line=as_plain(obj.poverty_line),
+                       standard=as_plain(obj.standard))
         return out
     if isinstance(obj, dict):
         return {k: as_plain(v) for k, v in obj.items()}

@@ -400,3 +400,25 @@ def test_consolidated_messy_ward_equals_its_own_compute(messy_ward, wards, tmp_p
     both = consolidate([messy_ward, copy], MONTH, None, jobs=2, progress=False)
     assert both.total("benefit") == row.benefit                   # R11 across units: paid once
     assert both.duplicates and all(d.unit in (UNITS[0].full_name, UNITS[3].full_name) for d in both.duplicates)
+
+
+def test_monthly_changes_of_the_amounts_are_those_of_the_months_x_rows_array():
+    """`Monthly.of_amounts` (the benefit's changes from its runs of months and their amounts) is
+    `Monthly.of` of the array it does not make: amounts of 0, runs in the same state, no row."""
+    from xl_support.operations.consolidate import Monthly
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        k, n = int(rng.integers(1, 30)), int(rng.integers(0, 40))
+        payable = rng.random((k, n)) < 0.6
+        bounds = [0, *sorted(set(rng.integers(1, k, int(rng.integers(0, 4))).tolist())), k] if k > 1 else [0, k]
+        segments = tuple((a, b, int(rng.integers(0, 3))) for a, b in zip(bounds[:-1], bounds[1:]))
+        amount = rng.choice(np.array([0, 5, 7, 1_000_000], dtype=np.int64), size=(3, n))
+        dense = np.empty((k, n), dtype=np.int64)
+        for a, b, s in segments:
+            dense[a:b] = payable[a:b] * amount[s]
+        got, want = Monthly.of_amounts(payable, segments, amount), Monthly.of(dense)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        for name in ("month", "row", "delta", "totals"):
+            x, y = getattr(got, name), getattr(want, name)
+            assert x.dtype == y.dtype and np.array_equal(x, y), name
+        assert np.array_equal(got.dense(), dense)

@@ -81,3 +81,22 @@ def test_the_property_sees_paid_rows_too():
            "10/02/2026", None, "Nghèo"]
     book = load_book({"Sổ": [HEADERS, row], "Tham số": [["Mức hỗ trợ HN-TE (đồng/tháng)", 500_000]]})
     assert int(compute_book(book, MONTH)[0].res.benefit[0]) == 500_000
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(rows, min_size=1, max_size=12), settings_rows)
+def test_a_cell_check_fails_only_on_rows_the_engine_status_flags(register_rows, params):
+    """validation runs its checks of a row's cells against its group only where the engine's
+    status says one failed (`rules.CELL_CHECK_FAILED`): run unconditionally, they flag no other row."""
+    from xl_support.engine.rules import CELL_CHECK_FAILED, eligibility, group_arrays
+    from xl_support.operations.validation import _cell_check_issues, _Collector, _Present, _readable, engine_people
+    book = load_book({"Sổ": [["DANH SÁCH"], HEADERS, *register_rows], "Tham số": [list(p) for p in params]})
+    reg, s = book.registers[0], book.settings
+    people = engine_people(reg, book)
+    elig = eligibility(people, s.groups, s.params)
+    g = group_arrays(s.groups)
+    out = _Collector(reg)
+    codes = reg.table["group"] if "group" in reg.table else np.full(len(reg.table), None, dtype=object)
+    _cell_check_issues(out, reg, s, people, g, people.group < len(g.codes), _Present(reg.table), _readable(reg), codes)
+    failed = set(reg.table["row"][CELL_CHECK_FAILED[elig.status]].tolist())
+    assert {i.row for i in out.issues} <= failed

@@ -77,15 +77,22 @@ _NAT = np.int64(np.iinfo(np.int64).min)   # datetime64's NaT as an integer
 # cache line for 16 days (the engine runs just after a file's read has emptied the caches).
 _MONTHS = np.arange(np.datetime64("1800-01", "M"), np.datetime64("2400-02", "M")).view(np.int64)
 _MONTH_START = _MONTHS.view("M8[M]").astype("M8[D]").view(np.int64)   # first day of each month
+_MONTH_SPAN = _MONTH_START[:-1] << 6 | np.diff(_MONTH_START)       # first day × 64 + days in the month
 _DAY0 = int(_MONTH_START[0])
-_DAY_PARTS = (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
-              + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
-_DAY_LAST, _MONTH_LAST = len(_DAY_PARTS) - 1, len(_MONTHS) - 2
+_MONTH_LAST = len(_MONTHS) - 2
+
+
+@lru_cache(maxsize=1)
+def _day_table() -> np.ndarray:
+    """Each day's month × 32 + day, from 1800-01-01: made on first use, not at import (219,000
+    days; issue 18 item 5 — every command's start-up)."""
+    return (np.repeat(_MONTHS[:-1] * 32 - _MONTH_START[:-1] + 1, np.diff(_MONTH_START))
+            + np.arange(_DAY0, _MONTH_START[-1])).astype(np.int32)
 
 
 def _day_parts(raw: np.ndarray) -> np.ndarray:
     """Day integers (datetime64[D] viewed as int64; clipped to the tables) → month × 32 + day."""
-    return _DAY_PARTS[np.minimum(np.maximum(raw - _DAY0, 0), _DAY_LAST)]
+    return _day_table().take(raw - _DAY0, mode="clip")     # clipped to the table in the gather
 
 
 def _month_row(months: np.ndarray) -> np.ndarray:
@@ -100,15 +107,18 @@ def _edate(raw: np.ndarray, months) -> tuple[np.ndarray, np.ndarray]:
     """`add_months` on day integers (NaT = _NAT) of any shape: (days, their months as integers)."""
     parts = _day_parts(raw)
     row = _month_row(np.add(parts >> 5, months, dtype=np.int64))
-    first = _MONTH_START[row]
-    days = first + np.minimum(parts & 31, _MONTH_START[row + 1] - first) - 1
+    span = _MONTH_SPAN[row]                            # the month's first day and its length, one gather
+    days = (span >> 6) + np.minimum(parts & 31, span & 63) - 1
     valid = raw != _NAT
     return np.where(valid, days, _NAT), np.where(valid, row + _MONTHS[0], _NAT)
 
 
 def _month_of_raw(raw: np.ndarray) -> np.ndarray:
     """`month_of` on day integers (NaT = _NAT) of any shape."""
-    return np.where(raw != _NAT, _day_parts(raw) >> 5, _NAT)
+    valid = raw != _NAT
+    if not np.count_nonzero(valid):                    # an empty column (most registers name no move)
+        return np.full(raw.shape, _NAT)
+    return np.where(valid, _day_parts(raw) >> 5, _NAT)
 
 
 def _month_end_raw(raw: np.ndarray) -> np.ndarray:
@@ -452,9 +462,7 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     max_age_day = np.where(has_max_age, dated[0], _NAT)
     recognition_end = np.where(counts_36 & (recognised != _NAT), dated[3] - 1, _NAT)
     mother_adult = np.where(has_mother_age, dated[4], _NAT)
-    spf = _raw(people.stop_pay_from, "M8[M]")         # R12: its month − 1 is the last month paid
-    stop_pay_row = _month_row(spf - 1)
-    stop_pay_last = np.where(spf != _NAT, _MONTH_START[stop_pay_row + 1] - 1, _NAT)
+    stop_pay_last, stop_pay_month = _stop_pay(_raw(people.stop_pay_from, "M8[M]"))
 
     # R1, R5, R7, R6 stop date, R3 window, R12 (rows follow EndReason); months from the calendar
     # tables where not known from the EDATE
@@ -466,7 +474,7 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
     event_months = np.empty_like(events)
     for i, row in enumerate((np.where(has_max_age, dated_month[0], _NAT), recognition_end_month,
                              np.where(has_mother_age, dated_month[4], _NAT), stop_month, window_end.view(np.int64),
-                             np.where(spf != _NAT, stop_pay_row + _MONTHS[0], _NAT))):
+                             stop_pay_month)):
         event_months[i] = row
     event_months[event_months == _NAT] = _FAR_M
     end, end_reason = _first_min(event_months)          # ties → EndReason order
@@ -493,6 +501,16 @@ def _eligibility(people: People, groups: Groups, params: Parameters) -> Eligibil
                        insurance_from=dated_month[2].view("M8[M]"), lapse=lapse, lapse_reason=lapse_reason)
 
 
+def _stop_pay(spf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R12 — `Thôi chi trả từ tháng` M (month integers, NaT = _NAT): the last day and the month
+    of M − 1, the last month paid; a register that names no move has nothing to look up."""
+    moved = spf != _NAT
+    if not np.count_nonzero(moved):
+        return spf, spf
+    row = _month_row(spf - 1)
+    return np.where(moved, _MONTH_START[row + 1] - 1, _NAT), np.where(moved, row + _MONTHS[0], _NAT)
+
+
 def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
     """R5 / domain.md §3 — rows whose eligibility ends 36 months after the recognition date: the
     groups with such a limit, and in NQ 04 only for `Thoát nghèo` / `Thoát cận nghèo` households
@@ -501,35 +519,46 @@ def _counts_36_months(flags: np.ndarray, household: np.ndarray) -> np.ndarray:
     return flags[2] & (~flags[4] | escaped)
 
 
+#: `_status`'s conditions in order: a row's status is the first that holds (what staff should fix first).
+STATUS_ORDER = (Status.BAD_CELL, Status.UNKNOWN_GROUP, Status.NO_BIRTH, Status.BIRTH_AFTER_DECISION,
+                Status.MOTHER_AFTER_CHILD, Status.NO_AREA, Status.NO_ALLOWANCE, Status.ALLOWANCE_FORBIDDEN,
+                Status.NO_HOUSEHOLD, Status.NO_RECOGNITION, Status.RECOGNITION_NOT_2025, Status.NO_MOTHER_BIRTH,
+                Status.UNCONFIRMED, Status.PENDING, Status.DECISION_AFTER_END, Status.NEVER_PAYABLE)
+#: Per status code: a check of the row's own cells against its group failed (the conditions
+#: before UNCONFIRMED). A row of any other status (OK, UNCONFIRMED, PENDING, …) meets none of
+#: them: validation looks for those errors only where some row has such a status.
+CELL_CHECK_FAILED = np.isin(np.arange(len(Status)), STATUS_ORDER[:STATUS_ORDER.index(Status.UNCONFIRMED)])
+
+
 def _status(people: People, g: GroupArrays, start: np.ndarray, end: np.ndarray, lapse: np.ndarray,
             flags: np.ndarray, counts_36: np.ndarray, recognition_month: np.ndarray) -> np.ndarray:
-    """First failing condition per row (order = what staff should fix first); `flags` are the
-    rows' `GroupArrays.row_flags`."""
+    """First failing condition per row, in `STATUS_ORDER`; `flags` are the rows'
+    `GroupArrays.row_flags`."""
     gi = people.group
     nq04, needs_area, allowance_required, allowance_forbidden, has_rec_year, unconfirmed = flags[4:]
     no_recognition = np.isnat(people.recognised)
     conditions = [
-        (people.bad_cell, Status.BAD_CELL),
-        (gi == len(g.codes), Status.UNKNOWN_GROUP),
-        (np.isnat(people.birth), Status.NO_BIRTH),
-        (people.birth > people.decision, Status.BIRTH_AFTER_DECISION),
-        (people.mother_birth >= people.birth, Status.MOTHER_AFTER_CHILD),
-        (needs_area & (people.area < 0), Status.NO_AREA),
-        (allowance_required & (people.allowance < 0), Status.NO_ALLOWANCE),
-        (allowance_forbidden & (people.allowance > 0), Status.ALLOWANCE_FORBIDDEN),
-        (nq04 & (people.household < 0), Status.NO_HOUSEHOLD),
-        ((has_rec_year | (nq04 & counts_36)) & no_recognition, Status.NO_RECOGNITION),
-        (has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
-         Status.RECOGNITION_NOT_2025),
-        (flags[3] & np.isnat(people.mother_birth), Status.NO_MOTHER_BIRTH),
-        (unconfirmed, Status.UNCONFIRMED),
-        (np.isnat(start), Status.PENDING),
-        (people.decision >= lapse, Status.DECISION_AFTER_END),
-        (start > end, Status.NEVER_PAYABLE),
+        people.bad_cell,
+        gi == len(g.codes),
+        np.isnat(people.birth),
+        people.birth > people.decision,
+        people.mother_birth >= people.birth,
+        needs_area & (people.area < 0),
+        allowance_required & (people.allowance < 0),
+        allowance_forbidden & (people.allowance > 0),
+        nq04 & (people.household < 0),
+        (has_rec_year | (nq04 & counts_36)) & no_recognition,
+        has_rec_year & ~no_recognition & (recognition_month // 12 + 1970 != g.recognition_year[gi]),
+        flags[3] & np.isnat(people.mother_birth),
+        unconfirmed,
+        np.isnat(start),
+        people.decision >= lapse,
+        start > end,
     ]
     status = np.zeros(len(people), dtype=np.int8)      # Status.OK
-    for mask, code in reversed(conditions):
-        np.copyto(status, int(code), where=mask)
+    for mask, code in zip(reversed(conditions), reversed(STATUS_ORDER)):
+        if np.count_nonzero(mask):                     # most conditions hold on no row
+            np.copyto(status, int(code), where=mask)
     return status
 
 
@@ -556,19 +585,54 @@ class MonthResults:
     """`month_result` for several months at once: arrays are (months, rows)."""
     months: list[dt.date]
     payable: np.ndarray
-    benefit: np.ndarray       # int64 whole VND
     insurance: np.ndarray     # bool
-    poverty_line: list[dict]  # per month: area code → Period used
-    standard: list[dict]      # per month: parameter key → Period used
     insurance_unconfirmed: np.ndarray = None   # bool (months, rows): domain.md §3, `Chưa xác nhận`
+    # `benefit` made from these when first asked (city consolidation takes its changes from them,
+    # `consolidate.Monthly.of_amounts`): the runs of months in one parameter state (first, stop,
+    # state) and the (states, rows) amounts of a payable row
+    benefit_parts: tuple = dataclasses.field(default=None, repr=False, compare=False)
     # `topup` made from these when first asked (city consolidation never asks): the runs of months
     # in one parameter state (first, stop, state) and the (states, rows) top-up amounts; None: no top-up
     topup_parts: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+    # `poverty_line` and `standard` made from these when first asked (city consolidation never
+    # asks): the (months, keys) needs and the `_MonthTable` (`_used`)
+    used_parts: tuple = dataclasses.field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _periods_used(self) -> tuple[list, list]:
+        return _used(*self.used_parts)
+
+    @property
+    def poverty_line(self) -> list[dict]:
+        """Per month: area code → the poverty-line Period used (for the basis text)."""
+        return self._periods_used[0]
+
+    @property
+    def standard(self) -> list[dict]:
+        """Per month: parameter key → the standard's Period used (for the basis text)."""
+        return self._periods_used[1]
+
+    @cached_property
+    def benefit(self) -> np.ndarray:
+        """int64 (months, rows) whole VND: a month's amount where the row is payable (R4, R9)."""
+        segments, amount = self.benefit_parts
+        out = np.empty(self.payable.shape, dtype=np.int64)
+        for first, stop, state in segments:
+            np.multiply(self.payable[first:stop], amount[state], out=out[first:stop])
+        return out
+
+    def benefit_at(self, k: int) -> np.ndarray:
+        """`benefit[k]` (a new array), without making every month's."""
+        if "benefit" in self.__dict__:
+            return self.benefit[k].copy()
+        segments, amount = self.benefit_parts
+        state = next(state for first, stop, state in segments if first <= k < stop)
+        return np.multiply(self.payable[k], amount[state], dtype=np.int64)
 
     @cached_property
     def topup(self) -> np.ndarray:
         """int64 (months, rows), ≤ benefit: the top-up part of the benefit (R4)."""
-        out = np.zeros(self.benefit.shape, dtype=np.int64)
+        out = np.zeros(self.payable.shape, dtype=np.int64)
         if self.topup_parts is not None:
             segments, amount = self.topup_parts
             for first, stop, state in segments:
@@ -576,7 +640,7 @@ class MonthResults:
         return out
 
     def month(self, k: int) -> MonthResult:
-        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit[k],
+        return MonthResult(month=self.months[k], payable=self.payable[k], benefit=self.benefit_at(k),
                            topup=self.topup[k], insurance=self.insurance[k], poverty_line=self.poverty_line[k],
                            standard=self.standard[k], insurance_unconfirmed=self.insurance_unconfirmed[k])
 
@@ -685,56 +749,75 @@ def month_results(people: People, elig: Eligibility, months: list[dt.date],
     table order."""
     g = group_arrays(groups)
     months = tuple(months)
-    k, n = len(months), len(people)
+    k = len(months)
     t = _month_table(params, g, months)
     m = t.month
     gi = people.group
     ok = elig.status == _OK                            # OK rows have a start and an end month
     lo = np.where(ok, _raw(elig.start, "M8[M]"), _BIG)
     hi = _raw(elig.end, "M8[M]")
-    payable = np.less_equal(lo, m)
-    payable &= np.less_equal(m, hi)
+    span = _month_positions(t, lo, hi) if t.consecutive and k else None
+    in_order = span is not None and t.order is None and k < 2 ** 15     # month j is the j-th month
+    if in_order:                                       # small integers compare several times faster
+        j = np.arange(k, dtype=np.int16).reshape(k, 1)
+        payable = np.less_equal(span[0].astype(np.int16), j)
+        payable &= np.less(j, span[1].astype(np.int16))
+    else:
+        payable = np.less_equal(lo, m)
+        payable &= np.less_equal(m, hi)
 
     cell = gi.astype(np.intp) * 3 + people.area.astype(np.intp) % 3     # (group, area) with area −1 → 2
-    need = _needs(t, payable, lo, hi, t.cell_key[cell])
+    need = _needs(t, payable, span, lo, hi, t.cell_key[cell])
     bad = need & t.missing
     if bad.any():                                      # the first month and key that lacks its value
         j, c = divmod(int(np.flatnonzero(bad)[0]), bad.shape[1])
         key, area = ("poverty_line", ("rural", "urban")[c]) if c < 2 else (g.standard[t.std_groups[c - 2]], None)
         params.period(key, months[j], area)            # raises ParameterError
-    pl_used, std_used = _used(need, t)
 
     amount = t.amounts.take(cell, axis=1)              # (states, rows); rows not payable get 0 below
     is_topup = t.topup[gi]
-    any_topup = is_topup.any()
+    any_topup = np.count_nonzero(is_topup) > 0
     if any_topup:
         amount = np.where(is_topup, np.maximum(amount - people.allowance, 0), amount)
-    benefit = np.empty((k, n), dtype=np.int64)
-    for first, stop, state in t.segments:
-        np.multiply(payable[first:stop], amount[state], out=benefit[first:stop])
     # R10 from the month of the 6th birthday; domain.md §3: an unconfirmed insurance is never
     # `Không` — flagged until the ward says Có/Không
     since = _raw(elig.insurance_from, "M8[M]")
-    old_enough = np.less_equal(np.where(since == _NAT, _BIG, since), m)     # NaT: never
+    since = np.where(since == _NAT, _BIG, since)      # NaT: never
+    if in_order:
+        old_enough = np.less_equal(_first_position(t, since).astype(np.int16), j)
+    else:
+        old_enough = np.less_equal(since, m)
     old_enough &= payable
     insurance = old_enough & t.insured[gi]
     unconfirmed = old_enough & t.unconfirmed[gi]
-    return MonthResults(months=list(t.firsts), payable=payable, benefit=benefit, insurance=insurance,
-                        poverty_line=pl_used, standard=std_used, insurance_unconfirmed=unconfirmed,
+    return MonthResults(months=list(t.firsts), payable=payable, insurance=insurance,
+                        insurance_unconfirmed=unconfirmed, used_parts=(need, t), benefit_parts=(t.segments, amount),
                         topup_parts=(t.segments, amount * is_topup) if any_topup else None)
 
 
-def _needs(t: _MonthTable, payable: np.ndarray, lo: np.ndarray, hi: np.ndarray, key: np.ndarray) -> np.ndarray:
+def _month_positions(t: _MonthTable, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive months (`t.consecutive`): the rows' intervals lo ≤ month ≤ hi as positions in
+    the sorted months, first and stop (0…k), by subtraction; NaT and _BIG clipped."""
+    k, m0 = len(t.sorted_months), int(t.sorted_months[0])
+    return _first_position(t, lo), np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+
+
+def _first_position(t: _MonthTable, lo: np.ndarray) -> np.ndarray:
+    """Consecutive months: the position of the first month ≥ lo (k: none)."""
+    k, m0 = len(t.sorted_months), int(t.sorted_months[0])
+    return np.minimum(np.maximum(lo, m0) - m0, k)
+
+
+def _needs(t: _MonthTable, payable: np.ndarray, span: tuple | None, lo: np.ndarray, hi: np.ndarray,
+           key: np.ndarray) -> np.ndarray:
     """(months, keys) bool: some row with that key (−1 = none) is payable in the month. One month:
     the keys of its payable rows; several: by counting the rows' intervals lo ≤ month ≤ hi over
-    the sorted months (no months × rows work)."""
+    the sorted months (no months × rows work); `span`: their `_month_positions` when consecutive."""
     k, keys = t.missing.shape
     if k == 1:
         return (np.bincount(key[payable[0] & (key >= 0)], minlength=keys) > 0)[None, :keys]
-    if t.consecutive:                                  # positions by subtraction, NaT and _BIG clipped
-        m0 = int(t.sorted_months[0])
-        first = np.minimum(np.maximum(lo, m0) - m0, k)
-        stop = np.minimum(np.maximum(hi, m0 - 1) - (m0 - 1), k)
+    if span is not None:
+        first, stop = span
     else:
         first = np.searchsorted(t.sorted_months, lo, "left")
         stop = np.searchsorted(t.sorted_months, hi, "right")

@@ -46,7 +46,7 @@ import numpy as np
 
 from xl_support.book.template_layout import CHECK_SHEET, CONF_SHEET, GUIDE_SHEET, SUMMARY_SHEET
 from xl_support.book.workbook import Book, Unit, load_book, paused_gc, read_grids, units
-from xl_support.engine.dedupe import (LONG_ID, factorize, id_keys_of, id_numbers, repeated_ids,
+from xl_support.engine.dedupe import (LONG_ID, id_keys_of, id_numbers, repeated_ids,
                                       suppressed_by_month)
 from xl_support.engine.moves import month_ranges, moves as find_moves
 from xl_support.book.fileio import UserFacingError, check_output_path
@@ -100,7 +100,36 @@ class Monthly:
         later = month > 0
         delta[later] -= values[flat[later] - cols]
         return cls(a.shape, a.dtype.str, month.astype(np.int16), row.astype(np.int32), delta,
-                   a.sum(axis=1, dtype=np.int64))
+                   _month_totals(month, delta, months))
+
+    @classmethod
+    def of_amounts(cls, payable: np.ndarray, segments: tuple, amount: np.ndarray) -> "Monthly":
+        """`of` the int64 amounts `payable × amount[state of the month]` (`MonthResults.benefit`
+        from its `benefit_parts`) without making them: within a run of months in one state
+        (`segments`: (first, stop, state)) a row's amount changes where its payable flag does,
+        unless the amount is 0; at the start of a run the amounts are compared."""
+        months, cols = payable.shape
+        if not payable.size:
+            return cls.of(np.zeros(payable.shape, np.int64))
+        state = np.empty(months, dtype=np.intp)
+        changed = np.empty(payable.shape, dtype=bool)
+        changed[0] = payable[0]
+        np.not_equal(payable[1:], payable[:-1], out=changed[1:])
+        for first, stop, s in segments:
+            state[first:stop] = s
+            changed[first:stop] &= amount[s] != 0
+            if first:
+                np.not_equal(payable[first] * amount[s], payable[first - 1] * amount[state[first - 1]],
+                             out=changed[first])
+        flat = np.flatnonzero(changed)
+        month, row = np.divmod(flat, cols)
+        paid, amounts = payable.ravel(), amount.ravel()
+        at = state[month] * cols + row                 # each change's amount, in `amount` flattened
+        delta = paid[flat] * amounts[at]
+        later = np.flatnonzero(month > 0)
+        delta[later] -= paid[flat[later] - cols] * amounts[state[month[later] - 1] * cols + row[later]]
+        return cls(payable.shape, np.dtype(np.int64).str, month.astype(np.int16), row.astype(np.int32), delta,
+                   _month_totals(month, delta, months))
 
     def at(self, k: int) -> np.ndarray:
         """Month `k` of every row."""
@@ -125,6 +154,14 @@ class Monthly:
         return self.columns(np.arange(self.shape[1]))
 
 
+def _month_totals(month: np.ndarray, delta: np.ndarray, months: int) -> np.ndarray:
+    """(months,) int64: the sum over the rows of each month, from the changes (`month` sorted):
+    the running sum of the changes up to each month's last one — exact, and a few thousand
+    changes are summed, not months × rows values."""
+    running = np.concatenate([[0], np.cumsum(delta)])
+    return running[np.searchsorted(month, np.arange(months), side="right")]
+
+
 @dataclass
 class Texts:
     """A column of texts as one string and the offsets of its cells: a worker sends it as one
@@ -134,13 +171,18 @@ class Texts:
     missing: np.ndarray                      # bool
 
     @classmethod
-    def of(cls, values: list) -> "Texts":
+    def of(cls, values: list, blank_missing: bool = False) -> "Texts":
+        """`values` (a list); `blank_missing`: an empty text, or any false value, is no text too."""
         try:
-            joined, texts, missing = "".join(values), values, np.zeros(len(values), bool)     # texts only
+            joined = "".join(values)                   # texts only: the usual column
         except TypeError:
+            if blank_missing:
+                values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-        return cls(joined, np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+            return cls(joined, np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+        lengths = np.fromiter(map(len, values), np.int64, count=len(values))
+        return cls(joined, np.cumsum(lengths), lengths == 0 if blank_missing else np.zeros(len(values), bool))
 
     def take(self, positions) -> list[str | None]:
         starts = np.concatenate([[0], self.ends])
@@ -254,11 +296,12 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     results = month_results(people, elig, months, s.groups, s.params)
     out.registers = [(reg.sheet, reg.kind, len(reg.table)) for reg, _ in parts]
     checked = book.month(month)
+    unconfirmed = np.count_nonzero(results.insurance_unconfirmed) > 0
     if checked in months:               # the checked month's rows: validated here, sent as they are
         k = months.index(checked)
         out.checked = checked
-        out.at_checked = (results.benefit[k].astype(np.int64), results.insurance[k].copy(),
-                          results.insurance_unconfirmed[k].copy() if results.insurance_unconfirmed.any() else None)
+        out.at_checked = (results.benefit_at(k), results.insurance[k].copy(),
+                          results.insurance_unconfirmed[k].copy() if unconfirmed else None)
     cuts = np.cumsum([len(p) for _, p in parts])[:-1]
     benefit, insured = (np.split(a, cuts) for a in out.at_checked[:2]) if out.at_checked else (None, None)
     bounds = list(zip([0, *cuts], [*cuts, len(people)]))     # each register's rows: its eligibility
@@ -280,26 +323,53 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
         from xl_support.operations.changes import paid_vs_entitled
         out.closed = paid_vs_entitled(book, closed)
 
-    def cat(values, dtype=object):
-        arrays = [np.asarray(v, dtype=dtype) for v in values]
-        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
-
-    out.row = cat([reg.table["row"] for reg, _ in parts], np.int32)
-    keys = cat([reg.table["id_key"] for reg, _ in parts])
+    out.row = np.concatenate([np.asarray(reg.table["row"], dtype=np.int32) for reg in book.registers])
+    keys = [k for reg in book.registers for k in reg.table["id_key"].tolist()]
     out.id_number = id_numbers(keys)
     out.long_keys = {int(i): keys[i] for i in np.flatnonzero(out.id_number == LONG_ID)}
-    out.id_text = Texts.of([v for reg, _ in parts for v in reg.raw.get("id", [None] * len(reg.table))])
-    out.name = Texts.of([v or None for reg, _ in parts for v in reg.raw.get("name", [None] * len(reg.table))])
-    groups = cat([reg.table["group"] if "group" in reg.table else [None] * len(reg.table) for reg, _ in parts])
-    out.group = factorize(groups).astype(np.int16)
-    out.group_names = [k for k in dict.fromkeys(groups.tolist()) if k is not None]
+    out.id_text = Texts.of(_cells(book.registers, "id"))
+    out.name = Texts.of(_cells(book.registers, "name"), blank_missing=True)
+    out.group, out.group_names = _group_codes(book.registers)
     out.area = people.area
-    out.benefit = Monthly.of(np.asarray(results.benefit, dtype=np.int64))   # money: int64 end to end
+    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts)   # money: int64 end to end
     out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
-    if results.insurance_unconfirmed.any():
+    if unconfirmed:
         out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     return out
+
+
+def _cells(registers, name: str) -> list:
+    """The cells of a column as read (`Register.raw`), registers one after the other (None where
+    a register has no such column)."""
+    out: list = []
+    for reg in registers:
+        cells = reg.raw.get(name)
+        out.extend([None] * len(reg.table) if cells is None else cells)
+    return out
+
+
+def _group_codes(registers) -> tuple[np.ndarray, list[str]]:
+    """Each row's group code as its position in the codes in order of first appearance
+    (`dedupe.factorize` of the column, int16; −1 none) and those codes. Where parsing kept a
+    register's column by its distinct cells (`Table.distinct`: positions in order of first
+    appearance, their codes) the few codes are looked up, not the rows."""
+    columns = []
+    for reg in registers:
+        table = reg.table
+        if "group" not in table:
+            columns.append((None, [None] * len(table)))
+        elif "group" in getattr(table, "distinct", {}):
+            columns.append(table.distinct["group"])
+        else:
+            columns.append((None, table["group"].tolist()))
+    names = [k for k in dict.fromkeys(v for _, values in columns for v in values) if k is not None]
+    index = {k: i for i, k in enumerate(names)}
+    codes = []
+    for positions, values in columns:
+        table = np.array([-1 if v is None else index[v] for v in values], dtype=np.int64)
+        codes.append(table if positions is None else table[positions])
+    return (np.concatenate(codes) if codes else np.zeros(0, np.int64)).astype(np.int16), names
 
 
 def is_city_report(book: Book) -> bool:

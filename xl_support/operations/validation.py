@@ -22,7 +22,7 @@ from xl_support.engine.dedupe import kept_rows, repeated, same_name_birth
 from xl_support.book.ports import BookPort
 from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Register, Table, column_letter
 from xl_support.engine.basis import dmy, lapse_text, my
-from xl_support.engine.rules import (AREA_CODES, HOUSEHOLD_CODES, RULE_CODES, EndReason, GroupArrays, Status,
+from xl_support.engine.rules import (AREA_CODES, CELL_CHECK_FAILED, HOUSEHOLD_CODES, EndReason, GroupArrays, Status,
                                      eligibility, group_arrays, month_result, people_arrays, policy_window, to_date)
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
@@ -109,7 +109,7 @@ class _Collector:
 
     def add(self, mask: np.ndarray, field_name: str, code: str, severity: str,
             message: str | Callable[[int], str]) -> None:
-        if not mask.any():
+        if not np.count_nonzero(mask):      # the usual case; several times faster than mask.any()
             return
         col = self.reg.columns.get(field_name, 0)
         for i in np.flatnonzero(mask):
@@ -177,6 +177,8 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     readable = _readable(reg)
     has = _Present(frame)
     today64 = np.datetime64(today, "D")
+    # the engine's own reading (R1–R8), so validation and the amounts agree
+    elig = elig if elig is not None else eligibility(people, s.groups, s.params)
 
     # Required fields (design.md register contract); a cell that failed to parse is reported once.
     required = [("name", "error", "Thiếu họ và tên"), ("birth", "error", "Thiếu ngày sinh"),
@@ -186,10 +188,10 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
     if reg.kind == NQ04:
         required.append(("household_type", "error", "Thiếu loại hộ (Nghèo / Cận nghèo / Thoát nghèo / Thoát cận nghèo)"))
     for name, severity, message in required:
-        if name in reg.columns:
+        if name in reg.columns and np.count_nonzero(has[name]) < n:
             out.add(~has[name] & readable[name], name, "REQUIRED", severity, message)
     if s.default_area is None and "area" in reg.columns:
-        needs_area = np.isin(g.rule[gi], [RULE_CODES["topup"], RULE_CODES["poverty_line"]])
+        needs_area = g.row_flags[5][gi]          # the poverty line or a top-up: by area
         out.add(~has["area"] & readable["area"] & needs_area, "area", "REQUIRED", "error",
                 "Thiếu khu vực (Thành thị / Nông thôn): cần để xác định chuẩn nghèo")
 
@@ -200,33 +202,29 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
         days, label = dates[name], FIELD_BY_NAME[name].header
         out.add(days > today64, name, "DATE_FUTURE", "error",
                 lambda i, d=days, lb=label: f"{lb}: ngày {_dmy(d[i])} ở tương lai (sau ngày {today:%d/%m/%Y})")
-    out.add(people.birth > people.decision, "birth", "BIRTH_AFTER_DECISION", "error",
-            lambda i: f"Ngày sinh {_dmy(people.birth[i])} sau ngày ký quyết định {_dmy(people.decision[i])}")
-    out.add(people.mother_birth >= people.birth, "mother_birth", "MOTHER_AFTER_CHILD", "error",
-            lambda i: f"Ngày sinh của mẹ {_dmy(people.mother_birth[i])} không trước ngày sinh của trẻ "
-                      f"{_dmy(people.birth[i])}")
 
     # R2a: eligible on the day of the decision (16th birthday, 36 months, mother's 18th birthday,
-    # stop date) — the engine's own reading, so validation and the amounts agree.
-    elig = elig if elig is not None else eligibility(people, s.groups, s.params)
+    # stop date).
     _decision_after_end(out, people, elig, g)
     # R12: `Chi trả từ tháng` far before the decision; `Thôi chi trả từ tháng` not after the start.
-    decision_m = people.decision.astype("M8[M]")
-    _moves(out, people, elig, decision_m)
+    _moves(out, people, elig)
 
-    # R3: decision outside the 2026–2030 window.
+    # R3: decision outside the 2026–2030 window (its month before the first, after the last: by days).
     w_start, w_end = policy_window(s.params)
-    out.add(decision_m < w_start, "decision", "DECISION_WINDOW", "warning",
+    after_window = people.decision > (w_end + 1).astype("M8[D]") - 1
+    out.add(people.decision < w_start.astype("M8[D]"), "decision", "DECISION_WINDOW", "warning",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} trước thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: chỉ chi trả từ tháng "
                       f"{to_date(w_start):%m/%Y}")
-    out.add(decision_m > w_end, "decision", "DECISION_WINDOW", "error",
+    out.add(after_window, "decision", "DECISION_WINDOW", "error",
             lambda i: f"Ngày ký quyết định {_dmy(people.decision[i])} sau thời gian thực hiện "
                       f"{to_date(w_start):%m/%Y}–{to_date(w_end):%m/%Y}: không chi trả")
 
     # Any other row that no month of the window pays (e.g. the minimum age reached after 2030).
-    never = (elig.status == int(Status.NEVER_PAYABLE)) & ~(decision_m > w_end) & ~(people.stop_pay_from <= elig.start)
-    if never.any():
+    never = elig.status == int(Status.NEVER_PAYABLE)
+    if np.count_nonzero(never):
+        never &= ~after_window & ~(people.stop_pay_from <= elig.start)
+    if np.count_nonzero(never):
         starts, ends = my(elig.start), my(elig.end)
         out.add(never, "decision", "NEVER_PAYABLE", "warning",
                 lambda i: f"Không có tháng nào được chi trả: tháng bắt đầu hưởng {starts[i]} sau tháng cuối cùng "
@@ -239,37 +237,14 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
         out.add(bad_id, "id", "ID_FORMAT", "error",
                 lambda i: f"Số định danh cá nhân phải gồm đúng 12 chữ số: «{_id_text(raw_ids[i])}»")
 
-    # Group code: known, and of this register.
+    # Group code: of this register.
     codes = frame["group"] if "group" in frame else np.full(n, None, dtype=object)
-    out.add(has["group"] & ~known & readable["group"], "group", "GROUP_UNKNOWN", "error",
-            lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
-                      f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
     wrong = known & (g.nq04[gi] != (reg.kind == NQ04))      # a group of the other register (`Group.register`)
     out.add(wrong, "group", "GROUP_REGISTER", "error",
             lambda i: f"Mã «{codes[i]}» thuộc {REGISTER_NAMES[s.groups.get(codes[i]).register]}, "
                       f"không dùng trong sổ {REGISTER_NAMES[reg.kind]}")
-
-    # Group-specific fields (R4, R5, R7, R13).
-    allowance = people.allowance
-    out.add(known & (g.allowance[gi] == 1) & (allowance < 0) & readable["allowance"], "allowance",
-            "ALLOWANCE_REQUIRED", "error",
-            lambda i: f"Nhóm {codes[i]} cần trợ cấp xã hội đang hưởng (đồng/tháng) để tính mức bù chênh lệch")
-    out.add(known & (g.allowance[gi] == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
-            lambda i: f"Nhóm {codes[i]} không áp dụng cho người đang hưởng trợ cấp xã hội "
-                      f"({allowance[i]:,} đồng/tháng) (KH mục IV.2)".replace(",", "."))
-    rec_year = g.recognition_year[gi]
-    dated = known & (rec_year > 0)
-    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970 if dated.any() else rec_year
-    out.add(dated & ~has["recognised"] & readable["recognised"], "recognised",
-            "RECOGNITION_REQUIRED", "error",
-            lambda i: f"Nhóm {codes[i]} cần ngày công nhận thoát nghèo/cận nghèo (năm {rec_year[i]})")
-    out.add(dated & has["recognised"] & (rec_years != rec_year), "recognised",
-            "RECOGNITION_YEAR", "error",
-            lambda i: f"Nhóm {codes[i]}: hộ phải được công nhận thoát nghèo, thoát cận nghèo trong năm "
-                      f"{rec_year[i]} (ngày ghi: {_dmy(people.recognised[i])}) (KH mục II.2)")
-    out.add(known & (g.mother_max_age[gi] > 0) & ~has["mother_birth"] & readable["mother_birth"], "mother_birth",
-            "MOTHER_BIRTH_REQUIRED", "error",
-            lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
+    if np.count_nonzero(CELL_CHECK_FAILED[elig.status]):
+        _cell_check_issues(out, reg, s, people, g, known, has, readable, codes)
 
     # NQ 04: household type vs recognition date (36-month continuation, domain.md §3).
     if reg.kind == NQ04 and "household_type" not in reg.columns:    # no NQ 04 row computes: say so per row
@@ -298,11 +273,12 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
 
     # §3: groups whose amount / insurance the ward has not entered yet — once per group.
     counts = np.bincount(gi, minlength=len(g.codes) + 1)
-    for pos in np.flatnonzero(counts[:len(g.codes)]).tolist():
+    pending = [pos for pos in np.flatnonzero(counts[:len(g.codes)]).tolist()
+               if "unconfirmed" in (s.groups.groups[pos].amount_rule, s.groups.groups[pos].insurance)]
+    firsts = np.argmax(gi[:, None] == np.array(pending, dtype=gi.dtype), axis=0).tolist() if pending else []
+    for pos, first in zip(pending, firsts):
         group = s.groups.groups[pos]
-        if group.amount_rule != "unconfirmed" and group.insurance != "unconfirmed":
-            continue
-        first, rows = int(np.argmax(gi == pos)), int(counts[pos])     # the group's first row, its rows
+        rows = int(counts[pos])                   # the group's first row, its rows
         if group.amount_rule == "unconfirmed":
             out.at(first, "group", "UNCONFIRMED", "warning",
                    f"Nhóm {group.code} ({rows} dòng): chưa có mức hỗ trợ – nhập «Mức hỗ trợ {group.code} "
@@ -312,6 +288,44 @@ def _register_issues(reg: Register, book: Book, today: dt.date, people=None, eli
                    f"Nhóm {group.code} ({rows} dòng): chưa xác định có hỗ trợ BHYT – nhập «BHYT {group.code}» "
                    f"(Có/Không) tại sheet «{SETTINGS_SHEET}»")
     return out.issues
+
+
+def _cell_check_issues(out: _Collector, reg: Register, s, people, g: GroupArrays, known: np.ndarray,
+                       has: _Present, readable: dict, codes: np.ndarray) -> None:
+    """The rows whose own cells contradict each other or their group: dates in the wrong order,
+    an unknown group code, the group-specific fields (R4, R5, R7, R13). Each is a condition of
+    the engine's status (`rules.STATUS_ORDER`, before UNCONFIRMED): the caller runs these only
+    where some row has such a status (`rules.CELL_CHECK_FAILED`)."""
+    gi = people.group
+    out.add(people.birth > people.decision, "birth", "BIRTH_AFTER_DECISION", "error",
+            lambda i: f"Ngày sinh {_dmy(people.birth[i])} sau ngày ký quyết định {_dmy(people.decision[i])}")
+    out.add(people.mother_birth >= people.birth, "mother_birth", "MOTHER_AFTER_CHILD", "error",
+            lambda i: f"Ngày sinh của mẹ {_dmy(people.mother_birth[i])} không trước ngày sinh của trẻ "
+                      f"{_dmy(people.birth[i])}")
+    out.add(has["group"] & ~known & readable["group"], "group", "GROUP_UNKNOWN", "error",
+            lambda i: f"Mã đối tượng «{codes[i]}» không có trong danh mục "
+                      f"({', '.join(x.code for x in s.groups.for_register(reg.kind))})")
+    allowance, allowance_rule = people.allowance, g.allowance[gi]
+    out.add(known & (allowance_rule == 1) & (allowance < 0) & readable["allowance"], "allowance",
+            "ALLOWANCE_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần trợ cấp xã hội đang hưởng (đồng/tháng) để tính mức bù chênh lệch")
+    out.add(known & (allowance_rule == 2) & (allowance > 0), "allowance", "ALLOWANCE_FORBIDDEN", "error",
+            lambda i: f"Nhóm {codes[i]} không áp dụng cho người đang hưởng trợ cấp xã hội "
+                      f"({allowance[i]:,} đồng/tháng) (KH mục IV.2)".replace(",", "."))
+    rec_year = g.recognition_year[gi]
+    dated = known & (rec_year > 0)
+    rec_years = people.recognised.astype("M8[Y]").astype(np.int64) + 1970 if np.count_nonzero(dated) else rec_year
+    out.add(dated & ~has["recognised"] & readable["recognised"], "recognised",
+            "RECOGNITION_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần ngày công nhận thoát nghèo/cận nghèo (năm {rec_year[i]})")
+    out.add(dated & has["recognised"] & (rec_years != rec_year), "recognised",
+            "RECOGNITION_YEAR", "error",
+            lambda i: f"Nhóm {codes[i]}: hộ phải được công nhận thoát nghèo, thoát cận nghèo trong năm "
+                      f"{rec_year[i]} (ngày ghi: {_dmy(people.recognised[i])}) (KH mục II.2)")
+    out.add(known & (g.mother_max_age[gi] > 0) & ~has["mother_birth"] & readable["mother_birth"], "mother_birth",
+            "MOTHER_BIRTH_REQUIRED", "error",
+            lambda i: f"Nhóm {codes[i]} cần ngày sinh của mẹ (hỗ trợ đến khi mẹ đủ 18 tuổi – KH mục IV.3)")
+
 
 
 def _one_of(values: np.ndarray, texts: list[str], codes: np.ndarray | None = None) -> np.ndarray:
@@ -351,10 +365,14 @@ def _decision_after_end(out: _Collector, people, elig, g: GroupArrays) -> None:
 PAY_FROM_MAX_ARREARS = 12       # months of arrears before a warning (issue 11, R12)
 
 
-def _moves(out: _Collector, people, elig, decision_m: np.ndarray) -> None:
+def _moves(out: _Collector, people, elig) -> None:
     """domain.md R12 — the months a move names: `Chi trả từ tháng` more than 12 months before the
-    decision month (`decision_m`) → warning; `Thôi chi trả từ tháng` not after the first month
-    paid → error."""
+    decision month → warning; `Thôi chi trả từ tháng` not after the first month paid → error.
+    Most registers name no move: nothing to compare then."""
+    n = len(people)
+    if np.count_nonzero(np.isnat(people.pay_from)) == n and np.count_nonzero(np.isnat(people.stop_pay_from)) == n:
+        return
+    decision_m = people.decision.astype("M8[M]")
     early = people.pay_from < decision_m - np.timedelta64(PAY_FROM_MAX_ARREARS, "M")
     if early.any():
         pay, dec = my(people.pay_from), dmy(people.decision)
