@@ -11,6 +11,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from operator import itemgetter
 
 import numpy as np
@@ -477,15 +478,15 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
     distinct texts are looked at). Other columns (kind None: computed, as the last run wrote
     them) are kept as read: no parsing reads them (the `Căn cứ` texts of a computed book are
     most of its text)."""
+    if kind == "date":          # `_parse_dates` tells an empty column itself (no count first)
+        cells, *parsed = _parse_dates(cells, normalise=True)
+        return cells, (*parsed, None, None)
     n = len(cells)
     first = cells[0] if n else None
     if n and (first is None or (first.__class__ is str and not first)) and cells.count(first) == n:
         return cells, None if kind is None else _empty_column(kind, n)
     if kind is None:            # a computed column (or one the engine does not know): nothing parses it
         return cells, None
-    if kind == "date":
-        cells, *parsed = _parse_dates(cells, normalise=True)
-        return cells, (*parsed, None, None)
     if kind in ("text", "id"):
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
@@ -575,18 +576,16 @@ _CHUNK = 2048      # rows transposed at once: a block that stays in the CPU cach
 
 def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
     """The named columns (field → 1-based column) of the rows: a transposition of the rows, block
-    by block, when they are not much wider than the register (the usual sheet), else column by
-    column."""
-    width = min(map(len, data)) if data else 0
+    by block, up to the last column named only (issue 18.4: the computed columns after it are not
+    transposed); column by column when a row is shorter than that."""
     last = max(columns.values(), default=0)
-    if not (data and last <= width <= 2 * last + 16):
-        return {name: _column(data, c, width) for name, c in columns.items()}
-    if len(data) <= _CHUNK:
-        grid = list(zip(*data))
-        return {name: list(grid[c - 1]) for name, c in columns.items()}
     out = {name: [] for name in columns}
     for start in range(0, len(data), _CHUNK):
-        grid = list(zip(*data[start:start + _CHUNK]))
+        block = data if len(data) <= _CHUNK else data[start:start + _CHUNK]
+        grid = list(islice(zip(*block), last))     # zip stops at the shortest row
+        if len(grid) < last:
+            width = min(map(len, data))
+            return {name: _column(data, c, width) for name, c in columns.items()}
         for name, c in columns.items():
             out[name] += grid[c - 1]
     return out
