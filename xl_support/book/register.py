@@ -370,6 +370,34 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | Non
     return object_array(out), errors, None
 
 
+_SAMPLE = 64       # first cells looked at to tell a column of repeated texts
+
+
+def _repeated_texts(cells: list) -> tuple | None:
+    """issue 18.4 — `_parse_texts` of a column of texts that repeat (sex, residential group,
+    school), with its look for text to normalise (issue 12) and for spaces to strip made on its
+    distinct texts only: the column is then kept as read. None when its first cells hardly repeat,
+    when a distinct value is not a text, or when one is not in `nfkc` form or has spaces at an end
+    (the caller reads the column cell by cell)."""
+    if len(dict.fromkeys(cells[:_SAMPLE])) > _SAMPLE // 2:
+        return None
+    distinct = dict.fromkeys(cells)
+    if set(map(type, distinct)) != {str}:
+        return None
+    joined = "\x00".join(distinct)
+    if not (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
+        return None
+    if list(map(str.strip, distinct)) != list(distinct):
+        return None
+    n = len(cells)
+    if "" not in distinct:
+        return _Later(object_array, cells), [], np.ones(n, dtype=bool)
+    if len(distinct) == 1:
+        return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
+    filled = np.fromiter(map(bool, cells), dtype=bool, count=n)
+    return _Later(_blanked, cells, filled), [], filled
+
+
 def _parse_distinct(cells: list, parse, normalise: bool = False) -> tuple[np.ndarray, list, list] | None:
     """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
     parsed once, then spread by its position in the distinct list. None where equal values may
@@ -491,6 +519,10 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
             return cells, (whole, [], None, np.ones(n, dtype=bool), None)
+        repeated = _repeated_texts(cells) if kind == "text" else None      # an ID does not repeat
+        if repeated is not None:
+            out, errors, present = repeated
+            return cells, (out, errors, None, present, None)
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
         if found is not None:
@@ -592,10 +624,16 @@ def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
 
 
 def _filled(cells: list) -> bool:
-    """No blank cell (None or blank text) in the column."""
+    """No blank cell (None or blank text) in the column: a column that sums holds neither (an STT
+    column: one C loop, issue 18.4)."""
     try:
         return all(map(str.strip, cells))
     except TypeError:           # not texts only
+        pass
+    try:
+        sum(cells)
+        return True
+    except (TypeError, ValueError, ArithmeticError):    # a text, None or another value that does not add
         types = set(map(type, cells))
         return _NONE not in types and not any(issubclass(t, str) for t in types)
 
