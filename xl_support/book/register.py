@@ -370,6 +370,23 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | Non
     return object_array(out), errors, None
 
 
+def _digit_texts(cells: list) -> tuple | None:
+    """issue 18.4 — `_parse_texts` of a column of texts of ASCII digits and empty texts (the usual
+    ID column), told by one join of the column: nothing in it to normalise or strip, so it is
+    kept as read. None for any other column."""
+    try:
+        joined = "".join(cells)
+    except TypeError:
+        return None
+    if not (joined.isascii() and joined.encode().isdigit()):     # bytes: no look-up per character
+        return None
+    n = len(cells)
+    if "" not in cells:
+        return _Later(object_array, cells), [], np.ones(n, dtype=bool)
+    filled = np.fromiter(map(bool, cells), dtype=bool, count=n)
+    return _Later(_blanked, cells, filled), [], filled
+
+
 _SAMPLE = 64       # first cells looked at to tell a column of repeated texts
 
 
@@ -519,9 +536,9 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
             return cells, (whole, [], None, np.ones(n, dtype=bool), None)
-        repeated = _repeated_texts(cells) if kind == "text" else None      # an ID does not repeat
-        if repeated is not None:
-            out, errors, present = repeated
+        texts = _repeated_texts(cells) if kind == "text" else _digit_texts(cells)     # an ID does not repeat
+        if texts is not None:
+            out, errors, present = texts
             return cells, (out, errors, None, present, None)
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
