@@ -123,6 +123,30 @@ def test_uniform_columns_take_the_whole_column_paths():
     check({"group": [0.0, -0.0, "", 0.0], "area": [-0.0, 0.0, None, -0.0], "household_type": [1, 1.0, "1", 1]})
 
 
+def test_long_columns_of_repeated_texts_parse_as_their_cells_do():
+    """issue 18.4 — a text column whose values repeat is looked at on its distinct texts: one odd
+    cell anywhere in it (spaces to strip, decomposed text, None, a number, an error) still parses
+    as that cell does; a column that does not repeat (names) is read cell by cell."""
+    base = ["Tổ dân phố 1", "Tổ dân phố 2", "", "Nam"] * 50
+    names = [f"Người {i}" for i in range(200)]
+    for odd in (" Tổ dân phố 1", "Tha\u0300nh", None, 5.0, V.ExcelError("#N/A"), "", "Nam"):
+        for at in (0, 150, 199):
+            cells = list(base)
+            cells[at] = odd
+            check({"residential_group": cells, "sex": cells[::-1], "school": [""] * 199 + [odd],
+                   "name": names[:at] + [odd] + names[at + 1:]})
+
+
+def test_rows_kept_by_a_column_of_numbers_or_row_by_row():
+    """A register whose STT column is numbers on every row keeps every row; one blank STT cell
+    (and no other first column filled) makes the rows kept those with an input cell."""
+    head = ["STT", "Họ và tên", "Mã đối tượng"]
+    reg = read_register("S", [head, [1.0, "A", "CN"], [2, "", ""], [3.5, "", ""]])
+    assert reg.table["row"].tolist() == [2, 3, 4]
+    reg = read_register("S", [head, [1.0, "A", "CN"], [None, "", ""], [3.0, "", ""], ["", "", ""]])
+    assert reg.table["row"].tolist() == [2, 4]
+
+
 def test_rows_kept_are_those_with_an_input_cell():
     grid = [["Họ và tên", "Mã đối tượng", "Ngày sinh", "Mức hỗ trợ (đồng/tháng)"],
             ["A", "CN", "", ""], ["", " ", "", 500000], ["", "", "1/1/2015", ""], [None, None], ["B", "CN", "", ""]]

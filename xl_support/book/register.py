@@ -11,6 +11,7 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from operator import itemgetter
 
 import numpy as np
@@ -369,6 +370,51 @@ def _parse_texts(cells: list, parse) -> tuple[np.ndarray, list, np.ndarray | Non
     return object_array(out), errors, None
 
 
+def _digit_texts(cells: list) -> tuple | None:
+    """issue 18.4 — `_parse_texts` of a column of texts of ASCII digits and empty texts (the usual
+    ID column), told by one join of the column: nothing in it to normalise or strip, so it is
+    kept as read. None for any other column."""
+    try:
+        joined = "".join(cells)
+    except TypeError:
+        return None
+    if not (joined.isascii() and joined.encode().isdigit()):     # bytes: no look-up per character
+        return None
+    n = len(cells)
+    if "" not in cells:
+        return _Later(object_array, cells), [], np.ones(n, dtype=bool)
+    filled = np.fromiter(map(bool, cells), dtype=bool, count=n)
+    return _Later(_blanked, cells, filled), [], filled
+
+
+_SAMPLE = 64       # first cells looked at to tell a column of repeated texts
+
+
+def _repeated_texts(cells: list) -> tuple | None:
+    """issue 18.4 — `_parse_texts` of a column of texts that repeat (sex, residential group,
+    school), with its look for text to normalise (issue 12) and for spaces to strip made on its
+    distinct texts only: the column is then kept as read. None when its first cells hardly repeat,
+    when a distinct value is not a text, or when one is not in `nfkc` form or has spaces at an end
+    (the caller reads the column cell by cell)."""
+    if len(dict.fromkeys(cells[:_SAMPLE])) > _SAMPLE // 2:
+        return None
+    distinct = dict.fromkeys(cells)
+    if set(map(type, distinct)) != {str}:
+        return None
+    joined = "\x00".join(distinct)
+    if not (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
+        return None
+    if list(map(str.strip, distinct)) != list(distinct):
+        return None
+    n = len(cells)
+    if "" not in distinct:
+        return _Later(object_array, cells), [], np.ones(n, dtype=bool)
+    if len(distinct) == 1:
+        return np.full(n, None, dtype=object), [], np.zeros(n, dtype=bool)
+    filled = np.fromiter(map(bool, cells), dtype=bool, count=n)
+    return _Later(_blanked, cells, filled), [], filled
+
+
 def _parse_distinct(cells: list, parse, normalise: bool = False) -> tuple[np.ndarray, list, list] | None:
     """A column of texts and numbers (codes, areas, amounts, months repeat): each distinct value
     parsed once, then spread by its position in the distinct list. None where equal values may
@@ -477,19 +523,23 @@ def _normalise_and_parse(kind: str | None, cells: list) -> tuple[list, tuple | N
     distinct texts are looked at). Other columns (kind None: computed, as the last run wrote
     them) are kept as read: no parsing reads them (the `Căn cứ` texts of a computed book are
     most of its text)."""
+    if kind == "date":          # `_parse_dates` tells an empty column itself (no count first)
+        cells, *parsed = _parse_dates(cells, normalise=True)
+        return cells, (*parsed, None, None)
     n = len(cells)
     first = cells[0] if n else None
     if n and (first is None or (first.__class__ is str and not first)) and cells.count(first) == n:
         return cells, None if kind is None else _empty_column(kind, n)
     if kind is None:            # a computed column (or one the engine does not know): nothing parses it
         return cells, None
-    if kind == "date":
-        cells, *parsed = _parse_dates(cells, normalise=True)
-        return cells, (*parsed, None, None)
     if kind in ("text", "id"):
         whole = _whole_texts(cells) if first.__class__ is float or first.__class__ is int else None
         if whole is not None:
             return cells, (whole, [], None, np.ones(n, dtype=bool), None)
+        texts = _repeated_texts(cells) if kind == "text" else _digit_texts(cells)     # an ID does not repeat
+        if texts is not None:
+            out, errors, present = texts
+            return cells, (out, errors, None, present, None)
     else:
         found = _parse_distinct(cells, PARSERS[kind], normalise=True)
         if found is not None:
@@ -575,28 +625,32 @@ _CHUNK = 2048      # rows transposed at once: a block that stays in the CPU cach
 
 def _columns(data: list[list], columns: dict[str, int]) -> dict[str, list]:
     """The named columns (field → 1-based column) of the rows: a transposition of the rows, block
-    by block, when they are not much wider than the register (the usual sheet), else column by
-    column."""
-    width = min(map(len, data)) if data else 0
+    by block, up to the last column named only (issue 18.4: the computed columns after it are not
+    transposed); column by column when a row is shorter than that."""
     last = max(columns.values(), default=0)
-    if not (data and last <= width <= 2 * last + 16):
-        return {name: _column(data, c, width) for name, c in columns.items()}
-    if len(data) <= _CHUNK:
-        grid = list(zip(*data))
-        return {name: list(grid[c - 1]) for name, c in columns.items()}
     out = {name: [] for name in columns}
     for start in range(0, len(data), _CHUNK):
-        grid = list(zip(*data[start:start + _CHUNK]))
+        block = data if len(data) <= _CHUNK else data[start:start + _CHUNK]
+        grid = list(islice(zip(*block), last))     # zip stops at the shortest row
+        if len(grid) < last:
+            width = min(map(len, data))
+            return {name: _column(data, c, width) for name, c in columns.items()}
         for name, c in columns.items():
             out[name] += grid[c - 1]
     return out
 
 
 def _filled(cells: list) -> bool:
-    """No blank cell (None or blank text) in the column."""
+    """No blank cell (None or blank text) in the column: a column that sums holds neither (an STT
+    column: one C loop, issue 18.4)."""
     try:
         return all(map(str.strip, cells))
     except TypeError:           # not texts only
+        pass
+    try:
+        sum(cells)
+        return True
+    except (TypeError, ValueError, ArithmeticError):    # a text, None or another value that does not add
         types = set(map(type, cells))
         return _NONE not in types and not any(issubclass(t, str) for t in types)
 
