@@ -16,9 +16,8 @@ import numpy as np
 
 from xl_support.book import values as V
 from xl_support.book.register import Table
-from xl_support.book.sheets import SheetSpec
+from xl_support.book.sheets import LEDGER_SHEET, SheetSpec
 from xl_support.book.text import header_key, id_key, name_key
-from xl_support.book.workbook import LEDGER_SHEET
 
 HEADER_ROW = 3
 KIND_MONTH, KIND_ARREARS, KIND_RECOVERY = "Tháng", "Truy lĩnh", "Truy thu"

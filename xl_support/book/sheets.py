@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from xl_support.book.lazy_re import Pattern
 
+LEDGER_SHEET = "Đã chi trả"     # the ledger of closed months (issue 17): `book.ledger`, `operations.cycle`
+
 MAX_SHEET_NAME = 31                       # Excel's limit (characters)
 RESERVED_SHEET_NAMES = ("History",)       # Excel keeps it for the change-tracking sheet
 _BAD_SHEET_CHARS = Pattern(r"[\[\]:*?/\\]")

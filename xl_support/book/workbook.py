@@ -20,6 +20,7 @@ from xl_support.book import values as V
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS, ParameterError, Parameters
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS, Groups
 from xl_support.book.register import CellIssue, Register, read_register
+from xl_support.book.sheets import LEDGER_SHEET
 from xl_support.book.text import header_key, nfkc
 from xl_support.engine import data_text
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from xl_support.book.ledger import Ledger
 
 SETTINGS_SHEET = "Tham số"
-LEDGER_SHEET = "Đã chi trả"     # the ledger of closed months (issue 17): `book.ledger`, `operations.cycle`
 UNIT_TYPE_AREAS = {"Phường": "urban", "Xã": "rural"}     # domain.md §4; Đặc khu: setting
 _OVERRIDE = Pattern(r"^(?P<label>.+?)\s+từ\s+(?P<date>\d{1,2}/\d{1,2}/\d{4})\s*$", re.IGNORECASE)
 _GROUP_AMOUNT = Pattern(r"^mức hỗ trợ\s+(?:nhóm\s+)?(?P<code>[A-Z0-9-]+)\b", re.IGNORECASE)

@@ -12,7 +12,7 @@ import datetime as dt
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -24,11 +24,9 @@ from xl_support.book.register import FIELD_BY_NAME, NQ04, NQ55, CellIssue, Regis
 from xl_support.engine.basis import dmy, lapse_text, my
 from xl_support.engine.rules import (AREA_CODES, CELL_CHECK_FAILED, HOUSEHOLD_CODES, EndReason, GroupArrays, Status,
                                      eligibility, group_arrays, month_result, people_arrays, policy_window, to_date)
+from xl_support.book.sheets import Link, SheetSpec, quote_sheet
 from xl_support.book.text import header_key, name_key
 from xl_support.book.values import HOUSEHOLD_TYPES
-
-if TYPE_CHECKING:
-    from xl_support.book.sheets import SheetSpec
 
 CHECK_SHEET = "Kiểm tra"
 SEVERITY_LABELS = {"error": "Lỗi", "warning": "Cảnh báo"}
@@ -578,7 +576,6 @@ def validate_book(book: Book, *, today: dt.date | None = None, month: dt.date | 
 
 def check_sheet(report: ValidationReport) -> SheetSpec:
     """The `Kiểm tra` sheet: title, run time, counts, then one row per issue with a link to its cell."""
-    from xl_support.book.sheets import Link, SheetSpec, quote_sheet     # not loaded for counts only (consolidation)
     spec = SheetSpec(CHECK_SHEET, widths={1: 6, 2: 18, 3: 8, 4: 7, 5: 6, 6: 24, 7: 10, 8: 80, 9: 28},
                      print_title_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}", freeze=f"A{TABLE_HEADER_ROW + 1}")
     per_sheet = "; ".join(f"{k}: {v}" for k, v in report.rows.items())
