@@ -6,7 +6,6 @@ bytes unchanged."""
 import io
 import struct
 import zipfile
-import zlib
 
 import openpyxl
 import pytest
@@ -122,7 +121,7 @@ def test_zlib_ng_and_zlib_screen_alike(tmp_path):
     code = ("import sys; sys.modules['zlib_ng'] = None\n"
             "from xl_support.book import safe_open as S\n"
             "assert S._inflater.__name__ == 'zlib'\n"
-            f"open(sys.argv[3], 'wb').write(S.read_screened(sys.argv[1]))\n"
+            "open(sys.argv[3], 'wb').write(S.read_screened(sys.argv[1]))\n"
             "print(S.check_workbook(sys.argv[2]))\n")
     out = tmp_path / "package"
     proc = subprocess.run([sys.executable, "-c", code, str(path), str(damaged), str(out)],
