@@ -555,8 +555,10 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     left without a result because a worker died (the pool is then broken for every file)."""
     from concurrent.futures.process import BrokenProcessPool
 
-    import python_calamine  # noqa: F401 — what every worker imports to read a book: once here, inherited
-    import xl_support.book.xlsx  # noqa: F401    where workers are forked (POSIX), not once per worker
+    # what every worker imports to read a book, imported once here: forked workers (POSIX) inherit
+    # it instead of each importing it again (issue 18 item 5)
+    import python_calamine  # noqa: F401
+    import xl_support.book.xlsx  # noqa: F401
     left = {i for i, _ in items}
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_worker_memory) as pool:
