@@ -25,9 +25,9 @@ import zipfile
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import count, repeat
+from itertools import chain, count, islice, repeat
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 from xl_support.book.lazy_re import Pattern
 from xl_support.book.xmltext import escape, unescape
 
@@ -381,18 +381,53 @@ def patch_sheet(xml: str, edits: SheetEdits, styles: Styles, *, select: bool | N
 def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
                  cm: int | None = None) -> Iterator[bytes]:
     """The patched sheet part as pieces to stream into the zip (the whole part is never held as
-    one string). The part is split once at `</row>`; rows without an edit are passed on as they
-    are, in runs; a row that only blocks write gets its new cells put before its `</row>`
-    (rendered by column for a window of rows: `_BlockCells`); only the other edited rows (point
-    edits, a cell at or right of a column a block writes, `customFormat`, `extLst`) are decoded
-    and taken apart. A sheet not written as Excel writes it (rows or cells without `r`,
-    self-closed rows) goes through `_regex_rows`."""
+    one string). The part is split once at `</row>` (`_patched_rows` does the rest). A sheet not
+    written as Excel writes it (rows or cells without `r`, self-closed rows) goes through
+    `_regex_rows`."""
     start = xml.find(b"<sheetData")
     head_end = xml.index(b">", start) + 1
     empty = xml[head_end - 2:head_end] == b"/>"          # <sheetData/>
     body_end = head_end if empty else xml.index(b"</sheetData>", head_end)
     head = xml[:head_end - 2].decode("utf-8") + ">" if empty else xml[:head_end].decode("utf-8")
     tail = ("</sheetData>" if empty else "") + xml[body_end:].decode("utf-8")
+    head, col_style = _new_head(head, edits, select)
+    yield head
+    nums = list(map(int, _ROW_NUM.findall(xml, head_end, body_end)))
+    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
+    if len(chunks) != len(nums) + 1 or any(a >= b for a, b in zip(nums, nums[1:])):   # (self-closed row, no r…)
+        del chunks
+        text = xml[head_end:body_end].decode("utf-8")
+        del xml
+        yield from _regex_rows(text, edits.rows(), edits, styles, col_style, cm)
+        yield tail.encode("utf-8")
+        return
+    chunks[0] = chunks[0][head_end:]
+    chunks[-1] = chunks[-1][:len(chunks[-1]) - (len(xml) - body_end)]
+    del xml
+    yield from _patched_rows(_Rows(_handed_out(chunks)), nums, edits, styles, col_style, cm)
+    yield tail.encode("utf-8")
+
+
+def streamed_sheet_pieces(part: ZipRef, edits: SheetEdits, styles: Styles, *, select: bool | None = None,
+                          cm: int | None = None) -> Iterator[bytes]:
+    """`sheet_pieces` of a big part left in the source file, inflated in pieces and never held
+    whole (issue 18 item 2: ≤ 400 MB at 100,000 rows): a first pass finds the head, the row
+    numbers and the tail (`_scan`), a second one hands `_patched_rows` the rows it asks for. A
+    sheet the first pass does not vouch for is read whole (`sheet_pieces`)."""
+    layout = _scan(part.pieces())
+    if layout is None:
+        yield from sheet_pieces(part.read(), edits, styles, select=select, cm=cm)
+        return
+    head, col_style = _new_head(layout.head.decode("utf-8"), edits, select)
+    yield head
+    body = _slice(part.pieces(), layout.head_end, layout.body_end)
+    yield from _patched_rows(_Rows(_row_chunks(body)), layout.nums, edits, styles, col_style, cm)
+    yield layout.tail
+
+
+def _new_head(head: str, edits: SheetEdits, select: bool | None) -> tuple[bytes, dict[int, int]]:
+    """The part's XML up to `<sheetData…>` with the view, widths and dimension edited; and the
+    column styles it declares."""
     col_style = column_styles(head)
     if select is not None:
         head = _select_view(head, select)
@@ -400,21 +435,19 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         head = set_column_widths(head, edits.widths)
     if edits.blocks or any(edits.cells.values()):
         head = _grow_dimension(head, *edits.extent())
-    yield head.encode("utf-8")
-    pending = edits.rows()
-    nums = list(map(int, _ROW_NUM.findall(xml, head_end, body_end)))
+    return head.encode("utf-8"), col_style
+
+
+def _patched_rows(chunks: "_Rows", nums: list[int], edits: SheetEdits, styles: Styles, col_style: dict[int, int],
+                  cm: int | None) -> Iterator[bytes]:
+    """The rows of `<sheetData>` with the edits put in. `chunks[k]` is row k (number `nums[k]`) up
+    to its `</row>`, `chunks[len(nums)]` what follows the last one; they are asked for in
+    increasing windows. Rows without an edit are passed on as they are, in runs; a row that only
+    blocks write gets its new cells put before its `</row>` (rendered by column for a window of
+    rows: `_BlockCells`); only the other edited rows (point edits, a cell at or right of a column
+    a block writes, `customFormat`, `extLst`) are decoded and taken apart."""
     n = len(nums)
-    chunks = xml.split(b"</row>")                       # chunk k: row k up to its </row>; then the rest
-    if len(chunks) != n + 1 or any(a >= b for a, b in zip(nums, nums[1:])):     # (a self-closed row, no r…)
-        del chunks
-        text = xml[head_end:body_end].decode("utf-8")
-        del xml
-        yield from _regex_rows(text, pending, edits, styles, col_style, cm)
-        yield tail.encode("utf-8")
-        return
-    chunks[0] = chunks[0][head_end:]
-    chunks[-1] = chunks[-1][:len(chunks[-1]) - (len(xml) - body_end)]
-    del xml
+    pending = edits.rows()
     index = dict(zip(nums, range(n)))
     first_col = min((c0 for _, c0, _, _, _ in edits.blocks), default=1)
     left = {f"{col_letters(c)}{d}".encode() for c in range(1, min(first_col, 27)) for d in range(10)}  # cell refs' starts
@@ -424,7 +457,9 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
     carry: list[bytes] = []                             # new rows that go before chunks[done]
     for w in range(0, len(pending), _BlockCells.WINDOW):
         rows = pending[w:w + _BlockCells.WINDOW]
-        last = n if w + _BlockCells.WINDOW >= len(pending) else bisect_right(nums, rows[-1]) - 1
+        last = bisect_right(nums, rows[-1])             # the last window: up to its last row (and the
+        if w + _BlockCells.WINDOW < len(pending):       # new rows right after it), the rest is streamed
+            last -= 1
         lo = rows[0]
         made = block_cells.render(lo, rows[-1] + 1)
         fast_k, fast_c, fast_x = [], [], []
@@ -470,16 +505,120 @@ def sheet_pieces(xml: bytes, edits: SheetEdits, styles: Styles, *, select: bool 
         piece = carry
         carry = later
         if last >= done:
-            seg = chunks[done:last + 1]
+            seg = chunks.take(done, last + 1)           # written: their memory goes
             for k, x in mods.items():
                 seg[k - done] = x
             piece.append(b"</row>".join(seg) + (b"</row>" if last < n else b""))
-            chunks[done:last + 1] = repeat(b"", last + 1 - done)     # written: their memory goes
             done = last + 1
         yield b"".join(piece)
     if done <= n:
-        yield b"</row>".join(chunks[done:])
-    yield tail.encode("utf-8")
+        yield from chunks.rest(done)
+
+
+class _Layout(NamedTuple):
+    """What the first streaming pass over a big sheet part finds (issue 18 item 2)."""
+    head: bytes             # up to and with `<sheetData…>`
+    head_end: int
+    body_end: int           # where `</sheetData>` starts
+    nums: list[int]         # the rows' numbers, increasing
+    tail: bytes             # from `</sheetData>` on
+
+
+def _scan(pieces: Iterator[bytes]) -> _Layout | None:
+    """The first pass of `streamed_sheet_pieces` (issue 18 item 2): the part's layout, or None
+    when `sheet_pieces` would not split it at `</row>` (no `<sheetData>` body, a `</row>` count
+    other than the row count, rows out of order), the cases it reads whole."""
+    buf = b""
+    for piece in pieces:
+        buf += piece
+        start = buf.find(b"<sheetData")
+        if start >= 0 and buf.find(b">", start) >= 0:
+            break
+    else:
+        return None
+    head_end = buf.index(b">", start) + 1
+    head, buf = buf[:head_end], buf[head_end:]
+    if head.endswith(b"/>") or b"</row>" in head:
+        return None
+    nums: list[int] = []
+    rows = closes = 0                                   # rows: the body's bytes before buf
+    while (end := buf.find(b"</sheetData>")) < 0:
+        cut = buf.rfind(b"</row>") + 6 if b"</row>" in buf else 0   # whole rows only: no tag is cut
+        nums += map(int, _ROW_NUM.findall(buf, 0, cut))
+        closes += buf.count(b"</row>", 0, cut)
+        rows += cut
+        piece = next(pieces, None)
+        if piece is None:
+            return None
+        buf = buf[cut:] + piece
+    nums += map(int, _ROW_NUM.findall(buf, 0, end))
+    closes += buf.count(b"</row>", 0, end)
+    tail = buf[end:] + b"".join(pieces)
+    if closes != len(nums) or b"</row>" in tail or any(a >= b for a, b in zip(nums, nums[1:])):
+        return None
+    return _Layout(head, head_end, head_end + rows + end, nums, tail)
+
+
+def _slice(pieces: Iterator[bytes], start: int, stop: int) -> Iterator[bytes]:
+    """The bytes `start:stop` of the stream `pieces`, as pieces (read to its end: the zip's CRC
+    is checked there)."""
+    pos = 0
+    for piece in pieces:
+        lo, hi = max(start - pos, 0), min(stop - pos, len(piece))
+        if lo < hi:
+            yield piece if hi - lo == len(piece) else piece[lo:hi]
+        pos += len(piece)
+
+
+def _row_chunks(body: Iterator[bytes]) -> Iterator[bytes]:
+    """`b"".join(body).split(b"</row>")`, one chunk at a time (issue 18 item 2)."""
+    rest = b""
+    for piece in body:
+        *rows, rest = (rest + piece).split(b"</row>")
+        yield from rows
+    yield rest
+
+
+def _handed_out(chunks: list[bytes]) -> Iterator[bytes]:
+    """The chunks in order, each dropped from the list as it is handed out."""
+    for k in range(len(chunks)):
+        chunk, chunks[k] = chunks[k], b""
+        yield chunk
+
+
+class _Rows:
+    """The chunks `_patched_rows` reads, from a stream of them (issue 18 item 2): it asks for
+    chunk k only from `done` on, in increasing windows, so only the window's chunks are held."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._held: list[bytes] = []                    # chunks first, first + 1, …
+        self._first = 0
+
+    def __getitem__(self, k: int) -> bytes:
+        held = self._held
+        while self._first + len(held) <= k:
+            held += islice(self._chunks, 4096)
+        return held[k - self._first]
+
+    def take(self, lo: int, hi: int) -> list[bytes]:
+        """chunks[lo:hi] (lo: the first not taken yet), then forgotten."""
+        assert lo == self._first
+        if hi > lo:
+            self[hi - 1]
+        seg = self._held[:hi - lo]
+        del self._held[:hi - lo]
+        self._first = hi
+        return seg
+
+    def rest(self, lo: int) -> Iterator[bytes]:
+        """`b"</row>".join(chunks[lo:])` (lo: the first not taken yet), in pieces."""
+        assert lo == self._first
+        chunks = chain(self._held, self._chunks)
+        self._held = []
+        yield next(chunks)
+        while seg := list(islice(chunks, 4096)):
+            yield b"</row>" + b"</row>".join(seg)
 
 
 def _encode_all(texts: list[str]) -> list[bytes]:
@@ -1092,7 +1231,7 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
         if (e is None or e.empty()) and (select is None or (b'tabSelected="1"' in head) == select):
             continue
-        parts[s.part] = _Lazy(lambda part, *args, **kw: sheet_pieces(pkg.parts[part], *args, **kw), s.part,
+        parts[s.part] = _Lazy(streamed_sheet_pieces if isinstance(raw, ZipRef) else sheet_pieces, raw,
                               e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:
         wb.set_active(selected)
