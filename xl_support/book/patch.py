@@ -1069,6 +1069,11 @@ class PatchPort:
             self._screened = None
         return self._grids
 
+    def release_grids(self) -> None:
+        """Forget the sheets' values once the book is parsed (issue 18 item 2: ≤ 400 MB at 100,000
+        rows; compute's results then take their memory); read again if asked."""
+        self._grids = None
+
     def read_grid(self, sheet: str) -> list[list]:
         """The sheet's values as every command reads them (workbook.read_grids, issue 11.8)."""
         return self._all_grids().get(sheet, [])

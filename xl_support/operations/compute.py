@@ -171,6 +171,8 @@ def compute(port: BookPort, month: dt.date | None = None) -> list[RegisterResult
     port.progress("Đang đọc sổ…")
     book = read_port_book(port)
     check_computable(book)
+    if hasattr(port, "release_grids"):     # issue 18 item 2: the results take the grids' memory
+        port.release_grids()
     results = compute_book(book, month)
     for r in results:
         port.progress(f"Đang ghi kết quả sheet «{r.register.sheet}» ({len(r.register.table)} dòng)…")
