@@ -130,3 +130,46 @@ def test_split_rows_same_as_rows_taken_apart(monkeypatch):
     assert formats(out[out.index("<sheetData>") + 11:out.index("</sheetData>")], styles) == \
         formats(reference, ref_styles)
     assert cells(out)[:4] == ["B2", "C2", "D2", "A3"] and "spans" not in out and cells(out)[-1] == "A45"
+
+
+def test_a_big_part_streamed_in_pieces_is_patched_as_a_whole_one(tmp_path):
+    """issue 18 item 2: a big sheet part is inflated in pieces, in two passes; whatever the pieces'
+    size, the patched part is the one `sheet_pieces` makes of the whole bytes (and an odd sheet,
+    a self-closed row, is read whole)."""
+    import zipfile
+
+    from xl_support.book.patch import sheet_pieces, streamed_sheet_pieces
+    from xl_support.book.xlsx import ZipRef
+
+    class SmallPieces(ZipRef):
+        def __init__(self, path, name, step):
+            super().__init__(path, name)
+            self.step = step
+
+        def pieces(self, step=None):
+            return super().pieces(self.step)
+
+    rows = "".join(f'<row r="{r}" spans="1:3"><c r="A{r}" t="s"><v>{r}</v></c><c r="C{r}"><v>{r % 7}</v></c></row>'
+                   for r in range(1, 3000) if r % 97)                  # gaps: rows 97, 194… are new rows
+    odd = rows.replace('<row r="5" spans="1:3"><c r="A5" t="s"><v>5</v></c><c r="C5"><v>5</v></c></row>',
+                       '<row r="5"/>')
+
+    def edited() -> SheetEdits:
+        edits = SheetEdits()
+        edits.add_block(2, 4, [[r, f"t{r}"] for r in range(2, 2600)], "#,##0")   # 3 windows, the rest streamed
+        edits.put(1500, 2, "x")                                                   # a point edit in a row
+        edits.put(3005, 1, 7)                                                     # a new last row
+        return edits
+
+    for body, make, select in ((rows, edited, None), (rows, SheetEdits, True), (odd, edited, None)):
+        xml = sheet(body).encode()
+        path = tmp_path / "book.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("sheet.xml", xml)
+        whole_styles = Styles(STYLES)
+        whole = b"".join(sheet_pieces(xml, make(), whole_styles, select=select))
+        for step in (3, 64, 4096, 1 << 20):
+            styles = Styles(STYLES)
+            assert b"".join(streamed_sheet_pieces(SmallPieces(path, "sheet.xml", step), make(), styles,
+                                                  select=select)) == whole
+            assert styles.render() == whole_styles.render()

@@ -598,7 +598,10 @@ class _Rows:
     def __getitem__(self, k: int) -> bytes:
         held = self._held
         while self._first + len(held) <= k:
-            held += islice(self._chunks, 4096)
+            more = list(islice(self._chunks, 4096))
+            if not more:                                # (the part changed between the two passes)
+                raise zipfile.BadZipFile("a sheet part is shorter than its first reading")
+            held += more
         return held[k - self._first]
 
     def take(self, lo: int, hi: int) -> list[bytes]:
