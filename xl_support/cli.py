@@ -22,10 +22,10 @@ def compute(args) -> int:
     from xl_support.operations.live_formulas import cache_settings_formulas
     with paused_gc():
         port = open_port(args.book)
-        cache_settings_formulas(port)           # first: compute_op lets the grids go (issue 18 item 2)
         results = compute_op(port, args.month)
         if results:
             port.activate(results[0].register.sheet)
+        cache_settings_formulas(port)
         rows = sum(len(r.register.table) for r in results)
         total = sum(int(r.res.benefit.sum()) for r in results)
         month = results[0].res.month if results else args.month

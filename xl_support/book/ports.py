@@ -65,6 +65,12 @@ def open_port(path: str | Path, *, quiet: bool = False) -> "BookPort":
     return PatchPort(path, quiet=quiet)
 
 
+def cached_port_book(port: "BookPort"):
+    """The whole book a file port has already parsed (`read_port_book`), or None: a caller that
+    needs only `Tham số` then reads nothing again (compute lets the grids go, issue 18 item 2)."""
+    return (getattr(port, "book_cache", None) or {}).get(frozenset())
+
+
 def read_port_book(port: "BookPort", skip: tuple[str, ...] = ()):
     """The port's workbook as the engine sees it (registers + Tham số), owned sheets skipped."""
     from xl_support.book.workbook import load_book

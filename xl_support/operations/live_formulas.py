@@ -125,8 +125,11 @@ def cache_settings_formulas(port) -> int:
     value for the report month as cached value (issue 13.2)."""
     if not hasattr(port, "formulas") or SETTINGS_SHEET not in port.sheet_names():
         return 0
+    from xl_support.book.ports import cached_port_book
     from xl_support.book.workbook import load_book
-    book = load_book({SETTINGS_SHEET: port.read_grid(SETTINGS_SHEET)})
+    book = cached_port_book(port)
+    if book is None:
+        book = load_book({SETTINGS_SHEET: port.read_grid(SETTINGS_SHEET)})
     month = book.month()
     done = 0
     for (row, col), (text, _, fattrs) in port.formulas(SETTINGS_SHEET).items():
