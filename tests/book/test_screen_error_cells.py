@@ -131,6 +131,21 @@ def test_extent_is_the_readers_extent(rows, sizes, canonical):
         assert fast == ref
 
 
+@pytest.mark.parametrize("shift", range(-3, 4))
+def test_error_cell_found_at_either_parity_and_across_blocks(shift):
+    """`t="e"` is seen wherever it starts (even or odd byte, across a block boundary of `_scan`),
+    and a piece with none is not flagged, though each `="false"` in it ends in `e"` (LibreOffice)."""
+    row = b'<row r="1" hidden="false"><c r="A1" s="0"><v>1</v></c></row>'
+    rows = row * (S._BLOCK // len(row) - 1)
+    error = b'<c r="B2" t="e"><v>#REF!</v></c>'
+    head = b"<sheetData>" + rows
+    quote = S._BLOCK + shift                                # where the `"` of `t="e"` falls
+    data = head + b" " * (quote - len(head) - error.index(b'"e')) + error + b"</sheetData>" + b" " * 40
+    assert data.index(b'"e"') == quote
+    assert S.fast_cells(data).errors
+    assert not S.fast_cells(data.replace(error, b'<c r="B2"><v>1</v></c>')).errors
+
+
 @pytest.mark.parametrize("cells, far", [
     ('<c r="A1"/><c r="B2"/>', "B2"),
     ('<c r="Q1000"><v>1</v></c><c r="C999999"/>', "C999999"),

@@ -513,7 +513,7 @@ def _tables() -> dict:
         name_end = np.zeros(256, bool)
         name_end[[9, 10, 13, 32, 47, 62]] = True
         _TABLES.update(np=np, name_end=name_end, **{k: int.from_bytes(v, "little") for k, v in (
-            ("quote_e", b'"e'), ("e_quote", b'e"'), ("r_eq", b' r="'))})
+            ("quote_e", b'"e'), ("r_eq", b' r="'))})
     return _TABLES
 
 
@@ -545,16 +545,17 @@ _BLOCK = 1 << 18     # bytes compared at a time: temporaries of a bounded size, 
 
 def _scan(data: bytes, a, t: dict):
     """The positions of `<c` in a piece, and whether `t="e"` may be in it, a block at a time."""
-    np, quote_e, e_quote = t["np"], t["quote_e"], t["e_quote"]
+    np, quote_e = t["np"], t["quote_e"]
     n, found, quote = len(data), [], False
     for lo in range(0, n - 1, _BLOCK):
         hi = min(lo + _BLOCK, n - 1)
         lt_c = a[lo:hi] == 60
         lt_c &= a[lo + 1:hi + 1] == 99
         found.append(lt_c.nonzero()[0] + lo if lo else lt_c.nonzero()[0])
-        if not quote:       # `t="e"` holds `"e` or `e"` at an even place: the even pairs from lo to hi - 1
-            pairs = np.frombuffer(data, "<u2", (hi - lo + 1) // 2, lo)
-            quote = bool((pairs == quote_e).any() or (pairs == e_quote).any())
+        if not quote:       # `t="e"` holds `"e`: the pairs starting from lo to hi - 1, even then odd
+            # places (not `e"`: every `="false"` of a book saved by LibreOffice ends so)
+            quote = bool((np.frombuffer(data, "<u2", (hi - lo + 1) // 2, lo) == quote_e).any()
+                         or (np.frombuffer(data, "<u2", (hi - lo) // 2, lo + 1) == quote_e).any())
     return (found[0] if len(found) == 1 else np.concatenate(found)), quote
 
 
