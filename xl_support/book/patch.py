@@ -412,9 +412,9 @@ def streamed_sheet_pieces(part: ZipRef, edits: SheetEdits, styles: Styles, *, se
                           cm: int | None = None) -> Iterator[bytes]:
     """`sheet_pieces` of a big part left in the source file, inflated in pieces and never held
     whole (issue 18 item 2: ≤ 400 MB at 100,000 rows): a first pass finds the head, the row
-    numbers and the tail (`_scan`), a second one hands `_patched_rows` the rows it asks for. A
+    numbers and the tail (`_sheet_layout`), a second one hands `_patched_rows` the rows it asks for. A
     sheet the first pass does not vouch for is read whole (`sheet_pieces`)."""
-    layout = _scan(part.pieces())
+    layout = _sheet_layout(part.pieces())
     if layout is None:
         yield from sheet_pieces(part.read(), edits, styles, select=select, cm=cm)
         return
@@ -524,7 +524,7 @@ class _Layout(NamedTuple):
     tail: bytes             # from `</sheetData>` on
 
 
-def _scan(pieces: Iterator[bytes]) -> _Layout | None:
+def _sheet_layout(pieces: Iterator[bytes]) -> _Layout | None:
     """The first pass of `streamed_sheet_pieces` (issue 18 item 2): the part's layout, or None
     when `sheet_pieces` would not split it at `</row>` (no `<sheetData>` body, a `</row>` count
     other than the row count, rows out of order), the cases it reads whole."""
