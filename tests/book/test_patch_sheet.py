@@ -94,8 +94,8 @@ def test_split_rows_same_as_rows_taken_apart(monkeypatch):
     """issue 18.2 — the sheet split at `</row>` (block rows get their cells appended, or put in
     place of the cells they write anew; windows of rows; new rows put between, after and before
     the existing ones) writes what taking every row apart with regular expressions writes: spans
-    dropped, a row format, a cell right of the block, an extension list, an unreferenced cell,
-    point edits over blocks."""
+    dropped, a row format (as Excel and as LibreOffice write it), a cell right of the block, an
+    extension list, an unreferenced cell, point edits over blocks."""
     from xl_support.book import patch
 
     monkeypatch.setattr(patch._BlockCells, "WINDOW", 3)
@@ -111,7 +111,9 @@ def test_split_rows_same_as_rows_taken_apart(monkeypatch):
             '</is></c><c r="D13"><v>1</v></c></row>',                      # cells the blocks replace whole
             '<row r="14"><c r="A14"><v>1</v></c><c r="C14" s="1"><v>0</v></c></row>',   # another format
             '<row r="15"><c r="A15"><v>1</v></c><c r="E15"><v>0</v></c></row>',         # a cell no block writes
-            *(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}</t></is></c></row>' for r in range(16, 30))]
+            '<row r="16" customFormat="false" ht="15" hidden="false"><c r="A16"><v>1</v></c></row>',  # LibreOffice
+            '<row r="17" customFormat="true" s="1" ht="15"><c r="A17"><v>1</v></c></row>',   # its row format
+            *(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}</t></is></c></row>' for r in range(18, 30))]
     edits = SheetEdits()
     edits.add_block(2, 2, [[r, f"t{r}", dt.date(2026, 1, r % 28 + 1)] for r in range(2, 40)], "#,##0")
     edits.add_block(10, 4, [["x"]] * 4, None, formula="")
@@ -120,7 +122,11 @@ def test_split_rows_same_as_rows_taken_apart(monkeypatch):
     edits.put(45, 1, 1)
     xml = sheet("".join(rows))
     styles, ref_styles = Styles(STYLES), Styles(STYLES)
+    taken_apart = []
+    edited_row = patch._edited_row
+    monkeypatch.setattr(patch, "_edited_row", lambda chunk, r, *a: taken_apart.append(r) or edited_row(chunk, r, *a))
     out = patch_sheet(xml, edits, styles)
+    assert 16 not in taken_apart and 17 in taken_apart     # customFormat="false": no format of its own
     body = xml[xml.index("<sheetData>") + 11:xml.index("</sheetData>")]
     reference = b"".join(regex_rows(body, edits.rows(), edits, ref_styles, {}, None)).decode()
 
@@ -130,6 +136,8 @@ def test_split_rows_same_as_rows_taken_apart(monkeypatch):
     assert formats(out[out.index("<sheetData>") + 11:out.index("</sheetData>")], styles) == \
         formats(reference, ref_styles)
     assert cells(out)[:4] == ["B2", "C2", "D2", "A3"] and "spans" not in out and cells(out)[-1] == "A45"
+    style = {r: re.search(rf'<c r="B{r}" s="(\d+)"', out)[1] for r in (16, 17)}
+    assert style[16] != style[17]                           # B17 takes its row's format, B16 none
 
 
 def test_a_big_part_streamed_in_pieces_is_patched_as_a_whole_one(tmp_path):

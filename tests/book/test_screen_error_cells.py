@@ -215,3 +215,29 @@ def test_rows_before_a_late_cell_without_reference_are_counted():
     for size in (5000, 40000, len(data)):
         e = S.sheet_extent(_pieces(data, [size]), WIDE)
         assert e.rows >= 5001 and e.cells == 5001, (size, e)
+
+
+_CELL_FORMS = [
+    '<c r="A{r}" t="e"><v>#REF!</v></c>', '<c r="B{r}" s="3" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    '<c r="C{r}" t="e" s="1"><f t="array" ref="C{r}">X()</f><v>#NAME?</v></c>', '<c r="D{r}" t="e"/>',
+    '<c r="E{r}" t="inlineStr"><is><t>t="e" &lt;c t="e"&gt;</t></is></c>', '<c r="F{r}"><f>"t=""e"""</f><v>0</v></c>',
+    '<c r="G{r}"\nt="e"><v>#N/A</v></c>', '<c r="H{r}" xt="e"><v>1</v></c>', '<c r="I{r}"><v>2</v></c>',
+    '<cols><col min="1" t="e"/></cols>', '<c r="J{r}" t="e"><v>#VALUE!</v></c>',
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_CELL_FORMS), max_size=6), max_size=12))
+def test_error_cells_found_by_their_t_as_a_regular_expression_finds_them(rows):
+    """`xlsx.error_cells` finds `t="e"` and reads its cell around it: what a regular expression over
+    every cell finds (an error in a text or a formula, another attribute ending in `t`: none; a
+    self-closed error cell has no value, and no longer hides the error cell after it)."""
+    from xl_support.book.xlsx import col_number, error_cells, unescape
+    xml = "<sheetData>" + "".join(f'<row r="{r}">' + "".join(c.format(r=r) for c in cells) + "</row>"
+                                  for r, cells in enumerate(rows, 1)) + "</sheetData>"
+    reference = []
+    for m in re.finditer(rb'<c\b([^>]*?\bt="e"[^>/]*)(?:/>|>(.*?)</c>)', xml.encode(), re.S):
+        r, v = re.search(rb'\br="([A-Z]{1,3})(\d+)"', m[1]), m[2] and re.search(rb"<v>([^<]*)</v>", m[2])
+        if r and v:
+            reference.append((int(r[2]), col_number(r[1].decode()), unescape(v[1].decode())))
+    assert error_cells(xml.encode()) == reference

@@ -232,6 +232,9 @@ _CELL = Pattern(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _R_ATTR = Pattern(r'\br="([A-Z]{1,3})?(\d*)"')
 _R_ATTR_B = Pattern(rb'\sr="(\d+)"')
 _S_ATTR = Pattern(r'\bs="(\d+)"')
+# a row's own format (`customFormat` true: "1" as Excel writes it, "true" as LibreOffice does)
+_ROW_FORMATTED = Pattern(r'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
+_ROW_FORMATTED_B = Pattern(rb'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
 _COLS = Pattern(r"<cols>(.*?)</cols>", re.S)
 _COL = Pattern(r"<col\b[^>]*/>")
 
@@ -445,7 +448,7 @@ def _patched_rows(chunks: "_Rows", nums: list[int], edits: SheetEdits, styles: S
     increasing windows. Rows without an edit are passed on as they are, in runs; a row that only
     blocks write gets its new cells put before its `</row>` (rendered by column for a window of
     rows: `_BlockCells`); only the other edited rows (point edits, a cell at or right of a column
-    a block writes, `customFormat`, `extLst`) are decoded and taken apart."""
+    a block writes, a row format of its own, `extLst`) are decoded and taken apart."""
     n = len(nums)
     pending = edits.rows()
     index = dict(zip(nums, range(n)))
@@ -474,7 +477,8 @@ def _patched_rows(chunks: "_Rows", nums: list[int], edits: SheetEdits, styles: S
                 tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
                 cut = -1
                 if chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
-                        and chunk.find(b"customFormat", 0, tag_end) < 0:
+                        and (chunk.find(b"customFormat", 0, tag_end) < 0
+                             or _ROW_FORMATTED_B.search(chunk, 0, tag_end) is None):   # LibreOffice: ="false"
                     # the common case: the new cells go before </row>; or they replace cells the
                     # blocks write anew (a column Excel filled with a formula's spilled values)
                     cut = len(chunk) if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col \
@@ -799,7 +803,7 @@ def _patch_row(row_attrs: str, body: str, r: int, row_edits: dict[int, tuple], s
     if "spans=" in row_attrs:
         row_attrs = re.sub(r'\s+spans="[^"]*"', "", row_attrs)
     row_style = None
-    if 'customFormat="1"' in row_attrs and _S_ATTR.search(row_attrs):
+    if _ROW_FORMATTED.search(row_attrs) and _S_ATTR.search(row_attrs):
         row_style = int(_S_ATTR.search(row_attrs)[1])
     first_edit = min(row_edits)
     last = body.rfind('<c r="')

@@ -211,21 +211,31 @@ class Package:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-_ERROR_CELL = Pattern(rb'<c\b([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.S)
 _V = Pattern(rb"<v>([^<]*)</v>")
 _R = Pattern(rb'\br="([A-Z]{1,3})(\d+)"')
+_ERROR_TYPE = Pattern(rb'\bt="e"')
 
 
 def error_cells(sheet_xml: bytes) -> list[tuple[int, int, str]]:
     """Cells holding an error value (`t="e"`: typed or a formula's cached result) → (row, col,
-    `#REF!`…). python-calamine reads them as empty strings; issue 11.8 wants them reported."""
-    if b't="e"' not in sheet_xml:
-        return []
+    `#REF!`…). python-calamine reads them as empty strings; issue 11.8 wants them reported. Each
+    `t="e"` is found by `bytes.find` and its cell around it (a regular expression trying every
+    cell costs 0.2 s on a 100,000-row sheet)."""
     out = []
-    for m in _ERROR_CELL.finditer(sheet_xml):
-        r, v = _R.search(m[1]), _V.search(m[2])
-        if r and v:
-            out.append((int(r[2]), col_number(r[1].decode()), unescape(v[1].decode("utf-8"))))
+    at = sheet_xml.find(b't="e"')
+    while at >= 0:
+        start = sheet_xml.rfind(b"<c", 0, at)
+        tag_end = sheet_xml.find(b">", at)
+        if start >= 0 and tag_end >= 0 and sheet_xml[start + 2:start + 3] in b" \t\r\n" \
+                and sheet_xml.find(b">", start, at) < 0 and sheet_xml[tag_end - 1:tag_end] != b"/":
+            tag = sheet_xml[start + 2:tag_end]
+            end = sheet_xml.find(b"</c>", tag_end)
+            r = _R.search(tag)
+            v = _V.search(sheet_xml, tag_end, end) if end >= 0 and _ERROR_TYPE.search(tag) else None
+            if r and v:
+                out.append((int(r[2]), col_number(r[1].decode()), unescape(v[1].decode("utf-8"))))
+            at = tag_end
+        at = sheet_xml.find(b't="e"', at + 1)
     return out
 
 
