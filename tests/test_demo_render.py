@@ -52,10 +52,10 @@ def as_plain_formulas(book: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """{book: pdf text} for the template, every book `demo` writes, and the plain-formula copies
+def pdfs(tmp_path_factory):
+    """{book: pdf} for the template, every book `demo` writes, and the plain-formula copies
     (`plain-<name>`) of the validate/summary books — one LibreOffice start for all."""
-    from tests.harness.render import pdf_text, render_pdfs
+    from tests.harness.render import render_pdfs
     from xl_support.__main__ import main
 
     tmp = tmp_path_factory.mktemp("demo_render")
@@ -64,7 +64,13 @@ def rendered(tmp_path_factory):
     books = [Path(TEMPLATE), *sorted(p for p in out.rglob("*") if p.suffix in (".xlsx", ".xlsm"))]
     assert len(books) >= 1 + 4 + 3 + 5 + 1          # template, 4 ward books, validate/compute/summary, 5 exports, city
     plain = [as_plain_formulas(b, tmp / f"plain-{b.name}") for b in books if b.name in PLAIN]
-    pdfs = render_pdfs([*books, *plain], tmp / "pdf")
+    return render_pdfs([*books, *plain], tmp / "pdf")
+
+
+@pytest.fixture(scope="module")
+def rendered(pdfs):
+    """{book: pdf text}."""
+    from tests.harness.render import pdf_text
     return {src: pdf_text(pdf) for src, pdf in pdfs.items()}
 
 
@@ -117,3 +123,16 @@ def test_cached_values_show_once_the_arrays_are_plain_formulas(rendered):
         assert amounts, name
         for amount in amounts:
             assert f"{amount:,}" in rendered[plain[name]], (name, amount)
+
+
+def test_registers_print_at_a_legible_size(pdfs):
+    """A register page of the template and of every book made from it prints its header at ≥ 4
+    points (A4 landscape, one page wide): its print area is its columns, so the `Căn cứ` texts
+    that overflow to the right of them (a computed book) do not shrink the page (they did to
+    under 2 points)."""
+    from tests.harness.render import word_heights
+    books = [b for b in pdfs if b.suffix == ".xlsm" and not b.name.startswith("plain-")]
+    assert any(b.name == "2-da-tinh.xlsm" for b in books)
+    for book in books:
+        heights = [h for _, h in word_heights(pdfs[book], "STT")]
+        assert heights and min(heights) >= 4, (book.name, heights)

@@ -26,7 +26,7 @@ from xl_support.build.demo_book import write_demo_workbook
 from xl_support.build.guide import interpretation_items, read_interpretations
 from xl_support.engine.parameters import DEFAULT as DEFAULT_PARAMETERS
 from xl_support.engine.policy import DEFAULT as DEFAULT_GROUPS
-from xl_support.book.register import FIELDS, NQ04, NQ55, read_register
+from xl_support.book.register import FIELDS, NQ04, NQ55, column_letter, read_register
 from xl_support.book.values import to_excel_serial
 from xl_support.build.vba.project import read_vba_project, xlwings_bas
 
@@ -214,10 +214,14 @@ def test_data_validation_texts_fit_excel_limits(wb):
 
 def test_print_setup_covers_the_rows_a_ward_types(wb):
     """No print area that would stop at the header (registers) or at the shipped rows (`Tham số`):
-    the used range is printed, with the header rows repeated on every page (issue 13)."""
+    the rows typed in are printed, with the header rows repeated on every page (issue 13); a
+    register's print area is its columns, whole (the `Căn cứ` texts overflowing right of them are
+    not printed: LibreOffice would shrink the page to fit them)."""
     for reg in L.REGISTERS:
         ws = wb[reg.title]
-        assert not ws.print_area and ws.print_title_rows == f"${L.HEADER_ROW}:${L.HEADER_ROW}"
+        last = column_letter(len(reg.fields))
+        assert ws.print_area == f"'{reg.title}'!$A$1:${last}$1048576"
+        assert ws.print_title_rows == f"${L.HEADER_ROW}:${L.HEADER_ROW}"
     ws = wb[SETTINGS_SHEET]
     assert not ws.print_area and ws.print_title_rows == "$4:$4"
 

@@ -9,7 +9,9 @@ assert on. Needs Debian's ``libreoffice-calc-nogui`` and ``poppler-utils``
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -135,3 +137,24 @@ def pdf_text(pdf: str | os.PathLike) -> str:
     if proc.returncode != 0:
         raise RenderError(f"pdftotext failed on {Path(pdf).name}: {proc.stderr.decode(errors='replace')}")
     return proc.stdout.decode("utf-8")
+
+
+def word_heights(pdf: str | os.PathLike, word: str) -> list[tuple[int, float]]:
+    """(page, height in points) of each occurrence of `word` (``pdftotext -bbox``): how large a
+    page prints its text."""
+    proc = subprocess.run(
+        [_tool("pdftotext"), "-bbox", "-enc", "UTF-8", str(pdf), "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RenderError(f"pdftotext failed on {Path(pdf).name}: {proc.stderr.decode(errors='replace')}")
+    out, page = [], 0
+    for line in proc.stdout.decode("utf-8").splitlines():
+        if "<page " in line:
+            page += 1
+        m = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', line)
+        if m and html.unescape(m[3]) == word:
+            out.append((page, float(m[2]) - float(m[1])))
+    return out

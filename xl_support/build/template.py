@@ -107,6 +107,9 @@ def _styles():
     }
 
 
+EXCEL_ROWS = 1_048_576          # rows of a worksheet: a print area of whole columns
+
+
 def _print_setup(ws, title_rows: str | None, landscape: bool = True) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -237,7 +240,11 @@ def _register_sheet(ws, reg: RegisterSheet, st) -> None:
 
     ws.freeze_panes = f"C{FIRST_ROW}"
     ws.sheet_view.zoomScale = 90
-    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")     # no print area: the rows typed in are printed (issue 13)
+    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
+    # the register's columns, every row (issue 13: none stops at the header or at a row count):
+    # LibreOffice would otherwise print the `Căn cứ` texts overflowing to the right and shrink
+    # the page to fit them (Excel prints the used columns only)
+    ws.print_area = f"A1:{column_letter(last_col)}{EXCEL_ROWS}"
 
 
 # `Tham số` F5:G10: the values in force for the report month, through the same functions as the
