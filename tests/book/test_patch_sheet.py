@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from hypothesis import given, settings, strategies as st
+
 from xl_support.book.patch import SheetEdits, Styles, patch_sheet
 from xl_support.book.values import ExcelError
 
@@ -181,3 +183,15 @@ def test_a_big_part_streamed_in_pieces_is_patched_as_a_whole_one(tmp_path):
             assert b"".join(streamed_sheet_pieces(SmallPieces(path, "sheet.xml", step), make(), styles,
                                                   select=select)) == whole
             assert styles.render() == whole_styles.render()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([' r="7"', ' spans="1:22"', '  spans="2:3"', '\tspans="x"', ' ht="15"',
+                                 ' x14ac:dyDescent="0.25"', ' customFormat="false"', ' spans="', ' spans=1']),
+                max_size=5),
+       st.sampled_from(["", "\n", "  "]), st.sampled_from(['<c r="A7"><v>1</v></c>', "", '<c r="B7" spans="9"/>']))
+def test_spans_dropped_by_find_as_by_the_regular_expression(attrs, lead, body):
+    """issue 18.2 — a row's `spans` cut by `find` (`_without_spans`) is what `_ROW_SPANS` cuts."""
+    from xl_support.book.patch import _ROW_SPANS, _without_spans
+    chunk = f"{lead}<row{''.join(attrs)}>{body}".encode()
+    assert _without_spans(chunk, chunk.find(b">")) == _ROW_SPANS.sub(rb"\1", chunk, 1)
