@@ -10,12 +10,15 @@ memory (`VmHWM` of that process):
   holds the five values, which are replaced);
 - openpyxl: load_workbook(keep_vba=True) + save, issue 13.5's yardstick (by default only up to
   20,000 rows: at 100,000 rows one run takes about a minute).
+`--book` times the same sides on workbooks you give instead (one a ward sent, one LibreOffice or
+XlsxWriter saved: shared strings, other row attributes); each is copied into the folder first.
 The sides alternate within each repeat; min and median of the repeats are printed, with the
 ratios (min / min) next to the targets: ≤ 4 × calamine at 10,000 and 100,000 rows, ≤ 400 MB at
 100,000 rows; ≤ 1.3 × openpyxl load + save. The written books are checked: compute's benefit
 column equals the engine's result for every row.
 
 Usage: python benchmarks/bench_write.py [--rows 10000 100000] [--repeat 3] [--openpyxl-max 20000]
+       python benchmarks/bench_write.py --book WARD.xlsx [OTHER.xlsm …] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ def child(side: str, book: str, out: str) -> None:
                    "xl_support.operations.live_formulas", "xl_support.operations.schedule", "xl_support.engine.basis",
                    "pandas.tseries.offsets"):
         importlib.import_module(module)         # start-up is issue 18.5's benchmark: not timed here
-    computed = str(Path(book).with_name(Path(book).stem + "-computed.xlsm"))
+    computed = str(computed_path(Path(book)))
     t0 = time.perf_counter()
     if side.startswith("calamine"):
         wb = CalamineWorkbook.from_path(computed if side == "calamine again" else book)
@@ -95,6 +98,18 @@ def run_side(side: str, book: Path, out: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def computed_path(book: Path) -> Path:
+    """The book after one compute (what "compute again" and "calamine again" read)."""
+    return book.with_name(book.stem + "-computed" + book.suffix)
+
+
+def make_computed(book: Path) -> None:
+    computed = computed_path(book)
+    if not computed.exists():
+        subprocess.run([sys.executable, "-m", "xl_support", "compute", str(book), "-o", str(computed), "--force"],
+                       cwd=ROOT, check=True, capture_output=True)
+
+
 def make_book(folder: Path, rows: int) -> Path:
     import datetime as dt
 
@@ -103,11 +118,21 @@ def make_book(folder: Path, rows: int) -> Path:
     if not path.exists():
         n55 = rows * 7 // 10
         write_demo_workbook(path, n55=n55, n04=rows - n55, seed=11, month=dt.date(2026, 11, 1))
-    computed = path.with_name(path.stem + "-computed.xlsm")     # the book after one compute ("compute again")
-    if not computed.exists():
-        subprocess.run([sys.executable, "-m", "xl_support", "compute", str(path), "-o", str(computed), "--force"],
-                       cwd=ROOT, check=True, capture_output=True)
+    make_computed(path)
     return path
+
+
+def given_book(folder: Path, source: Path) -> tuple[Path, int]:
+    """A copy of a workbook given with `--book` (its computed sibling made), and its register rows."""
+    import shutil
+
+    from xl_support.book.workbook import open_book
+    path = folder / source.name
+    if path.resolve() != source.resolve():
+        shutil.copyfile(source, path)
+        computed_path(path).unlink(missing_ok=True)
+    make_computed(path)
+    return path, sum(len(r.table) for r in open_book(path).registers)
 
 
 def check_compute(book: Path, out: Path) -> None:
@@ -124,20 +149,20 @@ def check_compute(book: Path, out: Path) -> None:
         assert got == res.cells()["benefit"], f"compute wrote other values in {res.register.sheet}"
 
 
-def bench(rows: int, repeat: int, with_openpyxl: bool, folder: Path) -> bool:
-    book = make_book(folder, rows)
+def bench(book: Path, rows: int, repeat: int, with_openpyxl: bool, folder: Path) -> bool:
     sides = ["calamine", "calamine again", *COMMANDS] + (["openpyxl"] if with_openpyxl else [])
     times: dict[str, list[float]] = {s: [] for s in sides}
     peaks: dict[str, float] = {s: 0.0 for s in sides}
     for k in range(repeat):
         order = sides if k % 2 == 0 else list(reversed(sides))         # alternate the sides
         for side in order:
-            r = run_side(side, book, folder / f"out-{rows}-{side.split()[0]}.xlsm")
+            r = run_side(side, book, folder / f"out-{book.stem}-{side.split()[0]}{book.suffix}")
             times[side].append(r["seconds"])
             peaks[side] = max(peaks[side], r["peak_mb"])
-    check_compute(book, folder / f"out-{rows}-compute.xlsm")
+    check_compute(book, folder / f"out-{book.stem}-compute{book.suffix}")
     ok = True
-    print(f"\n{rows:,} rows ({book.stat().st_size / 2**20:.1f} MB file), best of {repeat}, sides alternated")
+    print(f"\n{book.name}: {rows:,} rows ({book.stat().st_size / 2**20:.1f} MB file), best of {repeat}, "
+          f"sides alternated")
     print(f"{'side':<14}{'min s':>8}{'median s':>10}{'peak MB':>9}{'× calamine':>12}  target")
     for side in sides:
         best, med = min(times[side]), statistics.median(times[side])
@@ -168,13 +193,15 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--openpyxl-max", type=int, default=20_000)
     p.add_argument("--folder", default=None, help="where the books are made and kept (default: a temp folder)")
+    p.add_argument("--book", type=Path, nargs="+", default=[], help="time these workbooks instead of made ones")
     args = p.parse_args()
     folder = Path(args.folder or tempfile.mkdtemp(prefix="bench_write_"))
     folder.mkdir(parents=True, exist_ok=True)
     print("machine: shared 2-core box; each side in its own subprocess; imports not timed")
     ok = True
-    for rows in args.rows:
-        ok &= bench(rows, args.repeat, rows <= args.openpyxl_max, folder)
+    books = [given_book(folder, b) for b in args.book] or [(make_book(folder, rows), rows) for rows in args.rows]
+    for book, rows in books:
+        ok &= bench(book, rows, args.repeat, rows <= args.openpyxl_max, folder)
     return 0 if ok else 1
 
 

@@ -184,6 +184,8 @@ def test_coming_changes_list_each_kind_with_its_month(closed):
     assert ("Chuyển Đi Tháng Một", changes.C_STOP, jan) in got
     stop = (frame["kind"] == changes.C_STOP) & (names[frame["pos"].astype(int)] == "Lê Thị Mười Sáu")
     assert "tròn 16 tuổi" in frame["detail"][stop][0]
+    pending = (frame["kind"] == changes.C_PENDING) & (names[frame["pos"].astype(int)] == "Chờ Quyết Định")
+    assert list(frame["detail"][pending]) == ["chưa có ngày ký quyết định"] and frame["month"][pending][0] is None
     ws = openpyxl.load_workbook(closed / "cc.xlsx").worksheets[0]
     texts = [r[0] for r in _rows(ws) if isinstance(r[0], str)]
     assert any(t.startswith("Tháng 12/2026 — Tăng BHYT") for t in texts)

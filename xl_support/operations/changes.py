@@ -6,6 +6,7 @@ months' figures are `paid_vs_entitled`: the ledger's amounts per month against t
 from __future__ import annotations
 
 import datetime as dt
+from itertools import repeat
 
 import numpy as np
 
@@ -95,9 +96,9 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2,
                 [f"lương cơ sở {money(base.value)} ({period_text(base)})"] * len(same))
     status = p["status"]
     pending = np.flatnonzero((status == Status.PENDING) | (status == Status.UNCONFIRMED))
-    for j in pending:
-        out.append((None, C_PENDING, int(j), 0, 0, "chưa có ngày ký quyết định" if status[j] == Status.PENDING
-                    else "nhóm chưa có mức hỗ trợ (nhập ở sheet Tham số)"))
+    why = np.where(status[pending] == Status.PENDING, "chưa có ngày ký quyết định",
+                   "nhóm chưa có mức hỗ trợ (nhập ở sheet Tham số)").tolist()     # a whole column at once
+    out.extend(zip(repeat(None), repeat(C_PENDING), pending.tolist(), repeat(0), repeat(0), why))
     columns = list(zip(*out)) if out else [()] * len(CHANGE_COLUMNS)
     return Table({c: object_array(list(v)) for c, v in zip(CHANGE_COLUMNS, columns)}, len(out)), sched
 
