@@ -35,20 +35,14 @@ class RegisterResult:
 
     def cells(self) -> dict[str, list]:
         """The five computed columns as cell values (design.md computed columns)."""
-        benefit, topup, insurance, end_date = [], [], [], []
-        ends = month_end(self.elig.end).tolist()            # datetime.date each
-        labels = insurance_cells(self.res.insurance, self.res.insurance_unconfirmed)
-        for i in range(len(self.people)):
-            status = int(self.elig.status[i])
-            if status in (Status.OK, Status.PENDING, Status.NEVER_PAYABLE):
-                benefit.append(int(self.res.benefit[i]))
-                topup.append(int(self.res.topup[i]))
-                insurance.append(labels[i])
-                end_date.append(ends[i])
-            else:   # the same short marker in every value column as the functions show; why: «Căn cứ»
-                marker = cell_marker(status)
-                for column in (benefit, topup, insurance, end_date):
-                    column.append(marker)
+        benefit, topup = self.res.benefit.tolist(), self.res.topup.tolist()     # whole VND: ints
+        insurance = insurance_cells(self.res.insurance, self.res.insurance_unconfirmed)
+        end_date = month_end(self.elig.end).tolist()                          # datetime.date each
+        status = self.elig.status
+        marked = ~np.isin(status, (Status.OK, Status.PENDING, Status.NEVER_PAYABLE))
+        for i in np.flatnonzero(marked).tolist():
+            # the same short marker in every value column as the functions show; why: «Căn cứ»
+            benefit[i] = topup[i] = insurance[i] = end_date[i] = cell_marker(int(status[i]))
         return {"benefit": benefit, "topup": topup, "insurance": insurance, "end_date": end_date,
                 "basis": self.basis}
 
