@@ -21,15 +21,15 @@ from xl_support.book.register import FIELDS, NQ55
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER = "Trẻ em NQ55"
 HEADERS = [f.header for f in FIELDS if NQ55 in f.registers and not f.computed]
-ROWS = [
+ROWS = [      # STT … decision, pay from, stop date, stop paying from, school, note (the columns of HEADERS)
     [1, "Nguyễn Văn An", dt.date(2020, 3, 1), "Nam", "031200000001", "Tổ 1", "Thành thị", "MCCN", None, None, None,
-     dt.date(2026, 1, 10), None, "Trường A", "ghi chú"],
+     dt.date(2026, 1, 10), None, None, None, "Trường A", "ghi chú"],
     [2, "Trần Thị Bình", dt.date(2019, 5, 2), "Nữ", "031200000002", "Tổ 2", "Nông thôn", "KNND", None, None, None,
-     dt.date(2026, 2, 10), None, None, None],
+     dt.date(2026, 2, 10), None, None, None, None, None],
     [3, "Lê Văn Cường", "31/02/2020", "Nam", "031200000003", "Tổ 1", "Thành thị", "HIV", None, None, None,
-     dt.date(2026, 3, 10), None, None, None],            # a bad date: validate marks it
+     dt.date(2026, 3, 10), None, None, None, None, None],            # a bad date: validate marks it
     [4, "Phạm Thị Dung", dt.date(2018, 7, 4), "Nữ", "031200000004", "Tổ 3", "Thành thị", "CN", None, None, None,
-     dt.date(2026, 4, 10), None, None, None],
+     dt.date(2026, 4, 10), None, None, None, None, None],
 ]
 
 
