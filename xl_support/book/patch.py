@@ -415,8 +415,8 @@ def streamed_sheet_pieces(part: ZipRef, edits: SheetEdits, styles: Styles, *, se
                           cm: int | None = None) -> Iterator[bytes]:
     """`sheet_pieces` of a big part left in the source file, inflated in pieces and never held
     whole (issue 18 item 2: ≤ 400 MB at 100,000 rows): a first pass finds the head, the row
-    numbers and the tail (`_sheet_layout`), a second one hands `_patched_rows` the rows it asks for. A
-    sheet the first pass does not vouch for is read whole (`sheet_pieces`)."""
+    numbers and the tail (`_sheet_layout`), a second one hands `_patched_rows` the rows it asks
+    for. A sheet the first pass does not vouch for is read whole (`sheet_pieces`)."""
     layout = _sheet_layout(part.pieces())
     if layout is None:
         yield from sheet_pieces(part.read(), edits, styles, select=select, cm=cm)
