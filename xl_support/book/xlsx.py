@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
