@@ -540,7 +540,7 @@ def _prefixed(data: bytes, a, t: dict) -> bool:
     return bool(pair.any() and name_end[a[pair.nonzero()[0] + at + 2]].any())
 
 
-_BLOCK = 1 << 18     # bytes compared at a time: temporaries of a bounded size, whatever the piece's
+_BLOCK = 1 << 19     # bytes compared at a time: temporaries of a bounded size, whatever the piece's
 
 
 def _scan(data: bytes, a, t: dict):
