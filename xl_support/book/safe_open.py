@@ -165,9 +165,27 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     return raw
 
 
-def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """A small part's bytes (as `_inflate`: exactly its declared size)."""
-    return b"".join(_inflate(zf, data, info, _SMALL))
+def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int = _SMALL) -> bytes:
+    """A part's bytes, whole: its pieces (`_inflate`) joined; inflated in one call directly when
+    `_inflate` would (no generator: a book's small parts are many)."""
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size <= piece and info.compress_size <= _ONE_CALL:
+        return _one_call(_raw(data, info), info)
+    return b"".join(_inflate(zf, data, info, piece))
+
+
+def _one_call(raw: memoryview, info: zipfile.ZipInfo) -> bytes:
+    """A deflated part inflated in one call into a buffer of its declared size (zlib-ng's
+    `decompress` maps twice that, touched anew at every part); past it, the rest inflated as a
+    whole inflate would (≤ 66 MB: a damaged block is an error, a stream without end too, more
+    bytes a size mismatch)."""
+    inflater = _inflater.decompressobj(-15)
+    out = inflater.decompress(raw, max(info.file_size, 1))
+    longer = not inflater.eof and bool(inflater.flush())
+    if not inflater.eof:
+        raise _inflater.error("incomplete or truncated stream")
+    if len(out) != info.file_size or longer:
+        raise zipfile.BadZipFile(f"size differs: {info.filename}")
+    return out
 
 
 def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int) -> Iterator[bytes]:
@@ -187,16 +205,7 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
                 yield out
         return
     if info.file_size <= piece and info.compress_size <= _ONE_CALL:
-        # one call into a buffer of the declared size (zlib-ng's `decompress` maps twice that,
-        # touched anew at every part); past it, the rest inflated as a whole inflate would (≤ 66
-        # MB: a damaged block is an error, a stream without end too, more bytes a size mismatch)
-        inflater = _inflater.decompressobj(-15)
-        out = inflater.decompress(raw, max(info.file_size, 1))
-        longer = not inflater.eof and bool(inflater.flush())
-        if not inflater.eof:
-            raise _inflater.error("incomplete or truncated stream")
-        if len(out) != info.file_size or longer:
-            raise zipfile.BadZipFile(f"size differs: {info.filename}")
+        out = _one_call(raw, info)
         if out:
             yield out
         return
@@ -410,7 +419,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         for part, sheet in parts.items():
             info = zf.getinfo(part)
             if keep is not None:        # inflated whole once, screened in pieces
-                whole = keep.parts[part] = b"".join(_inflate(zf, data, info, limits.piece_bytes))
+                whole = keep.parts[part] = _whole(zf, data, info, limits.piece_bytes)
                 pieces = lambda whole=whole: _slices(whole, limits.piece_bytes)
             else:
                 pieces = lambda info=info: _inflate(zf, data, info, limits.piece_bytes)
