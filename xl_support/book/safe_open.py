@@ -259,7 +259,8 @@ def stored_package(data: bytes, keep: Inflated) -> bytes:
     (issue 18 item 4: the reader parses what was screened, and does not inflate it again)."""
     out, central, at = [], [], 0
     for info in keep.infos:
-        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        name = info.orig_filename          # ASCII: the same bytes either way, without cp437's Python codec
+        name = name.encode("ascii" if name.isascii() else "utf-8" if info.flag_bits & 0x800 else "cp437")
         body = keep.parts.get(info.filename)
         if body is None:
             method, body, size = info.compress_type, _raw(data, info), info.compress_size
