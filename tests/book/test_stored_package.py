@@ -4,7 +4,6 @@ names, order and CRC-32 — and every other part as it was compressed; the reade
 reads the file, refuses what it refused, and a package past `Limits.stored_bytes` is the file's
 bytes unchanged."""
 import io
-import os
 import struct
 import zipfile
 
@@ -131,28 +130,3 @@ def test_zlib_ng_and_zlib_screen_alike(tmp_path):
     refusal = S.check_workbook(damaged)
     assert refusal.code == "CORRUPT" and proc.stdout.strip() == str(refusal)
 
-
-def _glibc() -> bool:
-    try:
-        return (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-@pytest.mark.skipif(not _glibc(), reason="glibc's heap thresholds only")
-def test_screening_keeps_freed_memory_in_the_heap(tmp_path):
-    """Once a book was screened (`_keep_heap`), blocks the size of a book's parts, freed and
-    allocated again, are served from the heap kept: not page-faulted anew at every book (glibc's
-    default gives the heap's free top back past twice the largest block freed)."""
-    import resource
-    S.read_screened(_book(tmp_path / "a.xlsx"))
-
-    def cycle():
-        blocks = [b"x" * 2**20 for _ in range(4)]     # written: each page touched
-        del blocks
-
-    cycle()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(5):
-        cycle()
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 256     # not 5 × 4 MB / 4 KB

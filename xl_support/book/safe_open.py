@@ -728,27 +728,8 @@ def _check_sheet(open_part: Callable[[], Iterator[bytes]], label: str, limits: L
     return None
 
 
-_HEAP_WARM = 8 * 2**20          # one block this large, freed once per process (`_keep_heap`)
-_heap_kept = False
-
-
-def _keep_heap() -> None:
-    """Once per process: a block of `_HEAP_WARM` bytes allocated and freed (issue 18 item 4).
-    glibc maps a block past its threshold (128 KB at first) apart and, once one is freed, raises
-    the threshold to its size and gives the heap's free top back only past twice that: so every
-    book's inflated parts and stored package (≈ 1 MB) are then taken from the heap, not
-    page-faulted anew at each book (≈ 270 faults, 0.6 ms per book in a loop that only screens).
-    The block is zeroed by `calloc` (mapped, never touched: ≈ 20 µs); the thresholds only rise,
-    as glibc raises them itself on freeing any large block. Elsewhere: a block freed, nothing more."""
-    global _heap_kept
-    if not _heap_kept:
-        _heap_kept = True
-        bytes(_HEAP_WARM)
-
-
 def _screen(path: str | Path, limits: Limits, with_errors: set | None,
             keep: Inflated | None = None) -> tuple[bytes | None, Rejection | None]:
-    _keep_heap()
     path = Path(path)
     data, problem = _load(path, limits)
     if problem:
