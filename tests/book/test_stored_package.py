@@ -129,4 +129,3 @@ def test_zlib_ng_and_zlib_screen_alike(tmp_path):
     assert out.read_bytes() == S.read_screened(path)
     refusal = S.check_workbook(damaged)
     assert refusal.code == "CORRUPT" and proc.stdout.strip() == str(refusal)
-
