@@ -34,11 +34,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import io
 import os
+import pickle
+import struct
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,8 +168,10 @@ def _month_totals(month: np.ndarray, delta: np.ndarray, months: int) -> np.ndarr
 @dataclass
 class Texts:
     """A column of texts as one string and the offsets of its cells: a worker sends it as one
-    object, not one per row (issue 18 item 4); None where a cell has no text."""
-    joined: str
+    object, not one per row (issue 18 item 4); None where a cell has no text. The string is kept
+    as UTF-8 and decoded when first taken: the city names a few rows of a few files, and decoding
+    every ward's names cost the main process more than anything else it receives."""
+    utf8: bytes                              # the texts one after the other (`surrogatepass`)
     ends: np.ndarray                         # int64: where each cell's text ends in `joined`
     missing: np.ndarray                      # bool
 
@@ -180,13 +185,21 @@ class Texts:
                 values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-            return cls(joined, np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+            return cls(_utf8(joined), np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
         lengths = np.fromiter(map(len, values), np.int64, count=len(values))
-        return cls(joined, np.cumsum(lengths), lengths == 0 if blank_missing else np.zeros(len(values), bool))
+        return cls(_utf8(joined), np.cumsum(lengths), lengths == 0 if blank_missing else np.zeros(len(values), bool))
+
+    @functools.cached_property
+    def joined(self) -> str:
+        return self.utf8.decode("utf-8", "surrogatepass")
 
     def take(self, positions) -> list[str | None]:
         starts = np.concatenate([[0], self.ends])
         return [None if self.missing[p] else self.joined[starts[p]:self.ends[p]] for p in positions]
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 @dataclass
@@ -550,32 +563,172 @@ def _limit_worker_memory(limit: int = WORKER_MEMORY) -> None:
         pass
 
 
+class _ResultPickler(pickle.Pickler):
+    """Pickles a FileResult's arrays (1-D, numbers) as `np.frombuffer` of an out-of-band buffer
+    (protocol 5): a C call per array on loading, not numpy's own reduction."""
+
+    def reducer_override(self, obj):
+        if type(obj) is np.ndarray and obj.ndim == 1 and obj.dtype.kind in "biuf" and obj.flags.c_contiguous:
+            return np.frombuffer, (pickle.PickleBuffer(obj), obj.dtype.str)
+        return NotImplemented
+
+
+def dump_result(result: FileResult) -> list:
+    """A FileResult as one message for the main process, in parts (written as they are, not
+    joined): its length, the sizes of its parts, its pickle, then its arrays' bytes, each part
+    padded to a multiple of 8 bytes."""
+    buffers: list = []
+    f = io.BytesIO()
+    _ResultPickler(f, protocol=5, buffer_callback=buffers.append).dump(result)
+    parts = [f.getbuffer(), *(b.raw() for b in buffers)]
+    sizes = [p.nbytes for p in parts]
+    out = [struct.pack(f"<{len(sizes) + 2}Q", 8 * (len(sizes) + 1) + sum(n + -n % 8 for n in sizes),
+                       len(sizes), *sizes)]
+    for part, n in zip(parts, sizes):
+        out += (part, bytes(-n % 8))
+    return out
+
+
+def load_result(message: bytearray) -> FileResult:
+    """`dump_result`'s message (without its length) → the FileResult (its arrays: views of it)."""
+    view = memoryview(message)
+    (count,) = struct.unpack_from("<Q", view)
+    at, parts = 8 * (count + 1), []
+    for n in struct.unpack_from(f"<{count}Q", view, 8):
+        parts.append(view[at:at + n])
+        at += n + -n % 8
+    return pickle.loads(parts[0], buffers=parts[1:])
+
+
+#: POSIX: a message goes through the pipe's descriptor from its parts straight into the buffer
+#: it is read from (no joined copy, no chunks); elsewhere through `Connection` as bytes.
+_RAW = hasattr(os, "writev") and hasattr(os, "readv")
+
+
+def _send_message(conn, parts: list) -> None:
+    if not _RAW:
+        conn.send_bytes(b"".join(parts))
+        return
+    views = [memoryview(p).cast("B") for p in parts]
+    while views:
+        n = os.writev(conn.fileno(), views[:1024])          # IOV_MAX
+        while views and n >= len(views[0]):
+            n -= len(views.pop(0))
+        if n:
+            views[0] = views[0][n:]
+
+
+def _recv_message(conn) -> bytearray:
+    """A message's bytes after its length (EOFError: the other side is gone)."""
+    if not _RAW:
+        return bytearray(conn.recv_bytes()[8:])
+    (size,) = struct.unpack("<Q", _read_into(conn, bytearray(8)))
+    return _read_into(conn, bytearray(size))
+
+
+def _read_into(conn, buf: bytearray) -> bytearray:
+    view, got = memoryview(buf), 0
+    while got < len(buf):
+        n = os.readv(conn.fileno(), [view[got:]])
+        if not n:
+            raise EOFError
+        got += n
+    return buf
+
+
+def _worker(conn, paths: list[str], months, month) -> None:
+    """A worker process of `_pool_run`: file positions in, `dump_result`s out (a message of no
+    parts: the result could not be sent); an empty request or a closed pipe ends it. The months
+    of a result are the ones asked: not sent back."""
+    _limit_worker_memory()
+    while True:
+        try:
+            task = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not task:
+            return
+        result = process_file(paths[int.from_bytes(task, "little")], months, month)
+        if result.months == months:
+            result.months = None
+        try:
+            message = dump_result(result)
+        except Exception:   # noqa: BLE001 — reported as a crash of this file
+            message = [struct.pack("<QQ", 8, 0)]       # no parts: not loadable
+        _send_message(conn, message)
+
+
 def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> list[int]:
-    """process_file on a pool of `jobs` workers; `done(i, result)` per file. Returns the indices
-    left without a result because a worker died (the pool is then broken for every file)."""
-    from concurrent.futures.process import BrokenProcessPool
+    """process_file on `jobs` worker processes, one file at a time each; `done(i, result)` per
+    file. Returns the indices of the files whose worker died while on them (a new worker takes
+    the files left). One pipe per worker, the file's position sent, its result back
+    (`dump_result`): the main process only waits, reads and unpickles (issue 18 item 4: it shares
+    the cores with the workers)."""
+    import multiprocessing
+    from multiprocessing.connection import wait
 
     # what every worker imports to read a book, imported once here: forked workers (POSIX) inherit
     # it instead of each importing it again (issue 18 item 5)
     import python_calamine  # noqa: F401
     import xl_support.book.xlsx  # noqa: F401
-    left = {i for i, _ in items}
+    ctx = multiprocessing.get_context()
+    paths = [str(p) for _, p in items]
+    todo = list(range(len(items)))[::-1]
+    workers: dict = {}                 # pipe → [process, position of its file or None]
+    died: list[int] = []
+
+    def start() -> None:
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_worker, args=(theirs, paths, months, month), daemon=True)
+        process.start()
+        theirs.close()
+        workers[mine] = [process, None]
+        feed(mine)
+
+    def feed(pipe) -> None:
+        if todo:
+            workers[pipe][1] = todo.pop()
+            pipe.send_bytes(workers[pipe][1].to_bytes(4, "little"))
+        else:
+            stop(pipe)
+
+    def stop(pipe) -> None:
+        process, _ = workers.pop(pipe)
+        try:
+            pipe.send_bytes(b"")
+        except OSError:
+            pass
+        pipe.close()
+        process.join()
+
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_worker_memory) as pool:
-            futures = {pool.submit(process_file, str(p), months, month): i for i, p in items}
-            for fut in as_completed(futures):
-                i = futures[fut]
+        for _ in range(min(jobs, len(items))):
+            start()
+        while workers:
+            for pipe in wait(list(workers)):
+                k = workers[pipe][1]
                 try:
-                    result = fut.result()
-                except BrokenProcessPool:
+                    message = _recv_message(pipe)
+                except (EOFError, OSError):              # the worker died on this file
+                    died.append(items[k][0])
+                    stop(pipe)
+                    if todo:
+                        start()
                     continue
+                try:
+                    result = load_result(message)
                 except Exception:   # noqa: BLE001 — the worker could not send this file's result
-                    result = FileResult(str(dict(items)[i]), 0.0, CRASHED)
-                left.discard(i)
-                done(i, result)
-    except BrokenProcessPool:
-        pass
-    return sorted(left)
+                    result = None
+                if result is not None and result.months is None:
+                    result.months = list(months)
+                i = items[k][0]
+                done(i, result if result is not None else FileResult(paths[k], 0.0, CRASHED))
+                feed(pipe)
+    finally:
+        for pipe in list(workers):
+            workers[pipe][0].kill()
+            stop(pipe)
+    return sorted(died)
 
 
 class Progress:
@@ -605,8 +758,8 @@ def run_files(paths: list[Path], months: list[dt.date], month: dt.date | None = 
               progress: bool = True) -> list[FileResult]:
     """process_file over every path in worker processes (`jobs`, 0 = choose), with a progress
     bar. Each file is isolated (issue 12): a worker that dies (native abort, out of memory)
-    breaks the pool, so the files without a result are run again one per fresh worker, and only
-    the file that kills its own worker is rejected."""
+    costs the file it was on, which is run again alone in a fresh worker afterwards; only the
+    file that kills its own worker is rejected."""
     jobs = jobs or default_jobs(len(paths))
     bar = Progress(len(paths), "Tổng hợp", "tệp", enabled=progress)
     results: dict[int, FileResult] = {}
