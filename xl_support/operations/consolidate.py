@@ -476,21 +476,28 @@ def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
 GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 
 
-def group_totals(code: np.ndarray, code_names: list[str], area: np.ndarray, area_names: list[str],
-                 figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
-    """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `code`
-    and `area`: positions in `code_names` and `area_names`); rows without a group code (−1) are
-    left out."""
-    has = code >= 0
+def group_totals(code_names: list[str], area_names: list[str], parts: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
+    """(group code, area) → the sums of GROUP_FIGURES over the rows of `parts`, each (code, area,
+    figures): positions in `code_names` and `area_names`, and an array per figure (bool: counted;
+    else whole numbers, summed in int64); rows without a group code (−1) are left out. The pairs
+    are few: one slot each (no sort of the rows)."""
     width = max(len(area_names), 1)
-    pairs, pair_of_row = np.unique(code[has] * width + area[has], return_inverse=True)
-    sums = []
-    for values in figures:
-        total = np.zeros(len(pairs), dtype=np.int64)
-        np.add.at(total, pair_of_row, np.asarray(values, dtype=np.int64)[has])
-        sums.append(total.tolist())
+    size = len(code_names) * width
+    present = np.zeros(size, dtype=bool)
+    sums = [np.zeros(size, dtype=np.int64) for _ in GROUP_FIGURES]
+    for code, area, figures in parts:
+        has = code >= 0
+        pair = code[has].astype(np.intp) * width + area[has]
+        present[pair] = True
+        for total, values in zip(sums, figures):
+            values = np.asarray(values)[has]
+            if values.dtype == bool:
+                total += np.bincount(pair[values], minlength=size)
+            else:
+                np.add.at(total, pair, values.astype(np.int64, copy=False))
+    pairs = np.flatnonzero(present)
     keys = [(code_names[p // width], area_names[p % width]) for p in pairs.tolist()]
-    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*sums))}
+    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*(t[pairs].tolist() for t in sums)))}
 
 
 # ---------------------------------------------------------------- inputs
@@ -940,13 +947,9 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         month_insured = np.zeros(len(numbers), bool)
         month_cost = np.zeros(len(numbers), np.int64)
 
-    # per file sums: of the month (running sums cut at the files' and registers' bounds), and per
-    # month (each file's totals less the rows R11 does not pay)
-    def cut(values: np.ndarray) -> np.ndarray:
-        return np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-
-    paid_run, benefit_run, insured_run, cost_run = (cut(v) for v in (month_paid > 0, month_paid, month_insured,
-                                                                      month_cost))
+    # per file sums: of the month (each file's and register's slice of the rows), and per month
+    # (each file's totals less the rows R11 does not pay)
+    is_paid = month_paid > 0
     need = np.zeros((len(chosen), len(months)), np.int64)
     if chosen:
         taken = [cut_cols[:, bounds[1:]] - cut_cols[:, bounds[:-1]]            # months × files
@@ -965,11 +968,11 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         row.paid = {"NQ55": 0, "NQ04": 0}
         at = a
         for _, kind, n in r.registers:
-            row.paid[kind] = row.paid.get(kind, 0) + int(paid_run[at + n] - paid_run[at])
+            row.paid[kind] = row.paid.get(kind, 0) + int(np.count_nonzero(is_paid[at:at + n]))
             at += n
-        row.benefit = int(benefit_run[b] - benefit_run[a])
-        row.insured = int(insured_run[b] - insured_run[a])
-        row.insurance_cost = int(cost_run[b] - cost_run[a])
+        row.benefit = int(month_paid[a:b].sum())
+        row.insured = int(np.count_nonzero(month_insured[a:b]))
+        row.insurance_cost = int(month_cost[a:b].sum())
         row.years = {y: need_by_year[y][i] for y in years}
         if r.report is not None:
             row = _report_unit_row(r, row, month, years)
@@ -1034,19 +1037,20 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     moves = _move_rows([unit_rows[r.path].label for r in chosen], dup_keys, owner[dup_cols],
                        (dup_benefit > 0) | dup_insurance, [details[p] for p in dup_cols.tolist()], months)
 
-    # by group and area, the month
+    # by group and area, the month: the registers' rows, then the rows of the units' city reports
     area_names = ["Nông thôn", "Thành thị", "Chưa rõ"]
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
     code_of: dict[str, int] = {}
-    codes = [np.array([*(code_of.setdefault(g, len(code_of)) for g in r.group_names), -1])[r.group] for r in chosen]
+    codes = [np.array([*(code_of.setdefault(g, len(code_of)) for g in r.group_names), -1], np.int32)[r.group]
+             for r in chosen]
     reports = _report_group_rows(chosen, month)
-    codes.append(np.array([-1 if g is None else code_of.setdefault(g, len(code_of)) for g, *_ in reports], np.int64))
+    report_codes = np.array([-1 if g is None else code_of.setdefault(g, len(code_of)) for g, *_ in reports], np.int64)
     area_of = {a: i for i, a in enumerate(area_names)}
-    area = np.concatenate([np.where(areas < 0, 2, areas),
-                           np.array([area_of.setdefault(r[1], len(area_of)) for r in reports], np.int64)])
-    figures = [np.concatenate([f, np.array([r[k] for r in reports], dtype=np.int64)])
-               for k, f in enumerate(((month_paid > 0), month_paid, month_insured, month_cost), start=2)]
-    groups = group_totals(np.concatenate(codes), list(code_of), area, list(area_of), figures)
+    report_areas = np.array([area_of.setdefault(r[1], len(area_of)) for r in reports], np.int64)
+    groups = group_totals(list(code_of), list(area_of), [
+        (np.concatenate(codes) if codes else np.zeros(0, np.int32), np.where(areas < 0, 2, areas),
+         (is_paid, month_paid, month_insured, month_cost)),
+        (report_codes, report_areas, [np.array([r[k] for r in reports], dtype=np.int64) for k in range(2, 6)])])
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
                                groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
