@@ -38,6 +38,7 @@ import functools
 import io
 import os
 import pickle
+import select
 import struct
 import sys
 import time
@@ -83,7 +84,7 @@ class Monthly:
     dtype: str
     month: np.ndarray     # int16: month index of each change
     row: np.ndarray       # int32: row of each change
-    delta: np.ndarray     # int64: value minus the previous month's value (month 0: minus 0)
+    delta: np.ndarray     # int64 (`narrow`: smaller): value minus the previous month's value (month 0: minus 0)
     totals: np.ndarray    # (months,) int64: sum over the rows
 
     @classmethod
@@ -134,6 +135,18 @@ class Monthly:
         return cls(payable.shape, np.dtype(np.int64).str, month.astype(np.int16), row.astype(np.int32), delta,
                    _month_totals(month, delta, months))
 
+    def narrow(self) -> "Monthly":
+        """The same changes, `delta` in the smallest integer type holding them (int8 for a bool
+        array, int32 for most amounts): less for a worker to send; every sum is still int64."""
+        d = self.delta
+        if d.size:
+            lo, hi = int(d.min()), int(d.max())
+            small = next((t for t in (np.int8, np.int16, np.int32)
+                          if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max), None)
+            if small is not None:
+                self.delta = d.astype(small)
+        return self
+
     def at(self, k: int) -> np.ndarray:
         """Month `k` of every row."""
         keep = self.month <= k
@@ -169,10 +182,11 @@ def _month_totals(month: np.ndarray, delta: np.ndarray, months: int) -> np.ndarr
 class Texts:
     """A column of texts as one string and the offsets of its cells: a worker sends it as one
     object, not one per row (issue 18 item 4); None where a cell has no text. The string is kept
-    as UTF-8 and decoded when first taken: the city names a few rows of a few files, and decoding
-    every ward's names cost the main process more than anything else it receives."""
-    utf8: bytes                              # the texts one after the other (`surrogatepass`)
-    ends: np.ndarray                         # int64: where each cell's text ends in `joined`
+    as UTF-8 bytes (sent as an array, not copied out of the message) and decoded when first
+    taken: the city names a few rows of a few files, and decoding every ward's names cost the
+    main process more than anything else it receives."""
+    utf8: np.ndarray                         # uint8: the texts one after the other (`surrogatepass`)
+    ends: np.ndarray                         # int32 or int64: where each cell's text ends in `joined`
     missing: np.ndarray                      # bool
 
     @classmethod
@@ -185,21 +199,28 @@ class Texts:
                 values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-            return cls(_utf8(joined), np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+            return cls(_utf8(joined), _offsets(map(len, texts), len(texts)), missing)
         lengths = np.fromiter(map(len, values), np.int64, count=len(values))
-        return cls(_utf8(joined), np.cumsum(lengths), lengths == 0 if blank_missing else np.zeros(len(values), bool))
+        return cls(_utf8(joined), _offsets(lengths, len(values)),
+                   lengths == 0 if blank_missing else np.zeros(len(values), bool))
 
     @functools.cached_property
     def joined(self) -> str:
-        return self.utf8.decode("utf-8", "surrogatepass")
+        return self.utf8.tobytes().decode("utf-8", "surrogatepass")
 
     def take(self, positions) -> list[str | None]:
         starts = np.concatenate([[0], self.ends])
         return [None if self.missing[p] else self.joined[starts[p]:self.ends[p]] for p in positions]
 
 
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _offsets(lengths, n: int) -> np.ndarray:
+    """The running sums of `n` lengths, in int32 when they fit (half the bytes to send)."""
+    ends = np.cumsum(np.fromiter(lengths, np.int64, count=n))
+    return ends.astype(np.int32) if not n or ends[-1] <= np.iinfo(np.int32).max else ends
 
 
 @dataclass
@@ -344,11 +365,11 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.name = Texts.of(_cells(book.registers, "name"), blank_missing=True)
     out.group, out.group_names = _group_codes(book.registers)
     out.area = people.area
-    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts)   # money: int64 end to end
-    out.insurance = Monthly.of(results.insurance)
+    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts).narrow()  # money: int64 sums
+    out.insurance = Monthly.of(results.insurance).narrow()
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if unconfirmed:
-        out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
+        out.unconfirmed = Monthly.of(results.insurance_unconfirmed).narrow()
     return out
 
 
@@ -683,6 +704,13 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     todo = list(range(len(items)))[::-1]
     workers: dict = {}                 # pipe → [process, position of its file or None]
     died: list[int] = []
+    poll = select.poll() if _RAW else None          # POSIX: one poll set for the pool's life
+    by_fd: dict = {}
+
+    def ready() -> list:
+        if poll is None:
+            return wait(list(workers))
+        return [by_fd[fd] for fd, _ in poll.poll()]
 
     def start() -> None:
         mine, theirs = ctx.Pipe()
@@ -690,6 +718,9 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
         process.start()
         theirs.close()
         workers[mine] = [process, None]
+        if poll is not None:
+            by_fd[mine.fileno()] = mine
+            poll.register(mine.fileno(), select.POLLIN)
         feed(mine)
 
     def feed(pipe) -> None:
@@ -701,6 +732,8 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
 
     def stop(pipe) -> None:
         process, _ = workers.pop(pipe)
+        if poll is not None:
+            poll.unregister(by_fd.pop(pipe.fileno()).fileno())
         try:
             pipe.send_bytes(b"")
         except OSError:
@@ -712,7 +745,7 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
         for _ in range(min(jobs, len(items))):
             start()
         while workers:
-            for pipe in wait(list(workers)):
+            for pipe in ready():
                 k = workers[pipe][1]
                 try:
                     message = _recv_message(pipe)
