@@ -922,7 +922,8 @@ def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]
         files = by_unit.get(unit)
         if not files:
             continue
-        files.sort(key=lambda r: (r.report is None, r.mtime, Path(r.path).name))   # a workbook wins over a report
+        if len(files) > 1:
+            files.sort(key=lambda r: (r.report is None, r.mtime, Path(r.path).name))   # a workbook wins over a report
         chosen.append(files[-1])
         for old in files[:-1]:
             superseded[old.path] = (f"Cùng đơn vị «{unit.full_name}» với tệp mới hơn «{Path(files[-1].path).name}» "
