@@ -25,8 +25,10 @@ Decisions (issue 7):
   amounts from its `Tham số` apply, as in its own `compute`; the overrides are listed in
   `Tình trạng tệp`.
 * Speed (design.md "Performance"): per book the engine runs once for all months and validation
-  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month);
-  the city step gathers across files only the rows whose ID is repeated.
+  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month) in
+  one message, their bytes out of band (`dump_result`), to a main process that only waits and
+  unpickles (no executor threads); the city step gathers across files only the rows whose ID
+  is repeated.
 * Insurance cost of a month = insured people × (hi_rate_permille × base_salary of that month,
   rounded to whole VND). Budget need of a year = Σ months of (support + insurance cost).
 """
