@@ -86,7 +86,7 @@ class Monthly:
     dtype: str
     month: np.ndarray     # int16: month index of each change
     row: np.ndarray       # int32: row of each change
-    delta: np.ndarray     # int64 (`narrow`: smaller): value minus the previous month's value (month 0: minus 0)
+    delta: np.ndarray     # int64: value minus the previous month's value (month 0: minus 0)
     totals: np.ndarray    # (months,) int64: sum over the rows
 
     @classmethod
@@ -136,18 +136,6 @@ class Monthly:
         delta[later] -= paid[flat[later] - cols] * amounts[state[month[later] - 1] * cols + row[later]]
         return cls(payable.shape, np.dtype(np.int64).str, month.astype(np.int16), row.astype(np.int32), delta,
                    _month_totals(month, delta, months))
-
-    def narrow(self) -> "Monthly":
-        """The same changes, `delta` in the smallest integer type holding them (int8 for a bool
-        array, int32 for most amounts): less for a worker to send; every sum is still int64."""
-        d = self.delta
-        if d.size:
-            lo, hi = int(d.min()), int(d.max())
-            small = next((t for t in (np.int8, np.int16, np.int32)
-                          if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max), None)
-            if small is not None:
-                self.delta = d.astype(small)
-        return self
 
     def at(self, k: int) -> np.ndarray:
         """Month `k` of every row."""
@@ -201,9 +189,9 @@ class Texts:
                 values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-            return cls(_utf8(joined), _offsets(map(len, texts), len(texts)), missing)
+            return cls(_utf8(joined), _offsets(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
         lengths = np.fromiter(map(len, values), np.int64, count=len(values))
-        return cls(_utf8(joined), _offsets(lengths, len(values)),
+        return cls(_utf8(joined), _offsets(lengths),
                    lengths == 0 if blank_missing else np.zeros(len(values), bool))
 
     @functools.cached_property
@@ -219,10 +207,13 @@ def _utf8(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
 
 
-def _offsets(lengths, n: int) -> np.ndarray:
-    """The running sums of `n` lengths, in int32 when they fit (half the bytes to send)."""
-    ends = np.cumsum(np.fromiter(lengths, np.int64, count=n))
-    return ends.astype(np.int32) if not n or ends[-1] <= np.iinfo(np.int32).max else ends
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    """The running sums of `lengths`, in int32 when they fit (half the bytes to send)."""
+    ends = np.cumsum(lengths)
+    return ends.astype(np.int32) if not len(ends) or ends[-1] <= _INT32_MAX else ends
+
+
+_INT32_MAX = np.iinfo(np.int32).max
 
 
 @dataclass
@@ -367,11 +358,11 @@ def compute_file(book: Book, months: list[dt.date], out: FileResult, month: dt.d
     out.name = Texts.of(_cells(book.registers, "name"), blank_missing=True)
     out.group, out.group_names = _group_codes(book.registers)
     out.area = people.area
-    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts).narrow()  # money: int64 sums
-    out.insurance = Monthly.of(results.insurance).narrow()
+    out.benefit = Monthly.of_amounts(results.payable, *results.benefit_parts)   # money: int64 end to end
+    out.insurance = Monthly.of(results.insurance)
     out.hi_cost = np.array(insurance_costs(s.params, tuple(months)), dtype=np.int64)
     if unconfirmed:
-        out.unconfirmed = Monthly.of(results.insurance_unconfirmed).narrow()
+        out.unconfirmed = Monthly.of(results.insurance_unconfirmed)
     return out
 
 
