@@ -461,6 +461,27 @@ def test_a_crashing_file_costs_no_other_file(tmp_path, monkeypatch, hostile, goo
     assert _vietnamese(reasons["crash.xlsx"]) and "XFD99999" in reasons["far_cell.xlsx"]
 
 
+def _unsendable_result(path, months, month=None):
+    result = _REAL_PROCESS_FILE(path, months, month)
+    if path.endswith("ward1.xlsx"):
+        result.notes.append(lambda: None)                # cannot be pickled
+    return result
+
+
+def test_a_result_the_worker_cannot_send_costs_that_file_only(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, unit in enumerate((UNIT_A, UNIT_B, UNIT_C)):
+        write_sample_book(folder / f"ward{i}.xlsx", unit=unit.full_name, unit_type=unit.type, n55=10, n04=4,
+                          seed=40 + i)
+    monkeypatch.setattr(C, "process_file", _unsendable_result)    # inherited by the forked workers
+    r = C.consolidate(sorted(folder.iterdir()), dt.date(2026, 11, 1), None, jobs=2, progress=False)
+    status = {f.path.name: f.status for f in r.files}
+    assert status == {"ward0.xlsx": C.OK, "ward1.xlsx": C.REJECTED, "ward2.xlsx": C.OK}
+    assert next(f.reason for f in r.files if f.path.name == "ward1.xlsx") == C.CRASHED.reason
+    assert sum(u.rows for u in r.units if u.received) == 28
+
+
 def test_consolidate_output_never_replaces_an_input(good, tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()

@@ -25,8 +25,10 @@ Decisions (issue 7):
   amounts from its `Tham số` apply, as in its own `compute`; the overrides are listed in
   `Tình trạng tệp`.
 * Speed (design.md "Performance"): per book the engine runs once for all months and validation
-  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month);
-  the city step gathers across files only the rows whose ID is repeated.
+  reuses its arrays; a worker sends back compact arrays (`Monthly`: changes month to month) in
+  one message, their bytes out of band (`dump_result`), to a main process that only waits and
+  unpickles (no executor threads); the city step gathers across files only the rows whose ID
+  is repeated.
 * Insurance cost of a month = insured people × (hi_rate_permille × base_salary of that month,
   rounded to whole VND). Budget need of a year = Σ months of (support + insurance cost).
 """
@@ -34,11 +36,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import io
 import os
+import pickle
+import select
+import struct
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,9 +171,12 @@ def _month_totals(month: np.ndarray, delta: np.ndarray, months: int) -> np.ndarr
 @dataclass
 class Texts:
     """A column of texts as one string and the offsets of its cells: a worker sends it as one
-    object, not one per row (issue 18 item 4); None where a cell has no text."""
-    joined: str
-    ends: np.ndarray                         # int64: where each cell's text ends in `joined`
+    object, not one per row (issue 18 item 4); None where a cell has no text. The string is kept
+    as UTF-8 bytes (sent as an array, not copied out of the message) and decoded when first
+    taken: the city names a few rows of a few files, and decoding every ward's names cost the
+    main process more than anything else it receives."""
+    utf8: np.ndarray                         # uint8: the texts one after the other (`surrogatepass`)
+    ends: np.ndarray                         # int32 or int64: where each cell's text ends in `joined`
     missing: np.ndarray                      # bool
 
     @classmethod
@@ -180,13 +189,31 @@ class Texts:
                 values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-            return cls(joined, np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+            return cls(_utf8(joined), _offsets(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
         lengths = np.fromiter(map(len, values), np.int64, count=len(values))
-        return cls(joined, np.cumsum(lengths), lengths == 0 if blank_missing else np.zeros(len(values), bool))
+        return cls(_utf8(joined), _offsets(lengths),
+                   lengths == 0 if blank_missing else np.zeros(len(values), bool))
+
+    @functools.cached_property
+    def joined(self) -> str:
+        return self.utf8.tobytes().decode("utf-8", "surrogatepass")
 
     def take(self, positions) -> list[str | None]:
         starts = np.concatenate([[0], self.ends])
         return [None if self.missing[p] else self.joined[starts[p]:self.ends[p]] for p in positions]
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    """The running sums of `lengths`, in int32 when they fit (half the bytes to send)."""
+    ends = np.cumsum(lengths)
+    return ends.astype(np.int32) if not len(ends) or ends[-1] <= _INT32_MAX else ends
+
+
+_INT32_MAX = np.iinfo(np.int32).max
 
 
 @dataclass
@@ -463,21 +490,28 @@ def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
 GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 
 
-def group_totals(code: np.ndarray, code_names: list[str], area: np.ndarray, area_names: list[str],
-                 figures: list[np.ndarray]) -> dict[tuple[str, str], dict[str, int]]:
-    """(group code, area) → the sums of GROUP_FIGURES (one int64 array each, aligned with `code`
-    and `area`: positions in `code_names` and `area_names`); rows without a group code (−1) are
-    left out."""
-    has = code >= 0
+def group_totals(code_names: list[str], area_names: list[str], parts: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
+    """(group code, area) → the sums of GROUP_FIGURES over the rows of `parts`, each (code, area,
+    figures): positions in `code_names` and `area_names`, and an array per figure (bool: counted;
+    else whole numbers, summed in int64); rows without a group code (−1) are left out. The pairs
+    are few: one slot each (no sort of the rows)."""
     width = max(len(area_names), 1)
-    pairs, pair_of_row = np.unique(code[has] * width + area[has], return_inverse=True)
-    sums = []
-    for values in figures:
-        total = np.zeros(len(pairs), dtype=np.int64)
-        np.add.at(total, pair_of_row, np.asarray(values, dtype=np.int64)[has])
-        sums.append(total.tolist())
+    size = len(code_names) * width
+    present = np.zeros(size, dtype=bool)
+    sums = [np.zeros(size, dtype=np.int64) for _ in GROUP_FIGURES]
+    for code, area, figures in parts:
+        has = code >= 0
+        pair = code[has].astype(np.intp) * width + area[has]
+        present[pair] = True
+        for total, values in zip(sums, figures):
+            values = np.asarray(values)[has]
+            if values.dtype == bool:
+                total += np.bincount(pair[values], minlength=size)
+            else:
+                np.add.at(total, pair, values.astype(np.int64, copy=False))
+    pairs = np.flatnonzero(present)
     keys = [(code_names[p // width], area_names[p % width]) for p in pairs.tolist()]
-    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*sums))}
+    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*(t[pairs].tolist() for t in sums)))}
 
 
 # ---------------------------------------------------------------- inputs
@@ -550,32 +584,184 @@ def _limit_worker_memory(limit: int = WORKER_MEMORY) -> None:
         pass
 
 
+class _ResultPickler(pickle.Pickler):
+    """Pickles a FileResult's arrays (1-D, numbers) as `np.frombuffer` of an out-of-band buffer
+    (protocol 5): a C call per array on loading, not numpy's own reduction."""
+
+    def reducer_override(self, obj):
+        if type(obj) is np.ndarray and obj.ndim == 1 and obj.dtype.kind in "biuf" and obj.flags.c_contiguous:
+            return np.frombuffer, (pickle.PickleBuffer(obj), obj.dtype.str)
+        return NotImplemented
+
+
+def dump_result(result: FileResult) -> list:
+    """A FileResult as one message for the main process, in parts (written as they are, not
+    joined): its length, the sizes of its parts, its pickle, then its arrays' bytes, each part
+    padded to a multiple of 8 bytes."""
+    buffers: list = []
+    f = io.BytesIO()
+    _ResultPickler(f, protocol=5, buffer_callback=buffers.append).dump(result)
+    parts = [f.getbuffer(), *(b.raw() for b in buffers)]
+    sizes = [p.nbytes for p in parts]
+    out = [struct.pack(f"<{len(sizes) + 2}Q", 8 * (len(sizes) + 1) + sum(n + -n % 8 for n in sizes),
+                       len(sizes), *sizes)]
+    for part, n in zip(parts, sizes):
+        out += (part, bytes(-n % 8))
+    return out
+
+
+def load_result(message: bytearray) -> FileResult:
+    """`dump_result`'s message (without its length) → the FileResult (its arrays: views of it)."""
+    view = memoryview(message)
+    (count,) = struct.unpack_from("<Q", view)
+    at, parts = 8 * (count + 1), []
+    for n in struct.unpack_from(f"<{count}Q", view, 8):
+        parts.append(view[at:at + n])
+        at += n + -n % 8
+    return pickle.loads(parts[0], buffers=parts[1:])
+
+
+#: POSIX: a message goes through the pipe's descriptor from its parts straight into the buffer
+#: it is read from (no joined copy, no chunks); elsewhere through `Connection` as bytes.
+_RAW = hasattr(os, "writev") and hasattr(os, "readv")
+
+
+def _send_message(conn, parts: list) -> None:
+    if not _RAW:
+        conn.send_bytes(b"".join(parts))
+        return
+    views = [memoryview(p).cast("B") for p in parts]
+    while views:
+        n = os.writev(conn.fileno(), views[:1024])          # IOV_MAX
+        while views and n >= len(views[0]):
+            n -= len(views.pop(0))
+        if n:
+            views[0] = views[0][n:]
+
+
+def _recv_message(conn) -> bytearray:
+    """A message's bytes after its length (EOFError: the other side is gone)."""
+    if not _RAW:
+        return bytearray(conn.recv_bytes()[8:])
+    (size,) = struct.unpack("<Q", _read_into(conn, bytearray(8)))
+    return _read_into(conn, bytearray(size))
+
+
+def _read_into(conn, buf: bytearray) -> bytearray:
+    view, got = memoryview(buf), 0
+    while got < len(buf):
+        n = os.readv(conn.fileno(), [view[got:]])
+        if not n:
+            raise EOFError
+        got += n
+    return buf
+
+
+def _worker(conn, paths: list[str], months, month) -> None:
+    """A worker process of `_pool_run`: file positions in, `dump_result`s out (a message of no
+    parts: the result could not be sent); an empty request or a closed pipe ends it. The months
+    of a result are the ones asked: not sent back."""
+    _limit_worker_memory()
+    while True:
+        try:
+            task = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not task:
+            return
+        result = process_file(paths[int.from_bytes(task, "little")], months, month)
+        if result.months == months:
+            result.months = None
+        try:
+            message = dump_result(result)
+        except Exception:   # noqa: BLE001 — reported as a crash of this file
+            message = [struct.pack("<QQ", 8, 0)]       # no parts: not loadable
+        _send_message(conn, message)
+
+
 def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> list[int]:
-    """process_file on a pool of `jobs` workers; `done(i, result)` per file. Returns the indices
-    left without a result because a worker died (the pool is then broken for every file)."""
-    from concurrent.futures.process import BrokenProcessPool
+    """process_file on `jobs` worker processes, one file at a time each; `done(i, result)` per
+    file. Returns the indices of the files whose worker died while on them (a new worker takes
+    the files left). One pipe per worker, the file's position sent, its result back
+    (`dump_result`): the main process only waits, reads and unpickles (issue 18 item 4: it shares
+    the cores with the workers)."""
+    import multiprocessing
+    from multiprocessing.connection import wait
 
     # what every worker imports to read a book, imported once here: forked workers (POSIX) inherit
     # it instead of each importing it again (issue 18 item 5)
     import python_calamine  # noqa: F401
     import xl_support.book.xlsx  # noqa: F401
-    left = {i for i, _ in items}
+    ctx = multiprocessing.get_context()
+    paths = [str(p) for _, p in items]
+    todo = list(range(len(items)))[::-1]
+    workers: dict = {}                 # pipe → [process, position of its file or None]
+    died: list[int] = []
+    poll = select.poll() if _RAW else None          # POSIX: one poll set for the pool's life
+    by_fd: dict = {}
+
+    def ready() -> list:
+        if poll is None:
+            return wait(list(workers))
+        return [by_fd[fd] for fd, _ in poll.poll()]
+
+    def start() -> None:
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_worker, args=(theirs, paths, months, month), daemon=True)
+        process.start()
+        theirs.close()
+        workers[mine] = [process, None]
+        if poll is not None:
+            by_fd[mine.fileno()] = mine
+            poll.register(mine.fileno(), select.POLLIN)
+        feed(mine)
+
+    def feed(pipe) -> None:
+        if todo:
+            workers[pipe][1] = todo.pop()
+            pipe.send_bytes(workers[pipe][1].to_bytes(4, "little"))
+        else:
+            stop(pipe)
+
+    def stop(pipe) -> None:
+        process, _ = workers.pop(pipe)
+        if poll is not None:
+            poll.unregister(by_fd.pop(pipe.fileno()).fileno())
+        try:
+            pipe.send_bytes(b"")
+        except OSError:
+            pass
+        pipe.close()
+        process.join()
+
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_limit_worker_memory) as pool:
-            futures = {pool.submit(process_file, str(p), months, month): i for i, p in items}
-            for fut in as_completed(futures):
-                i = futures[fut]
+        for _ in range(min(jobs, len(items))):
+            start()
+        while workers:
+            for pipe in ready():
+                k = workers[pipe][1]
                 try:
-                    result = fut.result()
-                except BrokenProcessPool:
+                    message = _recv_message(pipe)
+                except (EOFError, OSError):              # the worker died on this file
+                    died.append(items[k][0])
+                    stop(pipe)
+                    if todo:
+                        start()
                     continue
+                try:
+                    result = load_result(message)
                 except Exception:   # noqa: BLE001 — the worker could not send this file's result
-                    result = FileResult(str(dict(items)[i]), 0.0, CRASHED)
-                left.discard(i)
-                done(i, result)
-    except BrokenProcessPool:
-        pass
-    return sorted(left)
+                    result = None
+                if result is not None and result.months is None:
+                    result.months = list(months)
+                i = items[k][0]
+                done(i, result if result is not None else FileResult(paths[k], 0.0, CRASHED))
+                feed(pipe)
+    finally:
+        for pipe in list(workers):
+            workers[pipe][0].kill()
+            stop(pipe)
+    return sorted(died)
 
 
 class Progress:
@@ -605,8 +791,8 @@ def run_files(paths: list[Path], months: list[dt.date], month: dt.date | None = 
               progress: bool = True) -> list[FileResult]:
     """process_file over every path in worker processes (`jobs`, 0 = choose), with a progress
     bar. Each file is isolated (issue 12): a worker that dies (native abort, out of memory)
-    breaks the pool, so the files without a result are run again one per fresh worker, and only
-    the file that kills its own worker is rejected."""
+    costs the file it was on, which is run again alone in a fresh worker afterwards; only the
+    file that kills its own worker is rejected."""
     jobs = jobs or default_jobs(len(paths))
     bar = Progress(len(paths), "Tổng hợp", "tệp", enabled=progress)
     results: dict[int, FileResult] = {}
@@ -729,7 +915,8 @@ def _select(results: list[FileResult]) -> tuple[list[FileResult], dict[str, str]
         files = by_unit.get(unit)
         if not files:
             continue
-        files.sort(key=lambda r: (r.report is None, r.mtime, Path(r.path).name))   # a workbook wins over a report
+        if len(files) > 1:
+            files.sort(key=lambda r: (r.report is None, r.mtime, Path(r.path).name))   # a workbook wins over a report
         chosen.append(files[-1])
         for old in files[:-1]:
             superseded[old.path] = (f"Cùng đơn vị «{unit.full_name}» với tệp mới hơn «{Path(files[-1].path).name}» "
@@ -787,13 +974,9 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         month_insured = np.zeros(len(numbers), bool)
         month_cost = np.zeros(len(numbers), np.int64)
 
-    # per file sums: of the month (running sums cut at the files' and registers' bounds), and per
-    # month (each file's totals less the rows R11 does not pay)
-    def cut(values: np.ndarray) -> np.ndarray:
-        return np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-
-    paid_run, benefit_run, insured_run, cost_run = (cut(v) for v in (month_paid > 0, month_paid, month_insured,
-                                                                      month_cost))
+    # per file sums: of the month (each file's and register's slice of the rows), and per month
+    # (each file's totals less the rows R11 does not pay)
+    is_paid = month_paid > 0
     need = np.zeros((len(chosen), len(months)), np.int64)
     if chosen:
         taken = [cut_cols[:, bounds[1:]] - cut_cols[:, bounds[:-1]]            # months × files
@@ -812,11 +995,11 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
         row.paid = {"NQ55": 0, "NQ04": 0}
         at = a
         for _, kind, n in r.registers:
-            row.paid[kind] = row.paid.get(kind, 0) + int(paid_run[at + n] - paid_run[at])
+            row.paid[kind] = row.paid.get(kind, 0) + int(np.count_nonzero(is_paid[at:at + n]))
             at += n
-        row.benefit = int(benefit_run[b] - benefit_run[a])
-        row.insured = int(insured_run[b] - insured_run[a])
-        row.insurance_cost = int(cost_run[b] - cost_run[a])
+        row.benefit = int(month_paid[a:b].sum())
+        row.insured = int(np.count_nonzero(month_insured[a:b]))
+        row.insurance_cost = int(month_cost[a:b].sum())
         row.years = {y: need_by_year[y][i] for y in years}
         if r.report is not None:
             row = _report_unit_row(r, row, month, years)
@@ -881,19 +1064,20 @@ def city(results: list[FileResult], month: dt.date) -> ConsolidationResult:
     moves = _move_rows([unit_rows[r.path].label for r in chosen], dup_keys, owner[dup_cols],
                        (dup_benefit > 0) | dup_insurance, [details[p] for p in dup_cols.tolist()], months)
 
-    # by group and area, the month
+    # by group and area, the month: the registers' rows, then the rows of the units' city reports
     area_names = ["Nông thôn", "Thành thị", "Chưa rõ"]
     areas = np.concatenate([r.area for r in chosen]) if chosen else np.zeros(0, np.int8)
     code_of: dict[str, int] = {}
-    codes = [np.array([*(code_of.setdefault(g, len(code_of)) for g in r.group_names), -1])[r.group] for r in chosen]
+    codes = [np.array([*(code_of.setdefault(g, len(code_of)) for g in r.group_names), -1], np.int32)[r.group]
+             for r in chosen]
     reports = _report_group_rows(chosen, month)
-    codes.append(np.array([-1 if g is None else code_of.setdefault(g, len(code_of)) for g, *_ in reports], np.int64))
+    report_codes = np.array([-1 if g is None else code_of.setdefault(g, len(code_of)) for g, *_ in reports], np.int64)
     area_of = {a: i for i, a in enumerate(area_names)}
-    area = np.concatenate([np.where(areas < 0, 2, areas),
-                           np.array([area_of.setdefault(r[1], len(area_of)) for r in reports], np.int64)])
-    figures = [np.concatenate([f, np.array([r[k] for r in reports], dtype=np.int64)])
-               for k, f in enumerate(((month_paid > 0), month_paid, month_insured, month_cost), start=2)]
-    groups = group_totals(np.concatenate(codes), list(code_of), area, list(area_of), figures)
+    report_areas = np.array([area_of.setdefault(r[1], len(area_of)) for r in reports], np.int64)
+    groups = group_totals(list(code_of), list(area_of), [
+        (np.concatenate(codes) if codes else np.zeros(0, np.int32), np.where(areas < 0, 2, areas),
+         (is_paid, month_paid, month_insured, month_cost)),
+        (report_codes, report_areas, [np.array([r[k] for r in reports], dtype=np.int64) for k in range(2, 6)])])
     closed = [(unit_rows[r.path].label, m, p, e) for r in chosen for m, p, e in r.closed]
     return ConsolidationResult(month=month, files=files, units=table, missing=missing, duplicates=duplicates,
                                groups=groups, years=years, moves=moves, unconfirmed=unconfirmed,
