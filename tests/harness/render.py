@@ -126,10 +126,10 @@ def pdf_to_pngs(pdf: str | os.PathLike, out_dir: str | os.PathLike, dpi: int = 6
     return pages
 
 
-def pdf_text(pdf: str | os.PathLike) -> str:
-    """The PDF's text (``pdftotext -layout``, UTF-8), pages separated by form feeds."""
+def _pdftotext(pdf: str | os.PathLike, mode: str) -> str:
+    """``pdftotext <mode> -enc UTF-8`` of the PDF."""
     proc = subprocess.run(
-        [_tool("pdftotext"), "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        [_tool("pdftotext"), mode, "-enc", "UTF-8", str(pdf), "-"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         timeout=120,
@@ -139,19 +139,16 @@ def pdf_text(pdf: str | os.PathLike) -> str:
     return proc.stdout.decode("utf-8")
 
 
+def pdf_text(pdf: str | os.PathLike) -> str:
+    """The PDF's text (``pdftotext -layout``, UTF-8), pages separated by form feeds."""
+    return _pdftotext(pdf, "-layout")
+
+
 def word_heights(pdf: str | os.PathLike, word: str) -> list[tuple[int, float]]:
     """(page, height in points) of each occurrence of `word` (``pdftotext -bbox``): how large a
     page prints its text."""
-    proc = subprocess.run(
-        [_tool("pdftotext"), "-bbox", "-enc", "UTF-8", str(pdf), "-"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=120,
-    )
-    if proc.returncode != 0:
-        raise RenderError(f"pdftotext failed on {Path(pdf).name}: {proc.stderr.decode(errors='replace')}")
     out, page = [], 0
-    for line in proc.stdout.decode("utf-8").splitlines():
+    for line in _pdftotext(pdf, "-bbox").splitlines():
         if "<page " in line:
             page += 1
         m = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', line)
