@@ -660,23 +660,21 @@ def _read_into(conn, buf: bytearray) -> bytearray:
 def _worker(conn, paths: list[str], months, month) -> None:
     """A worker process of `_pool_run`: file positions in, `dump_result`s out (a message of no
     parts: the result could not be sent); an empty request or a closed pipe ends it. The months
-    of a result are the ones asked: not sent back."""
+    of a result are the ones asked: not sent back. Ctrl+C ends it quietly: the main process
+    tells the user (no traceback per worker)."""
     _limit_worker_memory()
-    while True:
-        try:
-            task = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        if not task:
-            return
-        result = process_file(paths[int.from_bytes(task, "little")], months, month)
-        if result.months == months:
-            result.months = None
-        try:
-            message = dump_result(result)
-        except Exception:   # noqa: BLE001 — reported as a crash of this file
-            message = [struct.pack("<QQ", 8, 0)]       # no parts: not loadable
-        _send_message(conn, message)
+    try:
+        while task := conn.recv_bytes():
+            result = process_file(paths[int.from_bytes(task, "little")], months, month)
+            if result.months == months:
+                result.months = None
+            try:
+                message = dump_result(result)
+            except Exception:   # noqa: BLE001 — reported as a crash of this file
+                message = [struct.pack("<QQ", 8, 0)]       # no parts: not loadable
+            _send_message(conn, message)
+    except (EOFError, OSError, KeyboardInterrupt):          # the main process gone, or Ctrl+C
+        return
 
 
 def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> list[int]:
