@@ -25,6 +25,7 @@ import zipfile
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import chain, count, islice, repeat
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -235,6 +236,13 @@ _S_ATTR = Pattern(r'\bs="(\d+)"')
 # a row's own format (`customFormat` true: "1" as Excel writes it, "true" as LibreOffice does)
 _ROW_FORMATTED = Pattern(r'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
 _ROW_FORMATTED_B = Pattern(rb'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
+
+
+def _row_formatted(chunk: bytes, tag_end: int) -> bool:
+    """`_ROW_FORMATTED` in a row's start tag; LibreOffice's `customFormat="false"` on every row
+    told by `find`."""
+    return (chunk.find(b'customFormat="false"', 0, tag_end) < 0
+            and _ROW_FORMATTED_B.search(chunk, 0, tag_end) is not None)
 _COLS = Pattern(r"<cols>(.*?)</cols>", re.S)
 _COL = Pattern(r"<col\b[^>]*/>")
 
@@ -477,8 +485,7 @@ def _patched_rows(chunks: "_Rows", nums: list[int], edits: SheetEdits, styles: S
                 tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
                 cut = -1
                 if chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
-                        and (chunk.find(b"customFormat", 0, tag_end) < 0
-                             or _ROW_FORMATTED_B.search(chunk, 0, tag_end) is None):   # LibreOffice: ="false"
+                        and (chunk.find(b"customFormat", 0, tag_end) < 0 or not _row_formatted(chunk, tag_end)):
                     # the common case: the new cells go before </row>; or they replace cells the
                     # blocks write anew (a column Excel filled with a formula's spilled values)
                     cut = len(chunk) if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col \
@@ -1014,8 +1021,10 @@ _PLAIN_END = {bytes([b]) for b in range(256) if not bytes([b]).isspace()
               and b not in (0x85, 0xA0, 0xA8, 0xA9, 0xAF, 0x9F, *range(0x80, 0x8B))}
 
 
+@lru_cache(maxsize=1024)
 def _keep_spaces(text: bytes) -> bool:
-    """`xml:space="preserve"` for this UTF-8 text (as `_text`: a space at either end, or a line break)."""
+    """`xml:space="preserve"` for this UTF-8 text (as `_text`: a space at either end, or a line
+    break). Remembered: the texts that come here repeat (the marker «—» of every row not paid)."""
     if text.find(10) >= 0 or text[:1].isspace() or text[-1:].isspace():
         return True
     # a non-ASCII end may be a space of Unicode's (no-break space, ideographic space…)
