@@ -1264,8 +1264,8 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
                                   f"tên): hãy mở sổ bằng Excel, lưu lại rồi chạy lại lệnh.")
         if (e is None or e.empty()) and (select is None or (b'tabSelected="1"' in head) == select):
             continue
-        parts[s.part] = _Lazy(streamed_sheet_pieces if isinstance(raw, ZipRef) else sheet_pieces, raw,
-                              e or SheetEdits(), styles, select=select, cm=cm)
+        parts[s.part] = _Lazy(streamed_sheet_pieces if isinstance(raw, ZipRef) and raw.size > STREAMED_PART
+                              else _whole_sheet_pieces, raw, e or SheetEdits(), styles, select=select, cm=cm)
     if selected is not None:
         wb.set_active(selected)
     if any(True for e in edits.values() for _ in e.formulas()):
@@ -1274,6 +1274,16 @@ def build_parts(pkg: Package, edits: dict[str, SheetEdits], replaced: dict, acti
     parts[styles_part] = _Lazy(lambda: [styles.render().encode("utf-8") if styles.changed else pkg.parts[styles_part]])
     wb.finish()
     return parts
+
+
+#: a sheet part larger than this (uncompressed) is patched in two streaming passes (≤ 400 MB at
+#: 100,000 rows); a smaller one is inflated once, whole (one pass: faster)
+STREAMED_PART = 1 << 24
+
+
+def _whole_sheet_pieces(raw: bytes | ZipRef, *args, **kwargs) -> Iterator[bytes]:
+    """`sheet_pieces` of a part read whole when the writing reaches it."""
+    return sheet_pieces(raw.read() if isinstance(raw, ZipRef) else raw, *args, **kwargs)
 
 
 class _Lazy:

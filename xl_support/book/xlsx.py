@@ -111,11 +111,12 @@ BIG_PART = 1 << 20          # parts larger than this (uncompressed) stay in the 
 
 
 class ZipRef:
-    """A part left in the source file: read when asked for, copied as it is when saving."""
-    __slots__ = ("path", "name")
+    """A part left in the source file: read when asked for, copied as it is when saving; `size`:
+    its declared size, uncompressed."""
+    __slots__ = ("path", "name", "size")
 
-    def __init__(self, path: str | Path, name: str):
-        self.path, self.name = path, name
+    def __init__(self, path: str | Path, name: str, size: int = 0):
+        self.path, self.name, self.size = path, name, size
 
     def read(self) -> bytes:
         with zipfile.ZipFile(self.path) as zf:
@@ -179,7 +180,7 @@ class Package:
     def open(cls, path: str | Path) -> "Package":
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            return cls(Parts({i.filename: ZipRef(path, i.filename) if i.file_size > BIG_PART else zf.read(i)
+            return cls(Parts({i.filename: ZipRef(path, i.filename, i.file_size) if i.file_size > BIG_PART else zf.read(i)
                               for i in infos}), infos)
 
     def text(self, name: str) -> str:
