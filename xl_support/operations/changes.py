@@ -78,8 +78,9 @@ def coming_changes(book: Book, month: dt.date, horizon: int = 2,
                 reasons[g, a] = _amount_reason(params, prev, m, groups.get(g), a)
             return reasons[g, a]
 
+        group, area = row.column("group"), row.column("area")
         add(t, C_AMOUNT, change, b[t - 1, change], b[t, change],
-            [reason(row(j)["group"], row(j)["area"]) for j in change])
+            [reason(group[j], area[j]) for j in change.tolist()])
         up = np.flatnonzero(~ins[t - 1] & ins[t])
         add(t, C_INS_UP, up, [0] * len(up), [insurance_cost(params, m)] * len(up),
             [("tròn 6 tuổi trong tháng" if _sixth_birthday_month(row(j)["birth"]) == m else "bắt đầu hưởng")
@@ -112,16 +113,18 @@ class _Rows:
     def __call__(self, j: int) -> "_Row":
         return _Row(self, j)
 
+    def column(self, name: str) -> list:
+        if name not in self.columns:
+            self.columns[name] = self.table[name].tolist()
+        return self.columns[name]
+
 
 class _Row:
     def __init__(self, rows: _Rows, j: int):
         self.rows, self.j = rows, j
 
     def __getitem__(self, name: str):
-        columns = self.rows.columns
-        if name not in columns:
-            columns[name] = self.rows.table[name].tolist()
-        return columns[name][self.j]
+        return self.rows.column(name)[self.j]
 
 
 def _sixth_birthday_month(birth) -> dt.date | None:
