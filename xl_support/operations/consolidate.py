@@ -176,7 +176,7 @@ class Texts:
     taken: the city names a few rows of a few files, and decoding every ward's names cost the
     main process more than anything else it receives."""
     utf8: np.ndarray                         # uint8: the texts one after the other (`surrogatepass`)
-    ends: np.ndarray                         # int32 or int64: where each cell's text ends in `joined`
+    ends: np.ndarray                         # int64: where each cell's text ends in `joined`
     missing: np.ndarray                      # bool
 
     @classmethod
@@ -189,9 +189,9 @@ class Texts:
                 values = [v or None for v in values]
             texts = ["" if v is None else str(v) for v in values]
             joined, missing = "".join(texts), np.fromiter((v is None for v in values), bool, count=len(texts))
-            return cls(_utf8(joined), _offsets(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
+            return cls(_utf8(joined), np.cumsum(np.fromiter(map(len, texts), np.int64, count=len(texts))), missing)
         lengths = np.fromiter(map(len, values), np.int64, count=len(values))
-        return cls(_utf8(joined), _offsets(lengths),
+        return cls(_utf8(joined), np.cumsum(lengths),
                    lengths == 0 if blank_missing else np.zeros(len(values), bool))
 
     @functools.cached_property
@@ -205,15 +205,6 @@ class Texts:
 
 def _utf8(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-
-
-def _offsets(lengths: np.ndarray) -> np.ndarray:
-    """The running sums of `lengths`, in int32 when they fit (half the bytes to send)."""
-    ends = np.cumsum(lengths)
-    return ends.astype(np.int32) if not len(ends) or ends[-1] <= _INT32_MAX else ends
-
-
-_INT32_MAX = np.iinfo(np.int32).max
 
 
 @dataclass
@@ -490,7 +481,8 @@ def _report_group_rows(chosen: list[FileResult], month: dt.date) -> list[tuple]:
 GROUP_FIGURES = ("paid", "benefit", "insured", "cost")
 
 
-def group_totals(code_names: list[str], area_names: list[str], parts: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
+def group_totals(code_names: list[str], area_names: list[str],
+                 parts: list[tuple]) -> dict[tuple[str, str], dict[str, int]]:
     """(group code, area) → the sums of GROUP_FIGURES over the rows of `parts`, each (code, area,
     figures): positions in `code_names` and `area_names`, and an array per figure (bool: counted;
     else whole numbers, summed in int64); rows without a group code (−1) are left out. The pairs
@@ -511,7 +503,8 @@ def group_totals(code_names: list[str], area_names: list[str], parts: list[tuple
                 np.add.at(total, pair, values.astype(np.int64, copy=False))
     pairs = np.flatnonzero(present)
     keys = [(code_names[p // width], area_names[p % width]) for p in pairs.tolist()]
-    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, zip(*(t[pairs].tolist() for t in sums)))}
+    columns = zip(*(total[pairs].tolist() for total in sums))
+    return {k: dict(zip(GROUP_FIGURES, column)) for k, column in zip(keys, columns)}
 
 
 # ---------------------------------------------------------------- inputs
