@@ -239,9 +239,10 @@ _ROW_FORMATTED_B = Pattern(rb'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
 
 
 def _row_formatted(chunk: bytes, tag_end: int) -> bool:
-    """`_ROW_FORMATTED` in a row's start tag; LibreOffice's `customFormat="false"` on every row
-    told by `find`."""
-    return (chunk.find(b'customFormat="false"', 0, tag_end) < 0
+    """`_ROW_FORMATTED` in a row's start tag (`tag_end`: where it closes): no `customFormat`
+    (Excel's usual row) and LibreOffice's `customFormat="false"` on every row told by `find`."""
+    at = chunk.find(b"customFormat", 0, tag_end)
+    return (at >= 0 and chunk.find(b'customFormat="false"', at, tag_end) < 0
             and _ROW_FORMATTED_B.search(chunk, 0, tag_end) is not None)
 _COLS = Pattern(r"<cols>(.*?)</cols>", re.S)
 _COL = Pattern(r"<col\b[^>]*/>")
@@ -485,7 +486,7 @@ def _patched_rows(chunks: "_Rows", nums: list[int], edits: SheetEdits, styles: S
                 tag_end = chunk.find(b">")              # (find, not `in`: `in` on bytes costs an exception)
                 cut = -1
                 if chunk.find(b"<c", at + 1) < 0 and chunk.find(b"<extLst>") < 0 \
-                        and (chunk.find(b"customFormat", 0, tag_end) < 0 or not _row_formatted(chunk, tag_end)):
+                        and not _row_formatted(chunk, tag_end):
                     # the common case: the new cells go before </row>; or they replace cells the
                     # blocks write anew (a column Excel filled with a formula's spilled values)
                     cut = len(chunk) if at < 0 or chunk[at + 6:at + 8] in left or _last_col(chunk) < first_col \
