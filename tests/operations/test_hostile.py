@@ -440,9 +440,11 @@ def _abort_on_crash_file(path, months, month=None):
     return _REAL_PROCESS_FILE(path, months, month)
 
 
-def test_a_crashing_file_costs_no_other_file(tmp_path, monkeypatch, hostile, good):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_crashing_file_costs_no_other_file(tmp_path, monkeypatch, hostile, good, jobs):
     """A worker that dies in native code (simulated: os.abort in the worker, as a reader's abort
-    would) breaks the pool; the other files are run again and all good wards are present."""
+    would) breaks the pool; the other files are run again and all good wards are present — the
+    file the dead worker held next too (`AHEAD`: it is not the one that killed it)."""
     folder = tmp_path / "in"
     folder.mkdir()
     goods = []
@@ -452,13 +454,14 @@ def test_a_crashing_file_costs_no_other_file(tmp_path, monkeypatch, hostile, goo
     shutil.copy(good, folder / "crash.xlsx")
     shutil.copy(hostile["far_cell"], folder / "far_cell.xlsx")
     monkeypatch.setattr(C, "process_file", _abort_on_crash_file)   # inherited by the forked workers
-    r = C.consolidate(sorted(folder.iterdir()), dt.date(2026, 11, 1), None, jobs=2, progress=False)
+    r = C.consolidate(sorted(folder.iterdir()), dt.date(2026, 11, 1), None, jobs=jobs, progress=False)
     status = {f.path.name: f.status for f in r.files}
     assert status == {"crash.xlsx": C.REJECTED, "far_cell.xlsx": C.REJECTED, "ward0.xlsx": C.OK,
                       "ward1.xlsx": C.OK, "ward2.xlsx": C.OK}, [(f.path.name, f.reason) for f in r.files]
     assert r.exit_status == 3
     reasons = {f.path.name: f.reason for f in r.files}
     assert _vietnamese(reasons["crash.xlsx"]) and "XFD99999" in reasons["far_cell.xlsx"]
+    assert reasons["crash.xlsx"] == C.CRASHED.reason and reasons["far_cell.xlsx"] != C.CRASHED.reason
 
 
 def _unsendable_result(path, months, month=None):

@@ -670,12 +670,18 @@ def _worker(conn, paths: list[str], months, month) -> None:
         return
 
 
+#: Files a worker holds at once: the one it is on and the next (`_pool_run`).
+AHEAD = 2
+
+
 def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> list[int]:
     """process_file on `jobs` worker processes, one file at a time each; `done(i, result)` per
     file. Returns the indices of the files whose worker died while on them (a new worker takes
     the files left). One pipe per worker, the file's position sent, its result back
     (`dump_result`): the main process only waits, reads and unpickles (issue 18 item 4: it shares
-    the cores with the workers)."""
+    the cores with the workers). A worker holds its next file before it finishes the one it is on
+    (`AHEAD`), so it never waits for the main process between files; not near the end, where that
+    file could be waiting behind a worker while another is idle."""
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -686,7 +692,7 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     ctx = multiprocessing.get_context()
     paths = [str(p) for _, p in items]
     todo = list(range(len(items)))[::-1]
-    workers: dict = {}                 # pipe → [process, position of its file or None]
+    workers: dict = {}                 # pipe → [process, positions of its files, oldest first]
     died: list[int] = []
     poll = select.poll() if _RAW else None          # POSIX: one poll set for the pool's life
     by_fd: dict = {}
@@ -701,17 +707,18 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
         process = ctx.Process(target=_worker, args=(theirs, paths, months, month), daemon=True)
         process.start()
         theirs.close()
-        workers[mine] = [process, None]
+        workers[mine] = [process, []]
         if poll is not None:
             by_fd[mine.fileno()] = mine
             poll.register(mine.fileno(), select.POLLIN)
         feed(mine)
 
     def feed(pipe) -> None:
-        if todo:
-            workers[pipe][1] = todo.pop()
-            pipe.send_bytes(workers[pipe][1].to_bytes(4, "little"))
-        else:
+        held = workers[pipe][1]
+        while todo and len(held) < (AHEAD if len(todo) > len(workers) else 1):
+            held.append(todo.pop())
+            pipe.send_bytes(held[-1].to_bytes(4, "little"))
+        if not held:
             stop(pipe)
 
     def stop(pipe) -> None:
@@ -730,23 +737,24 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
             start()
         while workers:
             for pipe in ready():
-                k = workers[pipe][1]
+                held = workers[pipe][1]
                 try:
                     message = _recv_message(pipe)
-                except (EOFError, OSError):              # the worker died on this file
-                    died.append(items[k][0])
+                except (EOFError, OSError):              # the worker died on its oldest file
+                    died.append(items[held[0]][0])
+                    todo.extend(held[:0:-1])             # the ones it held after it: next, in order
                     stop(pipe)
                     if todo:
                         start()
                     continue
+                k = held.pop(0)
                 try:
                     result = load_result(message)
                 except Exception:   # noqa: BLE001 — the worker could not send this file's result
                     result = None
                 if result is not None and result.months is None:
                     result.months = list(months)
-                i = items[k][0]
-                done(i, result if result is not None else FileResult(paths[k], 0.0, CRASHED))
+                done(items[k][0], result if result is not None else FileResult(paths[k], 0.0, CRASHED))
                 feed(pipe)
     finally:
         for pipe in list(workers):
