@@ -234,8 +234,9 @@ _R_ATTR = Pattern(r'\br="([A-Z]{1,3})?(\d*)"')
 _R_ATTR_B = Pattern(rb'\sr="(\d+)"')
 _S_ATTR = Pattern(r'\bs="(\d+)"')
 # a row's own format (`customFormat` true: "1" as Excel writes it, "true" as LibreOffice does)
-_ROW_FORMATTED = Pattern(r'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
-_ROW_FORMATTED_B = Pattern(rb'\bcustomFormat\s*=\s*["\'](?:1|true)["\']')
+_ROW_FORMATTED_TEXT = r'\bcustomFormat\s*=\s*["\'](?:1|true)["\']'
+_ROW_FORMATTED = Pattern(_ROW_FORMATTED_TEXT)
+_ROW_FORMATTED_B = Pattern(_ROW_FORMATTED_TEXT.encode())      # the same, on a row's bytes
 
 
 def _row_formatted(chunk: bytes, tag_end: int) -> bool:

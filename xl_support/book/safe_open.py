@@ -168,9 +168,14 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
 def _whole(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int = _SMALL) -> bytes:
     """A part's bytes, whole: its pieces (`_inflate`) joined; inflated in one call directly when
     `_inflate` would (no generator: a book's small parts are many)."""
-    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size <= piece and info.compress_size <= _ONE_CALL:
+    if info.compress_type == zipfile.ZIP_DEFLATED and _fits_one_call(info, piece):
         return _one_call(_raw(data, info), info)
     return b"".join(_inflate(zf, data, info, piece))
+
+
+def _fits_one_call(info: zipfile.ZipInfo, piece: int) -> bool:
+    """A deflated part `_inflate` gives as one piece, inflated by `_one_call`."""
+    return info.file_size <= piece and info.compress_size <= _ONE_CALL
 
 
 def _one_call(raw: memoryview, info: zipfile.ZipInfo) -> bytes:
@@ -204,7 +209,7 @@ def _inflate(zf: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo, piece: int
             while out := fh.read(piece):
                 yield out
         return
-    if info.file_size <= piece and info.compress_size <= _ONE_CALL:
+    if _fits_one_call(info, piece):
         out = _one_call(raw, info)
         if out:
             yield out

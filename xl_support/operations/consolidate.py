@@ -724,7 +724,9 @@ def _pool_run(items: list[tuple[int, Path]], months, month, jobs: int, done) -> 
     def stop(pipe) -> None:
         process, _ = workers.pop(pipe)
         if poll is not None:
-            poll.unregister(by_fd.pop(pipe.fileno()).fileno())
+            fd = pipe.fileno()
+            del by_fd[fd]
+            poll.unregister(fd)
         try:
             pipe.send_bytes(b"")
         except OSError:
