@@ -150,6 +150,7 @@ def _check_ole(path: Path) -> Rejection:
 _LOCAL_HEADER = struct.Struct("<4s22xHH")     # signature … file name length, extra field length
 _FEED = 1 << 18                                # compressed bytes given to the inflater at a time
 _SMALL = 1 << 16                               # an XML part this small is inflated whole
+SHARED_STRINGS = "xl/sharedStrings.xml"          # inflated whole too when the package is kept (`Inflated`)
 _ONE_CALL = 1 << 16                            # a part compressed this small is inflated in one call (≤ 66 MB)
 
 
@@ -254,6 +255,7 @@ class Inflated:
     part so inflated by name."""
     infos: list = field(default_factory=list)
     parts: dict[str, bytes] = field(default_factory=dict)
+    sheets: list[tuple[str, str]] = field(default_factory=list)     # (sheet name, part), the workbook's order
 
 
 def stored_package(data: bytes, keep: Inflated) -> bytes:
@@ -408,8 +410,8 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         sheets = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
         for i in infos:
             if i.file_size and i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.filename not in sheets:
-                if i.file_size <= _SMALL:
-                    small[i.filename] = _whole(zf, data, i)
+                if i.file_size <= _SMALL or keep is not None and i.filename == SHARED_STRINGS:
+                    small[i.filename] = _whole(zf, data, i, max(i.file_size, _SMALL))
                     safe = _prolog_ok(iter([small[i.filename]]), limits)
                 else:
                     safe = _prolog_ok(_inflate(zf, data, i, 4096), limits)
@@ -422,6 +424,7 @@ def check_package(data: bytes, limits: Limits = LIMITS, with_errors: set | None 
         parts.update(sheet_names)
         if keep is not None:
             keep.parts.update(small)
+            keep.sheets = [(name, part) for part, name in sheet_names.items()]
         for part, sheet in parts.items():
             info = zf.getinfo(part)
             if keep is not None:        # inflated whole once, screened in pieces
@@ -761,15 +764,16 @@ class ScreenError(UserFacingError):
         super().__init__(f"Không mở được tệp «{path}»: {rejection.reason}")
 
 
-def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> bytes:
+def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None,
+                  keep: Inflated | None = None) -> bytes:
     """The one safe opening every command goes through before a reader sees a file (issue 12):
     format, encryption, zip and entity bombs, and the real extent of each sheet (never its
     `<dimension>`). Returns the workbook's package, the file read once: the reader given it
     parses exactly what was screened (issue 18 item 4) — up to `stored_bytes` uncompressed, the
     same package with the parts the screening inflated stored (`stored_package`: not inflated
     a second time), else the file's bytes. Raises `ScreenError` (a `UserFacingError`,
-    Vietnamese reason)."""
-    keep = Inflated()
+    Vietnamese reason). `keep` (optional) receives what the screening inflated (`Inflated`)."""
+    keep = Inflated() if keep is None else keep
     data, rejection = _screen(path, limits, with_errors, keep)
     if rejection:
         raise ScreenError(Path(path), rejection)

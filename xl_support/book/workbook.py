@@ -245,54 +245,70 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     (`safe_open.read_screened`: the reader never allocates by a hostile extent), and calamine
     parses the package it returns — the parts the screening inflated, stored: the very bytes
     screened, not inflated again (issue 18 item 4: nothing can change between the screening and
-    the reading); `data`: the package a caller has already screened that way. A file the reader still
-    refuses is a `UserFacingError`, never a traceback. Empty cells are None; with
-    `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book` reads both
-    alike — city consolidation, issue 18). Sheets named in `skip` are listed with an empty grid,
-    unread."""
-    import io
-
-    from python_calamine import CalamineWorkbook
-
-    from xl_support.book.safe_open import read_screened, unreadable
-    from xl_support.book.xlsx import sheet_error_cells
+    the reading); `data`: the package a caller has already screened that way. A book in the usual
+    form is read from those parts by `xml_grid` into the very grids calamine gives (issue 18
+    item 4), faster. A file the reader still refuses is a `UserFacingError`, never a traceback.
+    Empty cells are None; with `empty_as_none=False` they stay calamine's "" (no pass over the
+    grid: `load_book` reads both alike — city consolidation, issue 18). Sheets named in `skip` are
+    listed with an empty grid, unread."""
+    from xl_support.book.safe_open import Inflated, read_screened, unreadable
     with_errors: set = {None}    # sheets that may hold error cells (None: not known, look), found by the screening
     if data is None:
-        with_errors = set()
-        data = read_screened(path, with_errors=with_errors)
-    source = io.BytesIO(data)
+        with_errors, keep = set(), Inflated()
+        data = read_screened(path, with_errors=with_errors, keep=keep)
+        if keep.infos and not with_errors and errors is None:
+            from xl_support.book.xml_grid import book_grids
+            grids = book_grids(keep, sheets, skip)
+            if grids is not None:
+                return _finish_grids(grids, {}, empty_as_none)
     try:
-        wb = CalamineWorkbook.from_filelike(source)
-        if errors is None:      # (row, col, code) of the error cells by sheet; a caller holding the parts gives them
-            errors = (sheet_error_cells(source) if with_errors and str(path).lower().endswith((".xlsx", ".xlsm"))
-                      else {})
-        out = {}
-        for name in wb.sheet_names:
-            if sheets is not None and name not in sheets:
-                continue
-            if name in skip:
-                out[name] = []
-                continue
-            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if empty_as_none:
-                for row in grid:                # empty cells → None, in place (no second copy of the grid)
-                    if "" in row:
-                        for i, v in enumerate(row):
-                            if v == "":
-                                row[i] = None
-            for r, c, code in errors.get(name, ()):
-                while len(grid) < r:
-                    grid.append([])
-                line = grid[r - 1]
-                if len(line) < c:
-                    line.extend([None] * (c - len(line)))
-                line[c - 1] = V.ExcelError(code)
-            out[name] = grid
+        grids, errors = _calamine_grids(path, data, sheets, skip, with_errors, errors)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as e:   # noqa: BLE001 — calamine errors and Rust panics (PanicException)
         raise unreadable(path, e) from None
-    return out
+    return _finish_grids(grids, errors, empty_as_none)
+
+
+def _calamine_grids(path, data: bytes, sheets, skip, with_errors: set, errors) -> tuple[dict, dict]:
+    """calamine's `to_python(skip_empty_area=False)` of each sheet asked, and the error cells
+    ((row, col, code) by sheet) when the screening found some may exist."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from xl_support.book.xlsx import sheet_error_cells
+    source = io.BytesIO(data)
+    wb = CalamineWorkbook.from_filelike(source)
+    if errors is None:      # a caller holding the parts gives them
+        errors = (sheet_error_cells(source) if with_errors and str(path).lower().endswith((".xlsx", ".xlsm"))
+                  else {})
+    out = {}
+    for name in wb.sheet_names:
+        if sheets is not None and name not in sheets:
+            continue
+        out[name] = [] if name in skip else wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return out, errors
+
+
+def _finish_grids(grids: dict[str, list[list]], errors: dict, empty_as_none: bool) -> dict[str, list[list]]:
+    """Empty cells → None (in place: no second copy of a grid) when asked; error cells put at
+    their places as `values.ExcelError`."""
+    for name, grid in grids.items():
+        if empty_as_none:
+            for row in grid:
+                if "" in row:
+                    for i, v in enumerate(row):
+                        if v == "":
+                            row[i] = None
+        for r, c, code in errors.get(name, ()):
+            while len(grid) < r:
+                grid.append([])
+            line = grid[r - 1]
+            if len(line) < c:
+                line.extend([None] * (c - len(line)))
+            line[c - 1] = V.ExcelError(code)
+    return grids
 
 
 def open_book(path: str | Path) -> Book:
