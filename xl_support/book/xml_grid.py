@@ -91,14 +91,13 @@ def _quote(w: np.ndarray) -> np.ndarray:
 def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list] | None:
     """A worksheet part's `to_python(skip_empty_area=False)` as calamine gives it, or None when the
     part is not in the form read here."""
-    start = xml.find(b"<sheetData")
-    if start < 0 or not xml[-64:].rstrip().endswith(b"</worksheet>") or xml.find(b"<sheetData", start + 1) >= 0:
+    start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
+    if start < 0 or not xml[-64:].rstrip().endswith(b"</worksheet>"):
         return None
     if xml.startswith(b"<sheetData/>", start) or xml.startswith(b"<sheetData />", start):
-        return []
-    end = xml.find(b"</sheetData>", start)
-    if not xml.startswith(b"<sheetData>", start) or end < 0:
-        return None
+        return [] if end < 0 and xml.find(b"<sheetData", start + 1) < 0 else None
+    if not xml.startswith(b"<sheetData>", start) or end < start or xml.find(b"<sheetData", end) >= 0:
+        return None                                 # (one inside it is a tag not read here)
     b = _Bytes(xml)
     lt = np.flatnonzero(b.u[start + 11:end] == _LT) + (start + 11)
     if not lt.size:
