@@ -168,7 +168,8 @@ READ_HERE = {
                                                         b'<c r="B1" cm="1" t="str"><f>1</f><v>x</v></c>',
                                                         b'<c r="F9" s="1" />'),
     "inline strings": rows(b'<c r="A1" t="inlineStr"><is><t> a </t></is></c>',
-                           b'<c r="B1" t="inlineStr"><is><t xml:space="preserve"> b </t></is></c>'),
+                           b'<c r="B1" t="inlineStr"><is><t xml:space="preserve"> b </t></is></c>',
+                           b'<c r="C1" t="inlineStr"><is><t>&#32;c&amp;&#32;</t></is></c>'),
     "booleans and far columns": rows(b'<c r="A1" t="b"><v>1</v></c>', b'<c r="AB1" t="b"><v>0</v></c>',
                                      b'<c r="ZZ1"><v>7</v></c>'),
     "no cells": b"<sheetData/>",
@@ -210,6 +211,7 @@ LEFT_TO_CALAMINE = {
     "a number in text form": dict(sheet_data=rows(b'<c r="A1"><v> 5 </v></c>')),
     "a cell twice": dict(sheet_data=rows(b'<c r="A1"><v>1</v></c>', b'<c r="A1"><v>2</v></c>')),
     "a value after its cell": dict(sheet_data=rows(b'<c r="A1"></c><v>1</v>')),
+    "a value before any cell": dict(sheet_data=rows(b'<v>1</v><c r="A1"><v>2</v></c>')),
 }
 
 
@@ -255,3 +257,44 @@ def test_digits_and_quotes_are_read_eight_bytes_at_a_time():
     assert X._digits(words[:1], np.array([3])).tolist() == [123]
     assert X._digits(np.frombuffer(b"1x3.....", dtype="<u8"), np.array([3])) is None
     assert X._quote(words).tolist() == [8, 1, 4]
+
+
+FORMS = {   # one cell of each form read here: (attributes, body or None for an empty cell)
+    "number": (b"", b"<v>%(n)s</v>"), "typed number": (b' t="n"', b"<v>%(n)s</v>"),
+    "date": (b' s="1"', b"<v>%(d)d</v>"), "shared": (b' t="s"', b"<v>%(i)d</v>"),
+    "formula text": (b' t="str"', b"<f>1</f><v>%(t)s</v>"), "boolean": (b' t="b"', b"<v>%(b)d</v>"),
+    "inline": (b' t="inlineStr"', b"<is><t>%(t)s</t></is>"),
+    "inline kept": (b' t="inlineStr"', b'<is><t xml:space="preserve">%(t)s</t></is>'),
+    "shared formula": (b"", b'<f t="shared" si="0"/><v>%(d)d</v>'), "no cached text": (b' t="str"', b"<f>1</f><v/>"),
+    "no cached number": (b"", b"<f>1</f><v />"), "formula only": (b"", b"<f>x</f>"),
+    "styled empty": (b' s="0"', None), "dynamic array": (b' cm="1" t="str"', b'<f t="array" ref="A1">1</f><v>%(t)s</v>'),
+}
+
+
+def column_letters(i: int) -> bytes:
+    out = b""
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = bytes([65 + r]) + out
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_cells_of_every_form_give_calamine_s_grid(tmp_path, seed):
+    rng = random.Random(seed)
+    texts = [b"a", b" b ", b"&amp;x", b"&#32;y", b"c&lt;d", b"", "ẽ".encode(), b"  ", b"&#7901;", b"q&quot;"]
+    out = []
+    for r in sorted(rng.sample(range(1, 40), rng.randrange(1, 8))):
+        cells = []
+        for c in sorted(rng.sample(range(1, 60), rng.randrange(1, 6))):
+            attrs, body = FORMS[rng.choice(list(FORMS))]
+            fill = {b"n": rng.choice([b"1", b"-5", b"3.25", b"1E+20", b"123456789", b"007"]), b"d": rng.randrange(61, 60000),
+                    b"i": rng.randrange(3), b"t": rng.choice(texts), b"b": rng.randrange(2)}
+            head = b'<c r="%s%d"%s' % (column_letters(c), r, attrs)
+            cells.append(head + rng.choice([b"/>", b" />", b"></c>"]) if body is None
+                         else head + b">" + body % fill + b"</c>")
+        out.append(b'<row r="%d">' % r + b"".join(cells) + b"</row>")
+    path = package(tmp_path, b"<sheetData>" + b"".join(out) + b"</sheetData>")
+    got = fast(path)
+    assert got is not None
+    assert typed(got) == typed(calamine(path))

@@ -4,12 +4,12 @@
 `workbook.read_grids` is the one reading of a book (issue 11.8): python-calamine's
 `to_python(skip_empty_area=False)` of every sheet. A sheet written the way Excel, LibreOffice,
 XlsxWriter and openpyxl write cells — `<c r="B4" s="1" t="s"><v>12</v></c>`, a formula's `<f>`
-before its cached `<v>` — is read here into the very same grid (the same values, types and
-shape; `tests/book/test_xml_grid.py` compares the two on every workbook of the test suite and on
-the benchmark's books). Anything else — an inline string, an error or ISO-date cell, a number
-format or a date this module does not know as calamine does, rich text, a prefixed namespace, the
-1904 date system — returns None, and calamine reads the book. Nothing here is a second rule:
-only a faster route to the same values.
+before its cached `<v>`, an inline string `<is><t>…</t></is>` — is read here into the very same
+grid (the same values, types and shape; `tests/book/test_xml_grid.py` compares the two on books
+of every writer and on each form, one by one). Anything else — an error or ISO-date cell, a
+number format or a date this module does not know as calamine does, rich text, a prefixed
+namespace, the 1904 date system, a part whose CRC-32 is wrong — returns None, and calamine reads
+the book. Nothing here is a second rule: only a faster route to the same values.
 """
 from __future__ import annotations
 
@@ -126,6 +126,8 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list]
     if not values.size:
         return []
     owner = np.cumsum(is_cell, dtype=np.int32)[values] - 1
+    if owner[0] < 0:                                # a value before any cell
+        return None
     empty = kind[values] == _NO_V                   # <v/>: a formula's text "" (t="str"), else no value
     if empty.any():
         at = lt[values[empty]]
@@ -152,9 +154,6 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list]
         if not values.size:
             return []
     return _grid(b, lt, values, inline, empty, owner, col, row, style, ctype, strings, kinds)
-
-
-_TYPES = ((b's"', ord("s")), (b'n"', ord("n")), (b'b"', ord("b")), (b'str"', ord("S")), (b'inlineSt', ord("i")))
 
 
 def _cells(b: _Bytes, p: np.ndarray) -> tuple | None:
@@ -223,6 +222,7 @@ def _attributes(b: _Bytes, at: np.ndarray) -> tuple | None:
     return style, ctype, at
 
 
+_TYPES = ((b's"', ord("s")), (b'n"', ord("n")), (b'b"', ord("b")), (b'str"', ord("S")), (b'inlineSt', ord("i")))
 
 
 def _cell_types(b: _Bytes, start: np.ndarray) -> tuple | None:
@@ -257,15 +257,15 @@ def _texts(b: _Bytes, start: np.ndarray, stop: np.ndarray, trim: np.ndarray) -> 
     if b"\r" in joined or b"_x" in joined:
         return None
     texts = joined.decode("utf-8").split("\x00")[:-1]
+    edge = _WHITE[b.u[start]] | _WHITE[b.u[np.maximum(stop - 1, start)]]
     if b"&" in joined:
         for i, t in enumerate(texts):
             if "&" in t:
                 got = _text(t.encode("utf-8"))
                 if got is None:
                     return None
-                texts[i] = got
-    trim &= _WHITE[b.u[start]] | _WHITE[b.u[np.maximum(stop - 1, start)]]
-    for i in np.flatnonzero(trim).tolist():
+                texts[i], edge[i] = got, True        # `&#32;` is white space once replaced
+    for i in np.flatnonzero(trim & edge).tolist():
         texts[i] = texts[i].strip(" \t\n\r")
     return texts
 
@@ -355,8 +355,8 @@ def _numbers(b: _Bytes, start: np.ndarray, length: np.ndarray) -> np.ndarray | N
 
 
 #: calamine's number formats of the builtin ids (`formats::builtin_format_by_id`): 14–22, 45 and 47
-#: are dates and times, 46 a duration; only 14 (a date) is read here, the rest go to calamine.
-_BUILTIN_DATE, _BUILTIN_TIME = frozenset({14}), frozenset({15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
+#: are dates and times, 46 a duration; the dates 14–17 are read here, the rest go to calamine.
+_BUILTIN_DATE, _BUILTIN_TIME = frozenset({14, 15, 16, 17}), frozenset({18, 19, 20, 21, 22, 45, 46, 47})
 _DATE_FORMAT = re.compile(r"(?:\[\$-[0-9A-Fa-f]{1,8}\])?(?=[^dmyDMY]*[dmyDMY])[dmyDMY/\-., ]+")
 _NUMBER_FORMAT = re.compile(r"General|@|[#0.,% ]+(?:;[#0.,% \-()]+)*")
 OTHER, DATE, UNKNOWN = 0, 1, 2
