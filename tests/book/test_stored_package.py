@@ -15,6 +15,8 @@ from xl_support.book import safe_open as S
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.workbook import read_grids
 
+from tests.harness.zip_parts import spoil_crc
+
 PICTURE = bytes(range(256)) * 64          # a binary part the screening never inflates
 BIG_XML = b'<?xml version="1.0"?><items>' + b"".join(b"<i>%d</i>" % i for i in range(20_000)) + b"</items>"
 
@@ -66,16 +68,7 @@ def test_a_large_package_is_the_files_bytes(tmp_path):
 
 def test_a_wrong_crc_is_refused_as_from_the_file(tmp_path):
     path = _book(tmp_path / "a.xlsx")
-    data = bytearray(path.read_bytes())
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo("xl/worksheets/sheet1.xml")
-    struct.pack_into("<I", data, info.header_offset + 14, info.CRC ^ 1)          # local header
-    at = data.find(b"PK\x01\x02")
-    while at >= 0:                                                             # central directory
-        if data[at + 46:at + 46 + 24] == b"xl/worksheets/sheet1.xml":
-            struct.pack_into("<I", data, at + 16, info.CRC ^ 1)
-        at = data.find(b"PK\x01\x02", at + 4)
-    path.write_bytes(bytes(data))
+    spoil_crc(path, "xl/worksheets/sheet1.xml")
     with pytest.raises(Exception, match="checksum"):
         _grids(path)
     with pytest.raises(Exception, match="checksum"):

@@ -5,7 +5,6 @@ of a book (issue 11.8) stays one: every comparison here is against calamine itse
 import datetime as dt
 import io
 import random
-import struct
 import zipfile
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from xl_support.book import xml_grid as X
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.safe_open import Inflated, read_screened
 from xl_support.book.workbook import read_grids
+
+from tests.harness.zip_parts import spoil_crc
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", " cách đầu", "cách cuối ", "  ", "", "a & b <c> \"d\" 'e'",
@@ -232,15 +233,7 @@ def test_other_forms_are_left_to_calamine(tmp_path, case):
 
 def test_a_part_whose_crc_is_wrong_is_left_to_calamine_which_refuses_it(tmp_path):
     path = package(tmp_path, rows(b'<c r="A1"><v>1</v></c>'))
-    data = bytearray(path.read_bytes())
-    info = zipfile.ZipFile(path).getinfo("xl/worksheets/sheet1.xml")
-    struct.pack_into("<I", data, info.header_offset + 14, info.CRC ^ 1)           # local header
-    at = data.find(b"PK\x01\x02")
-    while at >= 0:                                                              # central directory
-        if data[at + 46:at + 46 + 24] == b"xl/worksheets/sheet1.xml":
-            struct.pack_into("<I", data, at + 16, info.CRC ^ 1)
-        at = data.find(b"PK\x01\x02", at + 4)
-    path.write_bytes(bytes(data))
+    spoil_crc(path, "xl/worksheets/sheet1.xml")
     assert fast(path) is None
     with pytest.raises(UserFacingError):
         read_grids(path)
