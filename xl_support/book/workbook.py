@@ -25,6 +25,7 @@ from xl_support.book.text import header_key, nfkc
 from xl_support.engine import data_text
 
 if TYPE_CHECKING:
+    from xl_support.book.safe_open import Inflated
     from xl_support.book.ledger import Ledger
 
 SETTINGS_SHEET = "Tham số"
@@ -238,16 +239,17 @@ def paused_gc():
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
                errors: dict[str, list[tuple[int, int, str]]] | None = None,
-               data: bytes | None = None, skip: frozenset[str] = frozenset()) -> dict[str, list[list]]:
+               data: bytes | None = None, skip: frozenset[str] = frozenset(),
+               keep: "Inflated | None" = None) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text. The file is read once and screened
     (`safe_open.read_screened`: the reader never allocates by a hostile extent), and calamine
     parses the package it returns — the parts the screening inflated, stored: the very bytes
     screened, not inflated again (issue 18 item 4: nothing can change between the screening and
-    the reading); `data`: the package a caller has already screened that way. A book in the usual
-    form is read from those parts by `xml_grid` into the very grids calamine gives (issue 18
-    item 4), faster. A file the reader still refuses is a `UserFacingError`, never a traceback.
+    the reading); `data`: the package a caller has already screened that way (`keep`: what that
+    screening inflated). A book in the usual form is read from those parts by `xml_grid` into the
+    very grids calamine gives (issue 18 item 4), faster. A file the reader still refuses is a `UserFacingError`, never a traceback.
     Empty cells are None; with `empty_as_none=False` they stay calamine's "" (no pass over the
     grid: `load_book` reads both alike — city consolidation, issue 18). Sheets named in `skip` are
     listed with an empty grid, unread."""
@@ -256,11 +258,11 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     if data is None:
         with_errors, keep = set(), Inflated()
         data = read_screened(path, with_errors=with_errors, keep=keep)
-        if keep.infos and not with_errors and errors is None:
-            from xl_support.book.xml_grid import book_grids
-            grids = book_grids(keep, sheets, skip)
-            if grids is not None:
-                return _finish_grids(grids, {}, empty_as_none)
+    if keep is not None and keep.infos and not (with_errors if errors is None else errors):    # no error cell
+        from xl_support.book.xml_grid import book_grids
+        grids = book_grids(keep, sheets, skip)
+        if grids is not None:
+            return _finish_grids(grids, {}, empty_as_none)
     try:
         grids, errors = _calamine_grids(path, data, sheets, skip, with_errors, errors)
     except (KeyboardInterrupt, SystemExit):
