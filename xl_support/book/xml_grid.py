@@ -71,14 +71,19 @@ class _Bytes:
 
 def _digits(w: np.ndarray, length: np.ndarray) -> np.ndarray | None:
     """The whole numbers of the first `length` (1 to 8) bytes of each word, ASCII digits, or None."""
+    value, digits = _whole_words(w, length)
+    return value if digits.all() else None
+
+
+def _whole_words(w: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_digits` of each word, and whether its first `length` bytes are all digits."""
     w = (w & _MASK[length]) << _SHIFT[length] | _FILL[length]       # leading "0"s up to 8 digits
-    if not (((w & _HIGH) == _ZEROS) & (((w + _SIXES) & _HIGH) == _ZEROS)).all():
-        return None
+    digits = ((w & _HIGH) == _ZEROS) & (((w + _SIXES) & _HIGH) == _ZEROS)
     w -= _ZEROS
     w = (w * np.uint64(10) + (w >> np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
     w = (w * np.uint64(100) + (w >> np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
     w = (w * np.uint64(10000) + (w >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return w.astype(np.int64)
+    return w.astype(np.int64), digits
 
 
 def _quote(w: np.ndarray) -> np.ndarray:
@@ -142,7 +147,7 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list]
     plain = np.where(empty, kind[values + 1] == _END_CELL,
                      (kind[values + 1] == _END_V) & (kind[values + 2] == _END_CELL)) & (ctype[owner] != ord("i"))
     if (kind == _FORMULA).any():                    # only formula tags between a cell and its <v>
-        others = np.cumsum(kind != _FORMULA)
+        others = np.cumsum(kind != _FORMULA, dtype=np.int32)
         plain &= others[values - 1] == others[cells[owner]]
     else:
         plain &= cells[owner] == values - 1
@@ -248,9 +253,10 @@ _WHITE[list(b" \t\n\r")] = True
 def _texts(b: _Bytes, start: np.ndarray, stop: np.ndarray, trim: np.ndarray) -> list | None:
     """The texts between `start` and `stop` (`_text` of each, `trim`med where asked), decoded at
     once: the spans gathered, each ended by NUL (a byte XML never holds)."""
-    length = stop - start + 1                          # each with its NUL
-    ends = np.cumsum(length)
-    index = np.arange(int(ends[-1])) + np.repeat(start - (ends - length), length)
+    length = (stop - start + 1).astype(np.int32)       # each with its NUL
+    ends = np.cumsum(length, dtype=np.int32)
+    index = np.repeat((start - (ends - length)).astype(np.int32), length)
+    index += np.arange(int(ends[-1]), dtype=np.int32)
     joined = b.u[index]
     joined[ends - 1] = 0
     joined = joined.tobytes()
@@ -334,24 +340,26 @@ _NUMBER_BYTES[list(b"0123456789.eE+-")] = True
 
 def _numbers(b: _Bytes, start: np.ndarray, length: np.ndarray) -> np.ndarray | None:
     """The numbers written at `start` as float64, as calamine parses them: up to 8 digits at once
-    (`_digits`), any other plain decimal form of at most 24 bytes by numpy's parser (correctly
-    rounded, like Rust's)."""
-    short = length <= 8
-    if short.all():
-        got = _digits(b.word(start), length)
-        if got is not None:
-            return got.astype(np.float64)
-    width = 24
-    if length.max() > width or length.min() < 1:
+    (`_whole_words`), any other plain decimal form of at most 24 bytes by numpy's parser
+    (correctly rounded, like Rust's)."""
+    value, whole = _whole_words(b.word(start), np.clip(length, 1, 8))
+    whole &= (length >= 1) & (length <= 8)
+    out = value.astype(np.float64)
+    if whole.all():
+        return out
+    rest = np.flatnonzero(~whole)
+    width, size = 24, length[rest]
+    if size.max() > width or size.min() < 1:
         return None
-    inside = np.arange(width) < length[:, None]
-    raw = np.where(inside, b.u[start[:, None] + np.arange(width)], 0).astype(np.uint8)
+    inside = np.arange(width, dtype=np.int32) < size[:, None]
+    raw = b.u[start[rest][:, None] + np.arange(width, dtype=np.int32)] * inside
     if not (_NUMBER_BYTES[raw] | ~inside).all():
         return None
     try:
-        return np.ascontiguousarray(raw).view(f"S{width}").ravel().astype(np.float64)
+        out[rest] = raw.view(f"S{width}").ravel().astype(np.float64)
     except ValueError:
         return None
+    return out
 
 
 #: calamine's number formats of the builtin ids (`formats::builtin_format_by_id`): 14–22, 45 and 47
