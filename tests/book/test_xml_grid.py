@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from xl_support.book import xml_grid as X
 from xl_support.book.fileio import UserFacingError
 from xl_support.book.safe_open import Inflated, read_screened
+from xl_support.book.values import ExcelError
 from xl_support.book.workbook import read_grids
 
 from tests.harness.zip_parts import spoil_crc
@@ -194,7 +195,7 @@ def test_shared_strings_trimmed_after_their_references(tmp_path):
 
 
 LEFT_TO_CALAMINE = {
-    "an error value": dict(sheet_data=rows(b'<c r="A1" t="e"><v>#REF!</v></c>')),
+    "an error value calamine does not know": dict(sheet_data=rows(b'<c r="A1" t="e"><v>#BOGUS</v></c>')),
     "an ISO date": dict(sheet_data=rows(b'<c r="A1" t="d"><v>2026-01-01</v></c>')),
     "rich inline text": dict(sheet_data=rows(b'<c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c>')),
     "a prefixed cell": dict(sheet_data=b'<sheetData><row r="1"><x:c r="A1"><x:v>1</x:v></x:c></row></sheetData>'),
@@ -229,6 +230,21 @@ def test_other_forms_are_left_to_calamine(tmp_path, case):
     got = read_grids(path, empty_as_none=False)
     for name, grid in expected.items():     # calamine's values (error cells: `values.ExcelError` on top)
         assert len(got[name]) == len(grid)
+
+
+def test_error_values_are_the_errors_read_grids_reports_at_their_cells(tmp_path):
+    """Issue 11.8: an error value, typed or a formula's cached result (a workbook saved where the
+    add-in's functions were not loaded holds #NAME? in every computed cell), is a
+    `values.ExcelError` at its cell, as calamine's route gives it (calamine reads "" there, the
+    error cells are put on top)."""
+    path = package(tmp_path, b'<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1" t="e"><f>HP_BENEFIT(A1)</f>'
+                             b'<v>#NAME?</v></c></row><row r="3"><c r="D3" t="e"><v>#REF!</v></c>'
+                             b'<c r="E3" s="1" t="e"><v>#N/A</v></c></row></sheetData>')
+    got = fast(path)
+    assert got is not None
+    by_calamine = read_grids(path, data=read_screened(path))     # calamine, then the error cells on top
+    assert typed(read_grids(path)) == typed(by_calamine)
+    assert got["Tờ 1"][0][1] == ExcelError("#NAME?") and got["Tờ 1"][2][4] == ExcelError("#N/A")
 
 
 def test_a_part_whose_crc_is_wrong_is_left_to_calamine_which_refuses_it(tmp_path):

@@ -258,7 +258,7 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     if data is None:
         with_errors, keep = set(), Inflated()
         data = read_screened(path, with_errors=with_errors, keep=keep)
-    if keep is not None and keep.infos and not (with_errors if errors is None else errors):    # no error cell
+    if keep is not None and keep.infos:
         from xl_support.book.xml_grid import book_grids
         grids = book_grids(keep, sheets, skip)
         if grids is not None:

@@ -6,10 +6,10 @@
 XlsxWriter and openpyxl write cells — `<c r="B4" s="1" t="s"><v>12</v></c>`, a formula's `<f>`
 before its cached `<v>`, an inline string `<is><t>…</t></is>` — is read here into the very same
 grid (the same values, types and shape; `tests/book/test_xml_grid.py` compares the two on books
-of every writer and on each form, one by one). Anything else — an error or ISO-date cell, a
+of every writer and on each form, one by one). Anything else — an ISO-date cell, a
 number format or a date this module does not know as calamine does, rich text, a prefixed
 namespace, the 1904 date system, a part whose CRC-32 is wrong — returns None, and calamine reads
-the book. Nothing here is a second rule: only a faster route to the same values.
+the book. An error value (`t="e"`) is read as `read_grids` gives it: a `values.ExcelError`. Nothing here is a second rule: only a faster route to the same values.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import zlib
 
 import numpy as np
 
+from xl_support.book import values as V
 from xl_support.book.safe_open import SHARED_STRINGS, Inflated
 
 _LT, _QUOTE, _SPACE = 60, 34, 32
@@ -227,12 +228,15 @@ def _attributes(b: _Bytes, at: np.ndarray) -> tuple | None:
     return style, ctype, at
 
 
-_TYPES = ((b's"', ord("s")), (b'n"', ord("n")), (b'b"', ord("b")), (b'str"', ord("S")), (b'inlineSt', ord("i")))
+_TYPES = ((b's"', ord("s")), (b'n"', ord("n")), (b'b"', ord("b")), (b'e"', ord("e")), (b'str"', ord("S")),
+          (b'inlineSt', ord("i")))
+#: the error values calamine reads (any other it refuses): a cell holding one is a `values.ExcelError`
+ERROR_CODES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 
 
 def _cell_types(b: _Bytes, start: np.ndarray) -> tuple | None:
     """The one-byte type of each `t` value at `start`, and its length; None for a type not read
-    here (e, d, …)."""
+    here (d, …)."""
     w = b.word(start)
     code, size = np.zeros(len(w), dtype=np.int64), np.zeros(len(w), dtype=np.int64)
     for literal, one in _TYPES:
@@ -289,12 +293,18 @@ def _grid(b: _Bytes, lt, values, inline, empty, owner, col, row, style, ctype, s
     out = np.empty(len(values), dtype=object)
     texts = (t == ord("S")) | inline
     length = v_stop - v_start
+    errors = t == ord("e")
+    if errors.any():                                # issue 11.8: an error value is an error at its cell
+        got = _texts(b, v_start[errors], v_stop[errors], np.zeros(np.count_nonzero(errors), dtype=bool))
+        if got is None or not ERROR_CODES.issuperset(got):
+            return None
+        out[errors] = [V.ExcelError(code) for code in got]
     if texts.any():
         got = _texts(b, v_start[texts], v_stop[texts], (inline & ~preserve)[texts])
         if got is None:
             return None
         out[texts] = got
-    if (length[~texts] == 0).any():
+    if (length[~texts & ~errors] == 0).any():
         return None
     shared = t == ord("s")
     if shared.any():
