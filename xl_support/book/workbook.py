@@ -249,10 +249,10 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
     screened, not inflated again (issue 18 item 4: nothing can change between the screening and
     the reading); `data`: the package a caller has already screened that way (`keep`: what that
     screening inflated). A book in the usual form is read from those parts by `xml_grid` into the
-    very grids calamine gives (issue 18 item 4), faster. A file the reader still refuses is a `UserFacingError`, never a traceback.
-    Empty cells are None; with `empty_as_none=False` they stay calamine's "" (no pass over the
-    grid: `load_book` reads both alike — city consolidation, issue 18). Sheets named in `skip` are
-    listed with an empty grid, unread."""
+    very grids this gives (issue 18 item 4), faster. A file the reader still refuses is a
+    `UserFacingError`, never a traceback. Empty cells are None; with `empty_as_none=False` they
+    stay calamine's "" (no pass over the grid: `load_book` reads both alike — city consolidation,
+    issue 18). Sheets named in `skip` are listed with an empty grid, unread."""
     from xl_support.book.safe_open import Inflated, read_screened, unreadable
     with_errors: set = {None}    # sheets that may hold error cells (None: not known, look), found by the screening
     if data is None:
@@ -282,9 +282,8 @@ def _calamine_grids(path, data: bytes, sheets, skip, with_errors: set, errors) -
     from xl_support.book.xlsx import sheet_error_cells
     source = io.BytesIO(data)
     wb = CalamineWorkbook.from_filelike(source)
-    if errors is None:      # a caller holding the parts gives them
-        errors = (sheet_error_cells(source) if with_errors and str(path).lower().endswith((".xlsx", ".xlsm"))
-                  else {})
+    if errors is None:      # a caller holding the parts gives them; not a zip package: none
+        errors = sheet_error_cells(source) if with_errors else {}
     out = {}
     for name in wb.sheet_names:
         if sheets is not None and name not in sheets:
