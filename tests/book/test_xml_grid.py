@@ -307,3 +307,4 @@ def test_random_cells_of_every_form_give_calamine_s_grid(tmp_path, seed):
     got = fast(path)
     assert got is not None
     assert typed(got) == typed(calamine(path))
+    assert typed(read_grids(path)) == typed(read_grids(path, data=read_screened(path)))   # empty cells and texts: None

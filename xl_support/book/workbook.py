@@ -260,9 +260,9 @@ def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_no
         data = read_screened(path, with_errors=with_errors, keep=keep)
     if keep is not None and keep.infos:
         from xl_support.book.xml_grid import book_grids
-        grids = book_grids(keep, sheets, skip)
+        grids = book_grids(keep, sheets, skip, blank=None if empty_as_none else "")
         if grids is not None:
-            return _finish_grids(grids, {}, empty_as_none)
+            return grids
     try:
         grids, errors = _calamine_grids(path, data, sheets, skip, with_errors, errors)
     except (KeyboardInterrupt, SystemExit):

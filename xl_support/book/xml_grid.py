@@ -94,9 +94,10 @@ def _quote(w: np.ndarray) -> np.ndarray:
     return np.bitwise_count((z & (~z + np.uint64(1))) - np.uint64(1)).astype(np.int64) // 8
 
 
-def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list] | None:
+def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray, blank: str | None = "") -> list[list] | None:
     """A worksheet part's `to_python(skip_empty_area=False)` as calamine gives it, or None when the
-    part is not in the form read here."""
+    part is not in the form read here; `blank`: what an empty cell and an empty text are (calamine's
+    "", or None as `read_grids` makes them; `strings` then already hold it)."""
     start, end = xml.find(b"<sheetData"), xml.rfind(b"</sheetData>")
     if start < 0 or not xml[-64:].rstrip().endswith(b"</worksheet>"):
         return None
@@ -159,7 +160,7 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray) -> list[list]
         values, owner, empty, inline = values[keep], owner[keep], empty[keep], inline[keep]
         if not values.size:
             return []
-    return _grid(b, lt, values, inline, empty, owner, col, row, style, ctype, strings, kinds)
+    return _grid(b, lt, values, inline, empty, owner, col, row, style, ctype, strings, kinds, blank)
 
 
 def _cells(b: _Bytes, p: np.ndarray) -> tuple | None:
@@ -280,7 +281,7 @@ def _texts(b: _Bytes, start: np.ndarray, stop: np.ndarray, trim: np.ndarray) -> 
     return texts
 
 
-def _grid(b: _Bytes, lt, values, inline, empty, owner, col, row, style, ctype, strings, kinds) -> list[list] | None:
+def _grid(b: _Bytes, lt, values, inline, empty, owner, col, row, style, ctype, strings, kinds, blank) -> list[list] | None:
     v_start, v_stop = lt[values] + 3, lt[values + 1]
     v_stop[empty] = v_start[empty]
     preserve = inline & (b.u[lt[values] + 2] == _SPACE)
@@ -303,7 +304,7 @@ def _grid(b: _Bytes, lt, values, inline, empty, owner, col, row, style, ctype, s
         got = _texts(b, v_start[texts], v_stop[texts], (inline & ~preserve)[texts])
         if got is None:
             return None
-        out[texts] = got
+        out[texts] = got if blank == "" else [text or blank for text in got]
     if (length[~texts & ~errors] == 0).any():
         return None
     shared = t == ord("s")
@@ -339,7 +340,7 @@ def _grid(b: _Bytes, lt, values, inline, empty, owner, col, row, style, ctype, s
     if r.size > 1 and not (np.diff((r - 1) * 16384 + c) > 0).all():   # each cell once, in order
         return None
     height, width = int(r.max()), int(c.max())
-    grid = np.full(height * width, "", dtype=object)
+    grid = np.full(height * width, blank, dtype=object)
     grid[(r - 1) * width + (c - 1)] = out
     return grid.reshape(height, width).tolist()
 
@@ -496,12 +497,13 @@ def style_kinds(xml: bytes | None) -> np.ndarray | None:
     return np.array(kinds or [OTHER], dtype=np.int8)
 
 
-def book_grids(keep: Inflated, wanted=None, skip: frozenset[str] = frozenset()) -> dict[str, list[list]] | None:
-    """Every sheet's grid (`wanted` ones only, when given; those in `skip` empty, unread) from what
-    the screening inflated (`safe_open.Inflated`: the parts, the sheets in the workbook's order),
-    or None when one of them — or the shared strings, the styles, the date system — is not in the
-    form read here, or a part's CRC-32 is not the one its zip entry declares (calamine refuses
-    the file then)."""
+def book_grids(keep: Inflated, wanted=None, skip: frozenset[str] = frozenset(),
+               blank: str | None = "") -> dict[str, list[list]] | None:
+    """Every sheet's grid (`wanted` ones only, when given; those in `skip` empty, unread; empty
+    cells and texts `blank`) from what the screening inflated (`safe_open.Inflated`: the parts,
+    the sheets in the workbook's order), or None when one of them — or the shared strings, the
+    styles, the date system — is not in the form read here, or a part's CRC-32 is not the one its
+    zip entry declares (calamine refuses the file then)."""
     crc = {i.filename: i.CRC for i in keep.infos}
 
     def part(name: str) -> bytes | None:
@@ -516,6 +518,8 @@ def book_grids(keep: Inflated, wanted=None, skip: frozenset[str] = frozenset()) 
             return None
         strings = shared_strings(part(SHARED_STRINGS) if SHARED_STRINGS in crc else None)
         kinds = style_kinds(part("xl/styles.xml") if "xl/styles.xml" in crc else None)
+        if strings is not None and blank != "":
+            strings[strings == ""] = blank
         if strings is None or kinds is None or book.count(b"<sheet ") != len(keep.sheets) \
                 or any(c in name for name, _ in keep.sheets for c in "&<>\"'"):    # names as the screening decoded them
             return None
@@ -526,7 +530,7 @@ def book_grids(keep: Inflated, wanted=None, skip: frozenset[str] = frozenset()) 
             if name in skip:
                 out[name] = []
                 continue
-            grid = sheet_grid(part(where), strings, kinds)
+            grid = sheet_grid(part(where), strings, kinds, blank)
             if grid is None:
                 return None
             out[name] = grid
