@@ -125,7 +125,7 @@ BASE_SST = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/m
 
 
 def package(tmp_path: Path, sheet_data: bytes, sst: bytes = BASE_SST, styles_numfmt: bytes | None = None,
-            book_attr: bytes = b"") -> Path:
+            book_attr: bytes = b"", dxfs: bytes = b"") -> Path:
     """A one-sheet book (written by XlsxWriter) with its cells, shared strings, a style's number
     format or the workbook's properties replaced."""
     base = tmp_path / "base.xlsx"
@@ -143,6 +143,8 @@ def package(tmp_path: Path, sheet_data: bytes, sst: bytes = BASE_SST, styles_num
     if styles_numfmt is not None:
         styles = parts["xl/styles.xml"]
         parts["xl/styles.xml"] = styles.replace(b'formatCode="dd/mm/yyyy"', b'formatCode="' + styles_numfmt + b'"')
+    if dxfs:
+        parts["xl/styles.xml"] = parts["xl/styles.xml"].replace(b"</styleSheet>", dxfs + b"</styleSheet>")
     if book_attr:
         parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"<workbookPr", b"<workbookPr " + book_attr)
     out = tmp_path / "p.xlsx"
@@ -184,6 +186,12 @@ def test_forms_read_here_give_calamine_s_values(tmp_path, case):
     got = fast(path)
     assert got is not None
     assert typed(got) == typed(calamine(path))
+
+
+def test_a_conditional_format_s_number_format_is_not_the_cell_s(tmp_path):
+    path = package(tmp_path, rows(b'<c r="A1" s="1"><v>46023</v></c>'),
+                   dxfs=b'<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>')
+    assert typed(fast(path)) == typed(calamine(path)) == {"Tờ 1": [[("date", dt.date(2026, 1, 1))]]}
 
 
 def test_shared_strings_trimmed_after_their_references(tmp_path):

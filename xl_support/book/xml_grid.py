@@ -482,8 +482,10 @@ def style_kinds(xml: bytes | None) -> np.ndarray | None:
     start, end = xml.find(b"<cellXfs"), xml.find(b"</cellXfs>")
     if start < 0 or end < 0 or xml.count(b"<cellXfs") != 1:
         return None
-    custom, formats = {}, _NUM_FMT.findall(xml)
-    if len(formats) != xml.count(b"<numFmt "):
+    fmt_start, fmt_end = xml.find(b"<numFmts"), xml.find(b"</numFmts>")      # (a `dxf`'s numFmt is not one)
+    block = xml[fmt_start:fmt_end] if 0 <= fmt_start < fmt_end else b""
+    custom, formats = {}, _NUM_FMT.findall(block)
+    if len(formats) != block.count(b"<numFmt ") or xml.count(b"<numFmts") > 1:
         return None
     for num, code in formats:
         text = _text(code)
@@ -505,6 +507,9 @@ def book_grids(keep: Inflated, wanted=None, skip: frozenset[str] = frozenset(),
     styles, the date system — is not in the form read here, or a part's CRC-32 is not the one its
     zip entry declares (calamine refuses the file then)."""
     crc = {i.filename: i.CRC for i in keep.infos}
+    if any(n.lower().endswith(("sharedstrings.xml", "styles.xml")) and n not in (SHARED_STRINGS, "xl/styles.xml")
+           for n in crc):
+        return None                                 # parts where calamine may look for them otherwise
 
     def part(name: str) -> bytes | None:
         body = keep.parts.get(name)
