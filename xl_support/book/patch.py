@@ -1068,13 +1068,13 @@ class PatchPort:
     """A `BookPort` over a workbook file that writes by patching its package (see module doc)."""
 
     def __init__(self, path: str | Path, *, quiet: bool = False):
-        from xl_support.book.safe_open import Inflated, read_screened
+        from xl_support.book.safe_open import Inflated, screen_file
         self.path = Path(path)
         self.name = self.path.name
         self.quiet = quiet
         self._with_errors: set = set()                  # sheets that may hold error cells (None: unknown)
-        self._keep = Inflated()                         # the parts screened, for `xml_grid`
-        self._screened = read_screened(self.path, with_errors=self._with_errors, keep=self._keep)   # what calamine will parse
+        self._keep = Inflated()                         # the parts screened: what `read_grids` reads
+        self._screened = screen_file(self.path, with_errors=self._with_errors, keep=self._keep)
         self.package = Package.open(self.path)
         self._grids: dict[str, list[list]] | None = None
         self.edits: dict[str, SheetEdits] = defaultdict(SheetEdits)
@@ -1094,8 +1094,10 @@ class PatchPort:
             from xl_support.book.xlsx import error_cells
             pkg = self.package
             maybe = self._with_errors
-            errors = {s.name: found for s in pkg.sheets if s.part in pkg.parts and (None in maybe or s.name in maybe)
-                      for found in [error_cells(pkg.parts[s.part])] if found}
+
+            def errors() -> dict:                       # only when calamine reads (`xml_grid` reads them itself)
+                return {s.name: found for s in pkg.sheets if s.part in pkg.parts and (None in maybe or s.name in maybe)
+                        for found in [error_cells(pkg.parts[s.part])] if found}
             self._grids = read_grids(self.path, errors=errors, data=self._screened, keep=self._keep)
             self._screened = self._keep = None
         return self._grids

@@ -774,10 +774,19 @@ def read_screened(path: str | Path, limits: Limits = LIMITS, with_errors: set | 
     a second time), else the file's bytes. Raises `ScreenError` (a `UserFacingError`,
     Vietnamese reason). `keep` (optional) receives what the screening inflated (`Inflated`)."""
     keep = Inflated() if keep is None else keep
+    data = screen_file(path, limits, with_errors, keep)
+    return stored_package(data, keep) if keep.infos else data
+
+
+def screen_file(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None,
+                keep: Inflated | None = None) -> bytes:
+    """`read_screened` without the stored package: the file's bytes, screened (`keep` receives
+    what the screening inflated; `stored_package(data, keep)` makes the package when a reader
+    needs it)."""
     data, rejection = _screen(path, limits, with_errors, keep)
     if rejection:
         raise ScreenError(Path(path), rejection)
-    return stored_package(data, keep) if keep.infos else data
+    return data
 
 
 def screen_workbook(path: str | Path, limits: Limits = LIMITS, with_errors: set | None = None) -> None:

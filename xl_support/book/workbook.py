@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from xl_support.book.lazy_re import Pattern
 from xl_support.book import values as V
@@ -238,31 +238,37 @@ def paused_gc():
 
 
 def read_grids(path: str | Path, sheets: list[str] | None = None, *, empty_as_none: bool = True,
-               errors: dict[str, list[tuple[int, int, str]]] | None = None,
+               errors: dict | Callable[[], dict] | None = None,
                data: bytes | None = None, skip: frozenset[str] = frozenset(),
                keep: "Inflated | None" = None) -> dict[str, list[list]]:
     """Every sheet's values with python-calamine: the one reading of a book (issue 11.8) — a
     formula's cached value is the value; an error value (`#REF!`, typed or cached) is a
     `values.ExcelError` at its cell, never blank, never text. The file is read once and screened
-    (`safe_open.read_screened`: the reader never allocates by a hostile extent), and calamine
-    parses the package it returns — the parts the screening inflated, stored: the very bytes
+    (`safe_open.screen_file`: the reader never allocates by a hostile extent), and calamine
+    parses the package made of it — the parts the screening inflated, stored: the very bytes
     screened, not inflated again (issue 18 item 4: nothing can change between the screening and
-    the reading); `data`: the package a caller has already screened that way (`keep`: what that
-    screening inflated). A book in the usual form is read from those parts by `xml_grid` into the
-    very grids this gives (issue 18 item 4), faster. A file the reader still refuses is a
-    `UserFacingError`, never a traceback. Empty cells are None; with `empty_as_none=False` they
-    stay calamine's "" (no pass over the grid: `load_book` reads both alike — city consolidation,
-    issue 18). Sheets named in `skip` are listed with an empty grid, unread."""
-    from xl_support.book.safe_open import Inflated, read_screened, unreadable
+    the reading). `data`: a package a caller has already screened (`read_screened`), or, with
+    `keep` (what that screening inflated), the file's bytes it screened. A book in the usual form
+    is read from the inflated parts by `xml_grid` into the very grids this gives (issue 18 item
+    4), faster: no package is made then. `errors`: the error cells ((row, col, code) by sheet) a
+    caller holding the parts gives, or a function giving them — asked only when calamine reads.
+    A file the reader still refuses is a `UserFacingError`, never a traceback. Empty cells are
+    None; with `empty_as_none=False` they stay calamine's "" (no pass over the grid: `load_book`
+    reads both alike — city consolidation, issue 18). Sheets named in `skip` are listed with an
+    empty grid, unread."""
+    from xl_support.book.safe_open import Inflated, screen_file, stored_package, unreadable
     with_errors: set = {None}    # sheets that may hold error cells (None: not known, look), found by the screening
     if data is None:
         with_errors, keep = set(), Inflated()
-        data = read_screened(path, with_errors=with_errors, keep=keep)
+        data = screen_file(path, with_errors=with_errors, keep=keep)
     if keep is not None and keep.infos:
         from xl_support.book.xml_grid import book_grids
         grids = book_grids(keep, sheets, skip, blank=None if empty_as_none else "")
         if grids is not None:
             return grids
+        data = stored_package(data, keep)
+    if callable(errors):
+        errors = errors()
     try:
         grids, errors = _calamine_grids(path, data, sheets, skip, with_errors, errors)
     except (KeyboardInterrupt, SystemExit):

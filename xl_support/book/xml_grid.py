@@ -23,6 +23,23 @@ from xl_support.book.safe_open import SHARED_STRINGS, Inflated
 
 _LT, _QUOTE, _SPACE = 60, 34, 32
 
+#: calamine's number formats of the builtin ids (`formats::builtin_format_by_id`): 14–22, 45 and 47
+#: are dates and times, 46 a duration; the dates 14–17 are read here, the rest go to calamine.
+_BUILTIN_DATE, _BUILTIN_TIME = frozenset({14, 15, 16, 17}), frozenset({18, 19, 20, 21, 22, 45, 46, 47})
+_DATE_FORMAT = re.compile(r"(?:\[\$-[0-9A-Fa-f]{1,8}\])?(?=[^dmyDMY]*[dmyDMY])[dmyDMY/\-., ]+")
+_NUMBER_FORMAT = re.compile(r"General|@|[#0.,% ]+(?:;[#0.,% \-()]+)*")
+OTHER, DATE, UNKNOWN = 0, 1, 2
+
+_SI = re.compile(rb'<si><t( xml:space="preserve")?(?:>([^<]*)</t>|(/>))</si>')
+_NUM_FMT = re.compile(rb'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"\s*/>')
+_XF = re.compile(rb"<xf\b[^>]*>")
+_XF_NUM_FMT = re.compile(rb'\snumFmtId="(\d+)"')
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_DAY_ONE, _LAST_SERIAL = 61, 2958465            # 1900-03-01 (after Excel's 29/02/1900) … 9999-12-31
+_DATE_1904 = re.compile(rb"date1904\s*=\s*[\"']([^\"']*)")
+_EPOCH = 25569                                  # the serial of 1970-01-01
+
 # tags inside <sheetData>, told by their first 2 bytes after "<" (the end tags then checked for ">")
 _CELL, _END_CELL, _END_V, _END_T, _V, _T, _FORMULA, _IS, _END_IS, _ROW, _NO_V = range(1, 12)
 _TAGS = {b"c ": _CELL, b"/c": _END_CELL, b"v>": _V, b"/v": _END_V, b"t>": _T, b"t ": _T, b"/t": _END_T,
@@ -125,14 +142,14 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray, blank: str | 
     # an open cell holds a value, formula tags or an inline string, then </c>; each cell closes
     # before the next opens (the parser calamine uses refuses anything else)
     kind = np.concatenate([kind, np.zeros(4, dtype=np.int8)])
-    closed = np.cumsum(kind == _END_CELL, dtype=np.int32)
+    closed = np.cumsum(kind == _END_CELL)
     inside = np.diff(np.append(closed[cells], closed[-1]))
     if closed[cells[0]] or not (inside == ~self_closing).all() or not _OPEN_NEXT[kind[cells[~self_closing] + 1]].all():
         return None
     values = np.flatnonzero((kind == _V) | (kind == _T) | (kind == _NO_V))
     if not values.size:
         return []
-    owner = np.cumsum(is_cell, dtype=np.int32)[values] - 1
+    owner = np.cumsum(is_cell)[values] - 1
     if owner[0] < 0:                                # a value before any cell
         return None
     empty = kind[values] == _NO_V                   # <v/>: a formula's text "" (t="str"), else no value
@@ -149,7 +166,7 @@ def sheet_grid(xml: bytes, strings: np.ndarray, kinds: np.ndarray, blank: str | 
     plain = np.where(empty, kind[values + 1] == _END_CELL,
                      (kind[values + 1] == _END_V) & (kind[values + 2] == _END_CELL)) & (ctype[owner] != ord("i"))
     if (kind == _FORMULA).any():                    # only formula tags between a cell and its <v>
-        others = np.cumsum(kind != _FORMULA, dtype=np.int32)
+        others = np.cumsum(kind != _FORMULA)
         plain &= others[values - 1] == others[cells[owner]]
     else:
         plain &= cells[owner] == values - 1
@@ -256,12 +273,13 @@ _WHITE[list(b" \t\n\r")] = True
 
 
 def _texts(b: _Bytes, start: np.ndarray, stop: np.ndarray, trim: np.ndarray) -> list | None:
-    """The texts between `start` and `stop` (`_text` of each, `trim`med where asked), decoded at
-    once: the spans gathered, each ended by NUL (a byte XML never holds)."""
-    length = (stop - start + 1).astype(np.int32)       # each with its NUL
-    ends = np.cumsum(length, dtype=np.int32)
-    index = np.repeat((start - (ends - length)).astype(np.int32), length)
-    index += np.arange(int(ends[-1]), dtype=np.int32)
+    """The texts between `start` and `stop` (entities replaced, `trim`med where asked; None for a
+    carriage return or an `_xHHHH_` escape: calamine's), decoded at once: the spans gathered,
+    each ended by NUL (a byte XML never holds)."""
+    length = stop - start + 1                          # each with its NUL
+    ends = np.cumsum(length)
+    index = np.repeat(start - (ends - length), length)
+    index += np.arange(int(ends[-1]))
     joined = b.u[index]
     joined[ends - 1] = 0
     joined = joined.tobytes()
@@ -272,7 +290,7 @@ def _texts(b: _Bytes, start: np.ndarray, stop: np.ndarray, trim: np.ndarray) -> 
     if b"&" in joined:
         for i, t in enumerate(texts):
             if "&" in t:
-                got = _text(t.encode("utf-8"))
+                got = _unescape(t)
                 if got is None:
                     return None
                 texts[i], edge[i] = got, True        # `&#32;` is white space once replaced
@@ -373,40 +391,15 @@ def _numbers(b: _Bytes, start: np.ndarray, length: np.ndarray) -> np.ndarray | N
     return out
 
 
-#: calamine's number formats of the builtin ids (`formats::builtin_format_by_id`): 14–22, 45 and 47
-#: are dates and times, 46 a duration; the dates 14–17 are read here, the rest go to calamine.
-_BUILTIN_DATE, _BUILTIN_TIME = frozenset({14, 15, 16, 17}), frozenset({18, 19, 20, 21, 22, 45, 46, 47})
-_DATE_FORMAT = re.compile(r"(?:\[\$-[0-9A-Fa-f]{1,8}\])?(?=[^dmyDMY]*[dmyDMY])[dmyDMY/\-., ]+")
-_NUMBER_FORMAT = re.compile(r"General|@|[#0.,% ]+(?:;[#0.,% \-()]+)*")
-OTHER, DATE, UNKNOWN = 0, 1, 2
-
-_SI = re.compile(rb'<si><t( xml:space="preserve")?(?:>([^<]*)</t>|(/>))</si>')
-_NUM_FMT = re.compile(rb'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"\s*/>')
-_XF = re.compile(rb"<xf\b[^>]*>")
-_XF_NUM_FMT = re.compile(rb'\snumFmtId="(\d+)"')
-_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_DAY_ONE, _LAST_SERIAL = 61, 2958465            # 1900-03-01 (after Excel's 29/02/1900) … 9999-12-31
-_DATE_1904 = re.compile(rb"date1904\s*=\s*[\"']([^\"']*)")
-_EPOCH = 25569                                  # the serial of 1970-01-01
-
-
-def _text(raw: bytes, trim: bool = False) -> str | None:
-    """The text of an element as calamine gives it: UTF-8, the XML entities replaced, and with
-    `trim` (a shared string without `xml:space="preserve"`) the XML white space at both ends
-    dropped; None for a form left to calamine (a carriage return, an `_xHHHH_` escape, an `&`
-    that starts no entity)."""
-    if b"\r" in raw or b"_x" in raw:
+def _unescape(text: str) -> str | None:
+    """A text with its XML entities and character references replaced, as calamine gives it;
+    None when an `&` starts none of them (or a reference is out of Unicode): left to calamine."""
+    if text.count("&") != len(_ENTITY.findall(text)):
         return None
-    text = raw.decode("utf-8")
-    if "&" in text:
-        if text.count("&") != len(_ENTITY.findall(text)):
-            return None
-        try:
-            text = _ENTITY.sub(_entity, text)
-        except ValueError:                      # a character reference out of Unicode
-            return None
-    return text.strip(" \t\n\r") if trim else text
+    try:
+        return _ENTITY.sub(_entity, text)
+    except ValueError:
+        return None
 
 
 def _entity(m: re.Match) -> str:
@@ -431,6 +424,8 @@ def shared_strings(xml: bytes | None) -> np.ndarray | None:
     if not count:
         return np.empty(0, dtype=object) if first < 0 else None
     body = xml[first:last + 5].replace(b"<si><t/></si>", b"<si><t></t></si>")
+    if b"\x01" in body:                             # the mark of a text kept as written, below
+        return None
     marked = body.replace(b'<si><t xml:space="preserve">', b"<si><t>\x01")
     if not (marked.startswith(b"<si><t>") and marked.endswith(b"</t></si>")):
         return None
@@ -439,12 +434,12 @@ def shared_strings(xml: bytes | None) -> np.ndarray | None:
         return None
     joined = marked.replace(b"\x01", b"")
     texts = joined.decode("utf-8").split("\x00")
-    if len(texts) != count or len(joined) != len(marked) - body.count(b'<si><t xml:space="preserve">'):
+    if len(texts) != count:
         return None
     if b"&" in joined:
         for i, text in enumerate(texts):
             if "&" in text:
-                texts[i] = _text(text.encode("utf-8"))
+                texts[i] = _unescape(text)
                 if texts[i] is None:
                     return None
     if _edge_white(joined):
@@ -488,7 +483,7 @@ def style_kinds(xml: bytes | None) -> np.ndarray | None:
     if len(formats) != block.count(b"<numFmt ") or xml.count(b"<numFmts") > 1:
         return None
     for num, code in formats:
-        text = _text(code)
+        text = _unescape(code.decode("utf-8"))
         custom[int(num)] = UNKNOWN if text is None else _format_kind(text)
     kinds = []
     for tag in _XF.findall(xml, start, end):
