@@ -451,14 +451,12 @@ def shared_strings(xml: bytes | None) -> np.ndarray | None:
     return out
 
 
-_EDGES = tuple(w + b"\x00" for w in (b" ", b"\t", b"\n")) + tuple(b"\x00" + w for w in (b" ", b"\t", b"\n"))
-
-
 def _edge_white(joined: bytes) -> bool:
     """Some text of NUL-joined texts may start or end with XML white space (a character
-    reference `&#…;` may be one)."""
-    return (joined[:1] in (b" ", b"\t", b"\n") or joined[-1:] in (b" ", b"\t", b"\n") or b"&#" in joined
-            or any(edge in joined for edge in _EDGES))
+    reference `&#…;` may be one): white space next to a NUL, or at either end."""
+    u = np.frombuffer(b"\x00" + joined + b"\x00", dtype=np.uint8)
+    nul, white = u == 0, _WHITE[u]
+    return b"&#" in joined or bool((nul[:-1] & white[1:]).any() or (white[:-1] & nul[1:]).any())
 
 
 def _format_kind(code: str) -> int:
